@@ -1,0 +1,20 @@
+"""TuneX: the Streamlit router. Run with ``streamlit run app.py``."""
+
+import streamlit as st
+
+from pages.common import init_session_state, render_mood_sidebar
+
+st.set_page_config(page_title="TuneX — tunes for expressions", page_icon="🎵", layout="wide")
+init_session_state()
+
+navigation = st.navigation(
+    [
+        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/live.py", title="Live mood", icon="🎥"),
+        st.Page("pages/song_map.py", title="Song map", icon="🗺️"),
+        st.Page("pages/playlist.py", title="Playlist", icon="🎶"),
+        st.Page("pages/model.py", title="Model", icon="📊"),
+    ]
+)
+render_mood_sidebar()
+navigation.run()

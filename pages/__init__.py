@@ -1,0 +1,1 @@
+"""Streamlit page views (thin: logic lives in ``tunex_core``)."""

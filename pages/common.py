@@ -1,0 +1,39 @@
+"""Streamlit helpers shared by every page: session mood, sidebar, cached resources."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tunex_core.emotions import EMOTION_BY_NAME
+from tunex_core.mood import Mood
+
+MOOD_KEY = "mood"
+
+
+def init_session_state() -> None:
+    """Set the session-state defaults once per browser session."""
+    st.session_state.setdefault(MOOD_KEY, None)
+
+
+def session_mood() -> Mood | None:
+    """The mood the user chose with "Use this mood" (or on another page), if any."""
+    return st.session_state.get(MOOD_KEY)
+
+
+def set_session_mood(mood: Mood) -> None:
+    """Make ``mood`` the session mood used by the Song map and Playlist pages."""
+    st.session_state[MOOD_KEY] = mood
+
+
+def render_mood_sidebar() -> None:
+    """Show the current session mood (emotion, confidence, valence-arousal) in the sidebar."""
+    mood = session_mood()
+    with st.sidebar:
+        st.subheader("Session mood")
+        if mood is None:
+            st.caption("No mood yet — read one on **Live mood**, or pick one on **Playlist**.")
+            return
+        emotion = EMOTION_BY_NAME[mood.label]
+        st.markdown(f"### {emotion.emoji} {emotion.display_name}")
+        st.progress(mood.confidence, text=f"confidence {mood.confidence:.0%}")
+        st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {mood.source}")

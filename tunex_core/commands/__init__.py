@@ -1,0 +1,1 @@
+"""Sub-commands of ``python -m tunex_core``; each module defines ``register(subparsers)``."""

@@ -1,0 +1,116 @@
+"""The emotion CNN: architectures, saving/loading, and the fast inference path.
+
+Two architectures live here:
+
+* ``tunex`` — the shipped network: a compact VGG-style stack with residual
+  stages, built to be cheap at 48x48 (most width sits at low resolution).
+* ``seed`` — the seed report's baseline (conv 64-128-512-512, dense 256-512,
+  batch norm, dropout; ~4.5M parameters), kept for comparison.
+
+Models take 48x48x1 float32 pixels on 0..255 and output 7 softmax probabilities
+in FER label order.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+from tunex_core.emotions import NUM_EMOTIONS  # noqa: E402
+
+INPUT_SHAPE = (48, 48, 1)
+ARCHITECTURES = ("tunex", "seed")
+
+
+class ModelFileError(FileNotFoundError):
+    """The model file is missing or cannot be loaded."""
+
+
+def _conv_block(x, filters: int, weight_decay: float, name: str):
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                      kernel_initializer="he_normal",
+                      kernel_regularizer=keras.regularizers.l2(weight_decay) if weight_decay else None,
+                      name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def _residual_stage(x, filters: int, convs: int, weight_decay: float, name: str):
+    """``convs`` 3x3 conv-BN-ReLU layers; a residual link around all but the first."""
+    x = _conv_block(x, filters, weight_decay, f"{name}_a")
+    shortcut = x
+    for index in range(1, convs):
+        x = _conv_block(x, filters, weight_decay, f"{name}_{chr(ord('a') + index)}")
+    if convs > 1:
+        x = layers.Add(name=f"{name}_add")([x, shortcut])
+    return x
+
+
+def build_tunex(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 3,
+                dropout: float = 0.4, weight_decay: float = 0.0) -> keras.Model:
+    """The shipped emotion CNN (residual VGG-style; width grows as resolution falls)."""
+    inputs = keras.Input(shape=INPUT_SHAPE, name="face")
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    for stage, filters in enumerate(widths):
+        x = _residual_stage(x, filters, convs_per_stage, weight_decay, f"stage{stage + 1}")
+        x = layers.MaxPooling2D(2, name=f"stage{stage + 1}_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(NUM_EMOTIONS, activation="softmax", dtype="float32",
+                           name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="tunex_emotion_cnn")
+
+
+def build_seed(dropout: float = 0.25) -> keras.Model:
+    """The seed report's baseline: conv 64-128-512-512 (5x5/3x3), dense 256-512, ~4.5M parameters."""
+    inputs = keras.Input(shape=INPUT_SHAPE, name="face")
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    for index, (filters, kernel) in enumerate(((64, 3), (128, 5), (512, 3), (512, 3))):
+        x = layers.Conv2D(filters, kernel, padding="same", name=f"conv{index + 1}")(x)
+        x = layers.BatchNormalization(name=f"conv{index + 1}_bn")(x)
+        x = layers.Activation("relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+        x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    for index, units in enumerate((256, 512)):
+        x = layers.Dense(units, name=f"dense{index + 1}")(x)
+        x = layers.BatchNormalization(name=f"dense{index + 1}_bn")(x)
+        x = layers.Activation("relu")(x)
+        x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(NUM_EMOTIONS, activation="softmax", dtype="float32",
+                           name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="seed_baseline_cnn")
+
+
+def build_model(architecture: str = "tunex", **options) -> keras.Model:
+    """Build an untrained model by architecture name (``tunex`` or ``seed``)."""
+    if architecture == "tunex":
+        return build_tunex(**options)
+    if architecture == "seed":
+        return build_seed(**options)
+    raise ValueError(f"unknown architecture {architecture!r}; choose one of {', '.join(ARCHITECTURES)}")
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """Load a saved ``.keras`` model for inference, or raise ``ModelFileError`` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(
+            f"model file not found: {path}. Restore it with `git checkout -- {path.name}` "
+            f"or train one with `python -m tunex_core train --data FER2013 --out DIR`."
+        )
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:  # keras raises many types for corrupt archives
+        raise ModelFileError(f"model file {path} could not be loaded: {error}") from error
+
+
+def count_parameters(model: keras.Model) -> int:
+    """Total number of weights (trainable and not)."""
+    return int(sum(np.prod(weight.shape) for weight in model.weights))
