@@ -37,3 +37,6 @@ def render_mood_sidebar() -> None:
         st.markdown(f"### {emotion.emoji} {emotion.display_name}")
         st.progress(mood.confidence, text=f"confidence {mood.confidence:.0%}")
         st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {mood.source}")
+
+CONFIDENCE_HISTORY_KEY = "confidence_history"
+"""Session-state key: list of dicts ``{time, face, label, confidence}`` from the Live page."""
