@@ -30,6 +30,7 @@ class TrainConfig:
     """Every hyperparameter of a training run (saved beside the checkpoints)."""
 
     architecture: str = "tunex"
+    optimizer: str = "sgd"  # "sgd" (Nesterov momentum) or "adamw"
     epochs: int = 60
     batch_size: int = 128
     learning_rate: float = 0.05
@@ -162,8 +163,13 @@ def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> N
         warmup_target=config.learning_rate,
         warmup_steps=warmup_steps,
     )
-    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=config.momentum,
-                                     nesterov=True, weight_decay=config.weight_decay)
+    if config.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
+    elif config.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=config.momentum,
+                                         nesterov=True, weight_decay=config.weight_decay)
+    else:
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose sgd or adamw")
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),

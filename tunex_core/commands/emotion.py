@@ -1,0 +1,129 @@
+"""``train``, ``evaluate`` and ``predict``: the emotion-engine commands.
+
+TensorFlow is imported inside the handlers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    """Add the emotion-engine sub-commands."""
+    train_parser = subparsers.add_parser(
+        "train", help="train the emotion CNN on FER-2013",
+        description="Train on FER-2013 Training, select the epoch on PublicTest (PrivateTest is never used).")
+    train_parser.add_argument("--data", required=True, help="fer2013.csv, an image-folder export, or an npz")
+    train_parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 60)")
+    train_parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train_parser.add_argument("--out", default="runs/tunex", help="run folder (default runs/tunex)")
+    train_parser.add_argument("--architecture", choices=("tunex", "seed"), default="tunex")
+    train_parser.add_argument("--batch-size", type=int, default=None)
+    train_parser.add_argument("--learning-rate", type=float, default=None)
+    train_parser.add_argument("--float32", action="store_true", help="disable bfloat16 mixed precision")
+    train_parser.set_defaults(handler=run_train)
+
+    evaluate_parser = subparsers.add_parser(
+        "evaluate", help="accuracy, per-class scores, confusion matrix and calibration of a model")
+    evaluate_parser.add_argument("--data", required=True, help="fer2013.csv, an image-folder export, or an npz")
+    evaluate_parser.add_argument("--split", choices=("test", "val"), default="test",
+                                 help="test = PrivateTest (default), val = PublicTest")
+    evaluate_parser.add_argument("--tta", action="store_true", help="average with horizontally flipped faces")
+    evaluate_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    evaluate_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    evaluate_parser.set_defaults(handler=run_evaluate)
+
+    predict_parser = subparsers.add_parser("predict", help="faces and emotions in image files")
+    predict_parser.add_argument("images", nargs="+", metavar="IMAGE")
+    predict_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    predict_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    predict_parser.set_defaults(handler=run_predict)
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    """Handler of ``train``."""
+    from tunex_core.dataset import DatasetError, load_fer
+    from tunex_core.training import TrainConfig, train
+
+    overrides = {"architecture": arguments.architecture}
+    for name in ("epochs", "batch_size", "learning_rate"):
+        if getattr(arguments, name) is not None:
+            overrides[name] = getattr(arguments, name)
+    if arguments.float32:
+        overrides["mixed_precision"] = False
+    try:
+        data = load_fer(arguments.data)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    final = train(data, Path(arguments.out), TrainConfig(**overrides), resume=arguments.resume)
+    print(f"final model: {final}")
+    return 0
+
+
+def run_evaluate(arguments: argparse.Namespace) -> int:
+    """Handler of ``evaluate``."""
+    from tunex_core.dataset import DatasetError, load_fer
+    from tunex_core.evaluation import evaluate_probabilities
+    from tunex_core.model import ModelFileError
+    from tunex_core.pipeline import EmotionPipeline
+
+    try:
+        split = load_fer(arguments.data).split(arguments.split)
+        pipeline = EmotionPipeline.load(arguments.model, backend="tensorflow")
+    except (DatasetError, ModelFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    probabilities = pipeline.classifier.predict_in_batches(split.faces, flip_average=arguments.tta)
+    result = evaluate_probabilities(probabilities, split.labels)
+    split_name = {"test": "PrivateTest", "val": "PublicTest"}[arguments.split]
+    print(f"{split_name}: {result.n} faces, accuracy {result.accuracy:.2%}"
+          f"{' (flip TTA)' if arguments.tta else ''}, macro F1 {result.macro_f1:.3f}, ECE {result.ece:.3f}")
+    print(f"{'class':<10}{'precision':>10}{'recall':>8}{'F1':>7}{'n':>6}")
+    for name, scores in result.per_class.items():
+        print(f"{name:<10}{scores.precision:>10.3f}{scores.recall:>8.3f}{scores.f1:>7.3f}{scores.support:>6}")
+    if arguments.json:
+        payload = {"split": arguments.split, "tta": arguments.tta, **result.to_dict()}
+        print(json.dumps(payload))
+    return 0
+
+
+def run_predict(arguments: argparse.Namespace) -> int:
+    """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
+    from tunex_core.emotions import EMOTION_NAMES
+    from tunex_core.images import ImageError, decode_image
+    from tunex_core.model import ModelFileError
+    from tunex_core.pipeline import EmotionPipeline
+
+    try:
+        pipeline = EmotionPipeline.load(arguments.model)
+    except ModelFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results, failures = [], 0
+    for name in arguments.images:
+        entry: dict = {"file": name, "faces": [], "error": None}
+        try:
+            frame = decode_image(Path(name).read_bytes(), max_bytes=64 * 1024 * 1024, max_side=8192)
+            faces = pipeline.process(frame)
+        except (OSError, ImageError, ValueError) as error:
+            failures += 1
+            entry["error"] = str(error)
+            print(f"{name}: error: {error}", file=sys.stderr)
+            results.append(entry)
+            continue
+        if not faces:
+            print(f"{name}: no face found")
+        for number, face in enumerate(faces, start=1):
+            entry["faces"].append({
+                "box": list(face.box), "label": face.label, "confidence": round(face.confidence, 4),
+                "probabilities": {label: round(float(p), 4) for label, p in zip(EMOTION_NAMES, face.probabilities, strict=True)},
+            })
+            print(f"{name}: face {number} at {tuple(face.box)}: {face.label} ({face.confidence:.0%})")
+        results.append(entry)
+    if arguments.json:
+        print(json.dumps({"results": results}))
+    return 1 if failures else 0

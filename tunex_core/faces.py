@@ -1,0 +1,161 @@
+"""Face detection (OpenCV Haar cascade) and FER-style face cropping.
+
+Tuned for live video: the frame is converted to grayscale and downscaled to
+``detection_width`` pixels before the cascade runs, and boxes are scaled back
+to original frame pixels. Faces are cropped with a margin around the Haar box
+so that the crop is framed like a FER-2013 face (see ``DEFAULT_MARGIN``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+FACE_SIZE = 48
+MIN_FRAME_SIDE = 48
+MAX_FRAME_PIXELS = 100_000_000  # larger frames are refused (memory guard)
+# Fraction of the Haar box width added on each side before resizing to 48x48.
+# Chosen by measurement on FER-2013 PublicTest (bench/margin_study.py; model card).
+DEFAULT_MARGIN = 0.15
+
+
+class Box(NamedTuple):
+    """A face rectangle in frame pixels: left, top, width, height."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def area(self) -> int:
+        """Area in pixels."""
+        return self.w * self.h
+
+
+def _cascade_path() -> Path:
+    data = getattr(cv2, "data", None)
+    if data is None or not hasattr(data, "haarcascades"):
+        raise RuntimeError(
+            "this OpenCV build has no bundled Haar cascades (OpenCV 5 removed them); "
+            "install opencv-python-headless>=4.10,<5"
+        )
+    return Path(data.haarcascades) / "haarcascade_frontalface_default.xml"
+
+
+def as_bgr_frame(frame) -> np.ndarray:
+    """Validate a frame and convert it to a contiguous uint8 BGR image.
+
+    Accepts uint8/uint16/float/bool arrays shaped (H, W), (H, W, 1), (H, W, 3)
+    or (H, W, 4). Raises ``ValueError`` with a clear message for anything else.
+    """
+    if frame is None:
+        raise ValueError("no frame: got None instead of an image array")
+    if not isinstance(frame, np.ndarray):
+        try:
+            frame = np.asarray(frame)
+        except Exception as error:
+            raise ValueError(f"frame must be an image array, got {type(frame).__name__}") from error
+        if frame.dtype == object:
+            raise ValueError("frame must be a numeric image array")
+    if frame.size == 0:
+        raise ValueError(f"frame is empty (shape {frame.shape})")
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[:, :, 0]
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (3, 4)):
+        raise ValueError(f"frame must be H x W (gray), H x W x 3 (BGR) or H x W x 4 (BGRA); got shape {frame.shape}")
+    height, width = frame.shape[:2]
+    if min(height, width) < MIN_FRAME_SIDE:
+        raise ValueError(f"frame is {width}x{height} px; at least {MIN_FRAME_SIDE}x{MIN_FRAME_SIDE} is needed to find a face")
+    if height * width > MAX_FRAME_PIXELS:
+        raise ValueError(f"frame is {width}x{height} px; at most {MAX_FRAME_PIXELS // 1_000_000} megapixels are accepted")
+    frame = _as_uint8(frame)
+    if frame.ndim == 2:
+        return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    if frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    return np.ascontiguousarray(frame)
+
+
+def _as_uint8(frame: np.ndarray) -> np.ndarray:
+    if frame.dtype == np.uint8:
+        return frame
+    if frame.dtype == np.bool_:
+        return frame.astype(np.uint8) * 255
+    if np.issubdtype(frame.dtype, np.floating):
+        if not np.all(np.isfinite(frame)):
+            raise ValueError("frame contains NaN or infinite values")
+        scale = 255.0 if float(frame.max()) <= 1.0 else 1.0
+        return np.clip(frame * scale, 0, 255).astype(np.uint8)
+    if np.issubdtype(frame.dtype, np.integer):
+        if frame.dtype == np.uint16 or frame.max() > 255:
+            return (np.clip(frame, 0, 65535) // 257).astype(np.uint8)
+        return np.clip(frame, 0, 255).astype(np.uint8)
+    raise ValueError(f"unsupported frame dtype {frame.dtype}")
+
+
+@dataclass
+class FaceDetector:
+    """Haar-cascade frontal face detector working on a downscaled grayscale copy."""
+
+    detection_width: int = 320
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_face_fraction: float = 0.08  # smallest face, as a fraction of the frame's shorter side
+
+    def __post_init__(self) -> None:
+        path = _cascade_path()
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise RuntimeError(f"could not load the Haar cascade {path}")
+
+    def detect_gray(self, gray: np.ndarray) -> list[Box]:
+        """Boxes of faces in a grayscale uint8 image, largest first, in its own pixels."""
+        height, width = gray.shape[:2]
+        scale = min(1.0, self.detection_width / width)
+        small = gray if scale == 1.0 else cv2.resize(
+            gray, (max(1, round(width * scale)), max(1, round(height * scale))),
+            interpolation=cv2.INTER_AREA)
+        small = cv2.equalizeHist(small)
+        min_side = max(20, int(min(small.shape[:2]) * self.min_face_fraction))
+        found = self._cascade.detectMultiScale(
+            small, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
+            minSize=(min_side, min_side))
+        boxes = [
+            Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+            for (x, y, w, h) in (found if len(found) else [])
+        ]
+        return sorted(boxes, key=lambda box: box.area, reverse=True)
+
+    def detect(self, frame) -> list[Box]:
+        """Boxes of faces in a frame (any accepted layout), largest first, in frame pixels."""
+        return self.detect_gray(to_gray(as_bgr_frame(frame)))
+
+
+def to_gray(frame_bgr: np.ndarray) -> np.ndarray:
+    """Grayscale copy of a BGR frame."""
+    return cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+
+
+def crop_face(gray: np.ndarray, box: Box, margin: float = DEFAULT_MARGIN) -> np.ndarray:
+    """A 48x48 uint8 face crop: the box grown by ``margin`` of its width on each side.
+
+    Parts of the grown square that fall outside the frame are filled by
+    replicating the border, so faces at the edge keep their framing.
+    """
+    side = max(box.w, box.h) * (1.0 + 2.0 * margin)
+    centre_x, centre_y = box.x + box.w / 2.0, box.y + box.h / 2.0
+    left, top = round(centre_x - side / 2.0), round(centre_y - side / 2.0)
+    side = max(1, round(side))
+    height, width = gray.shape[:2]
+    pad_left, pad_top = max(0, -left), max(0, -top)
+    pad_right, pad_bottom = max(0, left + side - width), max(0, top + side - height)
+    region = gray[max(0, top): min(height, top + side), max(0, left): min(width, left + side)]
+    if pad_left or pad_top or pad_right or pad_bottom:
+        region = cv2.copyMakeBorder(region, pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_REPLICATE)
+    interpolation = cv2.INTER_AREA if side > FACE_SIZE else cv2.INTER_LINEAR
+    return cv2.resize(region, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
