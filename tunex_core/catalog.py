@@ -256,17 +256,25 @@ class Catalog:
             raise KeyError(f"musicId {music_id} is not in the catalog")
         return index
 
+    def rows_of(self, music_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row index of each id in ``music_ids`` (aligned with it), -1 where the catalog lacks the id."""
+        wanted = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        if wanted.size == 0 or len(self) == 0:
+            return np.full(wanted.size, -1, dtype=np.int64)
+        positions = np.clip(np.searchsorted(self._sorted_ids, wanted), 0, len(self._sorted_ids) - 1)
+        return np.where(self._sorted_ids[positions] == wanted, self._id_order[positions], -1)
+
+    def duplicate_group(self, index: int) -> tuple[int, ...]:
+        """Row indices of the song at ``index`` and of every flagged duplicate of it."""
+        return self._duplicate_groups.get(int(self.canonical_ids[index]), (int(index),))
+
     def indices_of(self, music_ids: Iterable[int]) -> np.ndarray:
         """Row indices of the known ids in ``music_ids`` and of their duplicates (unknown ids are ignored)."""
-        wanted = np.fromiter((int(music_id) for music_id in music_ids), dtype=np.int64)
-        if wanted.size == 0 or len(self) == 0:
-            return np.zeros(0, dtype=np.int64)
-        positions = np.clip(np.searchsorted(self._sorted_ids, wanted), 0, len(self._sorted_ids) - 1)
-        found = self._id_order[positions[self._sorted_ids[positions] == wanted]]
-        if not self._duplicate_groups:
+        rows = self.rows_of(np.fromiter((int(music_id) for music_id in music_ids), dtype=np.int64))
+        found = rows[rows >= 0]
+        if not self._duplicate_groups or found.size == 0:
             return found
-        extra = [member for index in found
-                 for member in self._duplicate_groups.get(int(self.canonical_ids[index]), ())]
+        extra = [member for index in found.tolist() for member in self.duplicate_group(index)]
         return np.unique(np.concatenate([found, np.asarray(extra, dtype=np.int64)]))
 
     def indices_of_artist(self, artist_code: int) -> np.ndarray:

@@ -132,34 +132,45 @@ class FeedbackOffsets:
 
 
 def feedback_offsets(catalog: Catalog, adjustments: FeedbackAdjustments | None) -> FeedbackOffsets:
-    """Turn decayed like/skip weights into per-song ranking offsets (see the module docstring)."""
+    """Turn decayed like/skip weights into per-song ranking offsets (see the module docstring).
+
+    Feedback on one song of a duplicate group applies to the whole group; feedback on songs
+    missing from the catalog is ignored.
+    """
     if not adjustments:
         return FeedbackOffsets.empty()
+    records = list(adjustments.songs.values())
+    rows = catalog.rows_of([record.music_id for record in records])
+    likes = np.array([record.likes for record in records])
+    skips = np.array([record.skips for record in records])
+    known = rows >= 0
+    rows, likes, skips = rows[known], likes[known], skips[known]
+    if rows.size == 0:
+        return FeedbackOffsets.empty()
+
+    per_song = (-LIKE_DISCOUNT * np.minimum(likes, MAX_FEEDBACK_WEIGHT)
+                + SKIP_PENALTY * np.minimum(skips, MAX_FEEDBACK_WEIGHT))
     song_offsets: dict[int, float] = {}
-    artist_likes: dict[int, float] = {}
-    artist_skips: dict[int, float] = {}
-    for feedback in adjustments.songs.values():
-        indices = catalog.indices_of([feedback.music_id])
-        if indices.size == 0:
-            continue
-        likes = min(feedback.likes, MAX_FEEDBACK_WEIGHT)
-        skips = min(feedback.skips, MAX_FEEDBACK_WEIGHT)
-        for index in indices.tolist():
-            song_offsets[index] = song_offsets.get(index, 0.0) - LIKE_DISCOUNT * likes + SKIP_PENALTY * skips
-        code = int(catalog.artist_codes[indices[0]])
-        artist_likes[code] = artist_likes.get(code, 0.0) + feedback.likes
-        artist_skips[code] = artist_skips.get(code, 0.0) + feedback.skips
-    artist_offsets = {
-        code: -ARTIST_LIKE_DISCOUNT * min(artist_likes[code], MAX_FEEDBACK_WEIGHT)
-        + ARTIST_SKIP_PENALTY * min(artist_skips[code], MAX_FEEDBACK_WEIGHT)
-        for code in artist_likes
-    }
-    totals = dict(song_offsets)
-    for code, offset in artist_offsets.items():
-        for index in catalog.indices_of_artist(code).tolist():
-            totals[index] = totals.get(index, 0.0) + offset
-    indices = np.fromiter(totals.keys(), dtype=np.int64, count=len(totals))
-    values = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
+    for row, offset in zip(rows.tolist(), per_song.tolist(), strict=True):
+        for member in catalog.duplicate_group(row):
+            song_offsets[member] = song_offsets.get(member, 0.0) + offset
+
+    codes, code_positions = np.unique(catalog.artist_codes[rows], return_inverse=True)
+    artist_likes = np.bincount(code_positions, weights=likes, minlength=codes.size)
+    artist_skips = np.bincount(code_positions, weights=skips, minlength=codes.size)
+    per_artist = (-ARTIST_LIKE_DISCOUNT * np.minimum(artist_likes, MAX_FEEDBACK_WEIGHT)
+                  + ARTIST_SKIP_PENALTY * np.minimum(artist_skips, MAX_FEEDBACK_WEIGHT))
+    artist_offsets = dict(zip(codes.tolist(), per_artist.tolist(), strict=True))
+
+    artist_rows = [catalog.indices_of_artist(code) for code in codes.tolist()]
+    all_rows = np.concatenate([np.array(list(song_offsets), dtype=np.int64), *artist_rows])
+    all_values = np.concatenate([
+        np.array(list(song_offsets.values()), dtype=np.float64),
+        *(np.full(len(members), offset)
+          for members, offset in zip(artist_rows, per_artist.tolist(), strict=True)),
+    ])
+    indices, positions = np.unique(all_rows, return_inverse=True)
+    values = np.bincount(positions, weights=all_values, minlength=indices.size)
     return FeedbackOffsets(indices, values, song_offsets, artist_offsets)
 
 
@@ -257,7 +268,7 @@ def recommend(catalog: Catalog, valence: float, arousal: float, mode: str = "mat
 
     waypoints = iso_waypoints(start, end, int(count)) if mode == "iso" else np.array([start] * int(count))
     offsets = feedback_offsets(catalog, feedback)
-    selector = _Selector(catalog, offsets, set(catalog.indices_of(recent_ids).tolist()))
+    selector = _Selector(catalog, offsets, set(catalog.indices_of(recent_ids).tolist()), int(count))
     picks = []
     for waypoint in waypoints:
         pick = selector.choose(waypoint)
@@ -385,10 +396,12 @@ class _Pick:
 class _Selector:
     """Greedy playlist filling under the diversity and no-repeat rules."""
 
-    def __init__(self, catalog: Catalog, offsets: FeedbackOffsets, excluded: set[int]) -> None:
+    def __init__(self, catalog: Catalog, offsets: FeedbackOffsets, excluded: set[int], count: int) -> None:
         self.catalog = catalog
         self.offsets = offsets
         self.excluded = excluded
+        # Enough candidates for the whole playlist, the excluded songs and some artist repeats to skip.
+        self.initial_pool_size = count + len(excluded) + 4 * DIVERSITY_WINDOW
         self.used_canonical: set[int] = set()
         self.artists: list[int] = []
         self.pools: dict[tuple[float, float], _Pool] = {}
@@ -415,9 +428,8 @@ class _Selector:
 
     def choose(self, waypoint: np.ndarray) -> _Pick | None:
         """The best-scoring allowed song for ``waypoint``, relaxing rules only when none is allowed."""
-        initial = 4 * DIVERSITY_WINDOW + len(self.excluded) + len(self.used_canonical) + 32
         for level in (STRICT, NO_WINDOW_RULE, NO_ADJACENT_RULE):
-            size = initial
+            size = self.initial_pool_size
             while True:
                 pool = self._pool(waypoint, size)
                 for position in range(len(pool.indices)):
