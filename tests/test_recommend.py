@@ -230,3 +230,21 @@ def test_large_catalogs_answer_with_the_same_rules():
     brute = np.sort(np.hypot(large.points[:, 0] - 0.7, large.points[:, 1] - 0.2))
     assert playlist.items[0].distance == pytest.approx(brute[0])
     assert max(item.distance for item in playlist.items) <= brute[40]
+
+
+@pytest.mark.parametrize("with_feedback", [False, True])
+def test_the_iso_corridor_gives_the_same_playlist_as_full_scans(monkeypatch, with_feedback):
+    import tunex_core.recommend as recommend_module
+    from tunex_core.feedback import FeedbackAdjustments, SongFeedback
+
+    large = synthetic_catalog(60_000, seed=11, songs_per_artist=3)
+    feedback = None
+    if with_feedback:
+        liked = large.music_ids[np.argsort(np.hypot(large.points[:, 0] - 0.5, large.points[:, 1] - 0.5))[40]]
+        feedback = FeedbackAdjustments({int(liked): SongFeedback(int(liked), likes=3.0)})
+    arguments = {"mode": "iso", "target": "happy", "count": 12, "recent_ids": large.music_ids[:5000],
+                 "feedback": feedback}
+    with_corridor = recommend(large, 0.2, 0.3, **arguments)
+    monkeypatch.setattr(recommend_module, "CORRIDOR_MIN_SONGS", 10**9)
+    full_scans = recommend(large, 0.2, 0.3, **arguments)
+    assert with_corridor.songs == full_scans.songs and len(full_scans) == 12

@@ -134,7 +134,8 @@ def emotion_region(valence: float, arousal: float) -> str:
 class Catalog:
     """Songs stored column-wise, so queries over a million songs stay vectorised.
 
-    ``points`` is an ``(n, 2)`` float64 array of (valence, arousal); ``music_ids``,
+    ``points`` is an ``(n, 2)`` float64 array of (valence, arousal) (``scan_valence`` and
+    ``scan_arousal`` are float32 copies for fast scans); ``music_ids``,
     ``region_indices`` (FER index per song), ``artist_codes`` (one integer per
     distinct artist, compared case-insensitively) and ``canonical_ids`` (the id
     standing for a group of duplicates) are aligned with it. ``Song`` records
@@ -169,6 +170,9 @@ class Catalog:
         self.source = source
         self.points.setflags(write=False)
         self.music_ids.setflags(write=False)
+        # Contiguous float32 copies: a full scan of a million songs reads 8 MB instead of 16 MB.
+        self.scan_valence = np.ascontiguousarray(self.points[:, 0], dtype=np.float32)
+        self.scan_arousal = np.ascontiguousarray(self.points[:, 1], dtype=np.float32)
 
         self._id_order = np.argsort(self.music_ids, kind="stable")
         self._sorted_ids = self.music_ids[self._id_order]
@@ -322,8 +326,8 @@ class Catalog:
     @property
     def nbytes(self) -> int:
         """Memory held by the numeric arrays (strings not included)."""
-        arrays = (self.music_ids, self.points, self.region_indices, self.artist_codes, self.canonical_ids,
-                  self._id_order, self._sorted_ids)
+        arrays = (self.music_ids, self.points, self.scan_valence, self.scan_arousal, self.region_indices,
+                  self.artist_codes, self.canonical_ids, self._id_order, self._sorted_ids)
         return int(sum(array.nbytes for array in arrays))
 
 
