@@ -171,3 +171,8 @@ def test_a_clip_without_its_annotation_is_reported(tmp_path):
     (tmp_path / "dynamic_5.json").write_text('{"id": 5}', encoding="utf-8")
     with pytest.raises(CatalogError, match="malformed"):
         load_chorus_clips(tmp_path)
+
+
+def test_catalog_constructor_rejects_misaligned_columns():
+    with pytest.raises(CatalogError, match="'arousal' has 1 values, expected 2"):
+        Catalog([1, 2], ["a", "b"], ["c", "d"], [0.1, 0.2], [0.3])

@@ -150,15 +150,15 @@ class Catalog:
                  duplicate_of: Sequence[int | None] | None = None,
                  source: str = "") -> None:
         size = len(titles)
-        self.music_ids = np.asarray(music_ids, dtype=np.int64)
-        self.points = np.column_stack([np.asarray(valence, dtype=np.float64),
-                                       np.asarray(arousal, dtype=np.float64)]) if size else np.zeros((0, 2))
-        for name, column in (("musicId", self.music_ids), ("artist", artists)):
+        self.music_ids = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        valence_column = np.asarray(valence, dtype=np.float64).reshape(-1)
+        arousal_column = np.asarray(arousal, dtype=np.float64).reshape(-1)
+        for name, column in (("musicId", self.music_ids), ("artist", artists), ("valence", valence_column),
+                             ("arousal", arousal_column)):
             if len(column) != size:
                 raise CatalogError(f"{source or 'catalog'}: column {name!r} has {len(column)} values, "
-                                   f"expected {size}")
-        if self.points.shape != (size, 2):
-            raise CatalogError(f"{source or 'catalog'}: valence/arousal columns do not match the titles")
+                                   f"expected {size} like the titles")
+        self.points = np.column_stack([valence_column, arousal_column]) if size else np.zeros((0, 2))
         if size and not np.all(np.isfinite(self.points)):
             raise CatalogError(f"{source or 'catalog'}: valence/arousal must be finite numbers")
         if size and (self.points.min() < VALUE_RANGE[0] or self.points.max() > VALUE_RANGE[1]):
