@@ -16,11 +16,25 @@ METRICS_FILE = MODELS_DIR / "metrics.json"
 SPOTIFY_SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 FIXTURE_FACES_FILE = TESTS_FIXTURES_DIR / "fer_faces.npz"
 
+# The shipped song catalog (cleaned PMEmo static annotations), its chorus clips and music mapping.
+CATALOG_FILE = DATA_DIR / "pmemo_catalog.csv"
+CATALOG_OVERRIDES_FILE = DATA_DIR / "catalog_overrides.csv"
+CLIPS_DIR = DATA_DIR / "clips"
+EMOTION_MUSIC_FILE = DATA_DIR / "emotion_music.toml"
+EMOTION_MUSIC_FILE_NAME = "emotion_music.toml"
+
 # Optional FER-2013 copy for developers; the product never needs it at run time.
 SHARED_FER_FILE = PROJECT_ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
+# Raw PMEmo files, read only by ``python -m tunex_core.catalog_build`` to rebuild ``data/``.
+SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
 
 
 def user_data_dir() -> Path:
     """Directory for per-user state (database, caches); ``TUNEX_HOME`` overrides it."""
     override = os.environ.get("TUNEX_HOME")
     return Path(override).expanduser() if override else Path.home() / ".tunex"
+
+
+def user_emotion_music_file() -> Path:
+    """The user's optional override of the emotion-to-music mapping (``emotion_music.toml``)."""
+    return user_data_dir() / EMOTION_MUSIC_FILE_NAME
