@@ -40,6 +40,7 @@ import logging
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -67,9 +68,9 @@ from tunex_core.title_matching import (
     strip_decoration,
 )
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # pragma: no cover - Python 3.10 only
     import tomli as tomllib
 
 logger = logging.getLogger(__name__)
@@ -101,10 +102,11 @@ DISCOVERY_EXPIRY_HOURS = 24
 
 TRACK_ID_PATTERN = re.compile(r"[0-9A-Za-z]{22}")
 
+# Messages are plain text that also reads well as markdown (pages show them with st.warning).
 CREDENTIALS_HELP = (
     f"Copy the Client ID and Client secret of your app at {DASHBOARD_URL} into "
-    "client_id and client_secret under [spotify] in .streamlit/secrets.toml "
-    f"(or set {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE}), then restart TuneX."
+    "`client_id` and `client_secret` under `[spotify]` in `.streamlit/secrets.toml` "
+    f"(or set `{CLIENT_ID_VARIABLE}` and `{CLIENT_SECRET_VARIABLE}`), then restart TuneX."
 )
 NOT_CONFIGURED_MESSAGE = (
     "Spotify is not configured, so playlists use offline search links. To embed tracks: "
@@ -342,6 +344,24 @@ def load_credentials(secrets_path: str | Path | None = None,
     if client_id and client_secret:
         return SpotifyCredentials(client_id, client_secret)
     return None
+
+
+def configuration_fingerprint(secrets_path: str | Path | None = None,
+                              environ: Mapping[str, str] | None = None) -> str:
+    """A digest of everything ``SpotifyService.from_environment`` reads (credentials only hashed).
+
+    Pages use it as the cache key of their service, so editing the secrets file
+    or the variables gives a fresh client while reruns reuse the old one.
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        credentials = load_credentials(secrets_path, environ)
+        credentials_part = credentials.fingerprint if credentials else "none"
+    except SpotifyConfigurationError as error:
+        credentials_part = f"error: {error}"
+    parts = [credentials_part, environ.get(API_URL_VARIABLE, ""), environ.get(TOKEN_URL_VARIABLE, ""),
+             str(storage.default_database_path())]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------
@@ -586,7 +606,8 @@ class SpotifyCache:
                  miss_expiry_days: float = MISS_EXPIRY_DAYS,
                  discovery_expiry_hours: float = DISCOVERY_EXPIRY_HOURS,
                  clock: Callable[[], float] = time.time):
-        self.database_path = database_path
+        self.database_path = (Path(database_path) if database_path is not None
+                              else storage.default_database_path())
         self.miss_expiry_seconds = miss_expiry_days * 86400.0
         self.discovery_expiry_seconds = discovery_expiry_hours * 3600.0
         self._clock = clock
