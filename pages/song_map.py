@@ -1,6 +1,149 @@
-"""Placeholder until this page lands."""
+"""Song map: the catalog on the valence-arousal circumplex, with the mood's recommendations."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("song_map")
-st.info("This page is being built.")
+from pages.common import session_mood
+from tunex_core.catalog import Catalog, CatalogError, ChorusClip, load_catalog, load_chorus_clips
+from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.mood import Mood
+from tunex_core.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
+from tunex_core.song_map import clip_curve_figure, song_map_figure
+from tunex_core.storage import DatabaseBusyError
+
+RECENT_PLAYS_EXCLUDED = 20
+MODE_LABELS = {"match": "Match my mood", "iso": "Move me gradually (iso)"}
+RECORDED_MOOD_KEY = "song_map_recorded_mood"
+"""Session-state key: creation time of the session mood already written to the mood history."""
+
+
+@st.cache_resource(show_spinner="Loading the song catalog…")
+def cached_catalog() -> Catalog:
+    """The shipped catalog, loaded once per server process."""
+    return load_catalog()
+
+
+@st.cache_data(show_spinner=False)
+def cached_clips() -> tuple[ChorusClip, ...]:
+    """The shipped chorus clips and their dynamic annotations."""
+    return load_chorus_clips()
+
+
+def display_name(name: str) -> str:
+    """The emotion with its emoji, e.g. ``😄 Happy`` for ``happy``."""
+    emotion = EMOTION_BY_NAME[name]
+    return f"{emotion.emoji} {emotion.display_name}"
+
+
+def record(action: str, music_id: int, mood: Mood) -> None:
+    """Button callback: store a like, skip or play."""
+    try:
+        with FeedbackStore() as store:
+            if action == "play":
+                store.record_play(music_id, mood)
+            else:
+                store.record_feedback(music_id, action)
+    except DatabaseBusyError as error:
+        st.session_state["song_map_error"] = str(error)
+
+
+def playlist_table(playlist: Playlist) -> pd.DataFrame:
+    """The playlist as a table for ``st.dataframe``."""
+    return pd.DataFrame([{
+        "#": item.position, "title": item.song.title, "artist": item.song.artist,
+        "valence": item.song.valence, "arousal": item.song.arousal, "region": item.song.region,
+        "distance": round(item.distance, 3), "why": item.reason,
+    } for item in playlist.items])
+
+
+st.title("🗺️ Song map")
+st.caption("Every song of the catalog placed by how pleasant (valence) and how energetic (arousal) "
+           "listeners rated it, coloured by the nearest emotion.")
+
+try:
+    catalog = cached_catalog()
+except CatalogError as error:
+    st.error(f"The song catalog could not be loaded: {error}")
+    st.stop()
+
+mood = session_mood()
+if mood is None:
+    st.info("No session mood yet — read one on **Live mood**, or pick an emotion to explore.")
+    explored = st.selectbox("Explore an emotion", EMOTION_NAMES, index=EMOTION_NAMES.index("happy"),
+                            format_func=display_name)
+    mood = Mood.from_emotion(explored, source="song map")
+else:
+    st.markdown(f"Your mood: **{display_name(mood.label)}** — valence {mood.valence:.2f}, "
+                f"arousal {mood.arousal:.2f} (the probability-weighted point of all seven emotions).")
+
+mode_column, target_column, count_column = st.columns([2, 2, 1])
+mode = mode_column.radio("Playlist", MODES, format_func=MODE_LABELS.get, horizontal=True)
+target = None
+if mode == "iso":
+    target = target_column.selectbox("Move toward", EMOTION_NAMES,
+                                      index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), format_func=display_name)
+count = count_column.number_input("Songs", min_value=3, max_value=30, value=10, step=1)
+
+search_column, region_column = st.columns([2, 3])
+search = search_column.text_input("Search title or artist", placeholder="e.g. Adele, Christmas")
+regions = region_column.multiselect("Emotion regions", EMOTION_NAMES, default=list(EMOTION_NAMES),
+                                    format_func=display_name)
+
+feedback, recent_ids = None, ()
+try:
+    with FeedbackStore() as store:
+        if session_mood() is not None and st.session_state.get(RECORDED_MOOD_KEY) != mood.created_at:
+            store.record_mood(mood)
+            st.session_state[RECORDED_MOOD_KEY] = mood.created_at
+        feedback = store.adjustments()
+        recent_ids = tuple(play.music_id for play in store.recent_plays(RECENT_PLAYS_EXCLUDED))
+except DatabaseBusyError as error:
+    st.warning(f"Listening history unavailable, ranking without it: {error}")
+if "song_map_error" in st.session_state:
+    st.warning(st.session_state.pop("song_map_error"))
+
+playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=int(count),
+                              recent_ids=recent_ids, feedback=feedback)
+visible = catalog.search(search, regions)
+st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label), key="song_map")
+if len(visible) < len(catalog):
+    st.caption(f"Showing {len(visible)} of {len(catalog)} songs.")
+
+st.subheader("Iso playlist" if mode == "iso" else "Songs for your mood")
+if not playlist.items:
+    st.warning("No songs left to recommend: every nearby song was played recently.")
+else:
+    st.dataframe(playlist_table(playlist), hide_index=True)
+    chosen = st.selectbox("Rate or play a song", playlist.items,
+                          format_func=lambda item: f"{item.position}. {item.song.title} — {item.song.artist}")
+    like_column, skip_column, play_column, _ = st.columns([1, 1, 1, 3])
+    like_column.button("👍 Like", on_click=record, args=(LIKE, chosen.song.music_id, mood))
+    skip_column.button("👎 Skip", on_click=record, args=(SKIP, chosen.song.music_id, mood))
+    play_column.button("▶️ Played", on_click=record, args=("play", chosen.song.music_id, mood),
+                       help="Played songs are left out of the next recommendations for a while.")
+
+if search.strip() or len(regions) < len(EMOTION_NAMES):
+    st.subheader(f"Matching songs ({len(visible)})")
+    st.dataframe(pd.DataFrame([{
+        "title": catalog.titles[index], "artist": catalog.artists[index],
+        "valence": float(catalog.points[index, 0]), "arousal": float(catalog.points[index, 1]),
+        "region": EMOTION_NAMES[int(catalog.region_indices[index])],
+    } for index in visible[:200].tolist()]), hide_index=True)
+
+st.subheader("Listen: chorus clips with their moment-to-moment ratings")
+clips = cached_clips()
+for row_start in range(0, len(clips), 2):
+    for column, clip in zip(st.columns(2), clips[row_start:row_start + 2], strict=False):
+        with column:
+            song_index = catalog.find_index(clip.music_id)
+            title, artist = ((catalog.titles[song_index], catalog.artists[song_index])
+                             if song_index is not None else (clip.title, clip.artist))
+            st.markdown(f"**{title}** — {artist}  \nstatic valence {clip.valence_mean:.2f}, "
+                        f"arousal {clip.arousal_mean:.2f}")
+            st.audio(str(clip.audio_path), format="audio/mpeg")
+            st.plotly_chart(clip_curve_figure(clip), key=f"clip_{clip.music_id}")
+
+st.caption("Songs and clips: PMEmo (Zhang et al., ICMR 2018, doi:10.1145/3206025.3206037), MIT licence.")

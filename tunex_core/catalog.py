@@ -185,6 +185,8 @@ class Catalog:
             self._set_duplicates(duplicate_of)
         self.canonical_ids.setflags(write=False)
         self._search_keys: list[str] | None = None
+        self._artist_order: np.ndarray | None = None
+        self._artist_bounds: np.ndarray | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence[CatalogRow], source: str = "") -> Catalog:
@@ -266,6 +268,15 @@ class Catalog:
         extra = [member for index in found
                  for member in self._duplicate_groups.get(int(self.canonical_ids[index]), ())]
         return np.unique(np.concatenate([found, np.asarray(extra, dtype=np.int64)]))
+
+    def indices_of_artist(self, artist_code: int) -> np.ndarray:
+        """Row indices of every song by the artist with ``artist_code`` (see ``artist_codes``)."""
+        if self._artist_order is None:
+            self._artist_order = np.argsort(self.artist_codes, kind="stable")
+            self._artist_bounds = np.searchsorted(self.artist_codes[self._artist_order],
+                                                  np.arange(len(self.artist_names) + 1))
+        start, stop = self._artist_bounds[artist_code], self._artist_bounds[artist_code + 1]
+        return self._artist_order[start:stop]
 
     def song_by_id(self, music_id: int) -> Song:
         """The song with ``music_id``; raises ``KeyError`` if absent."""
