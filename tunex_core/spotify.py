@@ -5,7 +5,9 @@ answers ``/recommendations`` with 404 and ``/audio-features`` and artist
 top-tracks with 403 for new apps, so TuneX never calls them: the mood-to-song
 mapping is TuneX's own catalog, and Spotify only supplies playable track IDs.
 Development Mode apps get ``400 Invalid limit`` for a search ``limit`` above 10,
-so searches page with ``offset`` instead (at most ``MAX_SEARCH_PAGES`` pages).
+so searches page with ``offset`` instead: at most ``MAX_SEARCH_PAGES`` pages of
+``track:"<title>" artist:"<first artist>"``, then one unfiltered page when none
+of those candidates matched.
 
 Configuration
     Credentials come from ``[spotify] client_id / client_secret`` in
@@ -798,9 +800,9 @@ class SpotifyService:
             best = _better(best, title, artist, page.tracks)
             if (best is not None and best[0].exact) or not page.has_more:
                 break
-        if candidates_seen == 0:
+        if best is None:
             page = self.client.search_tracks(free_text_query(title, artist), budget=budget)
-            candidates_seen = len(page.tracks)
+            candidates_seen += len(page.tracks)
             best = _better(best, title, artist, page.tracks)
         if best is None:
             reason = (f"no Spotify track matches {title!r} by {artist!r}"

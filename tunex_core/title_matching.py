@@ -24,7 +24,7 @@ DECORATION_WORDS = frozenset({
     "instrumental", "karaoke", "cover", "original", "extended", "anniversary", "session",
     "sessions", "recorded", "recording", "unplugged", "edition",
 })
-# Decoration that names a different recording: penalised when the catalog title lacks it.
+# Decoration that names a different recording: penalised when only one of the two titles has it.
 OTHER_VERSION_WORDS = frozenset({
     "live", "remix", "karaoke", "instrumental", "cover", "acoustic", "demo", "tribute",
     "unplugged", "rehearsal", "sped", "slowed", "reverb", "8d", "lullaby",
@@ -137,10 +137,14 @@ def artist_similarity(catalog_artist: str, candidate_artists: Sequence[str]) -> 
 
 
 def other_version_words(catalog_title: str, candidate_title: str) -> frozenset[str]:
-    """Version words (live, remix, karaoke...) in the candidate but not in the catalog title."""
-    catalog_words = set(fold(catalog_title).split())
-    candidate_words = set(fold(candidate_title).split())
-    return frozenset((candidate_words & OTHER_VERSION_WORDS) - catalog_words)
+    """Version words (live, remix, karaoke...) in one title but not the other.
+
+    A live take is penalised for a studio catalog song, and the studio track is
+    penalised when the catalog asks for "(NuKid Remix)".
+    """
+    catalog_words = set(fold(catalog_title).split()) & OTHER_VERSION_WORDS
+    candidate_words = set(fold(candidate_title).split()) & OTHER_VERSION_WORDS
+    return frozenset(catalog_words ^ candidate_words)
 
 
 @dataclass(frozen=True)

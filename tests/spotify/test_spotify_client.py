@@ -51,6 +51,7 @@ def track_named(fake, name: str, artist: str) -> FixtureTrack:
     ("Crazy in Love (feat. Jay-Z)", "Beyoncé feat. JAY-Z", "Crazy In Love (feat. JAY-Z)", "Beyoncé"),
     ("Hallelujah (The Voice Performance)", "Jeff Buckley", "Hallelujah", "Jeff Buckley"),
     ("Café del Mar", "Energy 52", "Cafe Del Mar", "Energy 52"),
+    ("Cafe del Mar (Energy 52 Remix)", "Energy 52", "Café del Mar - Energy 52 Remix", "Energy 52"),
     ("WALKING ON SUNSHINE!", "Katrina and the Waves", "Walking on Sunshine", "Katrina & The Waves"),
 ])
 def test_resolution_picks_the_right_track_among_near_misses(service, spotify_environment, title, artist,
@@ -83,6 +84,9 @@ def test_title_only_near_miss_is_rejected(service, spotify_environment):
     assert resolution.track is None
     assert resolution.status is SpotifyStatus.CONNECTED
     assert "no Spotify track matches" in resolution.reason
+    # No filtered candidate matched, so one unfiltered search was tried as well.
+    assert [request.query["q"][0] for request in spotify_environment.searches()] == [
+        'track:"Hello" artist:"The Beatles"', "Hello The Beatles"]
 
 
 def test_search_pages_with_offset_and_never_asks_for_more_than_ten(service, spotify_environment):

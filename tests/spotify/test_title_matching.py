@@ -63,6 +63,15 @@ def test_exact_match_beats_live_and_karaoke_versions():
     assert not karaoke.accepted
 
 
+def test_a_remix_in_the_catalog_prefers_the_remix():
+    remix = match_score("Wild Things (NuKid Remix)", "Alessia Cara", "Wild Things - NuKid Remix",
+                        ["Alessia Cara", "NuKid"])
+    original = match_score("Wild Things (NuKid Remix)", "Alessia Cara", "Wild Things", ["Alessia Cara"])
+
+    assert remix.exact
+    assert original.accepted and original.total < remix.total
+
+
 def test_a_live_catalog_title_is_not_penalised_for_a_live_track():
     assert match_score("Hello - Live", "Adele", "Hello - Live at Wembley", ["Adele"]).penalty == 0.0
 
