@@ -150,6 +150,7 @@ class FakeSpotify:
     retry_after: str | None = "1"
     rate_limited_answers: int | None = None
     slow_seconds: float = 10.0
+    token_answer: dict | None = None  # when set, the token endpoint answers 200 with exactly this
     requests: list[RecordedRequest] = field(default_factory=list)
     issued_tokens: set[str] = field(default_factory=set)
     base_url: str = ""
@@ -250,6 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._api_error(404, "Service not found")
             return
         if self.fake.modes_affect_token and self._apply_mode():
+            return
+        if self.fake.token_answer is not None:
+            self._send_json(200, self.fake.token_answer)
             return
         if form.get("grant_type") != ["client_credentials"]:
             self._send_json(400, {"error": "unsupported_grant_type",

@@ -50,7 +50,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 from urllib.parse import quote, urlparse
 
 import requests
@@ -542,11 +542,14 @@ class SpotifyClient:
                     self._fail(SpotifyStatus.OFFLINE,
                                f"Spotify could not be reached ({type(error).__name__}); "
                                "using offline links.")
+                except (KeyError, TypeError, ValueError):
+                    self._fail(SpotifyStatus.OFFLINE,
+                               "Spotify sent an answer TuneX cannot read; using offline links.")
                 self._state = ConnectionState(SpotifyStatus.CONNECTED, "Spotify connected")
                 self._verified = True
                 return answer
 
-    def _fail(self, status: SpotifyStatus, message: str, cooldown: float | None = None) -> None:
+    def _fail(self, status: SpotifyStatus, message: str, cooldown: float | None = None) -> NoReturn:
         if cooldown is None:
             cooldown = (BAD_CREDENTIALS_COOLDOWN_SECONDS if status is SpotifyStatus.BAD_CREDENTIALS
                         else OFFLINE_COOLDOWN_SECONDS)

@@ -417,6 +417,15 @@ def test_token_endpoint_outage_is_offline(service, spotify_environment):
     assert service.resolve("Hello", "Adele").status is SpotifyStatus.OFFLINE
 
 
+def test_unreadable_token_answer_is_offline_not_a_crash(service, spotify_environment):
+    spotify_environment.token_answer = {"access_token": "x"}  # no expires_in
+
+    resolution = service.resolve("Hello", "Adele")
+
+    assert resolution.status is SpotifyStatus.OFFLINE
+    assert "cannot read" in resolution.reason
+
+
 # --- secrets --------------------------------------------------------------------------------
 
 
