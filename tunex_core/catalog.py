@@ -134,7 +134,8 @@ def emotion_region(valence: float, arousal: float) -> str:
 class Catalog:
     """Songs stored column-wise, so queries over a million songs stay vectorised.
 
-    ``points`` is an ``(n, 2)`` float64 array of (valence, arousal); ``music_ids``,
+    ``points`` is an ``(n, 2)`` float64 array of (valence, arousal) (``scan_valence`` and
+    ``scan_arousal`` are float32 copies for fast scans); ``music_ids``,
     ``region_indices`` (FER index per song), ``artist_codes`` (one integer per
     distinct artist, compared case-insensitively) and ``canonical_ids`` (the id
     standing for a group of duplicates) are aligned with it. ``Song`` records
@@ -149,15 +150,15 @@ class Catalog:
                  duplicate_of: Sequence[int | None] | None = None,
                  source: str = "") -> None:
         size = len(titles)
-        self.music_ids = np.asarray(music_ids, dtype=np.int64)
-        self.points = np.column_stack([np.asarray(valence, dtype=np.float64),
-                                       np.asarray(arousal, dtype=np.float64)]) if size else np.zeros((0, 2))
-        for name, column in (("musicId", self.music_ids), ("artist", artists)):
+        self.music_ids = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        valence_column = np.asarray(valence, dtype=np.float64).reshape(-1)
+        arousal_column = np.asarray(arousal, dtype=np.float64).reshape(-1)
+        for name, column in (("musicId", self.music_ids), ("artist", artists), ("valence", valence_column),
+                             ("arousal", arousal_column)):
             if len(column) != size:
                 raise CatalogError(f"{source or 'catalog'}: column {name!r} has {len(column)} values, "
-                                   f"expected {size}")
-        if self.points.shape != (size, 2):
-            raise CatalogError(f"{source or 'catalog'}: valence/arousal columns do not match the titles")
+                                   f"expected {size} like the titles")
+        self.points = np.column_stack([valence_column, arousal_column]) if size else np.zeros((0, 2))
         if size and not np.all(np.isfinite(self.points)):
             raise CatalogError(f"{source or 'catalog'}: valence/arousal must be finite numbers")
         if size and (self.points.min() < VALUE_RANGE[0] or self.points.max() > VALUE_RANGE[1]):
@@ -169,6 +170,9 @@ class Catalog:
         self.source = source
         self.points.setflags(write=False)
         self.music_ids.setflags(write=False)
+        # Contiguous float32 copies: a full scan of a million songs reads 8 MB instead of 16 MB.
+        self.scan_valence = np.ascontiguousarray(self.points[:, 0], dtype=np.float32)
+        self.scan_arousal = np.ascontiguousarray(self.points[:, 1], dtype=np.float32)
 
         self._id_order = np.argsort(self.music_ids, kind="stable")
         self._sorted_ids = self.music_ids[self._id_order]
@@ -256,17 +260,25 @@ class Catalog:
             raise KeyError(f"musicId {music_id} is not in the catalog")
         return index
 
+    def rows_of(self, music_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row index of each id in ``music_ids`` (aligned with it), -1 where the catalog lacks the id."""
+        wanted = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        if wanted.size == 0 or len(self) == 0:
+            return np.full(wanted.size, -1, dtype=np.int64)
+        positions = np.clip(np.searchsorted(self._sorted_ids, wanted), 0, len(self._sorted_ids) - 1)
+        return np.where(self._sorted_ids[positions] == wanted, self._id_order[positions], -1)
+
+    def duplicate_group(self, index: int) -> tuple[int, ...]:
+        """Row indices of the song at ``index`` and of every flagged duplicate of it."""
+        return self._duplicate_groups.get(int(self.canonical_ids[index]), (int(index),))
+
     def indices_of(self, music_ids: Iterable[int]) -> np.ndarray:
         """Row indices of the known ids in ``music_ids`` and of their duplicates (unknown ids are ignored)."""
-        wanted = np.fromiter((int(music_id) for music_id in music_ids), dtype=np.int64)
-        if wanted.size == 0 or len(self) == 0:
-            return np.zeros(0, dtype=np.int64)
-        positions = np.clip(np.searchsorted(self._sorted_ids, wanted), 0, len(self._sorted_ids) - 1)
-        found = self._id_order[positions[self._sorted_ids[positions] == wanted]]
-        if not self._duplicate_groups:
+        rows = self.rows_of(np.fromiter((int(music_id) for music_id in music_ids), dtype=np.int64))
+        found = rows[rows >= 0]
+        if not self._duplicate_groups or found.size == 0:
             return found
-        extra = [member for index in found
-                 for member in self._duplicate_groups.get(int(self.canonical_ids[index]), ())]
+        extra = [member for index in found.tolist() for member in self.duplicate_group(index)]
         return np.unique(np.concatenate([found, np.asarray(extra, dtype=np.int64)]))
 
     def indices_of_artist(self, artist_code: int) -> np.ndarray:
@@ -314,8 +326,8 @@ class Catalog:
     @property
     def nbytes(self) -> int:
         """Memory held by the numeric arrays (strings not included)."""
-        arrays = (self.music_ids, self.points, self.region_indices, self.artist_codes, self.canonical_ids,
-                  self._id_order, self._sorted_ids)
+        arrays = (self.music_ids, self.points, self.scan_valence, self.scan_arousal, self.region_indices,
+                  self.artist_codes, self.canonical_ids, self._id_order, self._sorted_ids)
         return int(sum(array.nbytes for array in arrays))
 
 

@@ -34,10 +34,11 @@ no song twice (a flagged duplicate counts as the same song) and no song from
 ``recent_ids``. When fewer eligible songs exist than asked for, the playlist is
 shorter.
 
-Cost: one vectorised pass over the catalog per distinct target point
-(``numpy.argpartition`` for the nearest few hundred, exact with feedback
-offsets), i.e. O(n) per match query and O(n x count) per iso playlist; see
-``bench/recommend_bench.py``.
+Cost: one vectorised float32 pass over the catalog per query
+(``numpy.argpartition`` for the nearest few dozen, exact with feedback offsets):
+O(n) for a match query; an iso playlist on a large catalog scans once for the
+songs nearest its whole path and picks each waypoint's song among those.
+See ``bench/recommend_bench.py``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ SKIP_PENALTY = 0.10
 ARTIST_LIKE_DISCOUNT = 0.02
 ARTIST_SKIP_PENALTY = 0.03
 MAX_FEEDBACK_WEIGHT = 3.0
+
+FLOAT32_MARGIN = 1e-6
+CORRIDOR_MIN_SONGS = 20_000
+CORRIDOR_SONGS_PER_STEP = 64
 
 STRICT, NO_WINDOW_RULE, NO_ADJACENT_RULE = range(3)
 RELAXATION_NOTES = {
@@ -132,34 +137,45 @@ class FeedbackOffsets:
 
 
 def feedback_offsets(catalog: Catalog, adjustments: FeedbackAdjustments | None) -> FeedbackOffsets:
-    """Turn decayed like/skip weights into per-song ranking offsets (see the module docstring)."""
+    """Turn decayed like/skip weights into per-song ranking offsets (see the module docstring).
+
+    Feedback on one song of a duplicate group applies to the whole group; feedback on songs
+    missing from the catalog is ignored.
+    """
     if not adjustments:
         return FeedbackOffsets.empty()
+    records = list(adjustments.songs.values())
+    rows = catalog.rows_of([record.music_id for record in records])
+    likes = np.array([record.likes for record in records])
+    skips = np.array([record.skips for record in records])
+    known = rows >= 0
+    rows, likes, skips = rows[known], likes[known], skips[known]
+    if rows.size == 0:
+        return FeedbackOffsets.empty()
+
+    per_song = (-LIKE_DISCOUNT * np.minimum(likes, MAX_FEEDBACK_WEIGHT)
+                + SKIP_PENALTY * np.minimum(skips, MAX_FEEDBACK_WEIGHT))
     song_offsets: dict[int, float] = {}
-    artist_likes: dict[int, float] = {}
-    artist_skips: dict[int, float] = {}
-    for feedback in adjustments.songs.values():
-        indices = catalog.indices_of([feedback.music_id])
-        if indices.size == 0:
-            continue
-        likes = min(feedback.likes, MAX_FEEDBACK_WEIGHT)
-        skips = min(feedback.skips, MAX_FEEDBACK_WEIGHT)
-        for index in indices.tolist():
-            song_offsets[index] = song_offsets.get(index, 0.0) - LIKE_DISCOUNT * likes + SKIP_PENALTY * skips
-        code = int(catalog.artist_codes[indices[0]])
-        artist_likes[code] = artist_likes.get(code, 0.0) + feedback.likes
-        artist_skips[code] = artist_skips.get(code, 0.0) + feedback.skips
-    artist_offsets = {
-        code: -ARTIST_LIKE_DISCOUNT * min(artist_likes[code], MAX_FEEDBACK_WEIGHT)
-        + ARTIST_SKIP_PENALTY * min(artist_skips[code], MAX_FEEDBACK_WEIGHT)
-        for code in artist_likes
-    }
-    totals = dict(song_offsets)
-    for code, offset in artist_offsets.items():
-        for index in catalog.indices_of_artist(code).tolist():
-            totals[index] = totals.get(index, 0.0) + offset
-    indices = np.fromiter(totals.keys(), dtype=np.int64, count=len(totals))
-    values = np.fromiter(totals.values(), dtype=np.float64, count=len(totals))
+    for row, offset in zip(rows.tolist(), per_song.tolist(), strict=True):
+        for member in catalog.duplicate_group(row):
+            song_offsets[member] = song_offsets.get(member, 0.0) + offset
+
+    codes, code_positions = np.unique(catalog.artist_codes[rows], return_inverse=True)
+    artist_likes = np.bincount(code_positions, weights=likes, minlength=codes.size)
+    artist_skips = np.bincount(code_positions, weights=skips, minlength=codes.size)
+    per_artist = (-ARTIST_LIKE_DISCOUNT * np.minimum(artist_likes, MAX_FEEDBACK_WEIGHT)
+                  + ARTIST_SKIP_PENALTY * np.minimum(artist_skips, MAX_FEEDBACK_WEIGHT))
+    artist_offsets = dict(zip(codes.tolist(), per_artist.tolist(), strict=True))
+
+    artist_rows = [catalog.indices_of_artist(code) for code in codes.tolist()]
+    all_rows = np.concatenate([np.array(list(song_offsets), dtype=np.int64), *artist_rows])
+    all_values = np.concatenate([
+        np.array(list(song_offsets.values()), dtype=np.float64),
+        *(np.full(len(members), offset)
+          for members, offset in zip(artist_rows, per_artist.tolist(), strict=True)),
+    ])
+    indices, positions = np.unique(all_rows, return_inverse=True)
+    values = np.bincount(positions, weights=all_values, minlength=indices.size)
     return FeedbackOffsets(indices, values, song_offsets, artist_offsets)
 
 
@@ -171,30 +187,68 @@ class _Pool:
     scores: np.ndarray
     distances: np.ndarray
     exact_until: float
-    size: int
+    requested: int
+    complete: bool
 
 
-def _candidate_pool(catalog: Catalog, point: np.ndarray, size: int, offsets: FeedbackOffsets) -> _Pool:
-    """The ``size`` nearest songs to ``point`` plus every song with a feedback offset, ranked by score."""
-    valence_gap = catalog.points[:, 0] - point[0]
-    squared = catalog.points[:, 1] - point[1]
-    np.multiply(squared, squared, out=squared)
-    squared += valence_gap * valence_gap
-    total = len(catalog)
-    if size < total:
-        nearest = np.argpartition(squared, size - 1)[:size]
-        exact_until = float(np.sqrt(squared[nearest].max()))
+def _squared_distances(valence: np.ndarray, arousal: np.ndarray, point: Sequence[float]) -> np.ndarray:
+    """Squared distances (float32) from ``point`` to each (valence, arousal)."""
+    squared = valence - np.float32(point[0])
+    squared *= squared
+    arousal_gap = arousal - np.float32(point[1])
+    arousal_gap *= arousal_gap
+    squared += arousal_gap
+    return squared
+
+
+def _nearest(squared: np.ndarray, size: int) -> tuple[np.ndarray, float]:
+    """Positions of the ``size`` smallest values and a distance below which none was left out."""
+    if size >= len(squared):
+        return np.arange(len(squared)), np.inf
+    nearest = np.argpartition(squared, size - 1)[:size]
+    # float32 rounding: shrink the bound a little so float64 distances below it are surely complete.
+    return nearest, float(np.sqrt(squared[nearest].max())) - FLOAT32_MARGIN
+
+
+def _candidate_pool(catalog: Catalog, point: np.ndarray, size: int, offsets: FeedbackOffsets,
+                    universe: np.ndarray | None = None, universe_bound: float = np.inf) -> _Pool:
+    """The ``size`` nearest songs to ``point`` (among ``universe`` when given: every song outside it is
+    farther than ``universe_bound``) plus every song with a feedback offset, ranked by score."""
+    if universe is None:
+        squared = _squared_distances(catalog.scan_valence, catalog.scan_arousal, point)
     else:
-        nearest = np.arange(total)
-        exact_until = np.inf
+        squared = _squared_distances(catalog.scan_valence[universe], catalog.scan_arousal[universe], point)
+    nearest, exact_until = _nearest(squared, size)
+    complete = universe is None and size >= len(squared)
+    if universe is not None:
+        nearest = universe[nearest]
+        exact_until = min(exact_until, universe_bound)
     indices = np.union1d(nearest, offsets.indices) if offsets.indices.size else nearest
-    distances = np.sqrt(squared[indices])
+    distances = np.hypot(catalog.points[indices, 0] - point[0], catalog.points[indices, 1] - point[1])
     scores = distances.copy()
     if offsets.indices.size:
         positions = np.searchsorted(indices, offsets.indices)
         scores[positions] += offsets.values
     order = np.lexsort((indices, scores))
-    return _Pool(indices[order], scores[order], distances[order], exact_until, min(size, total))
+    return _Pool(indices[order], scores[order], distances[order], exact_until, size, complete)
+
+
+def _corridor(catalog: Catalog, start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.ndarray, float]:
+    """The ``size`` songs nearest the segment from ``start`` to ``end``, and a distance from the segment
+    that every other song exceeds (so from every waypoint on it, too)."""
+    direction = end - start
+    length_squared = float(direction @ direction)
+    valence_offset = catalog.scan_valence - np.float32(start[0])
+    arousal_offset = catalog.scan_arousal - np.float32(start[1])
+    if length_squared > 0:
+        along = (valence_offset * np.float32(direction[0]) + arousal_offset * np.float32(direction[1]))
+        along /= np.float32(length_squared)
+        np.clip(along, 0, 1, out=along)
+        valence_offset -= along * np.float32(direction[0])
+        arousal_offset -= along * np.float32(direction[1])
+    squared = _squared_distances(valence_offset, arousal_offset, (0.0, 0.0))
+    nearest, bound = _nearest(squared, size)
+    return np.sort(nearest), bound
 
 
 def resolve_target(target: str | Sequence[float] | None) -> tuple[tuple[float, float], str | None]:
@@ -257,7 +311,9 @@ def recommend(catalog: Catalog, valence: float, arousal: float, mode: str = "mat
 
     waypoints = iso_waypoints(start, end, int(count)) if mode == "iso" else np.array([start] * int(count))
     offsets = feedback_offsets(catalog, feedback)
-    selector = _Selector(catalog, offsets, set(catalog.indices_of(recent_ids).tolist()))
+    excluded = set(catalog.indices_of(recent_ids).tolist())
+    path = (np.asarray(start), np.asarray(end)) if mode == "iso" else None
+    selector = _Selector(catalog, offsets, excluded, int(count), path)
     picks = []
     for waypoint in waypoints:
         pick = selector.choose(waypoint)
@@ -383,22 +439,40 @@ class _Pick:
 
 
 class _Selector:
-    """Greedy playlist filling under the diversity and no-repeat rules."""
+    """Greedy playlist filling under the diversity and no-repeat rules.
 
-    def __init__(self, catalog: Catalog, offsets: FeedbackOffsets, excluded: set[int]) -> None:
+    For iso playlists on large catalogs the candidates come from a corridor: the songs nearest
+    the whole path, found in one scan, so each waypoint does not rescan the catalog. A waypoint
+    that needs more than the corridor holds falls back to a full scan, so results are exact.
+    """
+
+    def __init__(self, catalog: Catalog, offsets: FeedbackOffsets, excluded: set[int], count: int,
+                 path: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.catalog = catalog
         self.offsets = offsets
         self.excluded = excluded
+        # Enough candidates for the whole playlist, the excluded songs and some artist repeats to skip.
+        self.initial_pool_size = count + len(excluded) + 4 * DIVERSITY_WINDOW
         self.used_canonical: set[int] = set()
         self.artists: list[int] = []
         self.pools: dict[tuple[float, float], _Pool] = {}
+        self.corridor: np.ndarray | None = None
+        self.corridor_bound = np.inf
+        if path is not None and len(catalog) >= CORRIDOR_MIN_SONGS:
+            size = count * CORRIDOR_SONGS_PER_STEP + len(excluded)
+            self.corridor, self.corridor_bound = _corridor(catalog, path[0], path[1], size)
 
     def _pool(self, waypoint: np.ndarray, minimum_size: int) -> _Pool:
         key = (float(waypoint[0]), float(waypoint[1]))
         pool = self.pools.get(key)
-        if pool is None or pool.size < min(minimum_size, len(self.catalog)):
-            pool = _candidate_pool(self.catalog, waypoint, min(minimum_size, len(self.catalog)), self.offsets)
-            self.pools[key] = pool
+        if pool is not None and (pool.complete or pool.requested >= minimum_size):
+            return pool
+        if self.corridor is not None and minimum_size < len(self.corridor):
+            pool = _candidate_pool(self.catalog, waypoint, minimum_size, self.offsets,
+                                   self.corridor, self.corridor_bound)
+        else:
+            pool = _candidate_pool(self.catalog, waypoint, minimum_size, self.offsets)
+        self.pools[key] = pool
         return pool
 
     def _allowed(self, index: int, level: int) -> bool:
@@ -415,9 +489,8 @@ class _Selector:
 
     def choose(self, waypoint: np.ndarray) -> _Pick | None:
         """The best-scoring allowed song for ``waypoint``, relaxing rules only when none is allowed."""
-        initial = 4 * DIVERSITY_WINDOW + len(self.excluded) + len(self.used_canonical) + 32
         for level in (STRICT, NO_WINDOW_RULE, NO_ADJACENT_RULE):
-            size = initial
+            size = self.initial_pool_size
             while True:
                 pool = self._pool(waypoint, size)
                 for position in range(len(pool.indices)):
@@ -428,7 +501,7 @@ class _Selector:
                         self.used_canonical.add(int(self.catalog.canonical_ids[index]))
                         self.artists.append(int(self.catalog.artist_codes[index]))
                         return _Pick(index, level)
-                if pool.size >= len(self.catalog):
+                if pool.complete:
                     break
-                size = pool.size * 4
+                size = max(size, pool.requested) * 4
         return None
