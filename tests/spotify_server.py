@@ -336,8 +336,8 @@ class FakeSpotifyServer:
         self._server.fake = self.fake  # type: ignore[attr-defined]
         host, port = self._server.server_address[:2]
         self.fake.base_url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-spotify",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-spotify", daemon=True)
 
     def __enter__(self) -> FakeSpotify:
         self._thread.start()
