@@ -1,6 +1,199 @@
-"""Placeholder until this page lands."""
+"""Playlist: songs for the session mood, playable through Spotify embeds or offline links."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
-st.title("playlist")
-st.info("This page is being built.")
+from pages.common import session_mood, set_session_mood
+from tunex_core.catalog import Catalog, CatalogError, load_catalog
+from tunex_core.emotion_music import EmotionMusicError, load_emotion_music
+from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.markup import escape_markdown
+from tunex_core.mood import Mood
+from tunex_core.playlist_view import (
+    STATUS_LABELS,
+    PlaylistEntry,
+    explain,
+    playlist_entries,
+    shipped_clip_paths,
+)
+from tunex_core.recommend import DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
+from tunex_core.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
+from tunex_core.storage import DatabaseBusyError
+
+MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}
+EMBED_HEIGHT = 152
+DISCOVERY_COUNT = 5
+FEEDBACK_ERROR_KEY = "playlist_feedback_error"
+
+
+@st.cache_resource(show_spinner=False)
+def cached_catalog() -> Catalog:
+    """The shipped catalog, loaded once per server process."""
+    return load_catalog()
+
+
+@st.cache_resource(show_spinner=False)
+def cached_clip_paths() -> dict[int, Path]:
+    """Local chorus clips by music id."""
+    return shipped_clip_paths()
+
+
+@st.cache_resource(show_spinner=False)
+def cached_spotify_service(configuration: str) -> SpotifyService:
+    """One Spotify service (token, failure cool-down) per configuration; see ``configuration_fingerprint``."""
+    return SpotifyService.from_environment()
+
+
+def record_feedback(music_id: int, action: str, title: str) -> None:
+    """Button callback: store a like or skip; the rerun that follows refreshes the playlist."""
+    try:
+        with FeedbackStore() as store:
+            store.record_feedback(music_id, action)
+    except DatabaseBusyError as error:
+        st.session_state[FEEDBACK_ERROR_KEY] = f"Your {action} was not saved: {error}"
+        return
+    verb = "Liked" if action == LIKE else "Skipped"
+    st.toast(f"{verb}: {escape_markdown(title)}")
+
+
+def emotion_label(name: str) -> str:
+    """"😄 Happy" for "happy"."""
+    chosen = EMOTION_BY_NAME[name]
+    return f"{chosen.emoji} {chosen.display_name}"
+
+
+def choose_mood() -> Mood | None:
+    """The session mood, or the emotion picked here (which becomes the session mood)."""
+    mood = session_mood()
+    picked = st.selectbox("Mood", EMOTION_NAMES, format_func=emotion_label,
+                          index=EMOTION_NAMES.index(mood.label) if mood is not None else None,
+                          placeholder="Choose an emotion", key="playlist_emotion")
+    if mood is None and picked is None:
+        st.info("No mood yet. Read one from your face on **Live mood**, or choose an emotion above.")
+        return None
+    if picked is not None and (mood is None or picked != mood.label):
+        set_session_mood(Mood.from_emotion(picked, source="chosen on Playlist"))
+        st.rerun()  # the sidebar, drawn before this page, shows the new mood too
+    return mood
+
+
+def show_status(service: SpotifyService) -> None:
+    """One status line: connected, offline, rate-limited, not configured or bad credentials."""
+    state = service.check_connection()
+    line = f"{STATUS_LABELS[state.status]} — {state.message}"  # TuneX's own text, no song data
+    if state.status is SpotifyStatus.CONNECTED:
+        st.caption(line)
+    elif state.status is SpotifyStatus.NOT_CONFIGURED:
+        st.info(line)
+    else:
+        st.warning(line)
+
+
+def show_embed(url: str) -> None:
+    """A Spotify player: ``st.iframe`` where this Streamlit has it, else the components iframe."""
+    if hasattr(st, "iframe"):
+        st.iframe(url, height=EMBED_HEIGHT)
+    else:
+        components.iframe(url, height=EMBED_HEIGHT)
+
+
+def show_entry(entry: PlaylistEntry, mode: str) -> None:
+    """One song: title, player (Spotify embed or offline link and clip), feedback buttons, why."""
+    song = entry.recommendation.song
+    with st.container(border=True):
+        left, right = st.columns([4, 1])
+        with left:
+            st.markdown(f"**{entry.recommendation.position}. {escape_markdown(entry.title)}** — "
+                        f"{escape_markdown(entry.artist)}")
+            if entry.embed_url is not None:
+                show_embed(entry.embed_url)
+            if entry.clip_path is not None:
+                st.audio(str(entry.clip_path), format="audio/mpeg")
+            with st.expander("Why this song"):
+                st.text(explain(entry.recommendation, mode))
+        with right:
+            st.link_button("Open in Spotify", entry.listen_url)
+            st.button("👍 Like", key=f"like_{song.music_id}", on_click=record_feedback,
+                      args=(song.music_id, LIKE, entry.title))
+            st.button("👎 Skip", key=f"skip_{song.music_id}", on_click=record_feedback,
+                      args=(song.music_id, SKIP, entry.title))
+
+
+def show_discovery(service: SpotifyService, mood: Mood, exclude_ids: list[str]) -> None:
+    """Extra Spotify tracks from the emotion's genres and keywords (searches cached for a day)."""
+    try:
+        music = load_emotion_music()[mood.label]
+    except EmotionMusicError as error:
+        st.caption(f"Extra tracks unavailable: {escape_markdown(str(error))}")
+        return
+    discovery = service.discover(music.genres, music.keywords, count=DISCOVERY_COUNT,
+                                 exclude_ids=exclude_ids)
+    if not discovery.tracks:
+        return
+    st.subheader(f"More on Spotify for {emotion_label(mood.label)}")
+    st.caption("From Spotify searches for this emotion's genres and keywords; "
+               "these songs are not on TuneX's mood map.")
+    for track in discovery.tracks:
+        show_embed(track.embed_url)
+
+
+st.title("🎶 Playlist")
+mood = choose_mood()
+if mood is None:
+    st.stop()
+
+controls = st.columns([2, 2, 2])
+mode = controls[0].radio("Mode", MODES, format_func=MODE_LABELS.get, key="playlist_mode")
+target = None
+if mode == "iso":
+    target = controls[1].selectbox("Target mood", EMOTION_NAMES, format_func=emotion_label,
+                                   index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), key="playlist_target")
+count = controls[2].slider("Songs", min_value=3, max_value=30, value=10, key="playlist_count")
+
+try:
+    catalog = cached_catalog()
+except CatalogError as error:
+    st.error(f"The song catalog could not be loaded: {escape_markdown(str(error))}")
+    st.stop()
+
+adjustments = None
+try:
+    with FeedbackStore() as feedback_store:
+        adjustments = feedback_store.adjustments()
+except DatabaseBusyError as error:
+    st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
+if FEEDBACK_ERROR_KEY in st.session_state:
+    st.warning(escape_markdown(st.session_state.pop(FEEDBACK_ERROR_KEY)))
+try:
+    playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=count, feedback=adjustments)
+except RecommendError as error:
+    st.error(escape_markdown(str(error)))
+    st.stop()
+
+heading = f"For {emotion_label(mood.label)} (valence {mood.valence:.2f}, arousal {mood.arousal:.2f})"
+if mode == "iso":
+    heading += f", moving toward {emotion_label(playlist.target_name or DEFAULT_ISO_TARGET)}"
+st.caption(heading)
+
+service = cached_spotify_service(configuration_fingerprint())
+with st.spinner("Finding the songs on Spotify…"):
+    entries = playlist_entries(playlist, service, cached_clip_paths())
+show_status(service)
+if (service.configured and service.state.status is not SpotifyStatus.CONNECTED
+        and st.button("Try Spotify again")):
+    service.reset()
+    st.rerun()
+
+if not entries:
+    st.warning("The catalog has no songs to recommend for this mood.")
+for entry in entries:
+    show_entry(entry, mode)
+
+if service.configured and service.state.status is SpotifyStatus.CONNECTED:
+    show_discovery(service, mood, [entry.resolution.track.id for entry in entries
+                                   if entry.resolution.track is not None])

@@ -13,6 +13,7 @@ TESTS_FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
 MODEL_FILE = MODELS_DIR / "emotion_cnn.keras"
 TFLITE_MODEL_FILE = MODELS_DIR / "emotion_cnn.tflite"
 METRICS_FILE = MODELS_DIR / "metrics.json"
+SPOTIFY_SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 FIXTURE_FACES_FILE = TESTS_FIXTURES_DIR / "fer_faces.npz"
 
 # The shipped song catalog (cleaned PMEmo static annotations), its chorus clips and music mapping.
