@@ -18,11 +18,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
+import keras
+import numpy as np
+from keras import layers
 
-from tunex_core.emotions import NUM_EMOTIONS  # noqa: E402
+from tunex_core.emotions import NUM_EMOTIONS
 
 INPUT_SHAPE = (48, 48, 1)
 ARCHITECTURES = ("tunex", "seed")
