@@ -7,6 +7,8 @@ emotion engine's evaluation; nothing is evaluated on page load) and
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -31,9 +33,18 @@ from tunex_core.model_report import (
     mistake_faces,
     summarise_confidence,
 )
+from tunex_core.paths import PROJECT_ROOT
 
 GALLERY_COLUMNS = 5
 FACE_ZOOM = 3
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (shorter, and no home folder shown)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def render_summary(report: ModelReport) -> None:
@@ -47,8 +58,10 @@ def render_summary(report: ModelReport) -> None:
             baseline = report.baseline.evaluations.get(key.split, {})
             if baseline:
                 best = max(item.accuracy for item in baseline.values())
-                delta = f"{(evaluation.accuracy - best) * 100:+.1f} pts vs {report.baseline.name}"
-        columns[0].metric(f"Accuracy ({key.display_name})", f"{evaluation.accuracy:.1%}", delta)
+                delta = f"{(evaluation.accuracy - best) * 100:+.1f} pts vs baseline"
+        columns[0].metric("Accuracy", f"{evaluation.accuracy:.1%}", delta,
+                          help=f"{key.display_name}; the baseline is {report.baseline.name}"
+                          if report.baseline else key.display_name)
         if evaluation.macro_f1 is not None:
             columns[1].metric("Macro F1", f"{evaluation.macro_f1:.3f}")
         if evaluation.ece is not None:
@@ -60,6 +73,9 @@ def render_summary(report: ModelReport) -> None:
     if latency is not None and latency.batch_1_p50 is not None:
         columns[4].metric("Latency per face (median)", f"{latency.batch_1_p50:.1f} ms")
     details = []
+    if evaluation is not None:
+        faces = f", {evaluation.n:,} faces" if evaluation.n else ""
+        details.append(f"scores on {key.display_name}{faces}")
     if model is not None:
         if model.architecture:
             details.append(f"architecture `{model.architecture}`")
@@ -158,13 +174,14 @@ def render_mistakes(report: ModelReport) -> None:
     try:
         faces = mistake_faces(fixture, report.fixture_mistakes)
     except FileNotFoundError:
-        st.caption(f"The fixture faces `{fixture}` are not in this checkout, so the gallery is empty.")
+        st.caption(f"The fixture faces `{shown_path(fixture)}` are not in this checkout, "
+                   "so the gallery is empty.")
         return
     except (OSError, ValueError) as error:
         st.caption(f"The fixture faces could not be read ({error}).")
         return
     if not faces:
-        st.caption(f"None of the listed mistakes is in {fixture.name}.")
+        st.caption(f"None of the listed mistakes is in `{shown_path(fixture)}`.")
         return
     st.caption("Faces from the test fixture that the model got wrong while being sure of itself. "
                "Several are ambiguous even to people.")
@@ -200,7 +217,7 @@ try:
     report = load_model_report(metrics_path)
 except FileNotFoundError:
     report = None
-    st.warning(f"No model metrics yet: `{metrics_path}` does not exist. It is written when the "
+    st.warning(f"No model metrics yet: `{shown_path(metrics_path)}` does not exist. It is written when the "
                f"shipped model is evaluated (see the README, *Retraining on FER-2013*); "
                f"`{METRICS_FILE_VARIABLE}` can point this page at another file.")
 except ValueError as error:

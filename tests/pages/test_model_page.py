@@ -51,7 +51,9 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
         "Accuracy in context", "Where it gets confused", "Can you trust its confidence?",
         "Confident mistakes", "This session, live"]
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Accuracy (PrivateTest · TTA)"] == "71.1%"
+    assert metrics["Accuracy"] == "71.1%"
+    assert app.metric[0].delta == "+7.2 pts vs baseline"
+    assert "scores on PrivateTest · TTA, 3,589 faces" in texts(app.caption)
     assert metrics["Macro F1"] == "0.693"
     assert metrics["Calibration error (ECE)"] == "2.4%"
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
@@ -110,7 +112,8 @@ def test_partial_metrics_render_what_is_there(monkeypatch, tmp_path):
     app = run_page()
     assert not app.exception and not app.error
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics == {"Accuracy (PrivateTest · plain)": "68.0%"}
+    assert metrics == {"Accuracy": "68.0%"}
+    assert "scores on PrivateTest · plain" in texts(app.caption)
     assert len(app.get("plotly_chart")) == 1  # only the accuracy chart
     captions = texts(app.caption)
     assert "No confusion matrix" in captions and "No reliability diagram" in captions
