@@ -17,5 +17,5 @@ arguments=(--browser.gatherUsageStats false)
 if [[ "${CI:-}" == true || "${CI:-}" == 1 ]]; then
     arguments+=(--server.headless true)
 fi
-say "starting TuneX: open http://localhost:8501 (Ctrl+C stops it)"
+say "starting TuneX: open the URL printed below (Ctrl+C stops it)"
 exec "$VENV_PYTHON" -m streamlit run app.py "${arguments[@]}" "$@"

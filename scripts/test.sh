@@ -56,7 +56,8 @@ say "pytest (log: $log, screenshots: artifacts/screenshots/)"
 timeout --signal=INT --kill-after=60 "${TUNEX_TEST_TIMEOUT:-60m}" \
     "$VENV_PYTHON" -m pytest -ra --durations=10 "$@" 2>&1 | tee "$log"
 pytest_status=${PIPESTATUS[0]}
-summary="$(grep -E '^=+ .*\b(passed|failed|errors?|skipped|deselected|no tests ran)\b.* in [0-9.]+s' "$log" | tail -n 1)"
+# pytest's closing line, e.g. "===== 78 passed, 2 skipped in 33.65s =====" (no "=" with -q).
+summary="$(grep -E '^(=+ )?(([0-9]+ [a-z]+(, )?)+|no tests ran) in [0-9.]+s' "$log" | tail -n 1)"
 
 say "finished in $((SECONDS - started)) s: ruff exit $ruff_status, pytest exit $pytest_status"
 status=0
