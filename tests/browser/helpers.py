@@ -204,7 +204,7 @@ def save_tall_screenshot(page, name: str, max_height: int = 5000) -> Path:
     """Screenshot the whole page: Streamlit scrolls inside ``stMain``, so the viewport is
     stretched to the content's height first (then restored)."""
     original = page.viewport_size
-    height = min(max(int(page.evaluate(MAIN_HEIGHT_SCRIPT)), original["height"]), max_height)
+    height = min(max(int(page.evaluate(MAIN_HEIGHT_SCRIPT)) + 120, original["height"]), max_height)
     page.set_viewport_size({"width": original["width"], "height": height})
     page.wait_for_timeout(800)  # let charts re-layout to the new size
     try:
