@@ -1,6 +1,232 @@
-"""Placeholder until this page lands."""
+"""Model insight: how good the emotion model is, read from ``models/metrics.json``.
 
+A thin view: ``tunex_core.model_report`` parses the file (it is written once by the
+emotion engine's evaluation; nothing is evaluated on page load) and
+``tunex_core.model_charts`` builds the figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("model")
-st.info("This page is being built.")
+from pages.common import CONFIDENCE_HISTORY_KEY
+from tunex_core.model_charts import (
+    accuracy_figure,
+    confidence_history_figure,
+    confusion_figure,
+    per_class_figure,
+    reliability_figure,
+)
+from tunex_core.model_report import (
+    METRICS_FILE_VARIABLE,
+    EvaluationKey,
+    ModelReport,
+    accuracy_bars,
+    confidence_samples,
+    fixture_faces_path,
+    load_model_report,
+    metrics_file_path,
+    mistake_faces,
+    summarise_confidence,
+)
+from tunex_core.paths import PROJECT_ROOT
+
+GALLERY_COLUMNS = 5
+FACE_ZOOM = 3
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (shorter, and no home folder shown)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def render_summary(report: ModelReport) -> None:
+    """Headline numbers: accuracy, macro F1, ECE, size and speed."""
+    key = report.headline_key()
+    evaluation = report.evaluation(key) if key else None
+    columns = st.columns(5)
+    if evaluation is not None:
+        delta = None
+        if report.baseline is not None:
+            baseline = report.baseline.evaluations.get(key.split, {})
+            if baseline:
+                best = max(item.accuracy for item in baseline.values())
+                delta = f"{(evaluation.accuracy - best) * 100:+.1f} pts vs baseline"
+        columns[0].metric("Accuracy", f"{evaluation.accuracy:.1%}", delta,
+                          help=f"{key.display_name}; the baseline is {report.baseline.name}"
+                          if report.baseline else key.display_name)
+        if evaluation.macro_f1 is not None:
+            columns[1].metric("Macro F1", f"{evaluation.macro_f1:.3f}")
+        if evaluation.ece is not None:
+            columns[2].metric("Calibration error (ECE)", f"{evaluation.ece:.1%}")
+    model = report.model
+    if model is not None and model.parameters is not None:
+        columns[3].metric("Parameters", f"{model.parameters / 1e6:.2f} M")
+    latency = report.latency
+    if latency is not None and latency.batch_1_p50 is not None:
+        columns[4].metric("Latency per face (median)", f"{latency.batch_1_p50:.1f} ms")
+    details = []
+    if evaluation is not None:
+        faces = f", {evaluation.n:,} faces" if evaluation.n else ""
+        details.append(f"scores on {key.display_name}{faces}")
+    if model is not None:
+        if model.architecture:
+            details.append(f"architecture `{model.architecture}`")
+        if model.size_bytes is not None:
+            details.append(f"{model.size_bytes / 1e6:.1f} MB on disk")
+        if model.trained_epochs is not None:
+            details.append(f"{model.trained_epochs} epochs")
+        if model.training_minutes is not None:
+            details.append(f"{model.training_minutes:.0f} min of training")
+    if latency is not None:
+        if latency.batch_1_p95 is not None:
+            details.append(f"95th-percentile latency {latency.batch_1_p95:.1f} ms per face")
+        if latency.batch_8_p50_per_face is not None:
+            details.append(f"{latency.batch_8_p50_per_face:.1f} ms per face in batches of 8")
+    if report.temperature is not None:
+        details.append(f"softmax temperature {report.temperature:.2f}")
+    if details:
+        st.caption(" · ".join(details))
+
+
+def render_evaluations_table(report: ModelReport) -> None:
+    """Every evaluation in the file (and the baseline's) as one table."""
+    rows = []
+    for key in report.evaluation_keys():
+        evaluation = report.evaluation(key)
+        rows.append({"model": "TuneX", "evaluation": key.display_name, "accuracy": evaluation.accuracy,
+                     "macro F1": evaluation.macro_f1, "ECE": evaluation.ece,
+                     "log loss": evaluation.negative_log_likelihood, "faces": evaluation.n})
+    if report.baseline is not None:
+        for split, variants in report.baseline.evaluations.items():
+            for variant, evaluation in variants.items():
+                rows.append({"model": report.baseline.name,
+                             "evaluation": EvaluationKey(split, variant).display_name,
+                             "accuracy": evaluation.accuracy, "macro F1": evaluation.macro_f1,
+                             "ECE": evaluation.ece, "log loss": evaluation.negative_log_likelihood,
+                             "faces": evaluation.n})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True,
+                     column_config={"accuracy": st.column_config.NumberColumn(format="percent"),
+                                    "ECE": st.column_config.NumberColumn(format="percent"),
+                                    "macro F1": st.column_config.NumberColumn(format="%.3f"),
+                                    "log loss": st.column_config.NumberColumn(format="%.3f")})
+
+
+def render_accuracy(report: ModelReport) -> None:
+    """The accuracy chart beside the anchors."""
+    st.header("Accuracy in context")
+    bars = accuracy_bars(report)
+    if not bars:
+        st.caption("metrics.json has no accuracies yet.")
+        return
+    st.plotly_chart(accuracy_figure(bars))
+    render_evaluations_table(report)
+    st.caption("FER-2013 is hard: people label its faces correctly only about 65% of the time "
+               "(Goodfellow et al., 2013). The anchors are other models' reported accuracies on it.")
+
+
+def render_evaluation_details(report: ModelReport) -> None:
+    """Confusion matrix, per-class scores and reliability for a chosen evaluation."""
+    keys = report.evaluation_keys()
+    if not keys:
+        return
+    headline = report.headline_key()
+    key = st.selectbox("Evaluation", keys, index=keys.index(headline),
+                       format_func=lambda choice: choice.display_name)
+    evaluation = report.evaluation(key)
+
+    st.header("Where it gets confused")
+    if evaluation.confusion is not None:
+        st.plotly_chart(confusion_figure(evaluation.confusion, report.labels,
+                                         f"Confusion matrix, {key.display_name} (each row sums to 100%)"))
+    else:
+        st.caption("No confusion matrix for this evaluation.")
+    if evaluation.per_class:
+        st.plotly_chart(per_class_figure(evaluation.per_class, f"Per-class scores, {key.display_name}"))
+    else:
+        st.caption("No per-class scores for this evaluation.")
+
+    st.header("Can you trust its confidence?")
+    if evaluation.reliability is not None:
+        st.plotly_chart(reliability_figure(evaluation.reliability, evaluation.ece,
+                                           f"Reliability, {key.display_name}"))
+        st.caption("Bars on the dashed diagonal mean that a face read at 80% confidence is right 80% "
+                   "of the time. ECE is the faces-weighted average gap.")
+    else:
+        st.caption("No reliability diagram for this evaluation.")
+
+
+def render_mistakes(report: ModelReport) -> None:
+    """A gallery of the model's confident mistakes on the committed fixture faces."""
+    st.header("Confident mistakes")
+    if not report.fixture_mistakes:
+        st.caption("metrics.json lists no confident mistakes.")
+        return
+    fixture = fixture_faces_path()
+    try:
+        faces = mistake_faces(fixture, report.fixture_mistakes)
+    except FileNotFoundError:
+        st.caption(f"The fixture faces `{shown_path(fixture)}` are not in this checkout, "
+                   "so the gallery is empty.")
+        return
+    except (OSError, ValueError) as error:
+        st.caption(f"The fixture faces could not be read ({error}).")
+        return
+    if not faces:
+        st.caption(f"None of the listed mistakes is in `{shown_path(fixture)}`.")
+        return
+    st.caption("Faces from the test fixture that the model got wrong while being sure of itself. "
+               "Several are ambiguous even to people.")
+    columns = st.columns(GALLERY_COLUMNS)
+    for position, item in enumerate(faces):
+        zoomed = np.kron(item.face, np.ones((FACE_ZOOM, FACE_ZOOM), dtype=np.uint8))
+        mistake = item.mistake
+        columns[position % GALLERY_COLUMNS].image(
+            zoomed, caption=f"true {mistake.true} → read {mistake.predicted} ({mistake.confidence:.0%})")
+
+
+def render_confidence_history() -> None:
+    """This session's live per-face confidence, from the Live mood page."""
+    st.header("This session, live")
+    samples = confidence_samples(st.session_state.get(CONFIDENCE_HISTORY_KEY))
+    if not samples:
+        st.info("No live readings yet in this session. Start the camera on **Live mood** and each "
+                "face's confidence will be plotted here.")
+        return
+    st.plotly_chart(confidence_history_figure(samples))
+    summary = pd.DataFrame([{"face": item.face, "readings": item.readings,
+                             "mean confidence": item.mean_confidence, "latest emotion": item.last_label}
+                            for item in summarise_confidence(samples)])
+    st.dataframe(summary, hide_index=True,
+                 column_config={"mean confidence": st.column_config.NumberColumn(format="percent")})
+
+
+st.title("📊 Model insight")
+st.caption("How well TuneX reads faces, measured once on FER-2013 faces it never trained on.")
+
+metrics_path = metrics_file_path()
+try:
+    report = load_model_report(metrics_path)
+except FileNotFoundError:
+    report = None
+    st.warning(f"No model metrics yet: `{shown_path(metrics_path)}` does not exist. It is written when the "
+               f"shipped model is evaluated (see the README, *Retraining on FER-2013*); "
+               f"`{METRICS_FILE_VARIABLE}` can point this page at another file.")
+except ValueError as error:
+    report = None
+    st.error(f"The model metrics file could not be read: {error}")
+
+if report is not None:
+    render_summary(report)
+    render_accuracy(report)
+    render_evaluation_details(report)
+    render_mistakes(report)
+render_confidence_history()

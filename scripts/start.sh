@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install TuneX's runtime dependencies into .venv (first run only) and start the app.
+#
+#   bash scripts/start.sh                        # then open http://localhost:8501
+#   bash scripts/start.sh --server.port 8502     # extra arguments go to `streamlit run`
+#
+# Nothing leaves the machine: no account, and Streamlit's usage statistics are off.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$TUNEX_ROOT"
+
+ensure_venv
+install_requirements requirements.txt
+
+arguments=(--browser.gatherUsageStats false)
+if [[ "${CI:-}" == true || "${CI:-}" == 1 ]]; then
+    arguments+=(--server.headless true)
+fi
+say "starting TuneX: open the URL printed below (Ctrl+C stops it)"
+exec "$VENV_PYTHON" -m streamlit run app.py "${arguments[@]}" "$@"

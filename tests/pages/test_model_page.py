@@ -1,0 +1,150 @@
+"""AppTest tests for the Model insight page (``pages/model.py``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.common import CONFIDENCE_HISTORY_KEY
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "model.py")
+SAMPLE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "metrics_sample.json"
+TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture
+def sample_metrics(monkeypatch):
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(SAMPLE_FILE))
+
+
+@pytest.fixture
+def fixture_faces(monkeypatch, tmp_path):
+    """A stand-in for tests/fixtures/fer_faces.npz with 50 distinct faces."""
+    faces = (np.arange(50, dtype=np.uint8)[:, None, None] * 5 + np.zeros((50, 48, 48), dtype=np.uint8))
+    path = tmp_path / "fer_faces.npz"
+    np.savez(path, faces=faces, labels=np.zeros(50, dtype=np.int64))
+    monkeypatch.setenv("TUNEX_FIXTURE_FACES_FILE", str(path))
+    return faces
+
+
+def run_page(history=None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT_SECONDS)
+    if history is not None:
+        app.session_state[CONFIDENCE_HISTORY_KEY] = history
+    return app.run()
+
+
+def texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)
+
+
+def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixture_faces):
+    app = run_page()
+    assert not app.exception
+    assert [title.value for title in app.title] == ["📊 Model insight"]
+    assert [header.value for header in app.header] == [
+        "Accuracy in context", "Where it gets confused", "Can you trust its confidence?",
+        "Confident mistakes", "This session, live"]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Accuracy"] == "71.1%"
+    assert app.metric[0].delta == "+7.2 pts vs baseline"
+    assert "scores on PrivateTest · TTA, 3,589 faces" in texts(app.caption)
+    assert metrics["Macro F1"] == "0.693"
+    assert metrics["Calibration error (ECE)"] == "2.4%"
+    assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
+    assert len(app.get("image")) == 4  # the four fixture mistakes in the sample
+    assert "No live readings yet" in texts(app.info)
+    assert not app.error and not app.warning
+
+
+def chart_titles(app: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+
+
+def test_choosing_another_evaluation_redraws_its_charts(sample_metrics, fixture_faces):
+    app = run_page()
+    select = app.selectbox[0]
+    assert select.label == "Evaluation"
+    assert select.options == ["PrivateTest · TTA", "PrivateTest · plain",
+                              "PublicTest · TTA", "PublicTest · plain"]
+    assert "Confusion matrix, PrivateTest · TTA" in chart_titles(app)[1]
+    app = select.select_index(3).run()
+    assert not app.exception
+    titles = chart_titles(app)
+    assert titles[0] == "Accuracy beside its anchors"
+    assert titles[1].startswith("Confusion matrix, PublicTest · plain")
+    assert titles[2] == "Per-class scores, PublicTest · plain"
+    assert titles[3] == "Reliability, PublicTest · plain — ECE 3.1%"
+
+
+def test_missing_metrics_file_shows_a_clear_message(monkeypatch, tmp_path):
+    missing = tmp_path / "metrics.json"
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(missing))
+    app = run_page()
+    assert not app.exception
+    warning = texts(app.warning)
+    assert "No model metrics yet" in warning and str(missing) in warning
+    assert len(app.get("plotly_chart")) == 0
+    assert [header.value for header in app.header] == ["This session, live"]
+
+
+def test_malformed_metrics_file_shows_the_bad_key(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    data["evaluations"]["private_test"]["tta"]["confusion"] = [[1, 2]]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception
+    assert "evaluations.private_test.tta.confusion must have 7 rows" in texts(app.error)
+
+
+def test_partial_metrics_render_what_is_there(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps({"evaluations": {"private_test": {"plain": {"accuracy": 0.68}}}}),
+                    encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception and not app.error
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics == {"Accuracy": "68.0%"}
+    assert "scores on PrivateTest · plain" in texts(app.caption)
+    assert len(app.get("plotly_chart")) == 1  # only the accuracy chart
+    captions = texts(app.caption)
+    assert "No confusion matrix" in captions and "No reliability diagram" in captions
+    assert "lists no confident mistakes" in captions
+
+
+def test_missing_face_fixture_leaves_the_gallery_empty_with_a_note(sample_metrics, monkeypatch, tmp_path):
+    monkeypatch.setenv("TUNEX_FIXTURE_FACES_FILE", str(tmp_path / "absent.npz"))
+    app = run_page()
+    assert not app.exception
+    assert len(app.get("image")) == 0
+    assert "are not in this checkout" in texts(app.caption)
+
+
+def test_confidence_history_is_plotted_and_summarised(sample_metrics, fixture_faces):
+    now = time.time()
+    history = [{"time": now - 2, "face": 0, "label": "happy", "confidence": 0.9},
+               {"time": now - 1, "face": 1, "label": "sad", "confidence": 0.5},
+               {"time": now, "face": 0, "label": "surprise", "confidence": 0.7}]
+    app = run_page(history)
+    assert not app.exception
+    assert "No live readings yet" not in texts(app.info)
+    assert len(app.get("plotly_chart")) == 5
+    summary = app.dataframe[-1].value
+    assert list(summary["face"]) == [0, 1]
+    assert list(summary["readings"]) == [2, 1]
+    assert list(summary["latest emotion"]) == ["surprise", "sad"]
+
+
+def test_confidence_history_without_metrics_still_shows(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(tmp_path / "absent.json"))
+    app = run_page([{"time": time.time(), "face": 0, "label": "fear", "confidence": 0.6}])
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 1

@@ -1,0 +1,571 @@
+"""The model report: ``models/metrics.json`` parsed into typed results for the Model page.
+
+The emotion engine writes ``metrics.json`` once, after evaluating the shipped model;
+nothing here evaluates a model. ``load_model_report`` reads the file,
+``parse_model_report`` checks it and turns it into dataclasses, and the helpers below
+shape those results for charts (row-normalised confusion matrix, accuracy beside its
+anchors, confident-mistake faces, live confidence history). No Streamlit here.
+
+Every top-level section may be absent from a partial file (the page then leaves that
+section out); a section that is present but malformed raises ``ValueError`` naming the
+offending key, e.g. ``evaluations.private_test.tta.confusion``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.paths import FIXTURE_FACES_FILE, METRICS_FILE
+
+METRICS_FILE_VARIABLE = "TUNEX_METRICS_FILE"
+FIXTURE_FACES_FILE_VARIABLE = "TUNEX_FIXTURE_FACES_FILE"
+
+SPLIT_NAMES: dict[str, str] = {"public_test": "PublicTest", "private_test": "PrivateTest"}
+VARIANT_NAMES: dict[str, str] = {"plain": "plain", "tta": "TTA"}
+
+
+@dataclass(frozen=True)
+class ClassMetrics:
+    """Precision, recall, F1 and support of one class."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A reliability diagram: per confidence bin, the mean confidence and the accuracy."""
+
+    bin_edges: tuple[float, ...]
+    accuracy: tuple[float | None, ...]
+    confidence: tuple[float | None, ...]
+    count: tuple[int, ...]
+
+    @property
+    def bin_centres(self) -> tuple[float, ...]:
+        """The middle of each confidence bin."""
+        return tuple((low + high) / 2 for low, high in itertools.pairwise(self.bin_edges))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The scores of one model variant on one split; only ``accuracy`` is required."""
+
+    accuracy: float
+    n: int | None = None
+    macro_f1: float | None = None
+    per_class: dict[str, ClassMetrics] | None = None
+    confusion: tuple[tuple[int, ...], ...] | None = None
+    ece: float | None = None
+    reliability: Reliability | None = None
+    negative_log_likelihood: float | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationKey:
+    """Which evaluation: a split (``public_test``/``private_test``) and a variant (``plain``/``tta``)."""
+
+    split: str
+    variant: str
+
+    @property
+    def display_name(self) -> str:
+        """E.g. ``PrivateTest · TTA``."""
+        return f"{SPLIT_NAMES.get(self.split, self.split)} · {VARIANT_NAMES.get(self.variant, self.variant)}"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What was shipped: file, architecture, size and training effort (each may be unknown)."""
+
+    file: str | None = None
+    architecture: str | None = None
+    parameters: int | None = None
+    size_bytes: int | None = None
+    trained_epochs: int | None = None
+    training_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Inference time per face in milliseconds."""
+
+    batch_1_p50: float | None = None
+    batch_1_p95: float | None = None
+    batch_8_p50_per_face: float | None = None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A reference accuracy to read the model's accuracy against."""
+
+    name: str
+    accuracy: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The model TuneX's CNN replaced, with its own evaluations."""
+
+    name: str
+    parameters: int | None
+    evaluations: dict[str, dict[str, Evaluation]]
+
+
+@dataclass(frozen=True)
+class FixtureMistake:
+    """A confident mistake on the committed test-fixture faces (``index`` into its arrays)."""
+
+    index: int
+    true: str
+    predicted: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """Everything ``metrics.json`` says about the shipped emotion model."""
+
+    labels: tuple[str, ...]
+    model: ModelInfo | None
+    evaluations: dict[str, dict[str, Evaluation]]
+    shipped: EvaluationKey | None
+    latency: Latency | None
+    anchors: tuple[Anchor, ...]
+    baseline: Baseline | None
+    fixture_mistakes: tuple[FixtureMistake, ...] | None
+    temperature: float | None
+
+    def evaluation(self, key: EvaluationKey) -> Evaluation | None:
+        """The evaluation for ``key``, or ``None`` when the file has none."""
+        return self.evaluations.get(key.split, {}).get(key.variant)
+
+    def evaluation_keys(self) -> list[EvaluationKey]:
+        """Every evaluation in the file, PrivateTest first, plain before TTA."""
+        split_order = ["private_test", "public_test"]
+        variant_order = ["tta", "plain"]
+
+        def rank(name: str, order: list[str]) -> tuple[int, str]:
+            return (order.index(name) if name in order else len(order), name)
+
+        keys = [EvaluationKey(split, variant)
+                for split, variants in self.evaluations.items() for variant in variants]
+        return sorted(keys, key=lambda key: (rank(key.split, split_order), rank(key.variant, variant_order)))
+
+    def headline_key(self) -> EvaluationKey | None:
+        """The evaluation to lead with: the shipped one if present, else PrivateTest, else any."""
+        if self.shipped is not None and self.evaluation(self.shipped) is not None:
+            return self.shipped
+        keys = self.evaluation_keys()
+        return keys[0] if keys else None
+
+
+@dataclass(frozen=True)
+class AccuracyBar:
+    """One bar of the "accuracy beside its anchors" chart."""
+
+    name: str
+    accuracy: float
+    kind: str  # "tunex", "baseline" or "anchor"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MistakeFace:
+    """A confident mistake with its 48x48 grayscale face."""
+
+    mistake: FixtureMistake
+    face: np.ndarray
+
+
+@dataclass(frozen=True)
+class FaceConfidenceSummary:
+    """How one tracked face's readings went this session."""
+
+    face: int
+    readings: int
+    mean_confidence: float
+    last_label: str
+
+
+@dataclass(frozen=True)
+class ConfidenceSample:
+    """One live reading of one face, from the Live page's session history."""
+
+    time: float
+    face: int
+    label: str
+    confidence: float
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def metrics_file_path() -> Path:
+    """``$TUNEX_METRICS_FILE`` if set, else ``models/metrics.json``."""
+    override = os.environ.get(METRICS_FILE_VARIABLE)
+    return Path(override).expanduser() if override else METRICS_FILE
+
+
+def fixture_faces_path() -> Path:
+    """``$TUNEX_FIXTURE_FACES_FILE`` if set, else ``tests/fixtures/fer_faces.npz``."""
+    override = os.environ.get(FIXTURE_FACES_FILE_VARIABLE)
+    return Path(override).expanduser() if override else FIXTURE_FACES_FILE
+
+
+def load_model_report(path: str | Path) -> ModelReport:
+    """Read and parse ``metrics.json`` at ``path``.
+
+    Raises ``FileNotFoundError`` when the file does not exist and ``ValueError`` (naming
+    the file and the key) when it is not valid JSON or does not follow the schema.
+    """
+    file_path = Path(path)
+    text = file_path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{file_path}: not valid JSON ({error})") from error
+    try:
+        return parse_model_report(data)
+    except ValueError as error:
+        raise ValueError(f"{file_path}: {error}") from error
+
+
+def parse_model_report(data: Any) -> ModelReport:
+    """Check ``data`` (the decoded JSON) against the metrics schema and build a ``ModelReport``."""
+    if not isinstance(data, Mapping):
+        raise ValueError("the top level must be a JSON object")
+    labels = _labels(data.get("labels"))
+    evaluations = _evaluations(data.get("evaluations"), "evaluations", labels)
+    shipped = _shipped(data.get("shipped"))
+    return ModelReport(
+        labels=labels,
+        model=_model_info(data.get("model")),
+        evaluations=evaluations,
+        shipped=shipped,
+        latency=_latency(data.get("latency_ms_per_face")),
+        anchors=_anchors(data.get("anchors")),
+        baseline=_baseline(data.get("baseline"), labels),
+        fixture_mistakes=_fixture_mistakes(data.get("fixture_mistakes"), labels),
+        temperature=_optional_number(data, "temperature", "temperature", positive=True),
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(value: Any, key: str, *, unit_interval: bool = False, positive: bool = False) -> float:
+    if not _is_number(value):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    if unit_interval and not 0.0 <= value <= 1.0:
+        raise ValueError(f"{key} must lie in 0..1, got {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{key} must be positive, got {value!r}")
+    return float(value)
+
+
+def _integer(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{key} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _sequence(value: Any, key: str) -> Sequence[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValueError(f"{key} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _required(section: Mapping[str, Any], name: str, key: str) -> Any:
+    if name not in section:
+        raise ValueError(f"{key}.{name} is missing")
+    return section[name]
+
+
+def _optional_number(section: Mapping[str, Any], name: str, key: str, **checks: bool) -> float | None:
+    value = section.get(name)
+    return None if value is None else _number(value, key, **checks)
+
+
+def _optional_integer(section: Mapping[str, Any], name: str, key: str) -> int | None:
+    value = section.get(name)
+    return None if value is None else _integer(value, key)
+
+
+def _labels(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return EMOTION_NAMES
+    items = _sequence(value, "labels")
+    labels = tuple(_text(item, f"labels[{position}]") for position, item in enumerate(items))
+    if len(labels) < 2 or len(set(labels)) != len(labels):
+        raise ValueError(f"labels must list at least two distinct class names, got {list(labels)!r}")
+    return labels
+
+
+def _model_info(value: Any) -> ModelInfo | None:
+    if value is None:
+        return None
+    section = _mapping(value, "model")
+    file_name = section.get("file")
+    architecture = section.get("architecture")
+    return ModelInfo(
+        file=None if file_name is None else _text(file_name, "model.file"),
+        architecture=None if architecture is None else _text(architecture, "model.architecture"),
+        parameters=_optional_integer(section, "parameters", "model.parameters"),
+        size_bytes=_optional_integer(section, "size_bytes", "model.size_bytes"),
+        trained_epochs=_optional_integer(section, "trained_epochs", "model.trained_epochs"),
+        training_minutes=_optional_number(section, "training_minutes", "model.training_minutes"),
+    )
+
+
+def _latency(value: Any) -> Latency | None:
+    if value is None:
+        return None
+    section = _mapping(value, "latency_ms_per_face")
+    names = ("batch_1_p50", "batch_1_p95", "batch_8_p50_per_face")
+    return Latency(**{name: _optional_number(section, name, f"latency_ms_per_face.{name}", positive=True)
+                      for name in names})
+
+
+def _shipped(value: Any) -> EvaluationKey | None:
+    if value is None:
+        return None
+    section = _mapping(value, "shipped")
+    return EvaluationKey(split=_text(_required(section, "split", "shipped"), "shipped.split"),
+                         variant=_text(_required(section, "variant", "shipped"), "shipped.variant"))
+
+
+def _anchors(value: Any) -> tuple[Anchor, ...]:
+    if value is None:
+        return ()
+    anchors = []
+    for position, item in enumerate(_sequence(value, "anchors")):
+        key = f"anchors[{position}]"
+        section = _mapping(item, key)
+        note = section.get("note", "")
+        if not isinstance(note, str):
+            raise ValueError(f"{key}.note must be a string, got {note!r}")
+        anchors.append(Anchor(name=_text(_required(section, "name", key), f"{key}.name"),
+                              accuracy=_number(_required(section, "accuracy", key), f"{key}.accuracy",
+                                               unit_interval=True),
+                              note=note))
+    return tuple(anchors)
+
+
+def _baseline(value: Any, labels: tuple[str, ...]) -> Baseline | None:
+    if value is None:
+        return None
+    section = _mapping(value, "baseline")
+    return Baseline(name=_text(_required(section, "name", "baseline"), "baseline.name"),
+                    parameters=_optional_integer(section, "parameters", "baseline.parameters"),
+                    evaluations=_evaluations(section.get("evaluations"), "baseline.evaluations", labels))
+
+
+def _fixture_mistakes(value: Any, labels: tuple[str, ...]) -> tuple[FixtureMistake, ...] | None:
+    if value is None:
+        return None
+    mistakes = []
+    for position, item in enumerate(_sequence(value, "fixture_mistakes")):
+        key = f"fixture_mistakes[{position}]"
+        section = _mapping(item, key)
+        true_label = _text(_required(section, "true", key), f"{key}.true")
+        predicted = _text(_required(section, "predicted", key), f"{key}.predicted")
+        for name, label in (("true", true_label), ("predicted", predicted)):
+            if label not in labels:
+                raise ValueError(f"{key}.{name} must be one of the labels, got {label!r}")
+        mistakes.append(FixtureMistake(
+            index=_integer(_required(section, "index", key), f"{key}.index"),
+            true=true_label, predicted=predicted,
+            confidence=_number(_required(section, "confidence", key), f"{key}.confidence",
+                               unit_interval=True)))
+    return tuple(mistakes)
+
+
+def _evaluations(value: Any, key: str, labels: tuple[str, ...]) -> dict[str, dict[str, Evaluation]]:
+    if value is None:
+        return {}
+    evaluations: dict[str, dict[str, Evaluation]] = {}
+    for split, variants in _mapping(value, key).items():
+        split_key = f"{key}.{split}"
+        evaluations[split] = {variant: _evaluation(evaluation, f"{split_key}.{variant}", labels)
+                              for variant, evaluation in _mapping(variants, split_key).items()}
+    return evaluations
+
+
+def _evaluation(value: Any, key: str, labels: tuple[str, ...]) -> Evaluation:
+    section = _mapping(value, key)
+    return Evaluation(
+        accuracy=_number(_required(section, "accuracy", key), f"{key}.accuracy", unit_interval=True),
+        n=_optional_integer(section, "n", f"{key}.n"),
+        macro_f1=_optional_number(section, "macro_f1", f"{key}.macro_f1", unit_interval=True),
+        per_class=_per_class(section.get("per_class"), f"{key}.per_class", labels),
+        confusion=_confusion(section.get("confusion"), f"{key}.confusion", len(labels)),
+        ece=_optional_number(section, "ece", f"{key}.ece", unit_interval=True),
+        reliability=_reliability(section.get("reliability"), f"{key}.reliability"),
+        negative_log_likelihood=_optional_number(section, "negative_log_likelihood",
+                                                 f"{key}.negative_log_likelihood"),
+    )
+
+
+def _per_class(value: Any, key: str, labels: tuple[str, ...]) -> dict[str, ClassMetrics] | None:
+    if value is None:
+        return None
+    per_class = {}
+    for label, item in _mapping(value, key).items():
+        if label not in labels:
+            raise ValueError(f"{key}.{label} is not one of the labels {list(labels)!r}")
+        class_key = f"{key}.{label}"
+        section = _mapping(item, class_key)
+        scores = {name: _number(_required(section, name, class_key), f"{class_key}.{name}",
+                                unit_interval=True)
+                  for name in ("precision", "recall", "f1")}
+        per_class[label] = ClassMetrics(**scores, support=_integer(_required(section, "support", class_key),
+                                                                   f"{class_key}.support"))
+    return {label: per_class[label] for label in labels if label in per_class}
+
+
+def _confusion(value: Any, key: str, size: int) -> tuple[tuple[int, ...], ...] | None:
+    if value is None:
+        return None
+    rows = _sequence(value, key)
+    if len(rows) != size:
+        raise ValueError(f"{key} must have {size} rows (one per label), got {len(rows)}")
+    matrix = []
+    for row_position, row in enumerate(rows):
+        cells = _sequence(row, f"{key}[{row_position}]")
+        if len(cells) != size:
+            raise ValueError(f"{key}[{row_position}] must have {size} columns, got {len(cells)}")
+        matrix.append(tuple(_integer(cell, f"{key}[{row_position}][{column}]")
+                            for column, cell in enumerate(cells)))
+    return tuple(matrix)
+
+
+def _reliability(value: Any, key: str) -> Reliability | None:
+    if value is None:
+        return None
+    section = _mapping(value, key)
+
+    def numbers(name: str, *, allow_missing_values: bool) -> tuple[float | None, ...]:
+        items = _sequence(_required(section, name, key), f"{key}.{name}")
+        return tuple(None if item is None and allow_missing_values
+                     else _number(item, f"{key}.{name}[{position}]", unit_interval=True)
+                     for position, item in enumerate(items))
+
+    edges = numbers("bin_edges", allow_missing_values=False)
+    bins = len(edges) - 1
+    if bins < 1 or any(high <= low for low, high in itertools.pairwise(edges)):
+        raise ValueError(f"{key}.bin_edges must be at least two increasing values in 0..1")
+    accuracy = numbers("accuracy", allow_missing_values=True)
+    confidence = numbers("confidence", allow_missing_values=True)
+    count_items = _sequence(_required(section, "count", key), f"{key}.count")
+    count = tuple(_integer(item, f"{key}.count[{position}]") for position, item in enumerate(count_items))
+    for name, series in (("accuracy", accuracy), ("confidence", confidence), ("count", count)):
+        if len(series) != bins:
+            raise ValueError(f"{key}.{name} must have {bins} values (one per bin), got {len(series)}")
+    return Reliability(bin_edges=tuple(float(edge) for edge in edges), accuracy=accuracy,
+                       confidence=confidence, count=count)
+
+
+# --------------------------------------------------------------------------- chart helpers
+
+
+def normalised_confusion(confusion: Sequence[Sequence[int]]) -> np.ndarray:
+    """Row-normalise a confusion matrix (rows = true class): each row sums to 1, empty rows stay 0."""
+    matrix = np.asarray(confusion, dtype=np.float64)
+    totals = matrix.sum(axis=1, keepdims=True)
+    return np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+
+
+def accuracy_bars(report: ModelReport) -> list[AccuracyBar]:
+    """TuneX's accuracy (headline split, every variant), the baseline and the anchors, best first."""
+    bars: list[AccuracyBar] = []
+    headline = report.headline_key()
+    if headline is not None:
+        for variant, evaluation in report.evaluations.get(headline.split, {}).items():
+            key = EvaluationKey(headline.split, variant)
+            shipped = " (shipped)" if key == report.shipped else ""
+            bars.append(AccuracyBar(f"TuneX, {key.display_name}{shipped}", evaluation.accuracy, "tunex"))
+    if report.baseline is not None:
+        evaluations = report.baseline.evaluations
+        split = headline.split if headline is not None and headline.split in evaluations else None
+        split = split or next(iter(evaluations), None)
+        for variant, evaluation in evaluations.get(split, {}).items() if split else ():
+            name = f"{report.baseline.name}, {EvaluationKey(split, variant).display_name}"
+            bars.append(AccuracyBar(name, evaluation.accuracy, "baseline"))
+    bars.extend(AccuracyBar(anchor.name, anchor.accuracy, "anchor", anchor.note) for anchor in report.anchors)
+    return sorted(bars, key=lambda bar: bar.accuracy, reverse=True)
+
+
+def mistake_faces(fixture_path: str | Path, mistakes: Sequence[FixtureMistake]) -> list[MistakeFace]:
+    """Look up each mistake's face in the fixture ``.npz`` (key ``faces``, shape (N, 48, 48)).
+
+    Mistakes whose index is outside the fixture are left out. Raises ``FileNotFoundError``
+    if the file is missing and ``ValueError`` if it has no usable ``faces`` array.
+    """
+    with np.load(Path(fixture_path)) as archive:
+        if "faces" not in archive.files:
+            raise ValueError(f"{fixture_path}: no 'faces' array (keys: {', '.join(archive.files)})")
+        faces = archive["faces"]
+    if faces.ndim != 3:
+        raise ValueError(f"{fixture_path}: 'faces' must have shape (N, height, width), got {faces.shape}")
+    return [MistakeFace(mistake, np.asarray(faces[mistake.index], dtype=np.uint8))
+            for mistake in mistakes if mistake.index < len(faces)]
+
+
+def confidence_samples(history: Any) -> list[ConfidenceSample]:
+    """The well-formed entries of the Live page's confidence history, oldest first.
+
+    ``history`` is a list of dicts ``{"time", "face", "label", "confidence"}``; entries
+    that are not of that shape are skipped (the history is live data, not a contract
+    worth crashing the page over).
+    """
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        return []
+    samples = []
+    for entry in history:
+        if not isinstance(entry, Mapping):
+            continue
+        time, face, label, confidence = (entry.get(name) for name in ("time", "face", "label", "confidence"))
+        if not (_is_number(time) and isinstance(face, int) and not isinstance(face, bool)
+                and isinstance(label, str) and _is_number(confidence) and 0.0 <= confidence <= 1.0):
+            continue
+        samples.append(ConfidenceSample(float(time), face, label, float(confidence)))
+    return sorted(samples, key=lambda sample: sample.time)
+
+
+def summarise_confidence(samples: Sequence[ConfidenceSample]) -> list[FaceConfidenceSummary]:
+    """Per face (in face order): number of readings, mean confidence and the latest label."""
+    by_face: dict[int, list[ConfidenceSample]] = {}
+    for sample in sorted(samples, key=lambda sample: sample.time):
+        by_face.setdefault(sample.face, []).append(sample)
+    return [FaceConfidenceSummary(
+                face=face, readings=len(readings),
+                mean_confidence=float(np.mean([reading.confidence for reading in readings])),
+                last_label=readings[-1].label)
+            for face, readings in sorted(by_face.items())]
