@@ -111,7 +111,7 @@ def evaluate_probabilities(probabilities: np.ndarray, true_labels: np.ndarray) -
     likelihood = probabilities[np.arange(len(true_labels)), true_labels]
     return EvaluationResult(
         accuracy=round(float((predicted == true_labels).mean()), 4),
-        n=int(len(true_labels)),
+        n=len(true_labels),
         macro_f1=round(float(np.mean([score.f1 for score in scores.values()])), 4),
         per_class=scores,
         confusion=matrix.tolist(),

@@ -27,10 +27,7 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
                     playlist: Playlist | None = None, mood_label: str | None = None) -> go.Figure:
     """All songs (or ``visible_indices``) by valence and arousal, coloured by emotion region, with the
     emotion points, the mood point and the playlist (numbered; joined by a line in iso mode)."""
-    if visible_indices is None:
-        indices = np.arange(len(catalog))
-    else:
-        indices = np.asarray(visible_indices, dtype=np.int64)
+    indices = np.arange(len(catalog)) if visible_indices is None else np.asarray(visible_indices, dtype=np.int64)
     scatter = go.Scattergl if len(indices) > WEBGL_THRESHOLD else go.Scatter
     figure = go.Figure()
     for region_index, emotion in enumerate(EMOTIONS):

@@ -30,13 +30,13 @@ class TrainConfig:
     """Every hyperparameter of a training run (saved beside the checkpoints)."""
 
     architecture: str = "tunex"
-    optimizer: str = "sgd"  # "sgd" (Nesterov momentum) or "adamw"
-    epochs: int = 60
+    optimizer: str = "adamw"  # "adamw" or "sgd" (Nesterov momentum)
+    epochs: int = 48
     batch_size: int = 128
-    learning_rate: float = 0.05
+    learning_rate: float = 0.002
     warmup_epochs: int = 2
     momentum: float = 0.9
-    weight_decay: float = 2.5e-3
+    weight_decay: float = 0.05
     label_smoothing: float = 0.1
     mixed_precision: bool = True
     seed: int = 2026
