@@ -40,3 +40,18 @@ def render_mood_sidebar() -> None:
 
 CONFIDENCE_HISTORY_KEY = "confidence_history"
 """Session-state key: list of dicts ``{time, face, label, confidence}`` from the Live page."""
+
+
+@st.cache_resource(show_spinner="Loading the emotion model…")
+def cached_pipeline():
+    """The emotion pipeline, loaded once per server process and shared by sessions."""
+    from tunex_core.pipeline import EmotionPipeline
+
+    return EmotionPipeline.load()
+
+
+def record_confidence_history(samples: list[dict], limit: int = 5000) -> None:
+    """Append live per-face confidence samples for the Model page (bounded)."""
+    history = st.session_state.setdefault(CONFIDENCE_HISTORY_KEY, [])
+    history.extend(samples)
+    del history[:-limit]

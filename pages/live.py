@@ -1,6 +1,192 @@
-"""Placeholder until this page lands."""
+"""Live mood: the webcam through the emotion pipeline, with a photo fallback."""
 
+from __future__ import annotations
+
+import time
+
+import av
+import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-st.title("live")
-st.info("This page is being built.")
+from pages.common import cached_pipeline, record_confidence_history, set_session_mood
+from tunex_core.charts import probability_bars, probability_timeline
+from tunex_core.drawing import draw_faces
+from tunex_core.emotions import EMOTION_BY_NAME
+from tunex_core.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
+from tunex_core.live import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
+from tunex_core.model import ModelFileError
+from tunex_core.mood import Mood
+
+NO_FACE_TIPS = (
+    "No face found. Tips: face the camera, move into even light (no strong light behind you), "
+    "and sit about an arm's length away so your face fills roughly a third of the picture."
+)
+REFRESH_SECONDS = 0.4
+
+st.title("🎥 Live mood")
+st.caption("Frames are analysed in memory on this computer. Nothing is saved or sent anywhere.")
+
+try:
+    pipeline = cached_pipeline()
+except ModelFileError as error:
+    st.error(f"The emotion model could not be loaded. {error}")
+    st.stop()
+
+if "live_session" not in st.session_state:
+    st.session_state.live_session = LiveSession(pipeline)
+live_session: LiveSession = st.session_state.live_session
+
+
+def use_mood(probabilities, source: str) -> None:
+    """Make these probabilities the session mood and refresh every page's sidebar."""
+    set_session_mood(Mood.from_probabilities(probabilities, source=source))
+    st.toast("Mood saved — open **Song map** or **Playlist** to hear it.", icon="🎵")
+
+
+def describe(label: str, confidence: float) -> str:
+    emotion = EMOTION_BY_NAME[label]
+    return f"{emotion.emoji} {emotion.display_name} · {confidence:.0%}"
+
+
+def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
+    # Runs on the WebRTC worker thread: no st.* calls here.
+    image = frame.to_ndarray(format="bgr24")
+    annotated = live_session.process_frame(image)
+    return av.VideoFrame.from_ndarray(annotated, format="bgr24")
+
+
+camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"])
+
+with camera_tab:
+    with st.expander("Smoothing and faces", expanded=False):
+        half_life = st.slider("Smoothing half-life (seconds)", 0.1, 3.0, 0.6, 0.1,
+                              help="How quickly the probabilities follow the face.")
+        switch_after = st.slider("Change the mood after (seconds)", 0.0, 5.0, 1.5, 0.25,
+                                 help="Another emotion must lead this long before the mood changes.")
+        live_session.configure(half_life_seconds=half_life, switch_after_seconds=switch_after)
+    try:
+        ice_servers = ice_servers_from_environment()
+    except ValueError as error:
+        st.warning(f"{error}. Using no ICE servers (works on this machine and the local network).")
+        ice_servers = []
+    try:
+        context = webrtc_streamer(
+            key="live-mood",
+            mode=WebRtcMode.SENDRECV,
+            video_frame_callback=video_frame_callback,
+            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
+            rtc_configuration={"iceServers": ice_servers},
+            async_processing=True,
+            translations={"start": "Start camera", "stop": "Stop"},
+        )
+    except Exception as error:  # the component needs a live browser session; keep the fallbacks usable
+        st.warning(f"Live video is not available in this session ({type(error).__name__}). "
+                   "Use the Snapshot or Upload tabs.")
+        context = None
+    playing = bool(context is not None and context.state.playing)
+    if not playing:
+        live_session.reset()
+
+    @st.fragment(run_every=REFRESH_SECONDS if playing else None)
+    def live_panel() -> None:
+        snapshot: LiveSnapshot = live_session.snapshot()
+        if not playing:
+            st.info("Press **Start camera** and allow the browser to use it. Browsers only allow the camera on "
+                    "https:// or http://localhost. If it stays black, check the camera permission in the address "
+                    "bar, or use the Snapshot / Upload tabs.")
+            return
+        if snapshot.last_frame_at is None or live_session.is_stale():
+            st.warning("Waiting for video… If this lasts, the camera may be blocked, in use by another app, "
+                       "or the connection could not be set up (see ICE servers in the README).")
+            return
+        if snapshot.error:
+            st.warning(f"The last frame could not be analysed ({snapshot.error}); the video keeps running.")
+        faces = snapshot.faces
+        record_confidence_history([
+            {"time": time.time(), "face": face.track_id, "label": face.smoothed.stable_label,
+             "confidence": face.smoothed.stable_confidence} for face in faces])
+        options = [DRIVER_LARGEST, DRIVER_GROUP, *[str(face.track_id) for face in faces]]
+        if snapshot.driver not in options:
+            options.append(snapshot.driver)
+        names = {DRIVER_LARGEST: "Largest face", DRIVER_GROUP: "Group (average of all faces)"}
+        driver = st.radio("Whose mood drives the music", options, index=options.index(snapshot.driver),
+                          format_func=lambda value: names.get(value, f"Face #{value}"), horizontal=True)
+        if driver != snapshot.driver:
+            live_session.configure(driver=driver)
+        driving = snapshot.driving
+        columns = st.columns(4)
+        columns[0].metric("Mood", describe(driving.stable_label, driving.stable_confidence) if driving else "—")
+        columns[1].metric("Faces", len(faces))
+        columns[2].metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
+                          if snapshot.milliseconds_per_frame is not None else "—")
+        columns[3].metric("Frames", snapshot.frames_processed)
+        if not faces:
+            st.info(NO_FACE_TIPS)
+        left, right = st.columns(2)
+        if driving is not None:
+            raw = None
+            if snapshot.driver == DRIVER_LARGEST and faces:
+                raw = faces[0].raw.probabilities
+            left.plotly_chart(probability_bars(driving.probabilities, "Now (smoothed)", compare=raw),
+                              width="stretch", key="live-bars")
+            if snapshot.timeline:
+                times = [point.time for point in snapshot.timeline]
+                values = np.stack([point.probabilities for point in snapshot.timeline])
+                right.plotly_chart(probability_timeline(times, values), width="stretch", key="live-timeline")
+            if driving.leading_label != driving.stable_label:
+                st.caption(f"{EMOTION_BY_NAME[driving.leading_label].display_name} leads for "
+                           f"{driving.leading_for_seconds:.1f}s — the mood changes after {switch_after:.1f}s.")
+            if st.button("🎵 Use this mood", type="primary", key="use-live-mood"):
+                use_mood(driving.probabilities, "live camera")
+                st.rerun(scope="app")
+        if len(faces) > 1:
+            st.dataframe(
+                [{"face": f"#{face.track_id}", "mood": describe(face.smoothed.stable_label, face.smoothed.stable_confidence),
+                  "this frame": describe(face.raw.label, face.raw.confidence)} for face in faces],
+                hide_index=True, width="stretch")
+
+    live_panel()
+
+
+def analyse_picture(data: bytes | None, source: str) -> None:
+    """Run a still picture through the pipeline and show the result."""
+    if data is None:
+        return
+    try:
+        frame = decode_image(data)
+        faces = pipeline.process(frame)
+    except (ImageError, ValueError) as error:
+        st.error(f"This picture can't be used: {error}.")
+        return
+    if not faces:
+        dark = float(frame.mean()) < 60
+        st.warning(NO_FACE_TIPS + (" This picture is very dark." if dark else ""))
+        st.image(frame, channels="BGR", width="stretch")
+        return
+    st.image(draw_faces(frame, faces, numbered=len(faces) > 1), channels="BGR", width="stretch")
+    for number, face in enumerate(faces, start=1):
+        title = f"Face #{number}: {describe(face.label, face.confidence)}" if len(faces) > 1 else \
+            describe(face.label, face.confidence)
+        st.subheader(title)
+        st.plotly_chart(probability_bars(face.probabilities), width="stretch", key=f"{source}-bars-{number}")
+        if st.button("🎵 Use this mood", key=f"use-{source}-{number}"):
+            use_mood(face.probabilities, source)
+            st.rerun()
+    if len(faces) > 1:
+        group = np.mean([face.probabilities for face in faces], axis=0)
+        st.subheader(f"Group mood: {describe(Mood.from_probabilities(group).label, float(group.max()))}")
+        if st.button("🎵 Use the group mood", key=f"use-{source}-group"):
+            use_mood(group, f"{source} (group)")
+            st.rerun()
+
+
+with snapshot_tab:
+    st.write("Take a single picture with the browser's camera — no video stream needed.")
+    snapshot_file = st.camera_input("Take a snapshot")
+    analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
+
+with upload_tab:
+    st.write(f"JPEG, PNG or WebP, up to {MAX_IMAGE_BYTES // 1_048_576} MB and {MAX_IMAGE_SIDE} px per side.")
+    uploaded = st.file_uploader("Upload a photo", type=["jpg", "jpeg", "png", "webp"])
+    analyse_picture(uploaded.getvalue() if uploaded else None, "upload")

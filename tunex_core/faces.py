@@ -21,6 +21,7 @@ MAX_FRAME_PIXELS = 100_000_000  # larger frames are refused (memory guard)
 # Fraction of the Haar box width added on each side before resizing to 48x48.
 # Chosen by measurement on FER-2013 PublicTest (bench/margin_study.py; model card).
 DEFAULT_MARGIN = 0.15
+DARK_FRAME_MEAN = 70  # mean gray level under which a frame counts as dark
 
 
 class Box(NamedTuple):
@@ -120,11 +121,15 @@ class FaceDetector:
         small = gray if scale == 1.0 else cv2.resize(
             gray, (max(1, round(width * scale)), max(1, round(height * scale))),
             interpolation=cv2.INTER_AREA)
-        small = cv2.equalizeHist(small)
         min_side = max(20, int(min(small.shape[:2]) * self.min_face_fraction))
         found = self._cascade.detectMultiScale(
             small, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
             minSize=(min_side, min_side))
+        # Equalising every frame invites false positives on bright clutter; only dark frames need it.
+        if not len(found) and float(small.mean()) < DARK_FRAME_MEAN:
+            found = self._cascade.detectMultiScale(
+                cv2.equalizeHist(small), scaleFactor=self.scale_factor,
+                minNeighbors=self.min_neighbors, minSize=(min_side, min_side))
         boxes = [
             Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
             for (x, y, w, h) in (found if len(found) else [])

