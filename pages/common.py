@@ -31,7 +31,7 @@ def render_mood_sidebar() -> None:
     with st.sidebar:
         st.subheader("Session mood")
         if mood is None:
-            st.caption("No mood yet — read one on **Live mood**, or pick one on **Playlist**.")
+            st.caption("No mood yet — read one on **Live mood**, or pick one on **Home** or **Playlist**.")
             return
         emotion = EMOTION_BY_NAME[mood.label]
         st.markdown(f"### {emotion.emoji} {emotion.display_name}")

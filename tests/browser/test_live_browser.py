@@ -1,0 +1,98 @@
+"""End-to-end on the Live page in a real Chromium: photo upload, and the WebRTC stream from a fake camera."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.browser.helpers import FACE_PHOTO, exception_count, open_from_sidebar, save_screenshot
+from tunex_core.emotions import DISPLAY_NAMES, EMOTIONS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LABEL_PATTERN = re.compile("(" + "|".join(DISPLAY_NAMES) + r").*\d+%")
+
+# Counts the received video's pixels near each emotion colour (boxes and label tags are drawn in them).
+COLOUR_COUNT_SCRIPT = """
+(colours) => {
+  const videos = [...document.querySelectorAll('video')].filter(v => v.videoWidth > 0);
+  if (!videos.length) return null;
+  const video = videos[videos.length - 1];
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(video, 0, 0);
+  const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const counts = colours.map(() => 0);
+  for (let i = 0; i < pixels.length; i += 4) {
+    colours.forEach((c, k) => {
+      const near = Math.abs(pixels[i] - c[0]) < 40 && Math.abs(pixels[i + 1] - c[1]) < 40;
+      if (near && Math.abs(pixels[i + 2] - c[2]) < 40) counts[k]++;
+    });
+  }
+  return {width: canvas.width, height: canvas.height, counts: counts};
+}
+"""
+
+
+def rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour.lstrip("#")[index: index + 2], 16) for index in (0, 2, 4)]
+
+
+def colour_counts(image: np.ndarray) -> list[int]:
+    """The same count as COLOUR_COUNT_SCRIPT, on an RGB array."""
+    image = image.astype(np.int32)
+    return [int((np.abs(image - np.array(rgb(emotion.colour))) < 40).all(axis=2).sum()) for emotion in EMOTIONS]
+
+
+def test_uploaded_photo_is_labelled(app_page):
+    open_from_sidebar(app_page, "Live mood", "live")
+    main = app_page.locator('[data-testid="stMain"]')
+    main.get_by_role("tab", name=re.compile("Upload a photo")).click()
+    main.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(FACE_PHOTO))
+    heading = main.locator("h3").filter(has_text=LABEL_PATTERN).first
+    heading.wait_for(state="visible", timeout=90_000)
+    assert LABEL_PATTERN.search(heading.inner_text())
+    assert main.locator('[data-testid="stImage"]').count() >= 1
+    assert exception_count(app_page) == 0
+    save_screenshot(app_page, "live-upload-labelled")
+
+
+def test_fake_camera_stream_comes_back_with_a_box_and_label(app_page, fake_camera_image):
+    open_from_sidebar(app_page, "Live mood", "live")
+    component = app_page.frame_locator('iframe[title*="webrtc"]')
+    component.get_by_role("button", name="Start camera").click(timeout=60_000)
+    main = app_page.locator('[data-testid="stMain"]')
+    faces_metric = main.locator('[data-testid="stMetric"]').filter(has_text="Faces")
+    faces_metric.locator('[data-testid="stMetricValue"]').filter(has_text=re.compile(r"^\s*1\s*$")).wait_for(
+        timeout=90_000)
+    mood_value = main.locator('[data-testid="stMetric"]').filter(has_text="Mood").locator(
+        '[data-testid="stMetricValue"]').inner_text()
+    match = LABEL_PATTERN.search(mood_value)
+    assert match, f"no emotion label in the Mood metric: {mood_value!r}"
+    colour_index = DISPLAY_NAMES.index(match.group(1))
+    component.locator("video").last.wait_for(state="visible")
+    received = None
+    for _ in range(20):
+        received = _evaluate_in_component(app_page, [rgb(emotion.colour) for emotion in EMOTIONS])
+        if received and received["counts"][colour_index] > colour_counts(fake_camera_image)[colour_index] + 300:
+            break
+        app_page.wait_for_timeout(500)
+    save_screenshot(app_page, "live-webrtc-stream")
+    assert received is not None, "the returned video never played"
+    assert (received["width"], received["height"]) == (640, 480)
+    source = colour_counts(fake_camera_image)[colour_index]
+    assert received["counts"][colour_index] > source + 300, (
+        f"no {match.group(1)} box drawn on the returned video ({received['counts'][colour_index]} vs {source} px)")
+    assert exception_count(app_page) == 0
+
+
+def _evaluate_in_component(page, colours):
+    """Run the colour count in whichever frame holds the returned video (the component's iframe)."""
+    for frame in page.frames[1:]:
+        result = frame.evaluate(COLOUR_COUNT_SCRIPT, colours)
+        if result:
+            return result
+    return None
