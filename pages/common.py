@@ -38,8 +38,8 @@ def render_mood_sidebar() -> None:
         st.progress(mood.confidence, text=f"confidence {mood.confidence:.0%}")
         st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {mood.source}")
 
+# Session-state key: list of dicts ``{time, face, label, confidence}`` from the Live page.
 CONFIDENCE_HISTORY_KEY = "confidence_history"
-"""Session-state key: list of dicts ``{time, face, label, confidence}`` from the Live page."""
 
 
 @st.cache_resource(show_spinner="Loading the emotion model…")

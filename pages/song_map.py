@@ -16,8 +16,8 @@ from tunex_core.storage import DatabaseBusyError
 
 RECENT_PLAYS_EXCLUDED = 20
 MODE_LABELS = {"match": "Match my mood", "iso": "Move me gradually (iso)"}
+# Session-state key: creation time of the session mood already written to the mood history.
 RECORDED_MOOD_KEY = "song_map_recorded_mood"
-"""Session-state key: creation time of the session mood already written to the mood history."""
 
 
 @st.cache_resource(show_spinner="Loading the song catalog…")
