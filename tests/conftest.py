@@ -1,0 +1,123 @@
+"""Shared fixtures for the emotion-engine tests (``tests/test_*.py``, ``tests/commands``).
+
+TensorFlow is imported lazily inside the model fixtures, so test modules that
+never ask for a model (catalog, spotify, pages) do not pay for it.
+
+``face_bgr`` (session)
+    ``tests/fixtures/face.jpg`` as a BGR uint8 array (360x360; Haar finds one
+    face near ``FACE_BOX``).
+``face_region`` (session)
+    The BGR region around ``FACE_BOX`` with 40% context on each side, for
+    pasting faces into synthetic frames.
+``fer_fixture`` (session)
+    ``(faces (70, 48, 48) uint8, labels (70,) int64)`` from ``tests/fixtures/fer_faces.npz``.
+``untrained_model`` / ``untrained_classifier`` / ``untrained_pipeline`` (session)
+    ``build_model("tunex")`` with random weights, wrapped for inference: for
+    structural tests that must not depend on the shipped model's quality.
+``shipped_model`` / ``shipped_pipeline`` (session)
+    ``models/emotion_cnn.keras`` loaded once (TensorFlow backend); the tests
+    that use them are skipped when the file is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE, TESTS_FIXTURES_DIR
+
+FACE_PHOTO = TESTS_FIXTURES_DIR / "face.jpg"
+# Where the product's detector finds the face in face.jpg (x, y, w, h).
+FACE_BOX = (137, 68, 93, 93)
+BOX_TOLERANCE = 12  # pixels, per coordinate
+
+
+def boxes_close(box, expected, tolerance: float = BOX_TOLERANCE) -> bool:
+    """True when every coordinate of ``box`` is within ``tolerance`` pixels of ``expected``."""
+    return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(box, expected, strict=True))
+
+
+def iou(first, second) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = first
+    bx, by, bw, bh = second
+    inter_w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    inter_h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = inter_w * inter_h
+    union = aw * ah + bw * bh - inter
+    return inter / union if union else 0.0
+
+
+@pytest.fixture(scope="session")
+def face_bgr() -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(str(FACE_PHOTO), cv2.IMREAD_COLOR)
+    assert image is not None, f"cannot read {FACE_PHOTO}"
+    image.setflags(write=False)
+    return image
+
+
+@pytest.fixture(scope="session")
+def face_region(face_bgr) -> np.ndarray:
+    """The face with a 40% context margin on each side (what gets pasted into synthetic frames)."""
+    x, y, w, h = FACE_BOX
+    pad = int(0.4 * w)
+    region = face_bgr[max(0, y - pad): y + h + pad, max(0, x - pad): x + w + pad].copy()
+    region.setflags(write=False)
+    return region
+
+
+@pytest.fixture(scope="session")
+def fer_fixture() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(FIXTURE_FACES_FILE) as archive:
+        return archive["faces"], archive["labels"].astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def untrained_model():
+    import keras
+
+    from tunex_core.model import build_model
+
+    keras.utils.set_random_seed(0)
+    return build_model("tunex")
+
+
+@pytest.fixture(scope="session")
+def untrained_classifier(untrained_model):
+    from tunex_core.inference import EmotionClassifier
+
+    return EmotionClassifier.from_keras_model(untrained_model)
+
+
+@pytest.fixture(scope="session")
+def untrained_pipeline(untrained_classifier):
+    from tunex_core.pipeline import EmotionPipeline
+
+    return EmotionPipeline(untrained_classifier)
+
+
+def _require_model_file() -> Path:
+    if not MODEL_FILE.is_file():
+        pytest.skip(f"shipped model {MODEL_FILE} is absent")
+    return MODEL_FILE
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    from tunex_core.model import load_model
+
+    return load_model(_require_model_file())
+
+
+@pytest.fixture(scope="session")
+def shipped_pipeline(shipped_model):
+    from tunex_core.inference import EmotionClassifier
+    from tunex_core.paths import METRICS_FILE
+    from tunex_core.pipeline import EmotionPipeline, _stored_temperature
+
+    classifier = EmotionClassifier.from_keras_model(shipped_model, temperature=_stored_temperature(METRICS_FILE))
+    return EmotionPipeline(classifier)
