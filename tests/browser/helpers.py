@@ -95,8 +95,11 @@ def start_streamlit(home: Path, log_path: Path, port: int | None = None) -> Stre
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",
+        # No Spotify account in the browser tests: the offline playlist is what they check.
+        "TUNEX_SPOTIFY_SECRETS": str(home / "no-spotify-secrets.toml"),
     })
-    environment.pop("TUNEX_DB", None)
+    for variable in ("TUNEX_DB", "SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"):
+        environment.pop(variable, None)
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -1,0 +1,39 @@
+"""End-to-end user journey: choose a mood on Home, see it on the Song map, get an offline playlist."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.helpers import exception_count, open_from_sidebar, save_tall_screenshot, wait_for_app_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_mood_from_home_drives_song_map_and_offline_playlist(app_page, streamlit_server):
+    main = app_page.locator('[data-testid="stMain"]')
+    sidebar = app_page.locator('[data-testid="stSidebar"]')
+    main.locator('[data-testid="stRadio"]').get_by_text("Sad", exact=False).click()
+    wait_for_app_idle(app_page)
+    main.get_by_role("button", name="Use this mood").click()
+    sidebar.get_by_text(re.compile("Sad")).first.wait_for(timeout=30_000)
+    assert "chosen on Home" in sidebar.inner_text()
+    save_tall_screenshot(app_page, "journey-home")
+
+    open_from_sidebar(app_page, "Song map", "song_map")
+    main.get_by_text("Songs for your mood").wait_for()
+    assert main.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    assert exception_count(app_page) == 0
+    save_tall_screenshot(app_page, "journey-song_map")
+
+    open_from_sidebar(app_page, "Playlist", "playlist")
+    main.get_by_text(re.compile(r"For .*Sad \(valence")).wait_for(timeout=60_000)
+    links = main.get_by_role("link", name="Open in Spotify")
+    links.first.wait_for()
+    assert links.count() >= 10
+    assert all(href.startswith("https://open.spotify.com/search/")
+               for href in (links.nth(index).get_attribute("href") for index in range(links.count())))
+    assert "not configured" in main.inner_text().lower() or "offline" in main.inner_text().lower()
+    assert exception_count(app_page) == 0
+    save_tall_screenshot(app_page, "journey-playlist")
