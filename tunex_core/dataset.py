@@ -79,6 +79,14 @@ def _checked_split(faces: np.ndarray, labels: np.ndarray, where: str) -> Split:
     return Split(faces=np.ascontiguousarray(faces), labels=labels)
 
 
+def _dataset_from_lists(faces: dict[str, list[np.ndarray]], labels: dict[str, list[int]], path: Path) -> FerDataset:
+    splits = {
+        name: _checked_split(np.stack(faces[name]), np.array(labels[name]), f"{path}[{name}]") if labels[name] else None
+        for name in SPLIT_NAMES
+    }
+    return FerDataset(source=str(path), **splits)
+
+
 def load_npz(path: Path) -> FerDataset:
     """Load an npz with any of the ``x_<split>, y_<split>`` pairs."""
     try:
@@ -123,13 +131,7 @@ def load_csv(path: Path) -> FerDataset:
                 labels[split].append(int(row["emotion"]))
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
-    splits = {
-        name: _checked_split(np.stack(faces[name]), np.array(labels[name]), f"{path}[{name}]")
-        if labels[name]
-        else None
-        for name in SPLIT_NAMES
-    }
-    return FerDataset(source=str(path), **splits)
+    return _dataset_from_lists(faces, labels, path)
 
 
 def _split_for_image(file: Path, top_folder: str) -> str:
@@ -175,13 +177,7 @@ def load_image_folders(path: Path) -> FerDataset:
                 found_any = True
     if not found_any:
         raise DatasetError(f"{path}: no images under train/<class>/ or test/<class>/")
-    splits = {
-        name: _checked_split(np.stack(faces[name]), np.array(labels[name]), f"{path}[{name}]")
-        if labels[name]
-        else None
-        for name in SPLIT_NAMES
-    }
-    return FerDataset(source=str(path), **splits)
+    return _dataset_from_lists(faces, labels, path)
 
 
 def load_fer(path: str | Path) -> FerDataset:
