@@ -120,9 +120,7 @@ def test_csv_header_only_has_no_splits(tmp_path):
         data.split("train")
 
 
-# Known gaps in load_csv: these malformed rows escape as a bare ValueError/AttributeError
-# without the file and row, and `python -m tunex_core train` then prints a traceback.
-@pytest.mark.xfail(strict=True, reason="load_csv: non-numeric pixels raise a bare ValueError, not DatasetError")
+# Malformed rows must name the file and row (they used to escape as bare ValueError/AttributeError)
 def test_csv_non_numeric_pixels(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
@@ -131,7 +129,6 @@ def test_csv_non_numeric_pixels(tmp_path):
         load_fer(path)
 
 
-@pytest.mark.xfail(strict=True, reason="load_csv: a non-integer emotion raises a bare ValueError, not DatasetError")
 def test_csv_non_integer_label(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
@@ -140,7 +137,6 @@ def test_csv_non_integer_label(tmp_path):
         load_fer(path)
 
 
-@pytest.mark.xfail(strict=True, reason="load_csv: a row without a Usage field raises AttributeError")
 def test_csv_short_row(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
@@ -277,7 +273,6 @@ def test_npz_not_an_archive(tmp_path):
         load_fer(path)
 
 
-@pytest.mark.xfail(strict=True, reason="load_npz: object arrays raise numpy's bare ValueError, not DatasetError")
 def test_npz_object_array(tmp_path):
     path = tmp_path / "objects.npz"
     np.savez(path, x_test=np.zeros((2, 48, 48), dtype=object), y_test=np.array([0, 1]))

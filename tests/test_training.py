@@ -168,8 +168,6 @@ def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="train(resume=True) with more epochs keeps the checkpoint's cosine schedule, "
-                                       "which already decayed to 0: the extra epochs train at learning rate 0")
 def test_smoke_resume_with_more_epochs_still_learns(smoke_run):
     # resumed from 2 to 4 epochs: at the end of epoch 3 of a 4-epoch cosine schedule the rate is ~15% of the peak
     assert float(smoke_run["log_4"][2]["learning_rate"]) > 0.0

@@ -98,7 +98,11 @@ def load_npz(path: Path) -> FerDataset:
         for name in SPLIT_NAMES:
             x_key, y_key = f"x_{name}", f"y_{name}"
             if x_key in archive.files and y_key in archive.files:
-                splits[name] = _checked_split(archive[x_key], archive[y_key], f"{path}[{name}]")
+                try:
+                    faces, labels = archive[x_key], archive[y_key]
+                except ValueError as error:  # e.g. object arrays, refused without pickle
+                    raise DatasetError(f"{path}[{name}]: cannot read the arrays ({error})") from error
+                splits[name] = _checked_split(faces, labels, f"{path}[{name}]")
             else:
                 splits[name] = None
     if not any(splits.values()):
@@ -119,16 +123,24 @@ def load_csv(path: Path) -> FerDataset:
             if missing:
                 raise DatasetError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
             for row_number, row in enumerate(reader, start=2):
-                split = USAGE_TO_SPLIT.get(row["Usage"].strip())
+                usage, pixel_text, emotion_text = row.get("Usage"), row.get("pixels"), row.get("emotion")
+                if usage is None or pixel_text is None or emotion_text is None:
+                    raise DatasetError(f"{path} row {row_number}: expected 3 fields (emotion, pixels, Usage)")
+                split = USAGE_TO_SPLIT.get(usage.strip())
                 if split is None:
-                    raise DatasetError(f"{path} row {row_number}: unknown Usage {row['Usage']!r}")
-                pixels = np.array(row["pixels"].split(), dtype=np.float32)
+                    raise DatasetError(f"{path} row {row_number}: unknown Usage {usage!r}")
+                try:
+                    pixels = np.array(pixel_text.split(), dtype=np.float32)
+                    label = int(emotion_text)
+                except ValueError as error:
+                    raise DatasetError(f"{path} row {row_number}: emotion must be an integer and pixels "
+                                       f"numbers ({error})") from error
                 if pixels.size != FACE_SIZE * FACE_SIZE:
                     raise DatasetError(
                         f"{path} row {row_number}: expected 2304 pixels, got {pixels.size}"
                     )
                 faces[split].append(pixels.reshape(FACE_SIZE, FACE_SIZE))
-                labels[split].append(int(row["emotion"]))
+                labels[split].append(label)
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
     return _dataset_from_lists(faces, labels, path)

@@ -8,6 +8,7 @@ Drawing is separate (``tunex_core.drawing``).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,9 +38,10 @@ class FaceEmotion:
 
 def _stored_temperature(metrics_file: Path) -> float:
     try:
-        return float(json.loads(metrics_file.read_text()).get("temperature", 1.0))
+        temperature = float(json.loads(metrics_file.read_text()).get("temperature", 1.0))
     except (OSError, ValueError, TypeError, AttributeError):
         return 1.0
+    return temperature if math.isfinite(temperature) and temperature > 0 else 1.0
 
 
 class EmotionPipeline:

@@ -153,16 +153,21 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
     return dataset.prefetch(2)
 
 
-def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> None:
+def _schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up to the peak rate, then cosine decay to zero at the last step."""
     total_steps = config.epochs * steps_per_epoch
     warmup_steps = config.warmup_epochs * steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(
+    return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate * 0.1,
         decay_steps=max(1, total_steps - warmup_steps),
         alpha=0.0,
         warmup_target=config.learning_rate,
         warmup_steps=warmup_steps,
     )
+
+
+def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> None:
+    schedule = _schedule(config, steps_per_epoch)
     if config.optimizer == "adamw":
         optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
     elif config.optimizer == "sgd":
@@ -190,9 +195,13 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     if resume and (run_dir / "last.keras").exists() and state_file.exists():
         state = json.loads(state_file.read_text())
         saved = json.loads((run_dir / "hyperparameters.json").read_text())
+        extended = saved["epochs"] != config.epochs
         saved.update({"epochs": config.epochs})
         config = TrainConfig(**saved)
         model = keras.models.load_model(run_dir / "last.keras")
+        if extended:
+            # The checkpoint's cosine schedule ends at its old last epoch; stretch it to the new one.
+            model.optimizer.learning_rate = _schedule(config, steps_per_epoch)
         initial_epoch, best_accuracy = state["epochs_done"], state["best_val_accuracy"]
         print(f"resuming {run_dir} after epoch {initial_epoch} "
               f"(best PublicTest accuracy {best_accuracy:.4f})", flush=True)
