@@ -138,3 +138,85 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
                                             split.labels).to_dict()
             for variant in ("plain", "tta")}},
     }
+
+
+RESULTS_START, RESULTS_END = "<!-- RESULTS -->", "<!-- /RESULTS -->"
+
+
+def results_markdown(metrics: dict) -> str:
+    """The model card's results section, written from ``metrics.json``."""
+    model, evaluations = metrics["model"], metrics["evaluations"]
+    hyper = model["hyperparameters"]
+    lines = [
+        "## Training recipe",
+        "",
+        f"{model['trained_epochs']} epochs, batch {hyper['batch_size']}, {hyper['optimizer']} "
+        f"(peak learning rate {hyper['learning_rate']}, weight decay {hyper['weight_decay']}), "
+        f"{hyper['warmup_epochs']} warm-up epochs then cosine decay to zero, label smoothing "
+        f"{hyper['label_smoothing']}, bfloat16 mixed precision. Augmentation: "
+        + ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in hyper["augment"].items())
+        + f". Trained on a 2-core CPU (AMD EPYC, AVX-512 bf16) in {model['training_minutes']} minutes; "
+        f"the epoch with the best PublicTest accuracy was kept. {model['parameters']:,} parameters, "
+        f"{model['size_bytes'] / 1e6:.1f} MB (`.keras`), {model['tflite_size_bytes'] / 1e6:.1f} MB (`.tflite`).",
+        "",
+        "Reproduce: `python -m tunex_core train --data fer2013.npz --out runs/tunex-main --epochs "
+        f"{hyper['epochs']}` then `python -m tunex_core release --run runs/tunex-main --data fer2013.npz`.",
+        "",
+        "## Results",
+        "",
+        "| split | test-time augmentation | accuracy | macro F1 | ECE (calibrated) |",
+        "|---|---|---|---|---|",
+    ]
+    split_names = {"public_test": "PublicTest (selection)", "private_test": "PrivateTest (held out)"}
+    for split_key in ("public_test", "private_test"):
+        for variant in ("plain", "tta"):
+            result = evaluations[split_key][variant]
+            lines.append(f"| {split_names[split_key]} | {'horizontal flip' if variant == 'tta' else 'none'} | "
+                         f"{result['accuracy']:.2%} | {result['macro_f1']:.3f} | {result['ece']:.3f} |")
+    private = evaluations["private_test"]["plain"]
+    lines += ["", "Per class on PrivateTest (no TTA):", "",
+              "| class | precision | recall | F1 | faces |", "|---|---|---|---|---|"]
+    for name, scores in private["per_class"].items():
+        lines.append(f"| {name} | {scores['precision']:.3f} | {scores['recall']:.3f} | {scores['f1']:.3f} | "
+                     f"{scores['support']} |")
+    calibration = metrics["calibration"]
+    latency = metrics["latency_ms_per_face"]
+    lines += [
+        "",
+        f"Calibration: a temperature of {metrics['temperature']} fitted on PublicTest brings PrivateTest's "
+        f"expected calibration error from {calibration['private_test_ece_before']:.3f} to "
+        f"{calibration['private_test_ece_after']:.3f}; TuneX applies it to every prediction.",
+        "",
+        f"Latency per face ({latency['backend']}, this 2-core CPU): {latency['batch_1_p50']:.2f} ms median, "
+        f"{latency['batch_1_p95']:.2f} ms 95th percentile for one face; "
+        f"{latency['batch_8_p50_per_face']:.2f} ms per face in a batch of 8 "
+        f"(TensorFlow `tf.function`: {metrics['latency_ms_per_face_tensorflow']['batch_1_p50']:.2f} ms).",
+        "",
+        "## Compared with",
+        "",
+        "| model | PrivateTest accuracy | note |",
+        "|---|---|---|",
+        f"| **TuneX CNN (this model)** | **{private['accuracy']:.1%}** (TTA "
+        f"{evaluations['private_test']['tta']['accuracy']:.1%}) | {model['parameters'] / 1e6:.2f}M parameters, "
+        f"{model['trained_epochs']} epochs on a 2-core CPU |",
+    ]
+    baseline = metrics.get("baseline")
+    if baseline:
+        result = baseline["evaluations"]["private_test"]
+        lines.append(f"| {baseline['name']} | {result['plain']['accuracy']:.1%} (TTA {result['tta']['accuracy']:.1%}) | "
+                     f"{baseline['parameters'] / 1e6:.2f}M parameters, {baseline['trained_epochs']} epochs "
+                     f"({baseline['training_minutes']} min) with the same data, augmentation and schedule |")
+    for anchor in metrics["anchors"]:
+        lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
+    return "\n".join(lines)
+
+
+def write_model_card_results(metrics: dict, card: Path) -> None:
+    """Replace the section between the RESULTS markers of the model card (or fill in after the start marker)."""
+    before, marker, rest = card.read_text().partition(RESULTS_START)
+    if not marker:
+        raise ValueError(f"{card} has no {RESULTS_START} marker")
+    _, found, after = rest.partition(RESULTS_END)
+    if not found:
+        after = rest
+    card.write_text(before + RESULTS_START + "\n" + results_markdown(metrics) + "\n" + RESULTS_END + after)

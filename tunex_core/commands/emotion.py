@@ -144,7 +144,7 @@ def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
     from tunex_core.dataset import DatasetError, load_fer
     from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
-    from tunex_core.release import baseline_summary, release
+    from tunex_core.release import baseline_summary, release, write_model_card_results
 
     try:
         data = load_fer(arguments.data)
@@ -159,4 +159,8 @@ def run_release(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
                   f"ECE {result['ece']:.3f}")
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
+    card = (Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR) / "MODEL_CARD.md"
+    if card.is_file():
+        write_model_card_results(metrics, card)
+        print(f"updated {card}")
     return 0
