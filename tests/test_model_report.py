@@ -83,7 +83,7 @@ def test_sample_file_is_internally_consistent():
 def test_evaluation_keys_put_private_test_first_and_headline_is_the_shipped_one():
     report = load_model_report(SAMPLE_FILE)
     assert [key.display_name for key in report.evaluation_keys()] == [
-        "PrivateTest · TTA", "PrivateTest · plain", "PublicTest · TTA", "PublicTest · plain"]
+        "PrivateTest · flip TTA", "PrivateTest · plain", "PublicTest · flip TTA", "PublicTest · plain"]
     assert report.headline_key() == report.shipped
 
 
@@ -218,7 +218,7 @@ def test_accuracy_bars_compare_tunex_baseline_and_anchors_best_first():
     assert [bar.accuracy for bar in bars] == sorted((bar.accuracy for bar in bars), reverse=True)
     assert {bar.kind for bar in bars} == {"tunex", "baseline", "anchor"}
     tunex = [bar.name for bar in bars if bar.kind == "tunex"]
-    assert tunex == ["TuneX, PrivateTest · TTA (shipped)", "TuneX, PrivateTest · plain"]
+    assert tunex == ["TuneX, PrivateTest · flip TTA (shipped)", "TuneX, PrivateTest · plain"]
     baseline = [bar.name for bar in bars if bar.kind == "baseline"]
     assert baseline == ["seed 4-conv/2-dense, PrivateTest · plain"]
     assert bars[-1].name == "fer PyPI package" and bars[-1].accuracy == pytest.approx(0.582)

@@ -61,11 +61,13 @@ class EmotionClassifier:
 
         return cls(predict_batch, backend="litert", temperature=temperature)
 
-    def predict(self, faces: np.ndarray, flip_average: bool = False) -> np.ndarray:
+    def predict(self, faces: np.ndarray, flip_average: bool = False, tta: str | None = None) -> np.ndarray:
         """Probabilities (N, 7) for faces shaped (N, 48, 48) or (N, 48, 48, 1), uint8 or float 0..255.
 
-        ``flip_average`` averages the prediction with that of the mirrored face
-        (horizontal-flip test-time augmentation).
+        Test-time augmentation averages the predictions of several views of each
+        face: ``tta="flip"`` (or ``flip_average=True``) the face and its mirror
+        image; ``tta="shift"`` those two, each also shifted by ``SHIFT_PIXELS`` in
+        the four directions (10 views).
         """
         batch = np.asarray(faces)
         if batch.ndim == 3:
@@ -74,19 +76,39 @@ class EmotionClassifier:
             raise ValueError(f"faces must have shape (N, 48, 48[, 1]); got {np.shape(faces)}")
         if batch.shape[0] == 0:
             return np.zeros((0, NUM_EMOTIONS))
-        batch = np.ascontiguousarray(batch, dtype=np.float32)
-        probabilities = self._predict_batch(batch).astype(np.float64)
-        if flip_average:
-            mirrored = np.ascontiguousarray(batch[:, :, ::-1, :])
-            probabilities = (probabilities + self._predict_batch(mirrored).astype(np.float64)) / 2.0
+        mode = tta or ("flip" if flip_average else None)
+        if mode not in TTA_MODES:
+            raise ValueError(f"unknown test-time augmentation {tta!r}; choose one of {', '.join(TTA_MODES[1:])}")
+        views = test_time_views(np.asarray(batch, dtype=np.float32), mode)
+        probabilities = np.mean([self._predict_batch(np.ascontiguousarray(view)).astype(np.float64)
+                                 for view in views], axis=0)
         return calibrate(probabilities, self.temperature)
 
-    def predict_in_batches(self, faces: np.ndarray, batch_size: int = 256, flip_average: bool = False
-                           ) -> np.ndarray:
+    def predict_in_batches(self, faces: np.ndarray, batch_size: int = 256, flip_average: bool = False,
+                           tta: str | None = None) -> np.ndarray:
         """``predict`` over a large array in chunks (for evaluation)."""
-        chunks = [self.predict(faces[start: start + batch_size], flip_average=flip_average)
+        chunks = [self.predict(faces[start: start + batch_size], flip_average=flip_average, tta=tta)
                   for start in range(0, len(faces), batch_size)]
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_EMOTIONS))
+
+
+TTA_MODES = (None, "flip", "shift")
+SHIFT_PIXELS = 2
+
+
+def test_time_views(batch: np.ndarray, mode: str | None) -> list[np.ndarray]:
+    """The views of a (N, 48, 48, 1) batch that test-time augmentation ``mode`` averages over."""
+    if mode is None:
+        return [batch]
+    views = [batch, batch[:, :, ::-1, :]]
+    if mode == "shift":
+        padded = [np.pad(view, ((0, 0), (SHIFT_PIXELS,) * 2, (SHIFT_PIXELS,) * 2, (0, 0)), mode="edge")
+                  for view in views[:2]]
+        size, offset = FACE_SIZE, SHIFT_PIXELS
+        for view in padded:
+            for top, left in ((0, offset), (2 * offset, offset), (offset, 0), (offset, 2 * offset)):
+                views.append(view[:, top: top + size, left: left + size, :])
+    return views
 
 
 def calibrate(probabilities: np.ndarray, temperature: float) -> np.ndarray:

@@ -31,7 +31,7 @@ METRICS_FILE_VARIABLE = "TUNEX_METRICS_FILE"
 FIXTURE_FACES_FILE_VARIABLE = "TUNEX_FIXTURE_FACES_FILE"
 
 SPLIT_NAMES: dict[str, str] = {"public_test": "PublicTest", "private_test": "PrivateTest"}
-VARIANT_NAMES: dict[str, str] = {"plain": "plain", "tta": "TTA"}
+VARIANT_NAMES: dict[str, str] = {"plain": "plain", "tta": "flip TTA", "tta_shift": "flip+shift TTA"}
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class ModelReport:
     def evaluation_keys(self) -> list[EvaluationKey]:
         """Every evaluation in the file, PrivateTest first, plain before TTA."""
         split_order = ["private_test", "public_test"]
-        variant_order = ["tta", "plain"]
+        variant_order = ["tta_shift", "tta", "plain"]
 
         def rank(name: str, order: list[str]) -> tuple[int, str]:
             return (order.index(name) if name in order else len(order), name)

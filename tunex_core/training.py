@@ -45,15 +45,17 @@ class TrainConfig:
         "brightness": 0.15, "contrast": 0.2, "erasing_probability": 0.5,
     })
     model_options: dict = field(default_factory=dict)
+    keep_last_epochs: int = 12  # epoch_NN.keras checkpoints kept for weight averaging at release
 
 
 class EpochLogger(keras.callbacks.Callback):
     """Prints one progress line per epoch, appends the CSV log and saves checkpoints."""
 
-    def __init__(self, run_dir: Path, total_epochs: int, best_accuracy: float):
+    def __init__(self, run_dir: Path, total_epochs: int, best_accuracy: float, keep_last_epochs: int = 0):
         super().__init__()
         self.run_dir = run_dir
         self.total_epochs = total_epochs
+        self.keep_last_epochs = keep_last_epochs
         self.best_accuracy = best_accuracy
         self.started = time.time()
 
@@ -86,6 +88,8 @@ class EpochLogger(keras.callbacks.Callback):
             self.best_accuracy = row["val_accuracy"]
             self.model.save(self.run_dir / "best.keras")
         self.model.save(self.run_dir / "last.keras")
+        if epoch + 1 > self.total_epochs - self.keep_last_epochs:
+            self.model.save(self.run_dir / f"epoch_{epoch + 1:02d}.keras")
         state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
         (self.run_dir / "state.json").write_text(json.dumps(state))
         print(
@@ -223,7 +227,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             epochs=config.epochs,
             initial_epoch=initial_epoch,
             verbose=0,
-            callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy)],
+            callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
         )
     return export_inference_model(run_dir / "best.keras", run_dir / "final.keras", config)
 
@@ -236,3 +240,37 @@ def export_inference_model(checkpoint: Path, destination: Path, config: TrainCon
     model.set_weights(trained.get_weights())
     model.save(destination)
     return destination
+
+
+def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_faces: np.ndarray | None = None
+                        ) -> keras.Model:
+    """A float32 model whose weights are the mean of the checkpoints' (stochastic weight averaging).
+
+    Averaged weights need batch-norm statistics of their own: with ``refresh_faces``
+    (training faces, no augmentation) the moving means and variances are
+    re-estimated by forward passes in training mode; otherwise the checkpoints'
+    statistics are averaged too.
+    """
+    if not checkpoints:
+        raise ValueError("no checkpoints to average")
+    keras.mixed_precision.set_global_policy("float32")
+    model = build_model(config.architecture, **config.model_options)
+    weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
+    model.set_weights([np.mean(values, axis=0) for values in zip(*weight_sets, strict=True)])
+    if refresh_faces is not None:
+        refresh_batch_norm(model, refresh_faces)
+    return model
+
+
+def refresh_batch_norm(model: keras.Model, faces: np.ndarray, batch_size: int = 256, passes: int = 60) -> None:
+    """Re-estimate batch-norm moving statistics from ``faces`` (N, 48, 48) without changing other weights."""
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.momentum = 0.9
+    rng = np.random.default_rng(0)
+    for _ in range(passes):
+        batch = faces[rng.choice(len(faces), size=min(batch_size, len(faces)), replace=False)]
+        model(batch.astype(np.float32)[..., None], training=True)
+    for layer, momentum in zip(layers, momenta, strict=True):
+        layer.momentum = momentum

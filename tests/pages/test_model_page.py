@@ -53,7 +53,7 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Accuracy"] == "71.1%"
     assert app.metric[0].delta == "+7.2 pts vs baseline"
-    assert "scores on PrivateTest · TTA, 3,589 faces" in texts(app.caption)
+    assert "scores on PrivateTest · flip TTA, 3,589 faces" in texts(app.caption)
     assert metrics["Macro F1"] == "0.693"
     assert metrics["Calibration error (ECE)"] == "2.4%"
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
@@ -70,9 +70,9 @@ def test_choosing_another_evaluation_redraws_its_charts(sample_metrics, fixture_
     app = run_page()
     select = app.selectbox[0]
     assert select.label == "Evaluation"
-    assert select.options == ["PrivateTest · TTA", "PrivateTest · plain",
-                              "PublicTest · TTA", "PublicTest · plain"]
-    assert "Confusion matrix, PrivateTest · TTA" in chart_titles(app)[1]
+    assert select.options == ["PrivateTest · flip TTA", "PrivateTest · plain",
+                              "PublicTest · flip TTA", "PublicTest · plain"]
+    assert "Confusion matrix, PrivateTest · flip TTA" in chart_titles(app)[1]
     app = select.select_index(3).run()
     assert not app.exception
     titles = chart_titles(app)

@@ -137,6 +137,12 @@ def register_release(subparsers) -> None:
     parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
     parser.add_argument("--models-dir", default=None, help="destination (default: the project's models/)")
     parser.add_argument("--baseline-run", default=None, help="a seed-baseline run folder to report beside it")
+    parser.add_argument("--average-last", type=int, default=0,
+                        help="ship the mean weights of the last K epoch checkpoints (default: the best epoch)")
+    parser.add_argument("--no-precise-bn", action="store_true",
+                        help="keep the training-time batch-norm statistics instead of re-estimating them")
+    parser.add_argument("--shipped-tta", choices=("plain", "tta", "tta_shift"), default="plain",
+                        help="the evaluation variant the product's headline number refers to")
     parser.set_defaults(handler=run_release)
 
 
@@ -144,7 +150,7 @@ def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
     from tunex_core.dataset import DatasetError, load_fer
     from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
-    from tunex_core.release import baseline_summary, release, write_model_card_results
+    from tunex_core.release import baseline_summary, final_weights, release, write_model_card_results
 
     try:
         data = load_fer(arguments.data)
@@ -152,8 +158,9 @@ def run_release(arguments: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     baseline = baseline_summary(Path(arguments.baseline_run), data) if arguments.baseline_run else None
+    final_weights(Path(arguments.run), data, arguments.average_last, not arguments.no_precise_bn)
     metrics = release(Path(arguments.run), data, Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR,
-                      FIXTURE_FACES_FILE, baseline)
+                      FIXTURE_FACES_FILE, baseline, arguments.shipped_tta)
     for split_key, variants in metrics["evaluations"].items():
         for variant, result in variants.items():
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "

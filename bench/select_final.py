@@ -1,0 +1,64 @@
+"""Choose the shipped weights and test-time augmentation on PublicTest (never PrivateTest).
+
+Candidates: the best single epoch (``best.keras``), as trained and with its batch-norm
+statistics re-estimated on clean training faces, and the average of the last K
+epoch checkpoints (``epoch_NN.keras``, stochastic weight averaging, batch-norm
+statistics refreshed on training faces), each with no TTA, flip TTA and
+flip+shift TTA. Prints PublicTest accuracy and log loss for each.
+
+    python bench/select_final.py --run runs/tunex-main [--data ../shared/data/fer2013/fer2013.npz] [--last 4 8 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tunex_core.dataset import load_fer
+from tunex_core.evaluation import evaluate_probabilities
+from tunex_core.inference import EmotionClassifier
+from tunex_core.model import load_model
+from tunex_core.paths import SHARED_FER_FILE
+from tunex_core.training import TrainConfig, average_checkpoints, export_inference_model
+
+
+def main() -> int:
+    """Print the PublicTest table of candidates."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", required=True)
+    parser.add_argument("--data", default=str(SHARED_FER_FILE))
+    parser.add_argument("--last", type=int, nargs="*", default=[4, 8, 12])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N PublicTest faces (smoke runs)")
+    arguments = parser.parse_args()
+    run = Path(arguments.run)
+    data = load_fer(arguments.data)
+    val = data.split("val")
+    faces, labels = val.faces[: arguments.limit], val.labels[: arguments.limit]
+    config = TrainConfig(**json.loads((run / "hyperparameters.json").read_text()))
+    candidates = {"best epoch": export_inference_model(run / "best.keras", run / "selection_best.keras", config)}
+    refreshed = average_checkpoints([run / "best.keras"], config, refresh_faces=data.split("train").faces)
+    refreshed.save(run / "selection_best_refreshed.keras")
+    candidates["best epoch, BN refreshed"] = run / "selection_best_refreshed.keras"
+    epochs = sorted(run.glob("epoch_*.keras"))
+    for count in arguments.last:
+        if len(epochs) >= count:
+            model = average_checkpoints(epochs[-count:], config, refresh_faces=data.split("train").faces)
+            path = run / f"selection_average_{count}.keras"
+            model.save(path)
+            candidates[f"average of last {count}"] = path
+    print(f"{'candidate':<24}{'TTA':<7}{'PublicTest acc':>15}{'log loss':>10}")
+    for name, path in candidates.items():
+        classifier = EmotionClassifier.from_keras_model(load_model(path))
+        for tta in (None, "flip", "shift"):
+            result = evaluate_probabilities(classifier.predict_in_batches(faces, tta=tta), labels)
+            print(f"{name:<24}{tta or 'none':<7}{result.accuracy:>15.2%}{result.negative_log_likelihood:>10.4f}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
