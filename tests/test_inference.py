@@ -153,3 +153,24 @@ def test_litert_matches_keras_for_the_shipped_export(shipped_model, fer_fixture)
     keras_path = EmotionClassifier.from_keras_model(shipped_model)
     assert litert.backend == "litert"
     np.testing.assert_allclose(litert.predict(faces), keras_path.predict(faces), atol=2e-3)
+
+
+def test_shift_tta_uses_ten_views_of_the_right_shape():
+    from tunex_core.inference import SHIFT_PIXELS, test_time_views
+
+    batch = np.arange(2 * 48 * 48, dtype=np.float32).reshape(2, 48, 48, 1)
+    views = test_time_views(batch, "shift")
+    assert len(views) == 10 and all(view.shape == batch.shape for view in views)
+    assert np.array_equal(views[1], batch[:, :, ::-1, :])
+    # the first shifted view moved the face down by SHIFT_PIXELS (edge rows repeated at the top)
+    assert np.array_equal(views[2][:, SHIFT_PIXELS:, :, :], batch[:, :-SHIFT_PIXELS, :, :])
+    assert len(test_time_views(batch, "flip")) == 2 and len(test_time_views(batch, None)) == 1
+
+
+def test_unknown_tta_mode_is_refused():
+    from tunex_core.inference import EmotionClassifier
+
+    classifier = EmotionClassifier(lambda faces: np.full((len(faces), 7), 1 / 7), backend="constant")
+    with pytest.raises(ValueError, match="unknown test-time augmentation"):
+        classifier.predict(np.zeros((1, 48, 48), np.uint8), tta="rotate")
+    assert classifier.predict(np.zeros((3, 48, 48), np.uint8), tta="shift").shape == (3, 7)
