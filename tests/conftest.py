@@ -4,11 +4,9 @@ TensorFlow is imported lazily inside the model fixtures, so test modules that
 never ask for a model (catalog, spotify, pages) do not pay for it.
 
 ``face_bgr`` (session)
-    ``tests/fixtures/face.jpg`` as a BGR uint8 array (360x360; Haar finds one
-    face near ``FACE_BOX``).
-``face_region`` (session)
-    The BGR region around ``FACE_BOX`` with 40% context on each side, for
-    pasting faces into synthetic frames.
+    ``tests/fixtures/face.jpg`` as a read-only BGR uint8 array (360x360; Haar
+    finds one face near ``FACE_BOX``). ``paste_face`` puts its face into
+    synthetic frames at a known box.
 ``fer_fixture`` (session)
     ``(faces (70, 48, 48) uint8, labels (70,) int64)`` from ``tests/fixtures/fer_faces.npz``.
 ``untrained_model`` / ``untrained_classifier`` / ``untrained_pipeline`` (session)
@@ -32,6 +30,7 @@ FACE_PHOTO = TESTS_FIXTURES_DIR / "face.jpg"
 # Where the product's detector finds the face in face.jpg (x, y, w, h).
 FACE_BOX = (137, 68, 93, 93)
 BOX_TOLERANCE = 12  # pixels, per coordinate
+PASTE_CONTEXT = 0.25  # context around the face box in pasted patches, as a fraction of its width
 
 
 def boxes_close(box, expected, tolerance: float = BOX_TOLERANCE) -> bool:
@@ -50,6 +49,27 @@ def iou(first, second) -> float:
     return inter / union if union else 0.0
 
 
+def paste_face(frame: np.ndarray, face_bgr: np.ndarray, x: int, y: int, width: int) -> tuple[int, int, int, int]:
+    """Paste face.jpg's face, scaled so its box is ``width`` px wide, with the box's top-left at (x, y).
+
+    The patch carries ``PASTE_CONTEXT`` of the box width as context on each side. Returns the
+    face box (x, y, width, width) in ``frame`` pixels.
+    """
+    import cv2
+
+    fx, fy, fw, fh = FACE_BOX
+    pad = round(PASTE_CONTEXT * fw)
+    patch = face_bgr[fy - pad: fy + fh + pad, fx - pad: fx + fw + pad]
+    scale = width / fw
+    patch = cv2.resize(patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    offset = round(pad * scale)
+    top, left = y - offset, x - offset
+    assert top >= 0 and left >= 0
+    assert top + patch.shape[0] <= frame.shape[0] and left + patch.shape[1] <= frame.shape[1]
+    frame[top: top + patch.shape[0], left: left + patch.shape[1]] = patch
+    return x, y, width, width
+
+
 @pytest.fixture(scope="session")
 def face_bgr() -> np.ndarray:
     import cv2
@@ -58,16 +78,6 @@ def face_bgr() -> np.ndarray:
     assert image is not None, f"cannot read {FACE_PHOTO}"
     image.setflags(write=False)
     return image
-
-
-@pytest.fixture(scope="session")
-def face_region(face_bgr) -> np.ndarray:
-    """The face with a 40% context margin on each side (what gets pasted into synthetic frames)."""
-    x, y, w, h = FACE_BOX
-    pad = int(0.4 * w)
-    region = face_bgr[max(0, y - pad): y + h + pad, max(0, x - pad): x + w + pad].copy()
-    region.setflags(write=False)
-    return region
 
 
 @pytest.fixture(scope="session")

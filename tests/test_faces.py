@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import FACE_BOX, boxes_close, iou
+from tests.conftest import FACE_BOX, boxes_close, iou, paste_face
 from tunex_core.faces import (
     DEFAULT_MARGIN,
     FACE_SIZE,
@@ -19,27 +19,10 @@ from tunex_core.faces import (
     to_gray,
 )
 
-PASTE_CONTEXT = 0.25  # context around the face box in pasted patches, as a fraction of its width
-
 
 @pytest.fixture(scope="module")
 def detector() -> FaceDetector:
     return FaceDetector()
-
-
-def paste_face(frame: np.ndarray, face_bgr: np.ndarray, x: int, y: int, width: int) -> tuple[int, int, int, int]:
-    """Paste face.jpg's face, scaled to ``width`` px, with its box's top-left at (x, y); return the box."""
-    fx, fy, fw, fh = FACE_BOX
-    pad = round(PASTE_CONTEXT * fw)
-    patch = face_bgr[fy - pad: fy + fh + pad, fx - pad: fx + fw + pad]
-    scale = width / fw
-    patch = cv2.resize(patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    offset = round(pad * scale)
-    top, left = y - offset, x - offset
-    assert top >= 0 and left >= 0
-    assert top + patch.shape[0] <= frame.shape[0] and left + patch.shape[1] <= frame.shape[1]
-    frame[top: top + patch.shape[0], left: left + patch.shape[1]] = patch
-    return x, y, width, width
 
 
 # --- as_bgr_frame: accepted layouts --------------------------------------------------------------

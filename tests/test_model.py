@@ -15,10 +15,10 @@ from tunex_core.inference import EmotionClassifier
 from tunex_core.model import ARCHITECTURES, INPUT_SHAPE, ModelFileError, build_model, count_parameters, load_model
 from tunex_core.paths import MODEL_FILE
 
-# Set from measurement: 0.143 (10/70, chance level: the provisional epoch-1 checkpoint of
-# runs/tunex-main predicts "happy" for 69 of the 70 faces) on 2026-11-21. Re-measure with the
-# final model (`pytest tests/test_model.py -k known_answer -s` prints the accuracy) and set the
-# floor about 10 points below it.
+# set from measurement: 0.143 on 2026-11-21 (10/70, chance level: the provisional epoch-1
+# checkpoint predicts "happy" for 69 of the 70 faces); floor = measured - 0.10. Re-measure with
+# the final model (`pytest tests/test_model.py -k known_answer -s` prints the accuracy) and set
+# the floor about 10 points below it.
 FIXTURE_ACCURACY_FLOOR = 0.04
 MAX_MODEL_MEGABYTES = 20
 

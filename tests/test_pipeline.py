@@ -12,8 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import FACE_BOX, boxes_close, iou
-from tests.test_faces import paste_face
+from tests.conftest import FACE_BOX, boxes_close, iou, paste_face
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.faces import Box, FaceDetector
 from tunex_core.model import ModelFileError
