@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+# streamlit-webrtc's SRTP library crashes the process if it loads after TensorFlow's native
+# libraries (the reverse order is fine), so the WebRTC stack is loaded first, before any page.
+import streamlit_webrtc  # noqa: F401
+
 from pages.common import init_session_state, render_mood_sidebar
 
 st.set_page_config(page_title="TuneX — tunes for expressions", page_icon="🎵", layout="wide")

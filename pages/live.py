@@ -13,9 +13,9 @@ from pages.common import cached_pipeline, record_confidence_history, set_session
 from tunex_core.charts import probability_bars, probability_timeline
 from tunex_core.drawing import draw_faces
 from tunex_core.emotions import EMOTION_BY_NAME
+from tunex_core.errors import ModelFileError
 from tunex_core.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
 from tunex_core.live import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
-from tunex_core.model import ModelFileError
 from tunex_core.mood import Mood
 
 NO_FACE_TIPS = (

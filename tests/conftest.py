@@ -17,10 +17,14 @@ never ask for a model (catalog, spotify, pages) do not pay for it.
     that use them are skipped when the file is absent.
 """
 
+# streamlit-webrtc's SRTP library (pylibsrtp, via aiortc) segfaults when it is loaded after
+# TensorFlow's native libraries; this process imports TensorFlow for the model tests and
+# streamlit-webrtc for the Live page's AppTests, so load the WebRTC stack first (as app.py does).
 from __future__ import annotations
 
 from pathlib import Path
 
+import aiortc  # noqa: F401
 import numpy as np
 import pytest
 

@@ -15,11 +15,10 @@ from tunex_core.inference import EmotionClassifier
 from tunex_core.model import ARCHITECTURES, INPUT_SHAPE, ModelFileError, build_model, count_parameters, load_model
 from tunex_core.paths import MODEL_FILE
 
-# set from measurement: 0.143 on 2026-11-21 (10/70, chance level: the provisional epoch-1
-# checkpoint predicts "happy" for 69 of the 70 faces); floor = measured - 0.10. Re-measure with
-# the final model (`pytest tests/test_model.py -k known_answer -s` prints the accuracy) and set
-# the floor about 10 points below it.
-FIXTURE_ACCURACY_FLOOR = 0.04
+# set from measurement: 0.600 (42/70, no TTA; 0.629 with flip TTA) on 2026-11-21 with the shipped
+# model (the fixture is 10 PrivateTest faces per class, so harder than PrivateTest's class mix);
+# floor = measured - 0.10. A retrained model that falls below it has regressed.
+FIXTURE_ACCURACY_FLOOR = 0.50
 MAX_MODEL_MEGABYTES = 20
 
 

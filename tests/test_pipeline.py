@@ -169,7 +169,7 @@ def test_classify_faces(untrained_pipeline, fer_fixture):
     probabilities = untrained_pipeline.classify_faces(faces)
     assert probabilities.shape == (6, 7)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
-    assert untrained_pipeline.classify_faces(faces, flip_average=True).shape == (6, 7)
+    assert untrained_pipeline.classifier.predict(faces, flip_average=True).shape == (6, 7)
     with pytest.raises(ValueError, match="faces must have shape"):
         untrained_pipeline.classify_faces(np.zeros((2, 32, 32), np.uint8))
 

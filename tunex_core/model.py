@@ -23,13 +23,10 @@ import numpy as np
 from keras import layers
 
 from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.errors import ModelFileError
 
 INPUT_SHAPE = (48, 48, 1)
 ARCHITECTURES = ("tunex", "seed")
-
-
-class ModelFileError(FileNotFoundError):
-    """The model file is missing or cannot be loaded."""
 
 
 def _conv_block(x, filters: int, weight_decay: float, name: str):

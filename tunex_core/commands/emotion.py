@@ -68,8 +68,8 @@ def run_train(arguments: argparse.Namespace) -> int:
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Handler of ``evaluate``."""
     from tunex_core.dataset import DatasetError, load_fer
+    from tunex_core.errors import ModelFileError
     from tunex_core.evaluation import evaluate_probabilities
-    from tunex_core.model import ModelFileError
     from tunex_core.pipeline import EmotionPipeline
 
     try:
@@ -95,8 +95,8 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
 def run_predict(arguments: argparse.Namespace) -> int:
     """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
     from tunex_core.emotions import EMOTION_NAMES
+    from tunex_core.errors import ModelFileError
     from tunex_core.images import ImageError, decode_image
-    from tunex_core.model import ModelFileError
     from tunex_core.pipeline import EmotionPipeline
 
     try:
