@@ -233,7 +233,7 @@ def test_detect_gray_matches_detect(detector, face_bgr):
 def test_crop_shape_and_dtype(face_bgr):
     crop = crop_face(to_gray(face_bgr), Box(*FACE_BOX))
     assert crop.shape == (FACE_SIZE, FACE_SIZE) and crop.dtype == np.uint8
-    assert pytest.approx(0.15) == DEFAULT_MARGIN
+    assert 0.0 <= DEFAULT_MARGIN <= 0.1  # bench/margin_study.py: larger margins cost accuracy
 
 
 def test_crop_without_margin_is_the_resized_box():
