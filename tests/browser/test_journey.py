@@ -23,7 +23,7 @@ def test_mood_from_home_drives_song_map_and_offline_playlist(app_page, streamlit
 
     open_from_sidebar(app_page, "Song map", "song_map")
     main.get_by_text("Songs for your mood").wait_for()
-    assert main.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    main.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)  # plotly mounts lazily
     assert exception_count(app_page) == 0
     save_tall_screenshot(app_page, "journey-song_map")
 
