@@ -13,7 +13,8 @@ cd "$TUNEX_ROOT"
 if [[ ! -f models/metrics.json && -z "${TUNEX_METRICS_FILE:-}" ]]; then
     say "warning: models/metrics.json is missing: the Model page shows the SAMPLE metrics fixture"
 fi
-"$VENV_PYTHON" -m pytest -q -p no:cacheprovider tests/browser/test_navigation.py -k sidebar
+"$VENV_PYTHON" -m pytest -q -p no:cacheprovider tests/browser/test_navigation.py -k sidebar \
+    tests/browser/test_journey.py tests/browser/test_live_browser.py
 "$VENV_PYTHON" - "$@" <<'PYTHON'
 import sys
 from pathlib import Path
@@ -24,9 +25,12 @@ LIMIT_BYTES = 300_000
 source_folder, target_folder = Path("artifacts/screenshots"), Path("docs/screenshots")
 target_folder.mkdir(parents=True, exist_ok=True)
 wanted = set(sys.argv[1:])
-for source in sorted(source_folder.glob("page-*.png")):
-    name = source.stem.removeprefix("page-")
-    if wanted and name not in wanted:
+# README image <- browser-test screenshot (pages shown with a mood set and the camera running)
+SOURCES = {"home": "journey-home", "live": "live-webrtc-stream", "song_map": "journey-song_map",
+           "playlist": "journey-playlist", "model": "page-model"}
+for name, stem in SOURCES.items():
+    source = source_folder / f"{stem}.png"
+    if (wanted and name not in wanted) or not source.is_file():
         continue
     image = Image.open(source).convert("RGB")
     target = target_folder / f"{name}.png"
