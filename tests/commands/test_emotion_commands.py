@@ -175,8 +175,6 @@ def test_train_unreadable_data(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="run_train only guards load_fer: a data set without a Training or PublicTest "
-                                       "split raises DatasetError inside train() and exits 1 with a traceback")
 def test_train_data_without_training_split(test_only_npz, tmp_path):
     result = run_cli("train", "--data", str(test_only_npz), "--out", str(tmp_path / "run"), "--epochs", "1")
     assert_clean_failure(result, 2, "has no 'train' split")

@@ -57,8 +57,9 @@ def run_train(arguments: argparse.Namespace) -> int:
         overrides["mixed_precision"] = False
     try:
         data = load_fer(arguments.data)
+        data.split("train"), data.split("val")
     except DatasetError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error} (training needs the Training and PublicTest splits)", file=sys.stderr)
         return 2
     final = train(data, Path(arguments.out), TrainConfig(**overrides), resume=arguments.resume)
     print(f"final model: {final}")
