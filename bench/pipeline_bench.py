@@ -21,8 +21,9 @@ other backgrounds (true false positives). A second set with 60-150 px faces is
 reported for information (far-away faces; not a target).
 
     python bench/pipeline_bench.py [--backend auto|tensorflow|litert] [--iterations 200]
-        [--detection-width 320] [--scale-factor 1.1] [--min-neighbors 5] [--min-face-fraction 0.08]
-        [--threads N] [--sweep]
+        [--detection-width 256] [--scale-factor 1.1] [--min-neighbors 5] [--min-face-fraction 0.12]
+        [--threads N] [--sweep | --sweep-only] [--sweep-widths 256 320] [--sweep-scales 1.1 1.15 1.2]
+        [--sweep-fractions 0.08 0.12] [--sweep-neighbors 3 5]
 
 ``--sweep`` also measures recall and detection latency for a grid of FaceDetector
 settings and lists those meeting both targets (p50 <= 10 ms @25 for 640x480 with one
@@ -269,6 +270,12 @@ def main() -> int:
     parser.add_argument("--min-face-fraction", type=float, default=defaults["min_face_fraction"].default)
     parser.add_argument("--threads", type=int, default=None, help="cv2.setNumThreads (default: OpenCV's own)")
     parser.add_argument("--sweep", action="store_true", help="also try a grid of FaceDetector settings")
+    parser.add_argument("--sweep-only", action="store_true",
+                        help="only the sweep (times the default pipeline with one face as its reference)")
+    parser.add_argument("--sweep-widths", type=int, nargs="+", default=[256, 320])
+    parser.add_argument("--sweep-scales", type=float, nargs="+", default=[1.1, 1.15, 1.2])
+    parser.add_argument("--sweep-fractions", type=float, nargs="+", default=[0.08, 0.12])
+    parser.add_argument("--sweep-neighbors", type=int, nargs="+", default=[3, 5])
     arguments = parser.parse_args()
     if arguments.iterations < 100:
         parser.error("--iterations must be at least 100")
@@ -305,6 +312,16 @@ def main() -> int:
 
     iterations, warmup = arguments.iterations, arguments.warmup
     scaled = f"@{ANCHOR_MS:.0f}"
+    if arguments.sweep_only:
+        frame = rows[1][1]
+        one_face = time_call(lambda: pipeline.process(frame), iterations, warmup, reference=anchor)
+        product = time_call(lambda: detector.detect(frame), iterations, warmup, reference=anchor)
+        print(f"reference, 640x480 with 1 face: pipeline p50 {one_face.p50:.2f} ms ({one_face.scaled_p50:.2f} {scaled}), "
+              f"detect p50 {product.p50:.2f} ms ({product.scaled_p50:.2f} {scaled})", flush=True)
+        frames = recall_frames(source, arguments.recall_faces, arguments.seed, fer_faces)
+        small = recall_frames(source, arguments.small_faces, arguments.seed + 1, fer_faces, SMALL_WIDTHS)
+        sweep(arguments, frames, small, frame, one_face, product, anchor)
+        return 0
     print()
     print(f"per-frame latency, ms: wall clock (perf_counter); '{scaled}' = median(call / anchor call) x {ANCHOR_MS:.0f} ms")
     print(f"{'frame':<18}{'faces':>6}{'p50':>8}{'p95':>8}{'+draw p50':>11}{'+draw p95':>11}{'anchor':>8}"
@@ -352,17 +369,18 @@ def main() -> int:
     with contextlib.suppress(OSError):
         print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}", flush=True)
     if arguments.sweep:
-        sweep(frames, small, frame, one_face, product, anchor)
+        sweep(arguments, frames, small, frame, one_face, product, anchor)
     return 0
 
 
-def sweep(frames, small, frame, one_face: Timing, default_detect: Timing, anchor) -> None:
+def sweep(arguments, frames, small, frame, one_face: Timing, default_detect: Timing, anchor) -> None:
     """Recall, false positives and detection time (@25) for a grid of detector settings.
 
     A setting's pipeline p50 is estimated as the measured pipeline p50 plus the difference between
     its detection p50 and the default detector's (cropping and classification do not change).
     """
-    widths, scales, fractions, neighbours_options = (240, 280, 320), (1.1, 1.15, 1.2, 1.25), (0.08, 0.15), (3, 5)
+    widths, scales = arguments.sweep_widths, arguments.sweep_scales
+    fractions, neighbours_options = arguments.sweep_fractions, arguments.sweep_neighbors
     scaled = f"@{ANCHOR_MS:.0f}"
     print()
     print(f"sweep: timings {scaled}; 'pipe p50~' = pipeline p50 + (detect p50 - default detect p50); "
