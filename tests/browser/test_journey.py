@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import exception_count, open_from_sidebar, save_tall_screenshot, wait_for_app_idle
 
@@ -30,8 +31,7 @@ def test_mood_from_home_drives_song_map_and_offline_playlist(app_page, streamlit
     open_from_sidebar(app_page, "Playlist", "playlist")
     main.get_by_text(re.compile(r"For .*Sad \(valence")).wait_for(timeout=60_000)
     links = main.get_by_role("link", name="Open in Spotify")
-    links.first.wait_for()
-    assert links.count() >= 10
+    expect(links).to_have_count(10, timeout=60_000)  # the default playlist length
     assert all(href.startswith("https://open.spotify.com/search/")
                for href in (links.nth(index).get_attribute("href") for index in range(links.count())))
     assert "not configured" in main.inner_text().lower() or "offline" in main.inner_text().lower()

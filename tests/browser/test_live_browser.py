@@ -55,7 +55,7 @@ def test_uploaded_photo_is_labelled(app_page):
     heading = main.locator("h3").filter(has_text=LABEL_PATTERN).first
     heading.wait_for(state="visible", timeout=90_000)
     assert LABEL_PATTERN.search(heading.inner_text())
-    assert main.locator('[data-testid="stImage"]').count() >= 1
+    main.locator('[data-testid="stImage"]').first.wait_for(timeout=30_000)  # mounts after its heading
     assert exception_count(app_page) == 0
     save_screenshot(app_page, "live-upload-labelled")
 
