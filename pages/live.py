@@ -103,9 +103,12 @@ with camera_tab:
         if snapshot.error:
             st.warning(f"The last frame could not be analysed ({snapshot.error}); the video keeps running.")
         faces = snapshot.faces
-        record_confidence_history([
-            {"time": time.time(), "face": face.track_id, "label": face.smoothed.stable_label,
-             "confidence": face.smoothed.stable_confidence} for face in faces])
+        # Record once per analysed frame, not once per refresh of this panel.
+        if st.session_state.get("recorded_frames") != snapshot.frames_processed:
+            st.session_state.recorded_frames = snapshot.frames_processed
+            record_confidence_history([
+                {"time": time.time(), "face": face.track_id, "label": face.smoothed.stable_label,
+                 "confidence": face.smoothed.stable_confidence} for face in faces])
         options = [DRIVER_LARGEST, DRIVER_GROUP, *[str(face.track_id) for face in faces]]
         if snapshot.driver not in options:
             options.append(snapshot.driver)

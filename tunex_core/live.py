@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tunex_core.drawing import draw_faces
 from tunex_core.faces import Box
 from tunex_core.pipeline import EmotionPipeline, FaceEmotion
 from tunex_core.smoothing import (
@@ -161,8 +162,6 @@ class LiveSession:
 
     def process_frame(self, frame_bgr: np.ndarray) -> np.ndarray:
         """Run one video frame through the pipeline; return it annotated. Never raises."""
-        from tunex_core.drawing import draw_faces
-
         started = time.perf_counter()
         now = self.clock()
         try:
