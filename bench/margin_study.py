@@ -21,10 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.dataset import load_fer
-from tunex_core.faces import Box, FaceDetector, crop_face
 from tunex_core.paths import SHARED_FER_FILE
-from tunex_core.pipeline import EmotionPipeline
+from tunex_core.training.dataset import load_fer
+from tunex_core.vision.faces import Box, FaceDetector, crop_face
+from tunex_core.vision.pipeline import EmotionPipeline
 
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 UPSCALE = 4

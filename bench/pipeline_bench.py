@@ -47,10 +47,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.drawing import draw_faces
-from tunex_core.faces import FaceDetector, to_gray
 from tunex_core.paths import FIXTURE_FACES_FILE, TESTS_FIXTURES_DIR
-from tunex_core.pipeline import EmotionPipeline
+from tunex_core.vision.drawing import draw_faces
+from tunex_core.vision.faces import FaceDetector, to_gray
+from tunex_core.vision.pipeline import EmotionPipeline
 
 FACE_PHOTO = TESTS_FIXTURES_DIR / "face.jpg"
 PHOTO_FACE_BOX = (137, 68, 93, 93)  # where Haar finds the face in face.jpg (x, y, w, h)

@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.catalog import Catalog, load_catalog, synthetic_catalog
-from tunex_core.feedback import FeedbackAdjustments, SongFeedback
-from tunex_core.recommend import recommend
+from tunex_core.music.catalog import Catalog, load_catalog, synthetic_catalog
+from tunex_core.music.feedback import FeedbackAdjustments, SongFeedback
+from tunex_core.music.recommend import recommend
 
 TOP = 20
 ISO_LENGTH = 10

@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.dataset import load_fer
-from tunex_core.evaluation import evaluate_probabilities
-from tunex_core.inference import EmotionClassifier
-from tunex_core.model import load_model
 from tunex_core.paths import SHARED_FER_FILE
-from tunex_core.training import TrainConfig, average_checkpoints, export_inference_model
+from tunex_core.training.dataset import load_fer
+from tunex_core.training.evaluation import evaluate_probabilities
+from tunex_core.training.trainer import TrainConfig, average_checkpoints, export_inference_model
+from tunex_core.vision.inference import EmotionClassifier
+from tunex_core.vision.model import load_model
 
 
 def main() -> int:

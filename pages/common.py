@@ -45,7 +45,7 @@ CONFIDENCE_HISTORY_KEY = "confidence_history"
 @st.cache_resource(show_spinner="Loading the emotion model…")
 def cached_pipeline():
     """The emotion pipeline, loaded once per server process and shared by sessions."""
-    from tunex_core.pipeline import EmotionPipeline
+    from tunex_core.vision.pipeline import EmotionPipeline
 
     return EmotionPipeline.load()
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.common import session_mood, set_session_mood
 from tunex_core.emotions import EMOTIONS
-from tunex_core.model_report import load_model_report, metrics_file_path
 from tunex_core.mood import Mood
+from tunex_core.report.model_report import load_model_report, metrics_file_path
 
 st.title("🎵 TuneX — tunes for expressions")
 st.markdown(

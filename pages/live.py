@@ -10,13 +10,13 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pages.common import cached_pipeline, record_confidence_history, set_session_mood
-from tunex_core.charts import probability_bars, probability_timeline
-from tunex_core.drawing import draw_faces
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.errors import ModelFileError
-from tunex_core.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
-from tunex_core.live import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
+from tunex_core.live.session import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
 from tunex_core.mood import Mood
+from tunex_core.report.charts import probability_bars, probability_timeline
+from tunex_core.vision.drawing import draw_faces
+from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
 
 NO_FACE_TIPS = (
     "No face found. Tips: face the camera, move into even light (no strong light behind you), "

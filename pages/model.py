@@ -1,8 +1,8 @@
 """Model insight: how good the emotion model is, read from ``models/metrics.json``.
 
-A thin view: ``tunex_core.model_report`` parses the file (it is written once by the
+A thin view: ``tunex_core.report.model_report`` parses the file (it is written once by the
 emotion engine's evaluation; nothing is evaluated on page load) and
-``tunex_core.model_charts`` builds the figures.
+``tunex_core.report.model_charts`` builds the figures.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import CONFIDENCE_HISTORY_KEY
-from tunex_core.model_charts import (
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.report.model_charts import (
     accuracy_figure,
     confidence_history_figure,
     confusion_figure,
     per_class_figure,
     reliability_figure,
 )
-from tunex_core.model_report import (
+from tunex_core.report.model_report import (
     METRICS_FILE_VARIABLE,
     EvaluationKey,
     ModelReport,
@@ -33,7 +34,6 @@ from tunex_core.model_report import (
     mistake_faces,
     summarise_confidence,
 )
-from tunex_core.paths import PROJECT_ROOT
 
 GALLERY_COLUMNS = 5
 FACE_ZOOM = 3

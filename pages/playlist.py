@@ -8,21 +8,21 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from pages.common import session_mood, set_session_mood
-from tunex_core.catalog import Catalog, CatalogError, load_catalog
-from tunex_core.emotion_music import EmotionMusicError, load_emotion_music
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
-from tunex_core.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
-from tunex_core.playlist_view import (
+from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
+from tunex_core.music.emotion_music import EmotionMusicError, load_emotion_music
+from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.playlist_view import (
     STATUS_LABELS,
     PlaylistEntry,
     explain,
     playlist_entries,
     shipped_clip_paths,
 )
-from tunex_core.recommend import DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
-from tunex_core.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
+from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
+from tunex_core.music.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
 from tunex_core.storage import DatabaseBusyError
 
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}

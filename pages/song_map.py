@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import session_mood
-from tunex_core.catalog import Catalog, CatalogError, ChorusClip, load_catalog, load_chorus_clips
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
-from tunex_core.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.mood import Mood
-from tunex_core.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
-from tunex_core.song_map import clip_curve_figure, song_map_figure
+from tunex_core.music.catalog import Catalog, CatalogError, ChorusClip, load_catalog, load_chorus_clips
+from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
+from tunex_core.music.song_map import clip_curve_figure, song_map_figure
 from tunex_core.storage import DatabaseBusyError
 
 RECENT_PLAYS_EXCLUDED = 20

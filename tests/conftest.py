@@ -1,4 +1,4 @@
-"""Shared fixtures for the emotion-engine tests (``tests/test_*.py``, ``tests/commands``).
+"""Shared fixtures for the whole suite (``tests/<part>/`` mirrors ``tunex_core/<part>/``).
 
 TensorFlow is imported lazily inside the model fixtures, so test modules that
 never ask for a model (catalog, spotify, pages) do not pay for it.
@@ -15,6 +15,8 @@ never ask for a model (catalog, spotify, pages) do not pay for it.
 ``shipped_model`` / ``shipped_pipeline`` (session)
     ``models/emotion_cnn.keras`` loaded once (TensorFlow backend); the tests
     that use them are skipped when the file is absent.
+``isolated_home`` / ``fake_spotify`` / ``spotify_environment`` / ``service``
+    A temporary TuneX home with no Spotify settings, and the fake Spotify server on 127.0.0.1.
 """
 
 # streamlit-webrtc's SRTP library (pylibsrtp, via aiortc) segfaults when it is loaded after
@@ -28,6 +30,8 @@ import aiortc  # noqa: F401
 import numpy as np
 import pytest
 
+from tests.spotify_server import CLIENT_ID, CLIENT_SECRET, FakeSpotify, FakeSpotifyServer
+from tunex_core.music import spotify
 from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE, TESTS_FIXTURES_DIR
 
 FACE_PHOTO = TESTS_FIXTURES_DIR / "face.jpg"
@@ -94,7 +98,7 @@ def fer_fixture() -> tuple[np.ndarray, np.ndarray]:
 def untrained_model():
     import keras
 
-    from tunex_core.model import build_model
+    from tunex_core.vision.model import build_model
 
     keras.utils.set_random_seed(0)
     return build_model("tunex")
@@ -102,14 +106,14 @@ def untrained_model():
 
 @pytest.fixture(scope="session")
 def untrained_classifier(untrained_model):
-    from tunex_core.inference import EmotionClassifier
+    from tunex_core.vision.inference import EmotionClassifier
 
     return EmotionClassifier.from_keras_model(untrained_model)
 
 
 @pytest.fixture(scope="session")
 def untrained_pipeline(untrained_classifier):
-    from tunex_core.pipeline import EmotionPipeline
+    from tunex_core.vision.pipeline import EmotionPipeline
 
     return EmotionPipeline(untrained_classifier)
 
@@ -122,16 +126,55 @@ def _require_model_file() -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from tunex_core.model import load_model
+    from tunex_core.vision.model import load_model
 
     return load_model(_require_model_file())
 
 
 @pytest.fixture(scope="session")
 def shipped_pipeline(shipped_model):
-    from tunex_core.inference import EmotionClassifier
     from tunex_core.paths import METRICS_FILE
-    from tunex_core.pipeline import EmotionPipeline, _stored_temperature
+    from tunex_core.vision.inference import EmotionClassifier
+    from tunex_core.vision.pipeline import EmotionPipeline, _stored_temperature
 
     classifier = EmotionClassifier.from_keras_model(shipped_model, temperature=_stored_temperature(METRICS_FILE))
     return EmotionPipeline(classifier)
+
+
+# Spotify tests (tests/music, tests/pages/test_playlist_page.py, tests/commands/test_spotify_command.py):
+# an isolated TuneX home and the local fake Spotify server.
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """Temp TuneX home and working directory; no Spotify settings from the developer's machine."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNEX_HOME", str(home))
+    monkeypatch.delenv("TUNEX_DB", raising=False)
+    monkeypatch.setenv(spotify.SECRETS_PATH_VARIABLE, str(tmp_path / "no-secrets.toml"))
+    for variable in (spotify.CLIENT_ID_VARIABLE, spotify.CLIENT_SECRET_VARIABLE,
+                     spotify.API_URL_VARIABLE, spotify.TOKEN_URL_VARIABLE):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+@pytest.fixture
+def fake_spotify(isolated_home):
+    """A running fake Spotify on 127.0.0.1; yields its ``FakeSpotify`` state."""
+    with FakeSpotifyServer(FakeSpotify()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def spotify_environment(fake_spotify, monkeypatch):
+    """Credentials and endpoint variables pointing at the fake server."""
+    monkeypatch.setenv(spotify.CLIENT_ID_VARIABLE, CLIENT_ID)
+    monkeypatch.setenv(spotify.CLIENT_SECRET_VARIABLE, CLIENT_SECRET)
+    monkeypatch.setenv(spotify.API_URL_VARIABLE, fake_spotify.api_url)
+    monkeypatch.setenv(spotify.TOKEN_URL_VARIABLE, fake_spotify.token_url)
+    return fake_spotify
+
+
+@pytest.fixture
+def service(spotify_environment):
+    """A ``SpotifyService`` configured from the environment (fake server, temp database)."""
+    return spotify.SpotifyService.from_environment()

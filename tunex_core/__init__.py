@@ -1,6 +1,26 @@
-"""TuneX core: emotion recognition, music catalog and recommendation logic.
+"""TuneX core: everything the app does, without Streamlit.
 
-This package never imports Streamlit; the pages in ``pages/`` call into it.
+The package is split by concern. Arrows point down only: a part may import the
+parts below it and the shared modules, never a part beside or above it.
+
+    commands/, cli, __main__   the CLI (``python -m tunex_core …``): may use every part
+       │
+       ├── training/    dataset, trainer, evaluation, release, export  ──┐
+       ├── live/        the camera session and smoothing ────────────────┤
+       │                                                                 ▼
+       ├── vision/      faces, images, model, inference, pipeline, drawing
+       ├── music/       catalog (+ cleaning, build), recommend, feedback,
+       │                emotion_music, title_matching, song_map, playlist_view, spotify
+       ├── report/      model_report, model_charts, charts
+       ▼
+    shared (top level): emotions, mood, paths, storage, errors, markup
+
+Rules (checked by ``tests/test_architecture.py``):
+
+- ``vision``, ``music`` and ``report`` import only the shared modules;
+- ``training`` and ``live`` import ``vision`` and the shared modules;
+- ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;
+- nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``.
 """
 
 __version__ = "0.1.0"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tunex_core.catalog import load_catalog
 from tunex_core.cli import main
 from tunex_core.emotions import emotion
-from tunex_core.feedback import FeedbackStore
-from tunex_core.recommend import recommend
+from tunex_core.music.catalog import load_catalog
+from tunex_core.music.feedback import FeedbackStore
+from tunex_core.music.recommend import recommend
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ("tensorflow", "keras", "cv2", "streamlit", "plotly", "pandas")

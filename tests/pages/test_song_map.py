@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.common import MOOD_KEY
-from tunex_core.feedback import FeedbackStore
 from tunex_core.mood import Mood
+from tunex_core.music.feedback import FeedbackStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(PROJECT_ROOT / "pages" / "song_map.py")

@@ -46,8 +46,8 @@ def register(subparsers) -> None:
 
 def run_train(arguments: argparse.Namespace) -> int:
     """Handler of ``train``."""
-    from tunex_core.dataset import DatasetError, load_fer
-    from tunex_core.training import TrainConfig, train
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.trainer import TrainConfig, train
 
     overrides = {"architecture": arguments.architecture}
     for name in ("epochs", "batch_size", "learning_rate"):
@@ -68,10 +68,10 @@ def run_train(arguments: argparse.Namespace) -> int:
 
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Handler of ``evaluate``."""
-    from tunex_core.dataset import DatasetError, load_fer
     from tunex_core.errors import ModelFileError
-    from tunex_core.evaluation import evaluate_probabilities
-    from tunex_core.pipeline import EmotionPipeline
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.evaluation import evaluate_probabilities
+    from tunex_core.vision.pipeline import EmotionPipeline
 
     try:
         split = load_fer(arguments.data).split(arguments.split)
@@ -97,8 +97,8 @@ def run_predict(arguments: argparse.Namespace) -> int:
     """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
     from tunex_core.emotions import EMOTION_NAMES
     from tunex_core.errors import ModelFileError
-    from tunex_core.images import ImageError, decode_image
-    from tunex_core.pipeline import EmotionPipeline
+    from tunex_core.vision.images import ImageError, decode_image
+    from tunex_core.vision.pipeline import EmotionPipeline
 
     try:
         pipeline = EmotionPipeline.load(arguments.model)
@@ -149,9 +149,9 @@ def register_release(subparsers) -> None:
 
 def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
-    from tunex_core.dataset import DatasetError, load_fer
     from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
-    from tunex_core.release import baseline_summary, final_weights, release, write_model_card_results
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.release import baseline_summary, final_weights, release, write_model_card_results
 
     try:
         data = load_fer(arguments.data)

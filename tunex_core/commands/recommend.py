@@ -19,7 +19,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tunex_core.recommend import Playlist
+    from tunex_core.music.recommend import Playlist
 
 RECENT_PLAYS_EXCLUDED = 20
 
@@ -69,10 +69,10 @@ def _parse_target(text: str | None) -> str | tuple[float, float] | None:
 
 def run(arguments: argparse.Namespace) -> int:
     """Handle ``recommend``: print a table, or JSON with ``--json``; exit 2 on bad input."""
-    from tunex_core.catalog import CatalogError, load_catalog
     from tunex_core.emotions import emotion
     from tunex_core.mood import Mood
-    from tunex_core.recommend import RecommendError, recommend
+    from tunex_core.music.catalog import CatalogError, load_catalog
+    from tunex_core.music.recommend import RecommendError, recommend
     from tunex_core.storage import DatabaseBusyError
 
     if arguments.emotion is not None:
@@ -99,7 +99,7 @@ def run(arguments: argparse.Namespace) -> int:
     feedback, recent_ids = None, ()
     if not arguments.no_history:
         try:
-            from tunex_core.feedback import FeedbackStore
+            from tunex_core.music.feedback import FeedbackStore
 
             with FeedbackStore() as store:
                 feedback = store.adjustments()

@@ -35,7 +35,7 @@ def _non_empty(value: str, name: str) -> str:
 
 def run_resolve(arguments: argparse.Namespace) -> int:
     """Resolve one song and print the outcome."""
-    from tunex_core.spotify import SpotifyService
+    from tunex_core.music.spotify import SpotifyService
 
     title = _non_empty(arguments.title, "title")
     artist = _non_empty(arguments.artist, "artist")
@@ -55,7 +55,7 @@ def run_resolve(arguments: argparse.Namespace) -> int:
 
 def run_status(arguments: argparse.Namespace) -> int:
     """Print whether Spotify is configured and reachable; exit 1 unless connected."""
-    from tunex_core.spotify import SpotifyService, SpotifyStatus
+    from tunex_core.music.spotify import SpotifyService, SpotifyStatus
 
     state = SpotifyService.from_environment().check_connection()
     print(f"Spotify {state.status.value}: {state.message}")

@@ -1,0 +1,66 @@
+"""Tests for ``tunex_core.music.song_map``: the figures behind the Song map page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunex_core.emotions import EMOTIONS
+from tunex_core.music.catalog import load_catalog, load_chorus_clips, synthetic_catalog
+from tunex_core.music.recommend import recommend
+from tunex_core.music.song_map import clip_curve_figure, song_map_figure
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def traces_by_name(figure):
+    return {trace.name.split(" (")[0]: trace for trace in figure.data}
+
+
+def test_songs_are_coloured_by_region_with_the_emotion_points_labelled(catalog):
+    figure = song_map_figure(catalog)
+    traces = traces_by_name(figure)
+    for emotion in EMOTIONS:
+        trace = traces[emotion.display_name]
+        assert trace.marker.color == emotion.colour
+        assert len(trace.x) == catalog.region_counts()[emotion.name]
+    assert sum(len(traces[emotion.display_name].x) for emotion in EMOTIONS) == len(catalog)
+    labels = traces["Emotions"]
+    assert list(labels.x) == [emotion.valence for emotion in EMOTIONS]
+    assert [text.split(" ", 1)[1] for text in labels.text] == [emotion.display_name for emotion in EMOTIONS]
+    hover = traces["Sad"].customdata[0]
+    assert len(hover) == 3 and hover[2] == "Sad"
+
+
+def test_the_iso_path_is_drawn_with_numbered_steps(catalog):
+    playlist = recommend(catalog, 0.2, 0.3, mode="iso", target="happy", count=8)
+    traces = traces_by_name(song_map_figure(catalog, playlist=playlist, mood_label="sad"))
+    path = traces["Iso playlist"]
+    assert "lines" in path.mode
+    assert list(path.text) == [str(position) for position in range(1, 9)]
+    assert list(path.x) == [song.valence for song in playlist.songs]
+    assert list(traces["Your mood"].x) == [0.2] and traces["Your mood"].text == ("you: sad",)
+    assert list(traces["Iso path"].x) == [0.2, playlist.target_point[0]]
+
+
+def test_match_highlights_without_a_path_and_filters_visible_songs(catalog):
+    playlist = recommend(catalog, 0.8, 0.8, count=5)
+    visible = catalog.search("christmas")
+    traces = traces_by_name(song_map_figure(catalog, visible, playlist))
+    assert "Iso path" not in traces
+    assert traces["Recommended"].mode == "markers+text"
+    assert sum(len(traces[emotion.display_name].x) for emotion in EMOTIONS) == len(visible)
+
+
+def test_large_catalogs_switch_to_webgl():
+    figure = song_map_figure(synthetic_catalog(6000))
+    assert figure.data[0].type == "scattergl"
+
+
+def test_clip_curves_plot_valence_and_arousal_over_time():
+    clip = load_chorus_clips()[0]
+    figure = clip_curve_figure(clip)
+    assert [trace.name for trace in figure.data] == ["valence", "arousal"]
+    assert list(figure.data[0].x) == list(clip.times) and list(figure.data[1].y) == list(clip.arousal)

@@ -1,0 +1,100 @@
+"""The package layout's rules (``tunex_core/__init__.py``): imports point down, never sideways or up."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tunex_core.paths import PROJECT_ROOT
+
+PACKAGE_DIR = PROJECT_ROOT / "tunex_core"
+SHARED = "shared"
+# Which parts each part may import (besides itself).
+ALLOWED = {
+    SHARED: {SHARED},
+    "vision": {SHARED},
+    "music": {SHARED},
+    "report": {SHARED},
+    "training": {SHARED, "vision"},
+    "live": {SHARED, "vision"},
+    "commands": {SHARED, "vision", "music", "report", "training", "live"},
+}
+MAX_TOP_LEVEL_MODULES = 10
+# The CLI's entry points live at the top but sit above every part, with ``commands``.
+ENTRY_POINTS = {"tunex_core.cli", "tunex_core.__main__"}
+
+
+def part_of_module(dotted: str) -> str:
+    """The part a ``tunex_core…`` module belongs to: its subpackage, or ``shared`` at the top."""
+    if dotted in ENTRY_POINTS:
+        return "commands"
+    pieces = dotted.split(".")
+    if len(pieces) >= 2 and pieces[1] in ALLOWED and (PACKAGE_DIR / pieces[1]).is_dir():
+        return pieces[1]
+    return SHARED
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """(line, dotted name) of every module that ``path`` imports, relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    own = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+    package = own if path.name == "__init__.py" else own.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            found.append((node.lineno, module))
+            # ``from tunex_core import music`` imports the subpackage itself.
+            if module == "tunex_core":
+                found.extend((node.lineno, f"tunex_core.{alias.name}") for alias in node.names)
+    return found
+
+
+def package_modules() -> list[Path]:
+    return sorted(path for path in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def test_every_part_is_a_package():
+    for part in ALLOWED.keys() - {SHARED}:
+        assert (PACKAGE_DIR / part / "__init__.py").is_file(), part
+
+
+def test_top_level_stays_small():
+    top_level = sorted(path.name for path in PACKAGE_DIR.glob("*.py"))
+    assert len(top_level) <= MAX_TOP_LEVEL_MODULES, top_level
+    assert len([path for path in PACKAGE_DIR.iterdir() if (path / "__init__.py").is_file()]) >= 4
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=lambda path: str(path.relative_to(PACKAGE_DIR)))
+def test_imports_point_down(path):
+    own_part = part_of_module(".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts))
+    wrong = []
+    for line, module in imported_modules(path):
+        top = module.split(".")[0]
+        if top in {"streamlit", "streamlit_webrtc"}:
+            wrong.append(f"line {line}: {module} (no Streamlit in tunex_core)")
+        elif top == "tunex_core" and part_of_module(module) not in ALLOWED[own_part] | {own_part}:
+            wrong.append(f"line {line}: {module} ({own_part} may not import {part_of_module(module)})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_a_wrong_import(tmp_path, monkeypatch):
+    """The rule test itself can fail: a vision module importing music is reported."""
+    fake_root = tmp_path
+    (fake_root / "tunex_core" / "vision").mkdir(parents=True)
+    (fake_root / "tunex_core" / "music").mkdir()
+    bad = fake_root / "tunex_core" / "vision" / "bad.py"
+    bad.write_text("from ..music import catalog\nimport streamlit\n")
+    monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "PROJECT_ROOT", fake_root)
+    monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "PACKAGE_DIR", fake_root / "tunex_core")
+    assert imported_modules(bad) == [(1, "tunex_core.music"), (2, "streamlit")]
+    with pytest.raises(AssertionError, match="vision may not import music"):
+        test_imports_point_down(bad)

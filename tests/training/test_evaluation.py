@@ -1,0 +1,153 @@
+"""Tests for ``tunex_core.training.evaluation``: confusion matrix, per-class scores, ECE and temperature."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.training.evaluation import (
+    class_scores,
+    confusion_matrix,
+    evaluate_probabilities,
+    fit_temperature,
+    reliability,
+)
+from tunex_core.vision.inference import calibrate
+
+
+def peaked(labels, confidence: float) -> np.ndarray:
+    """Rows with ``confidence`` on ``labels`` and the rest spread evenly."""
+    labels = np.asarray(labels)
+    rows = np.full((len(labels), 7), (1.0 - confidence) / 6.0)
+    rows[np.arange(len(labels)), labels] = confidence
+    return rows
+
+
+# true:      0  0  0  1  1  2  3  3  3  3
+# predicted: 0  0  1  1  1  0  3  3  3  6
+TRUE = np.array([0, 0, 0, 1, 1, 2, 3, 3, 3, 3])
+PREDICTED = np.array([0, 0, 1, 1, 1, 0, 3, 3, 3, 6])
+
+
+def test_confusion_matrix_counts():
+    matrix = confusion_matrix(TRUE, PREDICTED)
+    assert matrix.shape == (7, 7)
+    expected = np.zeros((7, 7), dtype=int)
+    expected[0, 0], expected[0, 1] = 2, 1
+    expected[1, 1] = 2
+    expected[2, 0] = 1
+    expected[3, 3], expected[3, 6] = 3, 1
+    np.testing.assert_array_equal(matrix, expected)
+    assert matrix.sum() == len(TRUE)
+    np.testing.assert_array_equal(matrix.sum(axis=1)[:4], [3, 2, 1, 4])  # rows are true classes
+
+
+def test_class_scores_known_values():
+    scores = class_scores(confusion_matrix(TRUE, PREDICTED))
+    assert list(scores) == list(EMOTION_NAMES)
+    angry = scores["angry"]  # TP 2, predicted 3 (2 + the fear face), actual 3
+    assert (angry.precision, angry.recall, angry.support) == (pytest.approx(0.6667), pytest.approx(0.6667), 3)
+    assert angry.f1 == pytest.approx(0.6667)
+    disgust = scores["disgust"]  # TP 2, predicted 3, actual 2
+    assert (disgust.precision, disgust.recall) == (pytest.approx(0.6667), 1.0)
+    assert disgust.f1 == pytest.approx(0.8)
+    fear = scores["fear"]  # never predicted, one true face
+    assert (fear.precision, fear.recall, fear.f1, fear.support) == (0.0, 0.0, 0.0, 1)
+    happy = scores["happy"]  # TP 3, predicted 3, actual 4
+    assert (happy.precision, happy.recall, happy.f1) == (1.0, 0.75, pytest.approx(0.8571))
+    neutral = scores["neutral"]  # predicted once, never true
+    assert (neutral.precision, neutral.recall, neutral.f1, neutral.support) == (0.0, 0.0, 0.0, 0)
+    for absent in ("sad", "surprise"):  # undefined everywhere -> 0
+        assert scores[absent].f1 == 0.0 and scores[absent].support == 0
+
+
+def test_evaluate_probabilities_known_values():
+    result = evaluate_probabilities(peaked(PREDICTED, 0.7), TRUE)
+    assert result.n == 10
+    assert result.accuracy == pytest.approx(0.7)
+    assert result.confusion == confusion_matrix(TRUE, PREDICTED).tolist()
+    expected_macro = np.mean([0.6667, 0.8, 0.0, 0.8571, 0.0, 0.0, 0.0])
+    assert result.macro_f1 == pytest.approx(expected_macro, abs=1e-3)
+    # all confidences are 0.7, accuracy 0.7: perfectly calibrated
+    assert result.ece == pytest.approx(0.0)
+    # NLL: correct faces have p=0.7, wrong ones (1-0.7)/6 = 0.05
+    assert result.negative_log_likelihood == pytest.approx(-(7 * math.log(0.7) + 3 * math.log(0.05)) / 10, abs=1e-4)
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert {"accuracy", "n", "per_class", "confusion", "ece", "reliability"} <= set(payload)
+    assert payload["per_class"]["happy"]["recall"] == 0.75
+
+
+def test_ece_zero_for_perfect_confident_predictions():
+    labels = np.arange(7).repeat(3)
+    ece, diagram = reliability(peaked(labels, 1.0), labels)
+    assert ece == 0.0
+    assert sum(diagram.count) == len(labels)
+    assert diagram.count[-1] == len(labels)
+    assert diagram.accuracy[-1] == 1.0
+
+
+def test_ece_zero_for_calibrated_mixed_bins():
+    # 10 faces at confidence 0.8 (8 right) and 20 at 0.35 (7 right)
+    labels = np.zeros(30, dtype=int)
+    predicted = np.zeros(30, dtype=int)
+    predicted[8:10] = 1  # 8 of the first 10 right
+    predicted[10 + 7:] = 2  # 7 of the next 20 right
+    probabilities = np.concatenate([peaked(predicted[:10], 0.8), peaked(predicted[10:], 0.35)])
+    ece, diagram = reliability(probabilities, labels)
+    assert ece == pytest.approx(0.0, abs=1e-4)
+    assert diagram.count[7] == 10 and diagram.count[3] == 20  # (0.7, 0.8] and (0.3, 0.4]
+    assert diagram.accuracy[7] == pytest.approx(0.8) and diagram.accuracy[3] == pytest.approx(0.35)
+    assert diagram.confidence[7] == pytest.approx(0.8)
+    assert diagram.accuracy[0] is None and diagram.confidence[0] is None
+    assert len(diagram.bin_edges) == 11
+
+
+def test_ece_known_value():
+    # 4 faces at confidence 0.95, all right (gap 0.05); 4 faces at 0.55, all wrong (gap 0.55)
+    labels = np.zeros(8, dtype=int)
+    predicted = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    probabilities = np.concatenate([peaked(predicted[:4], 0.95), peaked(predicted[4:], 0.55)])
+    ece, _ = reliability(probabilities, labels)
+    assert ece == pytest.approx(0.5 * 0.05 + 0.5 * 0.55)
+
+
+def test_ece_overconfident_single_bin():
+    labels = np.array([0, 1, 0, 1])
+    ece, _ = reliability(peaked([0, 0, 0, 0], 0.9), labels)
+    assert ece == pytest.approx(0.4)  # confidence 0.9, accuracy 0.5
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "labels", "message"),
+    [
+        (np.full((3, 6), 1 / 6), np.zeros(3, int), r"shape \(N, 7\)"),
+        (np.full(7, 1 / 7), np.zeros(1, int), r"shape \(N, 7\)"),
+        (np.full((3, 7), 1 / 7), np.zeros(2, int), "same, non-zero number"),
+        (np.zeros((0, 7)), np.zeros(0, int), "same, non-zero number"),
+    ],
+)
+def test_evaluate_probabilities_bad_input(probabilities, labels, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate_probabilities(probabilities, labels)
+
+
+@pytest.mark.parametrize("planted", [0.6, 1.0, 2.0])
+def test_fit_temperature_recovers_planted_temperature(planted):
+    rng = np.random.default_rng(7)
+    logits = rng.normal(0.0, 2.0, size=(6000, 7))
+    true_probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    true_probabilities /= true_probabilities.sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(7, p=row) for row in true_probabilities])
+    # The "model" reports softmax(logits / planted): calibrating with T = 1 / planted undoes it,
+    # i.e. the model is overconfident when planted < 1 and the fitted temperature is 1 / planted.
+    reported = calibrate(true_probabilities, planted)
+    fitted = fit_temperature(reported, labels)
+    assert fitted == pytest.approx(1.0 / planted, rel=0.1)
+    # calibrating with the fitted temperature lowers the NLL
+    before = evaluate_probabilities(reported, labels).negative_log_likelihood
+    after = evaluate_probabilities(calibrate(reported, fitted), labels).negative_log_likelihood
+    assert after <= before + 1e-4

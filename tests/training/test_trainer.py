@@ -1,0 +1,173 @@
+"""Tests for ``tunex_core.training.trainer``: augmentation, the tf.data pipeline and a tiny smoke run."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from tunex_core.training.dataset import FerDataset, Split
+from tunex_core.training.trainer import TrainConfig, _augment_batch, make_dataset
+
+NO_AUGMENT = {"flip": False, "rotation_degrees": 0.0, "zoom": 0.0, "shift": 0.0,
+              "brightness": 0.0, "contrast": 0.0, "erasing_probability": 0.0}
+
+
+@pytest.fixture(scope="module")
+def batch(fer_fixture) -> np.ndarray:
+    return fer_fixture[0][:16].astype(np.float32)[..., None]
+
+
+def test_augment_preserves_shape_dtype_and_range(batch):
+    import tensorflow as tf
+
+    tf.random.set_seed(1)
+    augmented = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    assert augmented.shape == batch.shape
+    assert augmented.dtype == np.float32
+    assert augmented.min() >= 0.0 and augmented.max() <= 255.0
+    assert np.all(np.isfinite(augmented))
+    changed = np.abs(augmented - batch).mean(axis=(1, 2, 3))
+    assert np.all(changed > 1.0)  # every face is altered
+
+
+def test_augment_is_random(batch):
+    import tensorflow as tf
+
+    first = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    second = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    assert not np.allclose(first, second)
+
+
+def test_augment_with_everything_off_is_the_identity(batch):
+    import tensorflow as tf
+
+    augmented = _augment_batch(tf.constant(batch), NO_AUGMENT).numpy()
+    np.testing.assert_allclose(augmented, batch, atol=1e-3)
+
+
+def test_flip_only_mirrors_or_keeps_each_face(batch):
+    import tensorflow as tf
+
+    tf.random.set_seed(3)
+    augmented = _augment_batch(tf.constant(batch), {**NO_AUGMENT, "flip": True}).numpy()
+    mirrored = batch[:, :, ::-1]
+    kept = [np.allclose(a, b, atol=1e-3) for a, b in zip(augmented, batch, strict=True)]
+    flipped = [np.allclose(a, m, atol=1e-3) for a, m in zip(augmented, mirrored, strict=True)]
+    assert all(k or f for k, f in zip(kept, flipped, strict=True))
+    assert any(flipped) and any(kept)
+
+
+def test_erasing_only_changes_a_rectangle(batch):
+    import tensorflow as tf
+
+    augmented = _augment_batch(tf.constant(batch), {**NO_AUGMENT, "erasing_probability": 1.0}).numpy()
+    for original, erased in zip(batch, augmented, strict=True):
+        rows, columns = np.nonzero(np.abs(erased - original)[..., 0] > 1e-3)
+        assert rows.size > 0
+        area = (rows.max() - rows.min() + 1) * (columns.max() - columns.min() + 1)
+        assert area <= (0.4 * 48 + 1) ** 2
+
+
+def split_of(count: int, seed: int = 0) -> Split:
+    rng = np.random.default_rng(seed)
+    return Split(rng.integers(0, 256, (count, 48, 48), dtype=np.uint8), np.arange(count) % 7)
+
+
+def test_make_dataset_training_batches_drop_the_remainder():
+    config = TrainConfig(augment=NO_AUGMENT)
+    batches = list(make_dataset(split_of(10), 4, True, config))
+    assert len(batches) == 2
+    faces, labels = batches[0]
+    assert tuple(faces.shape) == (4, 48, 48, 1) and faces.dtype.name == "float32"
+    assert tuple(labels.shape) == (4, 7)
+    np.testing.assert_allclose(labels.numpy().sum(axis=1), 1.0)
+
+
+def test_make_dataset_evaluation_keeps_order_and_every_face():
+    split = split_of(10)
+    batches = list(make_dataset(split, 4, False, TrainConfig()))
+    assert [int(faces.shape[0]) for faces, _ in batches] == [4, 4, 2]
+    faces = np.concatenate([f.numpy() for f, _ in batches])[..., 0]
+    labels = np.concatenate([y.numpy() for _, y in batches]).argmax(axis=1)
+    np.testing.assert_array_equal(faces, split.faces.astype(np.float32))
+    np.testing.assert_array_equal(labels, split.labels)
+
+
+def synthetic_faces(count: int, seed: int) -> Split:
+    """Class-dependent blobs on noise: a learnable toy problem."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(count) % 7
+    faces = rng.integers(60, 120, (count, 48, 48)).astype(np.uint8)
+    for face, label in zip(faces, labels, strict=True):
+        face[4 + label * 6: 10 + label * 6, 10:38] = 250
+    return Split(faces, labels.astype(np.int64))
+
+
+def read_log(run) -> list[dict]:
+    with open(run / "log.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    """A 1-epoch run on 64 synthetic faces, resumed to 2 epochs, then to 4; what each phase left."""
+    from tunex_core.training.trainer import train
+
+    data = FerDataset(train=synthetic_faces(64, 1), val=synthetic_faces(21, 2), test=None, source="synthetic")
+    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0,
+                         model_options={"widths": (8, 16, 16, 32), "convs_per_stage": 1})
+    run = tmp_path_factory.mktemp("smoke") / "run"
+    phases = {"data": data, "run": run}
+    phases["final"] = train(data, run, config)
+    phases["files"] = sorted(path.name for path in run.iterdir())
+    phases["hyperparameters"] = json.loads((run / "hyperparameters.json").read_text())
+    phases["log_1"] = read_log(run)
+    phases["state_1"] = json.loads((run / "state.json").read_text())
+    phases["resumed"] = train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 2}), resume=True)
+    phases["log_2"] = read_log(run)
+    phases["state_2"] = json.loads((run / "state.json").read_text())
+    phases["hyperparameters_2"] = json.loads((run / "hyperparameters.json").read_text())
+    train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 4}), resume=True)
+    phases["log_4"] = read_log(run)
+    return phases
+
+
+@pytest.mark.slow
+def test_smoke_training_writes_the_run_folder(smoke_run):
+    from tunex_core.vision.model import load_model
+
+    run = smoke_run["run"]
+    assert smoke_run["final"] == run / "final.keras"
+    for name in ("hyperparameters.json", "log.csv", "last.keras", "best.keras", "final.keras", "state.json"):
+        assert name in smoke_run["files"], name
+    saved = smoke_run["hyperparameters"]
+    assert saved["epochs"] == 1 and saved["batch_size"] == 16 and saved["mixed_precision"] is False
+    rows = smoke_run["log_1"]
+    assert len(rows) == 1 and rows[0]["epoch"] == "1"
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(rows[0])
+    assert smoke_run["state_1"]["epochs_done"] == 1
+
+    model = load_model(run / "final.keras")
+    assert model.output_shape == (None, 7)
+    assert model.dtype_policy.name == "float32"
+    probabilities = model.predict(smoke_run["data"].val.faces[..., None].astype(np.float32), verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
+    assert smoke_run["resumed"] == smoke_run["run"] / "final.keras"
+    assert [row["epoch"] for row in smoke_run["log_2"]] == ["1", "2"]
+    assert smoke_run["log_2"][0] == smoke_run["log_1"][0]  # the first row is kept as it was
+    assert smoke_run["state_2"]["epochs_done"] == 2
+    assert smoke_run["hyperparameters_2"]["epochs"] == 2
+    assert [row["epoch"] for row in smoke_run["log_4"]] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.slow
+def test_smoke_resume_with_more_epochs_still_learns(smoke_run):
+    # resumed from 2 to 4 epochs: at the end of epoch 3 of a 4-epoch cosine schedule the rate is ~15% of the peak
+    assert float(smoke_run["log_4"][2]["learning_rate"]) > 0.0

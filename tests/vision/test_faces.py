@@ -1,0 +1,278 @@
+"""Tests for ``tunex_core.vision.faces``: frame validation, Haar detection and FER-style cropping."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import FACE_BOX, boxes_close, iou, paste_face
+from tunex_core.vision.faces import (
+    DEFAULT_MARGIN,
+    FACE_SIZE,
+    MAX_FRAME_PIXELS,
+    MIN_FRAME_SIDE,
+    Box,
+    FaceDetector,
+    as_bgr_frame,
+    crop_face,
+    to_gray,
+)
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaceDetector:
+    return FaceDetector()
+
+
+# --- as_bgr_frame: accepted layouts --------------------------------------------------------------
+
+def test_bgr_uint8_passes_through_unchanged(face_bgr):
+    frame = as_bgr_frame(face_bgr)
+    assert frame.dtype == np.uint8 and frame.shape == face_bgr.shape
+    np.testing.assert_array_equal(frame, face_bgr)
+    assert frame.flags["C_CONTIGUOUS"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (np.full((60, 80, 3), 0.5), 127),  # float 0..1 -> scaled by 255
+        (np.full((60, 80, 3), 1.0, np.float32), 255),
+        (np.full((60, 80, 3), 128.0), 128),  # float 0..255 kept
+        (np.full((60, 80, 3), 300.0), 255),  # clipped
+        (np.full((60, 80, 3), -5.0), 0),
+        (np.full((60, 80, 3), 0.5, np.float16), 127),
+        (np.full((60, 80, 3), 65535, np.uint16), 255),  # uint16 is full-range 16-bit: /257
+        (np.full((60, 80, 3), 257 * 100, np.uint16), 100),
+        (np.full((60, 80, 3), 200, np.uint16), 0),  # even when its values are small
+        (np.full((60, 80, 3), 200, np.int32), 200),  # other integers <= 255 are kept
+        (np.full((60, 80, 3), -5, np.int16), 0),
+        (np.ones((60, 80), bool), 255),
+        (np.zeros((60, 80), bool), 0),
+        (np.full((60, 80), 7, np.uint8), 7),  # 2-D gray
+        (np.full((60, 80, 1), 7, np.uint8), 7),  # H x W x 1
+        (np.full((60, 80, 4), 7, np.uint8), 7),  # BGRA
+    ],
+)
+def test_converted_layouts(frame, expected):
+    result = as_bgr_frame(frame)
+    assert result.shape == (60, 80, 3)
+    assert result.dtype == np.uint8
+    assert result.flags["C_CONTIGUOUS"]
+    assert np.all(result == expected)
+
+
+def test_non_contiguous_and_lists_are_accepted(face_bgr):
+    assert as_bgr_frame(face_bgr[:, ::-1]).flags["C_CONTIGUOUS"]
+    assert as_bgr_frame(face_bgr[..., ::-1]).shape == face_bgr.shape  # RGB view of the photo
+    assert as_bgr_frame(np.asfortranarray(face_bgr)).flags["C_CONTIGUOUS"]
+    nested = np.full((50, 50), 9, np.uint8).tolist()
+    assert as_bgr_frame(nested).shape == (50, 50, 3)
+
+
+def test_bgra_drops_alpha_and_gray_replicates():
+    bgra = np.zeros((50, 50, 4), np.uint8)
+    bgra[..., 0], bgra[..., 3] = 200, 10
+    assert as_bgr_frame(bgra)[0, 0].tolist() == [200, 0, 0]
+    gray = np.arange(50 * 50, dtype=np.uint8).reshape(50, 50)
+    np.testing.assert_array_equal(as_bgr_frame(gray)[..., 1], gray)
+
+
+def test_input_is_not_modified():
+    frame = np.full((60, 60, 3), 0.5)
+    as_bgr_frame(frame)
+    assert np.all(frame == 0.5)
+
+
+def test_minimum_side_is_accepted():
+    assert as_bgr_frame(np.zeros((MIN_FRAME_SIDE, MIN_FRAME_SIDE, 3), np.uint8)).shape == (48, 48, 3)
+
+
+def test_huge_8000_frame_is_accepted():
+    frame = np.zeros((8000, 8000, 3), np.uint8)  # 192 MB, within the 100 MP limit
+    assert as_bgr_frame(frame).shape == (8000, 8000, 3)
+
+
+# --- as_bgr_frame: refused input -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (None, "no frame: got None"),
+        (np.zeros((0, 0, 3), np.uint8), r"frame is empty \(shape \(0, 0, 3\)\)"),
+        (np.array([]), "frame is empty"),
+        (np.zeros((100, 100, 3), dtype=object), "unsupported frame dtype object"),
+        (np.zeros((100, 100, 3), dtype=complex), "unsupported frame dtype complex128"),
+        (np.full((100, 100), "a"), "unsupported frame dtype <U1"),
+        (np.zeros((100, 100), dtype="datetime64[s]"), "unsupported frame dtype datetime64"),
+        (np.full((100, 100, 3), np.nan), "NaN or infinite"),
+        (np.full((100, 100, 3), np.inf, np.float32), "NaN or infinite"),
+        (np.zeros((100, 100, 2), np.uint8),
+         r"H x W \(gray\), H x W x 3 \(BGR\) or H x W x 4 \(BGRA\); got shape \(100, 100, 2\)"),
+        (np.zeros((1, 100, 100, 3), np.uint8), r"got shape \(1, 100, 100, 3\)"),
+        (np.zeros(100, np.uint8), r"got shape \(100,\)"),
+        (np.uint8(3), r"got shape \(\)"),
+        ("not an image", r"got shape \(\)"),
+        ([[1, 2], [3]], "frame must be an image array, got list"),
+        (np.zeros((47, 640, 3), np.uint8), "frame is 640x47 px; at least 48x48 is needed"),
+        (np.zeros((480, 20), np.uint8), "frame is 20x480 px; at least 48x48"),
+        (np.zeros((10, 10, 3), np.uint8), "at least 48x48"),
+    ],
+    ids=["None", "empty", "empty-1d", "object", "complex", "str", "datetime", "nan", "inf", "2-channel", "4-d",
+         "1-d", "scalar", "string", "ragged-list", "tiny-height", "tiny-width", "tiny"],
+)
+def test_refused_frames_raise_value_error(frame, message):
+    with pytest.raises(ValueError, match=message):
+        as_bgr_frame(frame)
+
+
+def test_frames_over_100_megapixels_are_refused_without_copying():
+    # a zero-stride view: 400 MP claimed, one byte allocated; refused before any conversion
+    frame = np.broadcast_to(np.float64(0.5), (20_000, 20_000, 3))
+    with pytest.raises(ValueError, match=r"20000x20000 px; at most 100 megapixels"):
+        as_bgr_frame(frame)
+    assert MAX_FRAME_PIXELS == 100_000_000
+
+
+def test_nan_in_one_pixel_is_refused():
+    frame = np.zeros((60, 60, 3), np.float32)
+    frame[10, 10, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        as_bgr_frame(frame)
+
+
+# --- FaceDetector ----------------------------------------------------------------------------------
+
+def test_box_area():
+    assert Box(1, 2, 30, 40).area == 1200
+    assert Box(1, 2, 30, 40) == (1, 2, 30, 40)
+
+
+def test_finds_the_face_in_the_photo(detector, face_bgr):
+    boxes = detector.detect(face_bgr)
+    assert len(boxes) == 1
+    assert boxes_close(boxes[0], FACE_BOX, tolerance=6)
+    assert all(isinstance(value, int) for value in boxes[0])
+
+
+def test_photo_in_other_layouts(detector, face_bgr):
+    for frame in (cv2.cvtColor(face_bgr, cv2.COLOR_BGR2GRAY), face_bgr.astype(np.float32) / 255.0,
+                  cv2.cvtColor(face_bgr, cv2.COLOR_BGR2BGRA)):
+        boxes = detector.detect(frame)
+        assert len(boxes) == 1 and boxes_close(boxes[0], FACE_BOX)
+
+
+def test_synthetic_frame_one_face(detector, face_bgr):
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    expected = paste_face(frame, face_bgr, 300, 150, 180)
+    boxes = detector.detect(frame)
+    assert len(boxes) == 1
+    assert iou(boxes[0], expected) > 0.7, (boxes, expected)
+
+
+def test_synthetic_frame_three_faces_largest_first(detector, face_bgr):
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:] = np.linspace(40, 220, 640, dtype=np.uint8)[None, :, None]  # horizontal gradient
+    expected = [
+        paste_face(frame, face_bgr, 60, 60, 160),
+        paste_face(frame, face_bgr, 330, 60, 120),
+        paste_face(frame, face_bgr, 480, 320, 90),
+    ]
+    boxes = detector.detect(frame)
+    assert len(boxes) == 3, boxes
+    areas = [box.area for box in boxes]
+    assert areas == sorted(areas, reverse=True)
+    for box, wanted in zip(boxes, expected, strict=True):  # largest first = the order they were pasted in
+        assert iou(box, wanted) > 0.6, (box, wanted)
+
+
+def test_boxes_are_in_original_frame_pixels(face_bgr):
+    # a 1280x960 frame is downscaled 4x for detection; boxes must come back at full scale
+    frame = np.full((960, 1280, 3), 90, np.uint8)
+    expected = paste_face(frame, face_bgr, 800, 500, 240)
+    for detector in (FaceDetector(), FaceDetector(detection_width=640), FaceDetector(detection_width=2000)):
+        boxes = detector.detect(frame)
+        assert len(boxes) == 1, (detector, boxes)
+        assert iou(boxes[0], expected) > 0.7, (detector, boxes, expected)
+        assert boxes[0].x + boxes[0].w <= 1280 and boxes[0].y + boxes[0].h <= 960
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        np.zeros((480, 640, 3), np.uint8),
+        np.full((480, 640, 3), 255, np.uint8),
+        np.full((480, 640, 3), 12, np.uint8),  # dark: also tries the equalised frame
+        np.random.default_rng(3).integers(0, 256, (480, 640, 3), dtype=np.uint8),
+        np.random.default_rng(4).integers(0, 40, (480, 640, 3), dtype=np.uint8),  # dark noise
+        np.zeros((48, 48), np.uint8),
+    ],
+    ids=["black", "white", "dark", "noise", "dark-noise", "tiny-black"],
+)
+def test_blank_frames_have_no_faces(detector, frame):
+    assert detector.detect(frame) == []
+
+
+def test_dark_face_is_still_found(detector, face_bgr):
+    dark = (face_bgr * 0.2).astype(np.uint8)
+    boxes = detector.detect(dark)
+    assert len(boxes) == 1 and iou(boxes[0], FACE_BOX) > 0.6
+
+
+def test_huge_frame_detection_works(detector):
+    assert detector.detect(np.zeros((8000, 8000, 3), np.uint8)) == []
+
+
+def test_detect_gray_matches_detect(detector, face_bgr):
+    assert detector.detect_gray(to_gray(face_bgr)) == detector.detect(face_bgr)
+
+
+# --- crop_face -------------------------------------------------------------------------------------
+
+def test_crop_shape_and_dtype(face_bgr):
+    crop = crop_face(to_gray(face_bgr), Box(*FACE_BOX))
+    assert crop.shape == (FACE_SIZE, FACE_SIZE) and crop.dtype == np.uint8
+    assert 0.0 <= DEFAULT_MARGIN <= 0.1  # bench/margin_study.py: larger margins cost accuracy
+
+
+def test_crop_without_margin_is_the_resized_box():
+    gray = np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8)
+    crop = crop_face(gray, Box(40, 50, 96, 96), margin=0.0)
+    expected = cv2.resize(gray[50:146, 40:136], (48, 48), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(crop, expected)
+
+
+def test_crop_margin_grows_the_square_around_the_centre():
+    gray = np.zeros((300, 300), np.uint8)
+    gray[100:200, 100:200] = 255  # the box itself is white, the context black
+    crop = crop_face(gray, Box(100, 100, 100, 100), margin=0.25)  # side 150: 25 px context each side
+    assert crop[24, 24] == 255
+    assert crop[2, 24] == 0 and crop[24, 2] == 0 and crop[45, 24] == 0 and crop[24, 45] == 0
+    white = crop > 127
+    assert 0.40 < white.mean() < 0.50  # (100/150)^2 = 0.44
+
+
+def test_non_square_box_uses_the_longer_side():
+    gray = np.full((300, 300), 100, np.uint8)
+    assert crop_face(gray, Box(100, 100, 40, 80)).shape == (48, 48)
+
+
+@pytest.mark.parametrize("box", [Box(0, 0, 60, 60), Box(-10, -10, 60, 60), Box(250, 250, 60, 60), Box(0, 100, 80, 80)])
+def test_edge_faces_are_padded_by_replicating_the_border(box):
+    gray = np.full((300, 300), 200, np.uint8)
+    crop = crop_face(gray, box)
+    assert crop.shape == (48, 48)
+    assert np.all(crop == 200)  # replicate, not black padding
+
+
+def test_edge_padding_replicates_the_nearest_pixels():
+    gray = np.full((100, 100), 50, np.uint8)
+    gray[:, :10] = 220  # a bright strip on the left edge
+    crop = crop_face(gray, Box(0, 30, 40, 40), margin=0.25)  # grown square starts 10 px left of the frame
+    assert np.all(crop[:, :8] == 220)
+
+
+def test_small_box_is_upscaled():
+    gray = np.full((100, 100), 30, np.uint8)
+    assert crop_face(gray, Box(40, 40, 20, 20)).shape == (48, 48)

@@ -1,0 +1,146 @@
+"""Tests for ``tunex_core.vision.images.decode_image``: formats, orientation and refusals."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
+
+
+def encoded(image: np.ndarray, extension: str, *params) -> bytes:
+    ok, buffer = cv2.imencode(extension, image, list(params))
+    assert ok
+    return buffer.tobytes()
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A valid PNG header for a ``width`` x ``height`` RGB image with (almost) no pixel data.
+
+    A few dozen bytes that claim any size: cheap stand-ins for huge images and decompression bombs.
+    """
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+            + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def small_bgr(face_bgr) -> np.ndarray:
+    return cv2.resize(face_bgr, (120, 90), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize(("extension", "tolerance"), [(".jpg", 12), (".png", 0), (".webp", 12), (".bmp", 0)])
+def test_decodes_supported_formats_to_bgr_uint8(small_bgr, extension, tolerance):
+    params = (cv2.IMWRITE_JPEG_QUALITY, 95) if extension == ".jpg" else ()
+    frame = decode_image(encoded(small_bgr, extension, *params))
+    assert frame.shape == (90, 120, 3)
+    assert frame.dtype == np.uint8
+    assert np.abs(frame.astype(int) - small_bgr.astype(int)).mean() <= tolerance
+
+
+def test_channel_order_is_bgr():
+    rgb = np.zeros((60, 60, 3), np.uint8)
+    rgb[..., 0] = 255  # pure red in RGB
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    frame = decode_image(buffer.getvalue())
+    assert frame[30, 30].tolist() == [0, 0, 255]
+
+
+def test_gray_and_alpha_pngs_become_three_channels():
+    gray = encoded(np.full((50, 60), 128, np.uint8), ".png")
+    assert decode_image(gray).shape == (50, 60, 3)
+    bgra = encoded(np.full((50, 60, 4), 200, np.uint8), ".png")
+    assert decode_image(bgra).shape == (50, 60, 3)
+
+
+def test_exif_orientation_is_honoured():
+    image = Image.new("RGB", (80, 40), (10, 20, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif.tobytes())
+    assert decode_image(buffer.getvalue()).shape[:2] == (80, 40)
+
+
+def test_empty():
+    with pytest.raises(ImageError, match="the file is empty"):
+        decode_image(b"")
+
+
+def test_text_is_not_an_image():
+    with pytest.raises(ImageError, match="not an image TuneX can read"):
+        decode_image(b"name,valence\nhappy,0.9\n")
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".png", ".bmp", ".webp"])
+@pytest.mark.parametrize("fraction", [0.5, 0.95])
+def test_truncated(small_bgr, extension, fraction):
+    data = encoded(small_bgr, extension)
+    with pytest.raises(ImageError, match=r"corrupt or truncated|could not be read"):
+        decode_image(data[: int(len(data) * fraction)])
+
+
+def test_corrupt_png_pixel_data(small_bgr):
+    data = bytearray(encoded(small_bgr, ".png"))
+    middle = len(data) // 2
+    data[middle: middle + 200] = bytes(200)
+    with pytest.raises(ImageError, match="corrupt or truncated"):
+        decode_image(bytes(data))
+
+
+def test_header_only_png_is_refused_as_corrupt():
+    with pytest.raises(ImageError, match=r"corrupt or truncated|could not be read"):
+        decode_image(png_header_only(64, 64))
+
+
+def test_unsupported_format_gif():
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 60)).save(buffer, format="GIF")
+    with pytest.raises(ImageError, match="GIF images are not supported; use JPEG, PNG or WebP"):
+        decode_image(buffer.getvalue())
+
+
+def test_over_10_mb_is_refused_before_decoding():
+    with pytest.raises(ImageError, match=r"the file is 10\.0 MB; the limit is 10 MB"):
+        decode_image(b"\xff\xd8\xff" + bytes(MAX_IMAGE_BYTES))
+
+
+def test_max_bytes_is_configurable(small_bgr):
+    data = encoded(small_bgr, ".png")
+    with pytest.raises(ImageError, match="limit is"):
+        decode_image(data, max_bytes=len(data) - 1)
+    assert decode_image(data, max_bytes=len(data)).shape == (90, 120, 3)
+
+
+@pytest.mark.parametrize(("width", "height"), [(5000, 10), (10, 4097)])
+def test_side_over_4096_is_refused_from_the_header(width, height):
+    with pytest.raises(ImageError, match=f"{width}x{height} px; the limit is {MAX_IMAGE_SIDE} px per side"):
+        decode_image(png_header_only(width, height))
+
+
+def test_decompression_bomb_is_refused_without_allocating():
+    # 100000 x 100000 x 3 would be 30 GB; Pillow's bomb guard refuses it from the header
+    with pytest.raises(ImageError, match="could be decompression bomb"):
+        decode_image(png_header_only(100_000, 100_000))
+
+
+def test_real_wide_png_is_refused_and_4096_accepted():
+    wide = encoded(np.zeros((10, 5000, 3), np.uint8), ".png")
+    with pytest.raises(ImageError, match="5000x10 px; the limit is 4096 px per side"):
+        decode_image(wide)
+    assert decode_image(encoded(np.zeros((10, 4096, 3), np.uint8), ".png")).shape == (10, 4096, 3)
+
+
+def test_image_error_is_a_value_error():
+    assert issubclass(ImageError, ValueError)

@@ -1,0 +1,113 @@
+"""Plotly figures for the Song map page: the catalog on the circumplex, and clip curves.
+
+The page (``pages/song_map.py``) only lays these out; building them here keeps
+the view thin and lets tests inspect the figures without Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from tunex_core.emotions import EMOTIONS
+from tunex_core.music.catalog import Catalog, ChorusClip
+from tunex_core.music.recommend import Playlist
+
+WEBGL_THRESHOLD = 5_000
+"""Above this many points the scatter uses WebGL, which stays smooth for large user catalogs."""
+MOOD_COLOUR = "#111111"
+PATH_COLOUR = "#444444"
+HOVER_TEMPLATE = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                  "valence %{x:.3f} · arousal %{y:.3f}<br>region: %{customdata[2]}<extra></extra>")
+
+
+def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarray | None = None,
+                    playlist: Playlist | None = None, mood_label: str | None = None) -> go.Figure:
+    """All songs (or ``visible_indices``) by valence and arousal, coloured by emotion region, with the
+    emotion points, the mood point and the playlist (numbered; joined by a line in iso mode)."""
+    indices = np.arange(len(catalog)) if visible_indices is None else np.asarray(visible_indices, dtype=np.int64)
+    scatter = go.Scattergl if len(indices) > WEBGL_THRESHOLD else go.Scatter
+    figure = go.Figure()
+    for region_index, emotion in enumerate(EMOTIONS):
+        members = indices[catalog.region_indices[indices] == region_index]
+        figure.add_trace(scatter(
+            x=catalog.points[members, 0], y=catalog.points[members, 1], mode="markers",
+            name=f"{emotion.display_name} ({len(members)})", legendgroup=emotion.name,
+            marker={"color": emotion.colour, "size": 7, "opacity": 0.55},
+            customdata=[[catalog.titles[index], catalog.artists[index], emotion.display_name]
+                        for index in members.tolist()],
+            hovertemplate=HOVER_TEMPLATE,
+        ))
+    figure.add_trace(go.Scatter(
+        x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],
+        mode="markers+text", name="Emotions",
+        text=[f"{emotion.emoji} {emotion.display_name}" for emotion in EMOTIONS],
+        textposition="top center", textfont={"size": 14},
+        marker={"symbol": "diamond", "size": 14, "color": [emotion.colour for emotion in EMOTIONS],
+                "line": {"color": "black", "width": 1.5}},
+        hovertemplate="%{text}<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
+    ))
+    if playlist is not None:
+        _add_playlist(figure, playlist, mood_label)
+    figure.update_layout(
+        xaxis={"title": "valence (unpleasant → pleasant)", "range": [-0.02, 1.04], "zeroline": False},
+        yaxis={"title": "arousal (calm → excited)", "range": [-0.02, 1.06], "zeroline": False,
+               "scaleanchor": "x", "scaleratio": 1},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=640,
+    )
+    return figure
+
+
+def _add_playlist(figure: go.Figure, playlist: Playlist, mood_label: str | None) -> None:
+    songs = playlist.songs
+    mood_valence, mood_arousal = playlist.mood_point
+    if playlist.mode == "iso":
+        target_valence, target_arousal = playlist.target_point
+        figure.add_trace(go.Scatter(
+            x=[mood_valence, target_valence], y=[mood_arousal, target_arousal], mode="lines",
+            name="Iso path", line={"color": PATH_COLOUR, "dash": "dot", "width": 1.5}, hoverinfo="skip",
+        ))
+        figure.add_trace(go.Scatter(
+            x=[target_valence], y=[target_arousal], mode="markers+text", name="Target",
+            text=[f"target: {playlist.target_name or 'chosen point'}"], textposition="bottom center",
+            marker={"symbol": "x", "size": 14, "color": MOOD_COLOUR},
+            hovertemplate="target<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
+        ))
+    figure.add_trace(go.Scatter(
+        x=[song.valence for song in songs], y=[song.arousal for song in songs],
+        mode="lines+markers+text" if playlist.mode == "iso" else "markers+text",
+        name="Iso playlist" if playlist.mode == "iso" else "Recommended",
+        text=[str(item.position) for item in playlist.items], textposition="middle right",
+        textfont={"size": 12, "color": MOOD_COLOUR},
+        line={"color": MOOD_COLOUR, "width": 2},
+        marker={"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": MOOD_COLOUR, "width": 2.5}},
+        customdata=[[item.song.title, item.song.artist, item.reason] for item in playlist.items],
+        hovertemplate=("<b>#%{text} %{customdata[0]}</b><br>%{customdata[1]}<br>"
+                       "valence %{x:.3f} · arousal %{y:.3f}<br>%{customdata[2]}<extra></extra>"),
+    ))
+    figure.add_trace(go.Scatter(
+        x=[mood_valence], y=[mood_arousal], mode="markers+text", name="Your mood",
+        text=[f"you: {mood_label}" if mood_label else "you"], textposition="bottom center",
+        marker={"symbol": "star", "size": 22, "color": "white", "line": {"color": MOOD_COLOUR, "width": 2}},
+        hovertemplate="your mood<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
+    ))
+
+
+def clip_curve_figure(clip: ChorusClip) -> go.Figure:
+    """The clip's dynamic valence and arousal over time, with the static means as dotted lines."""
+    figure = go.Figure()
+    for name, values, mean, colour in (("valence", clip.valence, clip.valence_mean, "#1f77b4"),
+                                       ("arousal", clip.arousal, clip.arousal_mean, "#d62728")):
+        figure.add_trace(go.Scatter(x=clip.times, y=values, mode="lines", name=name, line={"color": colour},
+                                    hovertemplate=f"{name} %{{y:.3f}} at %{{x:.1f}} s<extra></extra>"))
+        figure.add_hline(y=mean, line={"color": colour, "dash": "dot", "width": 1},
+                         annotation_text=f"static {name} {mean:.2f}", annotation_position="top left")
+    figure.update_layout(
+        xaxis={"title": "seconds into the clip"}, yaxis={"title": "rating (0..1)", "range": [0, 1]},
+        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return figure

@@ -1,0 +1,276 @@
+"""Training the emotion CNN on FER-2013.
+
+Trains on the Training split and selects the epoch on PublicTest (``val``);
+PrivateTest (``test``) is never read here. Each run folder holds
+``hyperparameters.json``, ``log.csv`` (one row per epoch), ``last.keras``
+(model + optimizer state, for ``--resume``), ``best.keras`` (best PublicTest
+accuracy) and, at the end, ``final.keras`` (the best weights, inference only).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.training.dataset import FerDataset, Split
+from tunex_core.vision.model import build_model
+
+
+@dataclass
+class TrainConfig:
+    """Every hyperparameter of a training run (saved beside the checkpoints)."""
+
+    architecture: str = "tunex"
+    optimizer: str = "adamw"  # "adamw" or "sgd" (Nesterov momentum)
+    epochs: int = 48
+    batch_size: int = 128
+    learning_rate: float = 0.002
+    warmup_epochs: int = 2
+    momentum: float = 0.9
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.1
+    mixed_precision: bool = True
+    seed: int = 2026
+    augment: dict = field(default_factory=lambda: {
+        "flip": True, "rotation_degrees": 10.0, "zoom": 0.1, "shift": 0.1,
+        "brightness": 0.15, "contrast": 0.2, "erasing_probability": 0.5,
+    })
+    model_options: dict = field(default_factory=dict)
+    keep_last_epochs: int = 12  # epoch_NN.keras checkpoints kept for weight averaging at release
+
+
+class EpochLogger(keras.callbacks.Callback):
+    """Prints one progress line per epoch, appends the CSV log and saves checkpoints."""
+
+    def __init__(self, run_dir: Path, total_epochs: int, best_accuracy: float, keep_last_epochs: int = 0):
+        super().__init__()
+        self.run_dir = run_dir
+        self.total_epochs = total_epochs
+        self.keep_last_epochs = keep_last_epochs
+        self.best_accuracy = best_accuracy
+        self.started = time.time()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        seconds = time.time() - self.started
+        learning_rate = float(keras.ops.convert_to_numpy(
+            self.model.optimizer.learning_rate))
+        row = {
+            "epoch": epoch + 1,
+            "loss": round(float(logs.get("loss", math.nan)), 5),
+            "accuracy": round(float(logs.get("accuracy", math.nan)), 5),
+            "val_loss": round(float(logs.get("val_loss", math.nan)), 5),
+            "val_accuracy": round(float(logs.get("val_accuracy", math.nan)), 5),
+            "learning_rate": learning_rate,
+            "seconds": round(seconds, 1),
+        }
+        log_file = self.run_dir / "log.csv"
+        new_file = not log_file.exists()
+        with open(log_file, "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row))
+            if new_file:
+                writer.writeheader()
+            writer.writerow(row)
+        improved = row["val_accuracy"] > self.best_accuracy
+        if improved:
+            self.best_accuracy = row["val_accuracy"]
+            self.model.save(self.run_dir / "best.keras")
+        self.model.save(self.run_dir / "last.keras")
+        if epoch + 1 > self.total_epochs - self.keep_last_epochs:
+            self.model.save(self.run_dir / f"epoch_{epoch + 1:02d}.keras")
+        state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
+        (self.run_dir / "state.json").write_text(json.dumps(state))
+        print(
+            f"epoch {epoch + 1}/{self.total_epochs}  loss {row['loss']:.4f}  "
+            f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
+            f"val_acc {row['val_accuracy']:.4f}{' *' if improved else ''}  "
+            f"lr {learning_rate:.5f}  {seconds:.0f}s",
+            flush=True,
+        )
+
+
+def _augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
+    """Random flip, affine (rotation/zoom/shift), brightness/contrast and erasing on a batch."""
+    batch = tf.shape(images)[0]
+    size = tf.cast(tf.shape(images)[1], tf.float32)
+    if settings.get("flip"):
+        flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
+        images = tf.where(flip, tf.reverse(images, axis=[2]), images)
+    angle = tf.random.uniform([batch], -1.0, 1.0) * settings["rotation_degrees"] * math.pi / 180.0
+    scale = 1.0 + tf.random.uniform([batch], -1.0, 1.0) * settings["zoom"]
+    shift_x = tf.random.uniform([batch], -1.0, 1.0) * settings["shift"] * size
+    shift_y = tf.random.uniform([batch], -1.0, 1.0) * settings["shift"] * size
+    centre = (size - 1.0) / 2.0
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2).
+    a2 = centre - cos * centre + sin * centre - shift_x
+    b2 = centre - sin * centre - cos * centre - shift_y
+    zeros = tf.zeros_like(cos)
+    transforms = tf.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
+    images = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=tf.shape(images)[1:3],
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    contrast = 1.0 + tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["contrast"]
+    brightness = tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["brightness"] * 255.0
+    images = tf.clip_by_value((images - mean) * contrast + mean + brightness, 0.0, 255.0)
+    probability = settings.get("erasing_probability", 0.0)
+    if probability > 0:
+        side = tf.shape(images)[1]
+        erase_h = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
+        erase_w = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
+        top = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_h)
+        left = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_w)
+        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
+        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
+        inside = (rows >= top) & (rows < top + erase_h) & (cols >= left) & (cols < left + erase_w)
+        apply = tf.random.uniform([batch, 1, 1, 1]) < probability
+        noise = tf.random.uniform(tf.shape(images), 0.0, 255.0)
+        images = tf.where(inside & apply, noise, images)
+    return images
+
+
+def make_dataset(split: Split, batch_size: int, training: bool, config: TrainConfig) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline of (faces float32 (N,48,48,1), one-hot labels)."""
+    faces = split.faces.astype(np.float32)[..., None]
+    labels = keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((faces, labels))
+    if training:
+        dataset = dataset.shuffle(len(split), seed=config.seed, reshuffle_each_iteration=True)
+        dataset = dataset.batch(batch_size, drop_remainder=True)
+        dataset = dataset.map(lambda x, y: (_augment_batch(x, config.augment), y),
+                              num_parallel_calls=1)
+    else:
+        dataset = dataset.batch(batch_size)
+    return dataset.prefetch(2)
+
+
+def _schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up to the peak rate, then cosine decay to zero at the last step."""
+    total_steps = config.epochs * steps_per_epoch
+    warmup_steps = config.warmup_epochs * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * 0.1,
+        decay_steps=max(1, total_steps - warmup_steps),
+        alpha=0.0,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
+def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> None:
+    schedule = _schedule(config, steps_per_epoch)
+    if config.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
+    elif config.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=config.momentum,
+                                         nesterov=True, weight_decay=config.weight_decay)
+    else:
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose sgd or adamw")
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )
+
+
+def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = False) -> Path:
+    """Train (or resume) a model; return the path of the final inference model."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    train_split, val_split = data.split("train"), data.split("val")
+    keras.utils.set_random_seed(config.seed)
+    if config.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    steps_per_epoch = len(train_split) // config.batch_size
+    state_file = run_dir / "state.json"
+    initial_epoch, best_accuracy = 0, -1.0
+    if resume and (run_dir / "last.keras").exists() and state_file.exists():
+        state = json.loads(state_file.read_text())
+        saved = json.loads((run_dir / "hyperparameters.json").read_text())
+        extended = saved["epochs"] != config.epochs
+        saved.update({"epochs": config.epochs})
+        config = TrainConfig(**saved)
+        model = keras.models.load_model(run_dir / "last.keras")
+        if extended:
+            # The checkpoint's cosine schedule ends at its old last epoch; stretch it to the new one.
+            model.optimizer.learning_rate = _schedule(config, steps_per_epoch)
+        initial_epoch, best_accuracy = state["epochs_done"], state["best_val_accuracy"]
+        print(f"resuming {run_dir} after epoch {initial_epoch} "
+              f"(best PublicTest accuracy {best_accuracy:.4f})", flush=True)
+    else:
+        if resume:
+            print(f"nothing to resume in {run_dir}; starting a new run", flush=True)
+        for stale in ("log.csv", "state.json", "best.keras", "last.keras"):
+            (run_dir / stale).unlink(missing_ok=True)
+        model = build_model(config.architecture, **config.model_options)
+        _compile(model, config, steps_per_epoch)
+    (run_dir / "hyperparameters.json").write_text(json.dumps(asdict(config), indent=2))
+    print(f"training {config.architecture}: {model.count_params():,} parameters, "
+          f"{len(train_split)} train / {len(val_split)} PublicTest faces, "
+          f"{config.epochs} epochs of {steps_per_epoch} steps", flush=True)
+    if initial_epoch < config.epochs:
+        model.fit(
+            make_dataset(train_split, config.batch_size, True, config),
+            validation_data=make_dataset(val_split, 512, False, config),
+            epochs=config.epochs,
+            initial_epoch=initial_epoch,
+            verbose=0,
+            callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
+        )
+    return export_inference_model(run_dir / "best.keras", run_dir / "final.keras", config)
+
+
+def export_inference_model(checkpoint: Path, destination: Path, config: TrainConfig) -> Path:
+    """Rebuild the model in float32 with the checkpoint's weights, without optimizer state."""
+    keras.mixed_precision.set_global_policy("float32")
+    trained = keras.models.load_model(checkpoint, compile=False)
+    model = build_model(config.architecture, **config.model_options)
+    model.set_weights(trained.get_weights())
+    model.save(destination)
+    return destination
+
+
+def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_faces: np.ndarray | None = None
+                        ) -> keras.Model:
+    """A float32 model whose weights are the mean of the checkpoints' (stochastic weight averaging).
+
+    Averaged weights need batch-norm statistics of their own: with ``refresh_faces``
+    (training faces, no augmentation) the moving means and variances are
+    re-estimated by forward passes in training mode; otherwise the checkpoints'
+    statistics are averaged too.
+    """
+    if not checkpoints:
+        raise ValueError("no checkpoints to average")
+    keras.mixed_precision.set_global_policy("float32")
+    model = build_model(config.architecture, **config.model_options)
+    weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
+    model.set_weights([np.mean(values, axis=0) for values in zip(*weight_sets, strict=True)])
+    if refresh_faces is not None:
+        refresh_batch_norm(model, refresh_faces)
+    return model
+
+
+def refresh_batch_norm(model: keras.Model, faces: np.ndarray, batch_size: int = 256, passes: int = 60) -> None:
+    """Re-estimate batch-norm moving statistics from ``faces`` (N, 48, 48) without changing other weights."""
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.momentum = 0.9
+    rng = np.random.default_rng(0)
+    for _ in range(passes):
+        batch = faces[rng.choice(len(faces), size=min(batch_size, len(faces)), replace=False)]
+        model(batch.astype(np.float32)[..., None], training=True)
+    for layer, momentum in zip(layers, momenta, strict=True):
+        layer.momentum = momentum

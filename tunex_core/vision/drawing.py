@@ -1,0 +1,38 @@
+"""Drawing face boxes and emotion labels on frames (kept apart from inference)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from tunex_core.emotions import EMOTION_BY_NAME, colour_bgr
+from tunex_core.vision.pipeline import FaceEmotion
+
+
+def draw_faces(frame_bgr: np.ndarray, faces: Sequence[FaceEmotion], numbered: bool = False,
+               in_place: bool = False) -> np.ndarray:
+    """Draw each face's box and "Label 87%" tag; returns the annotated frame.
+
+    With ``numbered`` the tag starts with the face number (#1 is the largest).
+    """
+    canvas = frame_bgr if in_place else frame_bgr.copy()
+    height, width = canvas.shape[:2]
+    thickness = max(2, round(min(height, width) / 240))
+    font_scale = max(0.5, min(height, width) / 800)
+    for number, face in enumerate(faces, start=1):
+        x, y, w, h = face.box
+        colour = colour_bgr(face.label)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
+        text = f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}"
+        if numbered:
+            text = f"#{number} {text}"
+        (text_width, text_height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
+        top = y - text_height - baseline - 4
+        if top < 0:
+            top = min(height - text_height - baseline - 4, y + h)
+        cv2.rectangle(canvas, (x, top), (x + text_width + 6, top + text_height + baseline + 4), colour, -1)
+        cv2.putText(canvas, text, (x + 3, top + text_height + 2), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                    (255, 255, 255), 1, cv2.LINE_AA)
+    return canvas

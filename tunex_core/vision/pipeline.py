@@ -1,0 +1,114 @@
+"""The emotion pipeline: frame in, faces with emotions out.
+
+``EmotionPipeline.load()`` loads the shipped model once; ``process(frame_bgr)``
+detects faces, crops them like FER-2013 faces and classifies them in one batch.
+Drawing is separate (``tunex_core.vision.drawing``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.errors import ModelFileError
+from tunex_core.paths import METRICS_FILE, MODEL_FILE, TFLITE_MODEL_FILE
+from tunex_core.vision.faces import DEFAULT_MARGIN, Box, FaceDetector, as_bgr_frame, crop_face, to_gray
+from tunex_core.vision.inference import EmotionClassifier
+
+MAX_FACES = 8  # faces classified per frame, largest first; bounds per-frame latency
+# Each face is classified with its mirror image too: +2 points of accuracy for ~1 ms (models/MODEL_CARD.md).
+DEFAULT_TTA = "flip"
+
+
+@dataclass(frozen=True)
+class FaceEmotion:
+    """One face found in a frame and what it seems to feel."""
+
+    box: Box
+    label: str
+    probabilities: np.ndarray  # 7 values in FER label order, summing to 1
+
+    @property
+    def confidence(self) -> float:
+        """Probability of ``label``."""
+        return float(self.probabilities[EMOTION_NAMES.index(self.label)])
+
+
+def _stored_temperature(metrics_file: Path) -> float:
+    try:
+        temperature = float(json.loads(metrics_file.read_text()).get("temperature", 1.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 1.0
+    return temperature if math.isfinite(temperature) and temperature > 0 else 1.0
+
+
+class EmotionPipeline:
+    """Face detection + emotion classification for whole frames."""
+
+    def __init__(self, classifier: EmotionClassifier, detector: FaceDetector | None = None,
+                 margin: float = DEFAULT_MARGIN, max_faces: int = MAX_FACES, tta: str | None = DEFAULT_TTA):
+        self.classifier = classifier
+        self.tta = tta
+        self.detector = detector or FaceDetector()
+        self.margin = margin
+        self.max_faces = max_faces
+
+    @classmethod
+    def load(cls, model_path: str | Path | None = None, backend: str = "auto",
+             **options) -> EmotionPipeline:
+        """Load the shipped model (or ``model_path``).
+
+        ``backend``: ``"litert"`` uses the ``.tflite`` export, ``"tensorflow"``
+        the ``.keras`` model through a ``tf.function``; ``"auto"`` prefers
+        LiteRT when the export and the ``ai-edge-litert`` runtime are present.
+        Raises ``ModelFileError`` naming the missing file.
+        """
+        keras_path = Path(model_path) if model_path is not None else MODEL_FILE
+        tflite_path = keras_path.with_suffix(".tflite") if model_path is not None else TFLITE_MODEL_FILE
+        temperature = _stored_temperature(keras_path.parent / METRICS_FILE.name)
+        use_litert = backend == "litert" or (backend == "auto" and tflite_path.is_file() and _has_litert())
+        if use_litert:
+            if not tflite_path.is_file():
+                raise ModelFileError(f"model file not found: {tflite_path}")
+            classifier = EmotionClassifier.from_tflite(tflite_path, temperature=temperature)
+        else:
+            from tunex_core.vision.model import load_model  # TensorFlow only on this path
+
+            classifier = EmotionClassifier.from_keras_model(load_model(keras_path), temperature=temperature)
+        return cls(classifier, **options)
+
+    def process(self, frame_bgr) -> list[FaceEmotion]:
+        """Faces in the frame, largest first, each with box, label and 7 probabilities.
+
+        Raises ``ValueError`` for frames that are not images (None, empty,
+        wrong shape, too small or too large); gray, BGRA and non-uint8 frames
+        are converted.
+        """
+        frame = as_bgr_frame(frame_bgr)
+        gray = to_gray(frame)
+        boxes = self.detector.detect_gray(gray)[: self.max_faces]
+        if not boxes:
+            return []
+        crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
+        probabilities = self.classifier.predict(crops, tta=self.tta)
+        return [
+            FaceEmotion(box=box, label=EMOTION_NAMES[int(np.argmax(row))], probabilities=row)
+            for box, row in zip(boxes, probabilities, strict=True)
+        ]
+
+    def classify_faces(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities for already-cropped 48x48 faces (N, 48, 48), with the pipeline's test-time augmentation."""
+        return self.classifier.predict(faces, tta=self.tta)
+
+
+def _has_litert() -> bool:
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return True
