@@ -16,8 +16,12 @@ METRICS_FILE = MODELS_DIR / "metrics.json"
 SPOTIFY_SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 FIXTURE_FACES_FILE = TESTS_FIXTURES_DIR / "fer_faces.npz"
 
-# The shipped song catalog (cleaned PMEmo static annotations), its chorus clips and music mapping.
-CATALOG_FILE = DATA_DIR / "pmemo_catalog.csv"
+# The shipped song catalog (PMEmo's rated songs + Spotify tracks placed on the same plane), the
+# cleaned PMEmo songs it starts from, the Spotify-to-PMEmo mapping and the build report.
+CATALOG_FILE = DATA_DIR / "catalog.parquet"
+PMEMO_CATALOG_FILE = DATA_DIR / "pmemo_catalog.csv"
+CATALOG_MAPPING_FILE = DATA_DIR / "catalog_mapping.json"
+CATALOG_REPORT_FILE = DATA_DIR / "catalog_build_report.json"
 CATALOG_OVERRIDES_FILE = DATA_DIR / "catalog_overrides.csv"
 CLIPS_DIR = DATA_DIR / "clips"
 EMOTION_MUSIC_FILE = DATA_DIR / "emotion_music.toml"
@@ -27,6 +31,8 @@ EMOTION_MUSIC_FILE_NAME = "emotion_music.toml"
 SHARED_FER_FILE = PROJECT_ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
 # Raw PMEmo files, read only by ``python -m tunex_core.music.catalog_build`` to rebuild ``data/``.
 SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
+# Public Spotify song tables (ids + audio features), read only by the catalog build.
+SHARED_SPOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "data" / "spotify"
 
 
 def user_data_dir() -> Path:

@@ -10,6 +10,7 @@ from tunex_core.music.catalog import (
     REQUIRED_COLUMNS,
     Catalog,
     CatalogError,
+    CatalogFilter,
     Song,
     emotion_region,
     emotion_region_indices,
@@ -17,6 +18,7 @@ from tunex_core.music.catalog import (
     load_chorus_clips,
     synthetic_catalog,
 )
+from tunex_core.music.track_ids import is_valid_track_id
 
 HEADER = ",".join(REQUIRED_COLUMNS)
 
@@ -32,14 +34,26 @@ def write(tmp_path, text: str, name: str = "catalog.csv"):
     return path
 
 
-def test_shipped_catalog_has_every_pmemo_song_with_valid_values(catalog):
-    assert len(catalog) == 767
-    assert len(set(catalog.music_ids.tolist())) == 767
-    assert catalog.points.shape == (767, 2)
+def test_shipped_catalog_has_every_pmemo_song_and_the_spotify_tracks_with_valid_values(catalog):
+    songs = len(catalog)
+    assert len(set(catalog.canonical_ids.tolist())) >= 60_000  # distinct songs (PMEmo duplicates flagged)
+    assert len(set(catalog.music_ids.tolist())) == songs
+    assert catalog.points.shape == (songs, 2)
     assert catalog.points.min() >= 0 and catalog.points.max() <= 1
     assert all(title.strip() and artist.strip() for title, artist in zip(catalog.titles, catalog.artists,
                                                                            strict=True))
-    assert sum(catalog.region_counts().values()) == 767
+    assert sum(catalog.region_counts().values()) == songs
+    rated = np.flatnonzero(catalog.rated)
+    assert len(rated) == 767 and catalog.music_ids[rated].max() < 1_000_000  # PMEmo's own ids
+    assert catalog.has_spotify_id.mean() >= 0.95
+    assert catalog.has_spotify_id[rated].sum() >= 550
+    assert all(is_valid_track_id(track_id) for track_id in catalog.spotify_ids if track_id is not None)
+    assert catalog.invalid_spotify_ids == 0
+    own_songs = np.flatnonzero((catalog.canonical_ids == catalog.music_ids) & catalog.has_spotify_id)
+    track_ids = [catalog.spotify_ids[index] for index in own_songs]
+    assert len(track_ids) == len(set(track_ids))  # one catalog song per Spotify track
+    assert set(catalog.genre_names) == {"edm", "latin", "pop", "r&b", "rap", "rock"}
+    assert set(catalog.decade_counts()) >= {1960, 1970, 1980, 1990, 2000, 2010}
 
 
 def test_song_records_match_the_arrays(catalog):
@@ -78,9 +92,11 @@ def test_duplicates_share_a_canonical_id_and_lookups_expand_to_the_group(catalog
 
 
 def test_search_is_case_and_accent_insensitive_and_filters_regions(catalog):
-    telephone = [catalog[index].music_id for index in catalog.search("beyonce")]
+    rated = CatalogFilter(rated_only=True)
+    telephone = [catalog[index].music_id for index in catalog.search("beyonce", song_filter=rated)]
     assert telephone == [563]
-    assert [catalog[index].music_id for index in catalog.search("BRENDA")] == [84]
+    assert len(catalog.search("beyonce")) > 20  # her Spotify tracks too
+    assert [catalog[index].music_id for index in catalog.search("BRENDA LEE", song_filter=rated)] == [84]
     assert [catalog[index].music_id for index in catalog.search("布伦达")] == [84]
     sad = catalog.search("", ["sad"])
     assert len(sad) == catalog.region_counts()["sad"]

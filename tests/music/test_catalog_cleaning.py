@@ -17,7 +17,7 @@ from tunex_core.music.catalog_cleaning import (
     strip_trailing_junk,
     unify_artist_spellings,
 )
-from tunex_core.paths import CATALOG_FILE, CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR
+from tunex_core.paths import PMEMO_CATALOG_FILE, CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR
 
 
 def row(music_id: int, title: str, artist: str, valence: float = 0.5, arousal: float = 0.5) -> CatalogRow:
@@ -149,7 +149,7 @@ def test_clean_catalog_records_originals_and_applies_overrides():
 
 
 def test_shipped_catalog_is_clean():
-    with CATALOG_FILE.open(encoding="utf-8", newline="") as handle:
+    with PMEMO_CATALOG_FILE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 767
     artists = [item["artist"] for item in rows]

@@ -10,7 +10,7 @@ import pytest
 
 from tunex_core.emotions import EMOTIONS, VALENCE_AROUSAL, emotion
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import Catalog, load_catalog, synthetic_catalog
+from tunex_core.music.catalog import Catalog, CatalogFilter, load_catalog, synthetic_catalog
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.music.recommend import (
     DIVERSITY_WINDOW,
@@ -183,9 +183,10 @@ def test_a_liked_song_ranks_higher_and_a_skipped_one_lower(catalog, store):
 def test_liking_a_song_lifts_other_songs_by_the_same_artist(catalog, store):
     liked, other = catalog.song_by_id(224), catalog.song_by_id(225)  # two Drake songs far apart
     point = (other.valence + 0.05, other.arousal)
-    before = recommend(catalog, *point, count=20)
+    rated = CatalogFilter(rated_only=True)  # among PMEmo's 767 songs, where the ranks are known
+    before = recommend(catalog, *point, count=20, song_filter=rated)
     store.record_feedback(liked.music_id, LIKE)
-    after = recommend(catalog, *point, count=20, feedback=store.adjustments())
+    after = recommend(catalog, *point, count=20, feedback=store.adjustments(), song_filter=rated)
     assert rank(after, other.music_id) < rank(before, other.music_id)
     lifted = after.items[rank(after, other.music_id) - 1]
     assert lifted.score < lifted.distance and "an artist you like" in lifted.reason
@@ -194,10 +195,13 @@ def test_liking_a_song_lifts_other_songs_by_the_same_artist(catalog, store):
 def test_skips_fade_with_time(catalog, store):
     song = catalog.song_by_id(808)
     now = time.time()
+    rated = CatalogFilter(rated_only=True)  # no other song within the faded skip's 0.005 of this point
     store.record_feedback(song.music_id, SKIP, at=now - 60 * 86_400)
-    old_skip = recommend(catalog, song.valence, song.arousal, count=5, feedback=store.adjustments(now=now))
+    old_skip = recommend(catalog, song.valence, song.arousal, count=5, feedback=store.adjustments(now=now),
+                         song_filter=rated)
     store.record_feedback(song.music_id, SKIP, at=now)
-    fresh_skip = recommend(catalog, song.valence, song.arousal, count=5, feedback=store.adjustments(now=now))
+    fresh_skip = recommend(catalog, song.valence, song.arousal, count=5, feedback=store.adjustments(now=now),
+                           song_filter=rated)
     assert rank(old_skip, song.music_id) == 1  # a 60-day-old skip has faded to ~5 %
     assert rank(fresh_skip, song.music_id) != 1
 
@@ -248,3 +252,66 @@ def test_the_iso_corridor_gives_the_same_playlist_as_full_scans(monkeypatch, wit
     monkeypatch.setattr(recommend_module, "CORRIDOR_MIN_SONGS", 10**9)
     full_scans = recommend(large, 0.2, 0.3, **arguments)
     assert with_corridor.songs == full_scans.songs and len(full_scans) == 12
+
+
+def filtered_catalog() -> Catalog:
+    generator = np.random.default_rng(5)
+    size = 3000
+    return Catalog(
+        np.arange(1, size + 1), [f"Song {index}" for index in range(size)],
+        [f"Artist {index % 300}" for index in range(size)], generator.random(size), generator.random(size),
+        spotify_ids=[None if index % 4 == 0 else f"{index:022d}" for index in range(size)],
+        genres=["rock" if index % 3 == 0 else ("pop" if index % 3 == 1 else "") for index in range(size)],
+        years=[1965 + index % 55 for index in range(size)],
+        popularity=[None if index % 5 == 0 else index % 101 for index in range(size)],
+        va_sources=["rated" if index % 10 == 0 else "estimated" for index in range(size)],
+    )
+
+
+@pytest.mark.parametrize("song_filter", [
+    CatalogFilter(genres=frozenset({"rock"})),
+    CatalogFilter(decades=frozenset({1980, 2010})),
+    CatalogFilter(min_popularity=60),
+    CatalogFilter(rated_only=True),
+    CatalogFilter(playable_only=True),
+    CatalogFilter(genres=frozenset({"pop"}), min_popularity=30, playable_only=True),
+])
+@pytest.mark.parametrize("mode", ["match", "iso"])
+def test_filters_limit_the_songs_and_keep_the_rules(song_filter, mode):
+    catalog = filtered_catalog()
+    mask = catalog.filter_mask(song_filter)
+    recent = [int(catalog.music_ids[index]) for index in np.flatnonzero(mask)[:5]]
+    target = "happy" if mode == "iso" else None
+    playlist = recommend(catalog, 0.3, 0.6, mode=mode, target=target, count=15, recent_ids=recent,
+                         song_filter=song_filter)
+    assert len(playlist) == 15
+    rows = [catalog.index_of(song.music_id) for song in playlist.songs]
+    assert all(mask[rows])
+    assert len(set(rows)) == 15 and not set(recent) & {song.music_id for song in playlist.songs}
+    artists = [song.artist for song in playlist.songs]
+    assert all(first != second for first, second in itertools.pairwise(artists))
+    if mode == "match":  # the filtered playlist is the nearest allowed songs, as on a catalog of only those
+        allowed = np.flatnonzero(mask)
+        distances = np.hypot(catalog.points[allowed, 0] - 0.3, catalog.points[allowed, 1] - 0.6)
+        chosen = np.hypot(catalog.points[rows, 0] - 0.3, catalog.points[rows, 1] - 0.6)
+        unused = np.setdiff1d(allowed, rows)
+        unused = unused[~np.isin(catalog.music_ids[unused], recent)]
+        assert chosen.max() <= np.sort(np.hypot(catalog.points[unused, 0] - 0.3,
+                                                catalog.points[unused, 1] - 0.6))[0] + 0.05
+        assert distances.size > 15
+
+
+def test_a_filter_that_allows_nothing_gives_an_empty_playlist():
+    catalog = filtered_catalog()
+    assert len(recommend(catalog, 0.5, 0.5, song_filter=CatalogFilter(genres=frozenset({"jazz"})))) == 0
+
+
+def test_filter_masks_leave_out_unknown_values():
+    catalog = filtered_catalog()
+    rock = catalog.filter_mask(CatalogFilter(genres=frozenset({"rock"})))
+    assert rock.sum() == 1000 and all(catalog.genres[index] == "rock" for index in np.flatnonzero(rock))
+    popular = catalog.filter_mask(CatalogFilter(min_popularity=1))
+    assert not popular[0] and popular.sum() == sum(1 for index in range(3000) if index % 5 and index % 101)
+    assert catalog.filter_mask(CatalogFilter()) is None
+    eighties = catalog.filter_mask(CatalogFilter(decades=frozenset({1980})))
+    assert set(catalog.years[eighties].tolist()) == set(range(1980, 1990))

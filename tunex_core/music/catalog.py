@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES, VALENCE_AROUSAL
+from tunex_core.music.track_ids import is_valid_track_id
 from tunex_core.paths import CATALOG_FILE, CLIPS_DIR
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("musicId", "title", "artist", "valence", "arousal")
@@ -37,8 +38,17 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "featured_artists", "artist_native", "duplicate_of",
     "title_original", "artist_original", "cleaning_notes",
 )
+MUSIC_COLUMNS: tuple[str, ...] = ("spotify_id", "genre", "subgenre", "year", "decade", "popularity", "va_source")
+"""Optional columns of any catalog (the shipped one has them all)."""
 LIST_SEPARATOR = "; "
 VALUE_RANGE = (0.0, 1.0)
+MAX_MUSIC_ID = 2**63 - 1
+YEAR_RANGE = (1000, 2100)
+POPULARITY_RANGE = (0, 100)
+RATED, ESTIMATED = "rated", "estimated"
+VA_SOURCES = (RATED, ESTIMATED)
+UNKNOWN_YEAR = 0
+UNKNOWN_POPULARITY = -1
 
 
 class CatalogError(ValueError):
@@ -60,6 +70,14 @@ class CatalogRow:
     title_original: str = ""
     artist_original: str = ""
     cleaning_notes: tuple[str, ...] = ()
+    spotify_id: str | None = None
+    genre: str = ""
+    subgenre: str = ""
+    year: int | None = None
+    popularity: int | None = None
+    va_source: str = RATED
+    decade: int | None = None
+    """Known when the year is not (the Hit Predictor table gives only the decade)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,16 @@ class Song:
     featured_artists: tuple[str, ...] = ()
     artist_native: str = ""
     duplicate_of: int | None = None
+    spotify_id: str | None = None
+    """A validated Spotify track id (22 base-62 characters), or None."""
+    genre: str = ""
+    subgenre: str = ""
+    year: int | None = None
+    popularity: int | None = None
+    decade: int | None = None
+    """e.g. 1990 for the 1990s; known from ``year`` or from a table that gives only the decade."""
+    va_source: str = RATED
+    """``rated``: PMEmo listeners rated the point; ``estimated``: mapped from Spotify's features."""
 
     @property
     def canonical_id(self) -> int:
@@ -103,6 +131,28 @@ class ChorusClip:
     arousal_mean: float
     chorus_start: str
     chorus_end: str
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    """Which songs a playlist or the song map may use. ``None``/0/False: no restriction.
+
+    A genre or decade filter leaves out songs whose genre or decade is unknown; a minimum
+    popularity leaves out songs without one (only the TidyTuesday table has popularity).
+    """
+
+    genres: frozenset[str] | None = None
+    decades: frozenset[int] | None = None
+    min_popularity: int = 0
+    rated_only: bool = False
+    playable_only: bool = False
+    """Only songs with a Spotify id (they play as embeds without an account)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether any restriction is set."""
+        return (self.genres is not None or self.decades is not None or self.min_popularity > 0
+                or self.rated_only or self.playable_only)
 
 
 def fold_text(text: str) -> str:
@@ -148,9 +198,18 @@ class Catalog:
                  featured_artists: Sequence[tuple[str, ...]] | None = None,
                  artist_natives: Sequence[str] | None = None,
                  duplicate_of: Sequence[int | None] | None = None,
+                 spotify_ids: Sequence[str | None] | None = None,
+                 genres: Sequence[str] | None = None, subgenres: Sequence[str] | None = None,
+                 years: Sequence[int | None] | np.ndarray | None = None,
+                 popularity: Sequence[int | None] | np.ndarray | None = None,
+                 va_sources: Sequence[str] | None = None,
+                 decades: Sequence[int | None] | np.ndarray | None = None,
                  source: str = "") -> None:
         size = len(titles)
-        self.music_ids = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        try:
+            self.music_ids = np.asarray(music_ids, dtype=np.int64).reshape(-1)
+        except OverflowError:
+            raise CatalogError(f"{source or 'catalog'}: a musicId is larger than {MAX_MUSIC_ID}") from None
         valence_column = np.asarray(valence, dtype=np.float64).reshape(-1)
         arousal_column = np.asarray(arousal, dtype=np.float64).reshape(-1)
         for name, column in (("musicId", self.music_ids), ("artist", artists), ("valence", valence_column),
@@ -188,9 +247,50 @@ class Catalog:
         if duplicate_of is not None:
             self._set_duplicates(duplicate_of)
         self.canonical_ids.setflags(write=False)
+        self._set_music_columns(spotify_ids, genres, subgenres, years, popularity, va_sources, decades)
         self._search_keys: list[str] | None = None
         self._artist_order: np.ndarray | None = None
         self._artist_bounds: np.ndarray | None = None
+
+    def _set_music_columns(self, spotify_ids, genres, subgenres, years, popularity, va_sources, decades) -> None:
+        """Spotify ids (invalid ones dropped and counted), genres, years, popularity and rating source."""
+        size = len(self)
+        source = self.source or "catalog"
+        for name, column in (("spotify_id", spotify_ids), ("genre", genres), ("subgenre", subgenres),
+                             ("year", years), ("popularity", popularity), ("va_source", va_sources),
+                             ("decade", decades)):
+            if column is not None and len(column) != size:
+                raise CatalogError(f"{source}: column {name!r} has {len(column)} values, expected {size}")
+        self.spotify_ids: list[str | None] = [None] * size
+        self.invalid_spotify_ids = 0
+        if spotify_ids is not None:
+            for index, track_id in enumerate(spotify_ids):
+                if track_id is None or track_id == "":
+                    continue
+                if is_valid_track_id(track_id):
+                    self.spotify_ids[index] = track_id
+                else:
+                    self.invalid_spotify_ids += 1
+        self.has_spotify_id = np.fromiter((track_id is not None for track_id in self.spotify_ids), dtype=bool,
+                                          count=size)
+        self.genres = [text or "" for text in genres] if genres is not None else [""] * size
+        self.subgenres = [text or "" for text in subgenres] if subgenres is not None else [""] * size
+        self.years = _integer_column(years, size, UNKNOWN_YEAR)
+        given_decades = _integer_column(decades, size, UNKNOWN_YEAR)
+        self.decades = np.where(self.years > 0, self.years // 10 * 10, given_decades).astype(np.int16)
+        self.popularity = _integer_column(popularity, size, UNKNOWN_POPULARITY)
+        if va_sources is None:
+            self.rated = np.ones(size, dtype=bool)
+        else:
+            unknown = sorted({value for value in va_sources if value not in VA_SOURCES})
+            if unknown:
+                raise CatalogError(f"{source}: va_source must be rated or estimated, not {unknown[0]!r}")
+            self.rated = np.fromiter((value == RATED for value in va_sources), dtype=bool, count=size)
+        genre_names = sorted({genre for genre in self.genres if genre})
+        self.genre_names = tuple(genre_names)
+        code_of = {genre: code for code, genre in enumerate(genre_names, start=1)}
+        self.genre_codes = np.fromiter((code_of.get(genre, 0) for genre in self.genres), dtype=np.int16,
+                                       count=size)
 
     @classmethod
     def from_rows(cls, rows: Sequence[CatalogRow], source: str = "") -> Catalog:
@@ -200,8 +300,40 @@ class Catalog:
             [row.valence for row in rows], [row.arousal for row in rows],
             featured_artists=[row.featured_artists for row in rows],
             artist_natives=[row.artist_native for row in rows],
-            duplicate_of=[row.duplicate_of for row in rows], source=source,
+            duplicate_of=[row.duplicate_of for row in rows],
+            spotify_ids=[row.spotify_id for row in rows], genres=[row.genre for row in rows],
+            subgenres=[row.subgenre for row in rows], years=[row.year for row in rows],
+            popularity=[row.popularity for row in rows], va_sources=[row.va_source for row in rows],
+            decades=[row.decade for row in rows], source=source,
         )
+
+    def filter_mask(self, song_filter: CatalogFilter | None) -> np.ndarray | None:
+        """Boolean mask of the songs ``song_filter`` allows (None when it allows every song)."""
+        if song_filter is None or not song_filter.active:
+            return None
+        mask = np.ones(len(self), dtype=bool)
+        if song_filter.genres is not None:
+            codes = [self.genre_names.index(genre) + 1 for genre in song_filter.genres if genre in self.genre_names]
+            mask &= np.isin(self.genre_codes, codes)
+        if song_filter.decades is not None:
+            mask &= np.isin(self.decades, [int(decade) for decade in song_filter.decades])
+        if song_filter.min_popularity > 0:
+            mask &= self.popularity >= song_filter.min_popularity
+        if song_filter.rated_only:
+            mask &= self.rated
+        if song_filter.playable_only:
+            mask &= self.has_spotify_id
+        return mask
+
+    def decade_counts(self) -> dict[int, int]:
+        """Songs per known decade, oldest first."""
+        decades, counts = np.unique(self.decades[self.decades > 0], return_counts=True)
+        return {int(decade): int(count) for decade, count in zip(decades, counts, strict=True)}
+
+    def genre_counts(self) -> dict[str, int]:
+        """Songs per known genre, by name."""
+        counts = np.bincount(self.genre_codes.astype(np.int64), minlength=len(self.genre_names) + 1)
+        return {name: int(counts[code]) for code, name in enumerate(self.genre_names, start=1)}
 
     def _set_duplicates(self, duplicate_of: Sequence[int | None]) -> None:
         if len(duplicate_of) != len(self):
@@ -236,6 +368,10 @@ class Catalog:
             featured_artists=self.featured_artists[index] if self.featured_artists is not None else (),
             artist_native=self.artist_natives[index] if self.artist_natives is not None else "",
             duplicate_of=canonical if canonical != music_id else None,
+            spotify_id=self.spotify_ids[index], genre=self.genres[index], subgenre=self.subgenres[index],
+            year=int(self.years[index]) or None, decade=int(self.decades[index]) or None,
+            popularity=int(self.popularity[index]) if self.popularity[index] >= 0 else None,
+            va_source=RATED if self.rated[index] else ESTIMATED,
         )
 
     def __iter__(self) -> Iterator[Song]:
@@ -294,10 +430,12 @@ class Catalog:
         """The song with ``music_id``; raises ``KeyError`` if absent."""
         return self[self.index_of(music_id)]
 
-    def search(self, text: str = "", regions: Iterable[str] | None = None) -> np.ndarray:
+    def search(self, text: str = "", regions: Iterable[str] | None = None,
+               song_filter: CatalogFilter | None = None) -> np.ndarray:
         """Indices of songs whose title, artist or featured artists contain ``text`` (case- and
-        accent-insensitive), restricted to the emotion ``regions`` when given."""
-        mask = np.ones(len(self), dtype=bool)
+        accent-insensitive), restricted to the emotion ``regions`` and ``song_filter`` when given."""
+        mask = self.filter_mask(song_filter)
+        mask = np.ones(len(self), dtype=bool) if mask is None else mask
         if regions is not None:
             region_set = {EMOTION_NAMES.index(name) for name in regions}
             mask &= np.isin(self.region_indices, list(region_set))
@@ -329,6 +467,14 @@ class Catalog:
         arrays = (self.music_ids, self.points, self.scan_valence, self.scan_arousal, self.region_indices,
                   self.artist_codes, self.canonical_ids, self._id_order, self._sorted_ids)
         return int(sum(array.nbytes for array in arrays))
+
+
+def _integer_column(values, size: int, unknown: int) -> np.ndarray:
+    if values is None:
+        return np.full(size, unknown, dtype=np.int16)
+    if isinstance(values, np.ndarray):
+        return values.astype(np.int16)
+    return np.fromiter((unknown if value is None else value for value in values), dtype=np.int16, count=size)
 
 
 def _artist_codes(artists: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -369,9 +515,32 @@ def _parse_unit_value(path: Path, line: int, column: str, text: str) -> float:
 
 def _parse_id(path: Path, line: int, column: str, text: str) -> int:
     stripped = text.strip()
-    if not stripped.isdigit():
+    if not stripped.isascii() or not stripped.isdigit():
         raise _fail(path, line, f"{text!r} is not a non-negative whole number", column)
-    return int(stripped)
+    value = int(stripped)
+    if value > MAX_MUSIC_ID:
+        raise _fail(path, line, f"{stripped} is too large (the largest musicId is {MAX_MUSIC_ID})", column)
+    return value
+
+
+def _parse_optional_int(path: Path, line: int, column: str, text: str, low: int, high: int) -> int | None:
+    stripped = text.strip()
+    if not stripped:
+        return None
+    try:
+        value = int(float(stripped)) if stripped.replace(".", "", 1).isdigit() else int(stripped)
+    except ValueError:
+        raise _fail(path, line, f"{text!r} is not a whole number", column) from None
+    if not low <= value <= high:
+        raise _fail(path, line, f"{value} is outside {low}..{high}", column)
+    return value
+
+
+def _parse_va_source(path: Path, line: int, text: str) -> str:
+    value = text.strip().lower() or RATED
+    if value not in VA_SOURCES:
+        raise _fail(path, line, f"{text!r} is not one of {', '.join(VA_SOURCES)}", "va_source")
+    return value
 
 
 def _split_list(text: str) -> tuple[str, ...]:
@@ -404,7 +573,8 @@ def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
     if missing:
         raise _fail(path, 1, f"missing column(s) {', '.join(repr(name) for name in missing)} in the header "
                              f"(found {', '.join(header) or 'nothing'})")
-    position = {name: header.index(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if name in header}
+    position = {name: header.index(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *MUSIC_COLUMNS)
+                if name in header}
 
     rows: list[CatalogRow] = []
     first_line_of_id: dict[int, int] = {}
@@ -445,6 +615,13 @@ def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
             title_original=field("title_original"),
             artist_original=field("artist_original"),
             cleaning_notes=_split_list(field("cleaning_notes")),
+            # Invalid ids are kept here and dropped (and counted) by the Catalog, never put in a URL.
+            spotify_id=field("spotify_id").strip() or None,
+            genre=field("genre").strip().lower(), subgenre=field("subgenre").strip().lower(),
+            year=_parse_optional_int(path, line, "year", field("year"), *YEAR_RANGE),
+            decade=_parse_optional_int(path, line, "decade", field("decade"), *YEAR_RANGE),
+            popularity=_parse_optional_int(path, line, "popularity", field("popularity"), *POPULARITY_RANGE),
+            va_source=_parse_va_source(path, line, field("va_source")),
         ))
     if not rows:
         raise CatalogError(f"{path}: the catalog has a header but no songs")
@@ -479,9 +656,112 @@ def write_catalog_rows(rows: Iterable[CatalogRow], path: str | Path) -> None:
             ))
 
 
+PARQUET_COLUMNS: tuple[str, ...] = (
+    *REQUIRED_COLUMNS, "featured_artists", "artist_native", "duplicate_of", *MUSIC_COLUMNS,
+)
+"""Columns of a catalog Parquet file (the shipped catalog)."""
+
+
+def write_catalog_parquet(rows: Sequence[CatalogRow], path: str | Path) -> None:
+    """Write rows as a compact Parquet catalog (``PARQUET_COLUMNS``; deterministic for one pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    columns = {
+        "musicId": pa.array([row.music_id for row in rows], pa.int64()),
+        "title": pa.array([row.title for row in rows], pa.string()),
+        "artist": pa.array([row.artist for row in rows], pa.string()),
+        "valence": pa.array([row.valence for row in rows], pa.float64()),
+        "arousal": pa.array([row.arousal for row in rows], pa.float64()),
+        "featured_artists": pa.array([LIST_SEPARATOR.join(row.featured_artists) or None for row in rows],
+                                     pa.string()),
+        "artist_native": pa.array([row.artist_native or None for row in rows], pa.string()),
+        "duplicate_of": pa.array([row.duplicate_of for row in rows], pa.int64()),
+        "spotify_id": pa.array([row.spotify_id for row in rows], pa.string()),
+        "genre": pa.array([row.genre or None for row in rows], pa.string()).dictionary_encode(),
+        "subgenre": pa.array([row.subgenre or None for row in rows], pa.string()).dictionary_encode(),
+        "year": pa.array([row.year for row in rows], pa.int16()),
+        "decade": pa.array([row.decade for row in rows], pa.int16()),
+        "popularity": pa.array([row.popularity for row in rows], pa.int16()),
+        "va_source": pa.array([row.va_source for row in rows], pa.string()).dictionary_encode(),
+    }
+    parquet.write_table(pa.table(columns), path, compression="zstd", compression_level=19)
+
+
+def read_catalog_parquet(path: str | Path) -> Catalog:
+    """Load a Parquet catalog written by ``write_catalog_parquet``; raises ``CatalogError``."""
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    path = Path(path)
+    try:
+        # ParquetFile, not read_table: read_table imports pyarrow.dataset and pandas (half a second).
+        table = parquet.ParquetFile(path).read()
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except (OSError, pa.ArrowException) as error:
+        raise CatalogError(f"{path}: not a readable Parquet catalog ({error})") from None
+    missing = [name for name in REQUIRED_COLUMNS if name not in table.column_names]
+    if missing:
+        raise CatalogError(f"{path}: missing column(s) {', '.join(repr(name) for name in missing)}")
+    if table.num_rows == 0:
+        raise CatalogError(f"{path}: the catalog has no songs")
+
+    def strings(name: str) -> list | None:
+        if name not in table.column_names:
+            return None
+        return table.column(name).cast(pa.string()).to_pylist()
+
+    def numbers(name: str, arrow_type: pa.DataType, dtype: type, fill: float | None = None) -> np.ndarray:
+        # Straight from the Arrow buffers: to_numpy() and fill_null() import pandas (half a second).
+        column = table.column(name)
+        if column.type != arrow_type:
+            column = column.cast(arrow_type)
+        array = column.combine_chunks()
+        values = np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array) + array.offset)[array.offset:].copy()
+        if array.null_count:
+            if fill is None:
+                raise CatalogError(f"{path}: column {name!r} has empty values")
+            validity = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8), bitorder="little")
+            values[~validity[array.offset:array.offset + len(array)].astype(bool)] = fill
+        return values
+
+    def integers(name: str, unknown: int) -> np.ndarray | None:
+        if name not in table.column_names:
+            return None
+        return numbers(name, pa.int16(), np.int16, unknown)
+
+    titles, artists = strings("title"), strings("artist")
+    if any(not text for text in titles) or any(not text for text in artists):
+        raise CatalogError(f"{path}: a song has an empty title or artist")
+    try:
+        valence = numbers("valence", pa.float64(), np.float64)
+        arousal = numbers("arousal", pa.float64(), np.float64)
+        music_ids = numbers("musicId", pa.int64(), np.int64)
+    except (pa.ArrowException, ValueError) as error:
+        raise CatalogError(f"{path}: musicId, valence and arousal must be numbers with no gaps ({error})") from None
+    duplicate_of = None
+    if "duplicate_of" in table.column_names:
+        duplicate_of = table.column("duplicate_of").to_pylist()
+    featured = strings("featured_artists")
+    return Catalog(
+        music_ids, titles, artists, valence, arousal,
+        featured_artists=[_split_list(text) if text else () for text in featured] if featured is not None else None,
+        artist_natives=[text or "" for text in strings("artist_native") or [""] * len(titles)],
+        duplicate_of=duplicate_of, spotify_ids=strings("spotify_id"), genres=strings("genre"),
+        subgenres=strings("subgenre"), years=integers("year", UNKNOWN_YEAR),
+        popularity=integers("popularity", UNKNOWN_POPULARITY), va_sources=strings("va_source"),
+        decades=integers("decade", UNKNOWN_YEAR),
+        source=str(path),
+    )
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Load the shipped catalog, or the user's CSV at ``path`` (same columns); raises ``CatalogError``."""
+    """Load the shipped catalog, or the user's catalog at ``path`` (a CSV with the same columns, or a
+    Parquet file); raises ``CatalogError``."""
     path = Path(path) if path is not None else CATALOG_FILE
+    if path.suffix.lower() == ".parquet":
+        return read_catalog_parquet(path)
     rows = read_catalog_rows(path)
     return Catalog.from_rows(rows, source=str(path))
 

@@ -1,14 +1,18 @@
-"""Rebuild ``data/`` (the shipped song catalog and chorus clips) from the raw PMEmo files.
+"""Rebuild ``data/`` (the shipped song catalog and chorus clips) from PMEmo and the Spotify tables.
 
 Usage (from the project root)::
 
-    python -m tunex_core.music.catalog_build                      # reads ../shared/data/pmemo
-    python -m tunex_core.music.catalog_build --source DIR --output data
+    python -m tunex_core.music.catalog_build                      # reads ../shared/data/{pmemo,spotify}
+    python -m tunex_core.music.catalog_build --source DIR --spotify-source DIR --output data
     python -m tunex_core.music.catalog_build --check              # exit 1 if data/ is out of date
 
-The build is deterministic: running it twice gives byte-identical files. It
+The build is deterministic: running it twice gives identical files. It
 writes ``pmemo_catalog.csv`` (cleaned by ``tunex_core.music.catalog_cleaning`` with the
-hand-checked corrections in ``catalog_overrides.csv``), copies PMEmo's MIT
+hand-checked corrections in ``catalog_overrides.csv``); merges those rated songs with the
+Spotify tables (``spotify_tables``, ``catalog_merge``) into ``catalog.parquet``, the catalog
+the app uses; writes the fitted Spotify-to-PMEmo mapping with its cross-validated scores to
+``catalog_mapping.json`` and what was merged, dropped and repaired to
+``catalog_build_report.json``; copies PMEmo's MIT
 ``LICENSE`` to ``PMEMO_LICENSE``, and copies the chorus clips with their dynamic
 annotations to ``clips/``. From each annotation it keeps the metadata and the
 valence/arousal curves; it drops the lyrics and streaming-site comments
@@ -28,12 +32,25 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunex_core.music.catalog import CatalogError, load_catalog, read_catalog_rows, write_catalog_rows
+from tunex_core.music.catalog import (
+    CatalogError,
+    load_catalog,
+    read_catalog_rows,
+    write_catalog_parquet,
+    write_catalog_rows,
+)
 from tunex_core.music.catalog_cleaning import CatalogOverride, CleaningReport, clean_catalog
-from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR
+from tunex_core.music.catalog_mapping import MappingError, MappingFit
+from tunex_core.music.catalog_merge import MergeReport, merge_catalog
+from tunex_core.music.spotify_tables import TableReport, read_spotify_tables
+from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR, SHARED_SPOTIFY_DIR
 
 RAW_CATALOG_NAME = "pmemo_static.csv"
 CATALOG_NAME = "pmemo_catalog.csv"
+MERGED_CATALOG_NAME = "catalog.parquet"
+MAPPING_NAME = "catalog_mapping.json"
+REPORT_NAME = "catalog_build_report.json"
+MAX_CATALOG_BYTES = 10 * 1024 * 1024
 LICENSE_NAME = "PMEMO_LICENSE"
 CLIPS_FOLDER = "clips"
 ANNOTATION_KEYS = ("id", "title", "artist", "album", "duration", "chorus", "valence_mean", "arousal_mean",
@@ -48,6 +65,10 @@ class BuildResult:
     catalog_path: Path
     clip_ids: tuple[int, ...]
     report: CleaningReport
+    merged_path: Path | None = None
+    mapping: MappingFit | None = None
+    merge_report: MergeReport | None = None
+    table_reports: tuple[TableReport, ...] = ()
 
 
 def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOverride]:
@@ -72,8 +93,10 @@ def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOve
 
 
 def build_data(source: str | Path = SHARED_PMEMO_DIR, output: str | Path = DATA_DIR,
-               overrides_path: str | Path = CATALOG_OVERRIDES_FILE) -> BuildResult:
-    """Clean ``source/pmemo_static.csv`` into ``output`` and copy the clips, licence and annotations."""
+               overrides_path: str | Path = CATALOG_OVERRIDES_FILE,
+               spotify_source: str | Path | None = SHARED_SPOTIFY_DIR) -> BuildResult:
+    """Clean ``source/pmemo_static.csv`` into ``output``, copy the clips, licence and annotations, and
+    (unless ``spotify_source`` is None) merge in the Spotify tables as ``catalog.parquet``."""
     source, output = Path(source), Path(output)
     if not (source / RAW_CATALOG_NAME).is_file():
         raise CatalogError(f"{source}: no {RAW_CATALOG_NAME} here; pass --source with the PMEmo folder")
@@ -101,7 +124,42 @@ def build_data(source: str | Path = SHARED_PMEMO_DIR, output: str | Path = DATA_
             json.dumps(trimmed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         _copy_if_changed(audio, clips / audio.name)
         clip_ids.append(music_id)
-    return BuildResult(catalog_path=catalog_path, clip_ids=tuple(clip_ids), report=report)
+    result = BuildResult(catalog_path=catalog_path, clip_ids=tuple(clip_ids), report=report)
+    if spotify_source is None:
+        return result
+    return merge_spotify(result, rows, Path(spotify_source), output)
+
+
+def merge_spotify(result: BuildResult, pmemo_rows: list, spotify_source: Path, output: Path) -> BuildResult:
+    """Write ``catalog.parquet``, ``catalog_mapping.json`` and ``catalog_build_report.json``."""
+    if not spotify_source.is_dir():
+        raise CatalogError(f"{spotify_source}: no Spotify tables folder here; pass --spotify-source")
+    spotify_rows, table_reports = read_spotify_tables(spotify_source)
+    try:
+        merged_rows, mapping, merge_report = merge_catalog(pmemo_rows, spotify_rows)
+    except MappingError as error:
+        raise CatalogError(f"{spotify_source}: the Spotify-to-PMEmo mapping cannot be fitted ({error})") from None
+    merged_path = output / MERGED_CATALOG_NAME
+    write_catalog_parquet(merged_rows, merged_path)
+    if merged_path.stat().st_size > MAX_CATALOG_BYTES:
+        raise CatalogError(f"{merged_path}: {merged_path.stat().st_size} bytes, more than the "
+                           f"{MAX_CATALOG_BYTES} allowed")
+    catalog = load_catalog(merged_path)  # the written file must pass the loader's validation
+    (output / MAPPING_NAME).write_text(json.dumps(mapping.as_dict(), indent=1) + "\n", encoding="utf-8")
+    distinct = len(set(catalog.canonical_ids.tolist()))
+    report = {
+        "tables": [table.as_dict() for table in table_reports],
+        "merge": merge_report.as_dict(),
+        "catalog": {"songs": len(catalog), "distinct_songs": distinct,
+                    "with_spotify_id": int(catalog.has_spotify_id.sum()),
+                    "pmemo_with_spotify_id": int((catalog.has_spotify_id & catalog.rated).sum()),
+                    "rated": int(catalog.rated.sum()), "estimated": int((~catalog.rated).sum()),
+                    "bytes": merged_path.stat().st_size},
+    }
+    (output / REPORT_NAME).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return BuildResult(catalog_path=result.catalog_path, clip_ids=result.clip_ids, report=result.report,
+                       merged_path=merged_path, mapping=mapping, merge_report=merge_report,
+                       table_reports=tuple(table_reports))
 
 
 def _copy_if_changed(source: Path, target: Path) -> None:
@@ -109,20 +167,37 @@ def _copy_if_changed(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path = DATA_DIR) -> list[str]:
-    """Rebuild into a temporary folder and list the shipped files that differ (empty = up to date)."""
+def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path = DATA_DIR,
+                    spotify_source: str | Path | None = SHARED_SPOTIFY_DIR) -> list[str]:
+    """Rebuild into a temporary folder and list the shipped files that differ (empty = up to date).
+
+    Parquet files are compared by content, so another pyarrow version's bytes do not count.
+    """
     shipped = Path(shipped)
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder)
-        build_data(source, fresh)
+        build_data(source, fresh, spotify_source=spotify_source)
         different = []
         for path in sorted(fresh.rglob("*")):
             if path.is_file():
                 relative = path.relative_to(fresh)
                 target = shipped / relative
-                if not target.is_file() or not filecmp.cmp(path, target, shallow=False):
+                if not target.is_file() or not _same_content(path, target):
                     different.append(str(relative))
     return different
+
+
+def _same_content(fresh: Path, shipped: Path) -> bool:
+    if filecmp.cmp(fresh, shipped, shallow=False):
+        return True
+    if fresh.suffix != ".parquet":
+        return False
+    import pyarrow.parquet as parquet
+
+    try:
+        return parquet.read_table(fresh).equals(parquet.read_table(shipped))
+    except OSError:
+        return False
 
 
 def summary(result: BuildResult) -> str:
@@ -137,26 +212,43 @@ def summary(result: BuildResult) -> str:
         + ", ".join("/".join(str(music_id) for music_id in group) for group in report.duplicate_groups),
         "rules applied: " + ", ".join(f"{note} x{count}" for note, count in report.note_counts.items()),
     ]
+    for table in result.table_reports:
+        defects = ", ".join(f"{name} x{count}" for name, count in sorted(table.defects.items())) or "none"
+        lines.append(f"{table.table}: {table.rows_read} rows read, {table.rows_kept} kept; defects: {defects}")
+    merge = result.merge_report
+    if merge is not None and result.merged_path is not None:
+        lines.append(
+            f"wrote {result.merged_path} ({merge.catalog_songs} songs: {merge.pmemo_songs} rated, "
+            f"{merge.estimated} estimated); {merge.tracks} Spotify ids ({merge.ids_in_several_rows} in several "
+            f"rows, {merge.feature_conflicts} with differing features), {merge.same_song_removed} same-song "
+            f"duplicates dropped; PMEmo songs with a Spotify id: {merge.pmemo_matched} of {merge.pmemo_songs}")
+    if result.mapping is not None:
+        for axis, model in result.mapping.models.items():
+            scores = ", ".join(f"{score.method} r={score.pearson_r:.3f} MAE={score.mean_absolute_error:.3f}"
+                               for score in result.mapping.scores if score.axis == axis)
+            lines.append(f"{axis}: using {model.method} ({scores})")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m tunex_core.music.catalog_build",
-                                     description="Rebuild data/ from the raw PMEmo files.")
+                                     description="Rebuild data/ from the raw PMEmo files and the Spotify tables.")
     parser.add_argument("--source", type=Path, default=SHARED_PMEMO_DIR, help="raw PMEmo folder")
+    parser.add_argument("--spotify-source", type=Path, default=SHARED_SPOTIFY_DIR,
+                        help="folder with the three Spotify tables (see tunex_core.music.spotify_tables)")
     parser.add_argument("--output", type=Path, default=DATA_DIR, help="folder to write (default: data/)")
     parser.add_argument("--check", action="store_true", help="only report whether the output is up to date")
     arguments = parser.parse_args(argv)
     try:
         if arguments.check:
-            different = data_is_current(arguments.source, arguments.output)
+            different = data_is_current(arguments.source, arguments.output, arguments.spotify_source)
             if different:
                 print(f"out of date: {', '.join(different)}; run python -m tunex_core.music.catalog_build")
                 return 1
             print(f"{arguments.output} is up to date with {arguments.source}")
             return 0
-        print(summary(build_data(arguments.source, arguments.output)))
+        print(summary(build_data(arguments.source, arguments.output, spotify_source=arguments.spotify_source)))
     except CatalogError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

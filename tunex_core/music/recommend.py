@@ -51,12 +51,12 @@ import numpy as np
 
 from tunex_core.emotions import emotion
 from tunex_core.mood import Mood, mood_point
-from tunex_core.music.catalog import Catalog, Song, emotion_region
+from tunex_core.music.catalog import Catalog, CatalogFilter, Song, emotion_region
 from tunex_core.music.emotion_music import EmotionMusic, EmotionMusicError, load_emotion_music
 from tunex_core.music.feedback import FeedbackAdjustments, FeedbackStore
 
 __all__ = [
-    "EmotionMusic", "EmotionMusicError", "FeedbackAdjustments", "FeedbackStore", "Playlist",
+    "CatalogFilter", "EmotionMusic", "EmotionMusicError", "FeedbackAdjustments", "FeedbackStore", "Playlist",
     "RecommendError", "Recommendation", "iso_waypoints", "load_emotion_music", "recommend",
     "recommend_for_mood", "resolve_target",
 ]
@@ -219,7 +219,7 @@ def _candidate_pool(catalog: Catalog, point: np.ndarray, size: int, offsets: Fee
     else:
         squared = _squared_distances(catalog.scan_valence[universe], catalog.scan_arousal[universe], point)
     nearest, exact_until = _nearest(squared, size)
-    complete = universe is None and size >= len(squared)
+    complete = size >= len(squared) and universe_bound == np.inf
     if universe is not None:
         nearest = universe[nearest]
         exact_until = min(exact_until, universe_bound)
@@ -233,13 +233,17 @@ def _candidate_pool(catalog: Catalog, point: np.ndarray, size: int, offsets: Fee
     return _Pool(indices[order], scores[order], distances[order], exact_until, size, complete)
 
 
-def _corridor(catalog: Catalog, start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.ndarray, float]:
-    """The ``size`` songs nearest the segment from ``start`` to ``end``, and a distance from the segment
-    that every other song exceeds (so from every waypoint on it, too)."""
+def _corridor(catalog: Catalog, start: np.ndarray, end: np.ndarray, size: int,
+              universe: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The ``size`` songs (of ``universe`` when given) nearest the segment from ``start`` to ``end``, and
+    a distance from the segment that every other such song exceeds (so from every waypoint on it, too)."""
     direction = end - start
     length_squared = float(direction @ direction)
-    valence_offset = catalog.scan_valence - np.float32(start[0])
-    arousal_offset = catalog.scan_arousal - np.float32(start[1])
+    valence, arousal = catalog.scan_valence, catalog.scan_arousal
+    if universe is not None:
+        valence, arousal = valence[universe], arousal[universe]
+    valence_offset = valence - np.float32(start[0])
+    arousal_offset = arousal - np.float32(start[1])
     if length_squared > 0:
         along = (valence_offset * np.float32(direction[0]) + arousal_offset * np.float32(direction[1]))
         along /= np.float32(length_squared)
@@ -248,6 +252,8 @@ def _corridor(catalog: Catalog, start: np.ndarray, end: np.ndarray, size: int) -
         arousal_offset -= along * np.float32(direction[1])
     squared = _squared_distances(valence_offset, arousal_offset, (0.0, 0.0))
     nearest, bound = _nearest(squared, size)
+    if universe is not None:
+        nearest = universe[nearest]
     return np.sort(nearest), bound
 
 
@@ -286,13 +292,16 @@ def iso_waypoints(start: Sequence[float], end: Sequence[float], count: int) -> n
 
 def recommend(catalog: Catalog, valence: float, arousal: float, mode: str = "match",
               target: str | Sequence[float] | None = None, count: int = DEFAULT_COUNT,
-              recent_ids: Iterable[int] = (), feedback: FeedbackAdjustments | None = None) -> Playlist:
+              recent_ids: Iterable[int] = (), feedback: FeedbackAdjustments | None = None,
+              song_filter: CatalogFilter | None = None) -> Playlist:
     """A playlist of up to ``count`` songs for the mood point (``valence``, ``arousal``).
 
     ``mode`` is ``"match"`` or ``"iso"``; ``target`` (iso only) is an emotion name or a
     (valence, arousal) pair, default ``"neutral"``. Songs in ``recent_ids`` (and their
     duplicates) are left out; ``feedback`` (``FeedbackStore.adjustments()``) moves liked
-    songs and artists up and skipped ones down. Raises ``RecommendError`` on bad arguments.
+    songs and artists up and skipped ones down; ``song_filter`` (genre, decade, popularity,
+    rated only, playable only) limits the songs that may be chosen, and every rule still holds
+    within it. Raises ``RecommendError`` on bad arguments.
     """
     _check_point(valence, arousal, "mood")
     if mode not in MODES:
@@ -311,9 +320,18 @@ def recommend(catalog: Catalog, valence: float, arousal: float, mode: str = "mat
 
     waypoints = iso_waypoints(start, end, int(count)) if mode == "iso" else np.array([start] * int(count))
     offsets = feedback_offsets(catalog, feedback)
+    mask = catalog.filter_mask(song_filter)
+    universe = None
+    if mask is not None:
+        universe = np.flatnonzero(mask)
+        if universe.size == 0:
+            return Playlist(mode, start, end, target_name, ())
+        allowed = mask[offsets.indices]
+        offsets = FeedbackOffsets(offsets.indices[allowed], offsets.values[allowed], offsets.song_offsets,
+                                  offsets.artist_offsets)
     excluded = set(catalog.indices_of(recent_ids).tolist())
     path = (np.asarray(start), np.asarray(end)) if mode == "iso" else None
-    selector = _Selector(catalog, offsets, excluded, int(count), path)
+    selector = _Selector(catalog, offsets, excluded, int(count), path, universe)
     picks = []
     for waypoint in waypoints:
         pick = selector.choose(waypoint)
@@ -410,11 +428,12 @@ def _rule_levels(catalog: Catalog, picks: list[_Pick]) -> list[int]:
 def recommend_for_mood(catalog: Catalog, mood: Mood, mode: str = "match",
                        target: str | Sequence[float] | None = None, count: int = DEFAULT_COUNT,
                        recent_ids: Iterable[int] = (),
-                       feedback: FeedbackAdjustments | None = None) -> Playlist:
+                       feedback: FeedbackAdjustments | None = None,
+                       song_filter: CatalogFilter | None = None) -> Playlist:
     """``recommend`` at the mood's point: the probability-weighted mean of the emotion points."""
     valence, arousal = mood_point(mood.probabilities)
     return recommend(catalog, valence, arousal, mode=mode, target=target, count=count,
-                     recent_ids=recent_ids, feedback=feedback)
+                     recent_ids=recent_ids, feedback=feedback, song_filter=song_filter)
 
 
 def _feedback_reasons(offsets: FeedbackOffsets, index: int, artist_code: int) -> list[str]:
@@ -447,8 +466,9 @@ class _Selector:
     """
 
     def __init__(self, catalog: Catalog, offsets: FeedbackOffsets, excluded: set[int], count: int,
-                 path: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                 path: tuple[np.ndarray, np.ndarray] | None = None, universe: np.ndarray | None = None) -> None:
         self.catalog = catalog
+        self.universe = universe
         self.offsets = offsets
         self.excluded = excluded
         # Enough candidates for the whole playlist, the excluded songs and some artist repeats to skip.
@@ -458,9 +478,9 @@ class _Selector:
         self.pools: dict[tuple[float, float], _Pool] = {}
         self.corridor: np.ndarray | None = None
         self.corridor_bound = np.inf
-        if path is not None and len(catalog) >= CORRIDOR_MIN_SONGS:
+        if path is not None and (len(catalog) if universe is None else len(universe)) >= CORRIDOR_MIN_SONGS:
             size = count * CORRIDOR_SONGS_PER_STEP + len(excluded)
-            self.corridor, self.corridor_bound = _corridor(catalog, path[0], path[1], size)
+            self.corridor, self.corridor_bound = _corridor(catalog, path[0], path[1], size, universe)
 
     def _pool(self, waypoint: np.ndarray, minimum_size: int) -> _Pool:
         key = (float(waypoint[0]), float(waypoint[1]))
@@ -471,7 +491,7 @@ class _Selector:
             pool = _candidate_pool(self.catalog, waypoint, minimum_size, self.offsets,
                                    self.corridor, self.corridor_bound)
         else:
-            pool = _candidate_pool(self.catalog, waypoint, minimum_size, self.offsets)
+            pool = _candidate_pool(self.catalog, waypoint, minimum_size, self.offsets, self.universe)
         self.pools[key] = pool
         return pool
 

@@ -68,6 +68,15 @@ from tunex_core.music.title_matching import (
     primary_artist,
     strip_decoration,
 )
+from tunex_core.music.track_ids import (  # noqa: F401 - re-exported for callers of this module
+    EMBED_URL_PREFIX,
+    OPEN_URL_PREFIX,
+    TRACK_ID_PATTERN,
+    embed_url,
+    is_valid_track_id,
+    open_url,
+    validated_track_id,
+)
 from tunex_core.paths import SPOTIFY_SECRETS_FILE
 
 if sys.version_info >= (3, 11):
@@ -85,8 +94,6 @@ CLIENT_SECRET_VARIABLE = "SPOTIPY_CLIENT_SECRET"
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"
 
-EMBED_URL_PREFIX = "https://open.spotify.com/embed/track/"
-OPEN_URL_PREFIX = "https://open.spotify.com/track/"
 SEARCH_URL_PREFIX = "https://open.spotify.com/search/"
 DASHBOARD_URL = "https://developer.spotify.com/dashboard"
 
@@ -101,8 +108,6 @@ OFFLINE_COOLDOWN_SECONDS = 30.0
 BAD_CREDENTIALS_COOLDOWN_SECONDS = 300.0
 MISS_EXPIRY_DAYS = 7
 DISCOVERY_EXPIRY_HOURS = 24
-
-TRACK_ID_PATTERN = re.compile(r"[0-9A-Za-z]{22}")
 
 # Messages are plain text that also reads well as markdown (pages show them with st.warning).
 CREDENTIALS_HELP = (
@@ -149,28 +154,6 @@ class SpotifyConfigurationError(ValueError):
 
 # ---------------------------------------------------------------------------
 # Track IDs and URLs
-
-
-def is_valid_track_id(track_id: object) -> bool:
-    """Whether ``track_id`` is a Spotify track ID: exactly 22 base-62 characters."""
-    return isinstance(track_id, str) and TRACK_ID_PATTERN.fullmatch(track_id) is not None
-
-
-def validated_track_id(track_id: object) -> str:
-    """Return ``track_id`` if it is a valid Spotify track ID, else raise ``ValueError``."""
-    if not is_valid_track_id(track_id):
-        raise ValueError("not a Spotify track ID (expected 22 base-62 characters)")
-    return str(track_id)
-
-
-def embed_url(track_id: str) -> str:
-    """The embeddable player URL of a track (needs no token)."""
-    return EMBED_URL_PREFIX + validated_track_id(track_id)
-
-
-def open_url(track_id: str) -> str:
-    """The track's page on open.spotify.com."""
-    return OPEN_URL_PREFIX + validated_track_id(track_id)
 
 
 def search_url(title: str, artist: str) -> str:

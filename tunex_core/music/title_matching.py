@@ -24,6 +24,7 @@ DECORATION_WORDS = frozenset({
     "instrumental", "karaoke", "cover", "original", "extended", "anniversary", "session",
     "sessions", "recorded", "recording", "unplugged", "edition",
 })
+FEATURING_WORDS = frozenset({"feat", "ft", "featuring", "with"})
 # Decoration that names a different recording: penalised when only one of the two titles has it.
 OTHER_VERSION_WORDS = frozenset({
     "live", "remix", "karaoke", "instrumental", "cover", "acoustic", "demo", "tribute",
@@ -77,6 +78,20 @@ def strip_decoration(title: str) -> str:
     without_featuring = _FEATURING.sub("", without_suffixes)
     cleaned = " ".join(without_featuring.split())
     return cleaned or " ".join(title.split())
+
+
+def _is_featuring(text: str) -> bool:
+    words = fold(text).split()
+    return bool(words) and words[0] in FEATURING_WORDS
+
+
+def song_key(title: str, artist: str) -> str:
+    """A key equal for the same song listed twice: folded title without featuring credits, and the
+    first credited artist. Version words stay ("Memories" and "Memories - Remix" differ)."""
+    without_brackets = _BRACKETED.sub(lambda match: " " if _is_featuring(match.group(1)) else match.group(0),
+                                      title)
+    names = artist_names(artist)
+    return fold(_FEATURING.sub("", without_brackets)) + "\0" + (names[0] if names else fold(artist))
 
 
 def normalise_title(title: str) -> str:
