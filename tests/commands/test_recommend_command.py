@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,13 @@ def test_json_output_is_one_object_on_the_last_line(home):
     happy = emotion("happy")
     expected = recommend(load_catalog(), happy.valence, happy.arousal, count=10)
     assert [song["musicId"] for song in payload["songs"]] == [song.music_id for song in expected.songs]
-    assert all(set(song) == {"musicId", "title", "artist", "valence", "arousal"} for song in payload["songs"])
+    assert all(set(song) == {"musicId", "title", "artist", "valence", "arousal", "va_source", "spotify_id",
+                             "genre", "year"} for song in payload["songs"])
+    for song in payload["songs"]:
+        assert song["va_source"] in ("rated", "estimated")
+        assert song["spotify_id"] is None or re.fullmatch(r"[0-9A-Za-z]{22}", song["spotify_id"])
+        assert song["year"] is None or 1900 <= song["year"] <= 2030
+    assert sum(song["spotify_id"] is not None for song in payload["songs"]) >= 9
 
 
 def test_the_recommend_path_imports_no_heavy_libraries(home):
@@ -81,7 +88,60 @@ def test_a_user_catalog_is_used(home, tmp_path, capsys):
     path.write_text("musicId,title,artist,valence,arousal\n1,Only Song,Me,0.5,0.5\n", encoding="utf-8")
     assert main(["recommend", "--emotion", "happy", "--catalog", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["songs"] == [
-        {"musicId": 1, "title": "Only Song", "artist": "Me", "valence": 0.5, "arousal": 0.5}]
+        {"musicId": 1, "title": "Only Song", "artist": "Me", "valence": 0.5, "arousal": 0.5, "va_source": "rated",
+         "spotify_id": None, "genre": None, "year": None}]
+
+
+def test_a_user_catalog_with_spotify_ids_keeps_the_valid_ones_and_counts_the_rest(home, tmp_path, capsys):
+    path = tmp_path / "mine.csv"
+    path.write_text("musicId,title,artist,valence,arousal,spotify_id,genre,year\n"
+                    "1,Good,Me,0.5,0.5,4uLU6hMCjMI75M1A2tKUQC,Rock,1987\n"
+                    "2,Too short,You,0.5,0.5,4uLU6hMCjMI75M1A2tKUQ,,\n"
+                    "3,Script,Them,0.5,0.5,\"javascript:alert(1)//xxxxxxx\",,\n"
+                    "4,None,Us,0.5,0.5,,,\n", encoding="utf-8")
+    assert main(["recommend", "--emotion", "neutral", "--catalog", str(path), "--json", "-n", "4"]) == 0
+    captured = capsys.readouterr()
+    songs = {song["musicId"]: song for song in json.loads(captured.out)["songs"]}
+    assert songs[1]["spotify_id"] == "4uLU6hMCjMI75M1A2tKUQC" and songs[1]["genre"] == "rock"
+    assert songs[1]["year"] == 1987
+    assert songs[2]["spotify_id"] is songs[3]["spotify_id"] is songs[4]["spotify_id"] is None
+    assert "2 invalid Spotify id(s)" in captured.err
+
+
+def test_filters_choose_only_matching_songs(home, capsys):
+    assert main(["recommend", "--emotion", "happy", "--genre", "rock", "--decade", "2010", "--json",
+                 "--no-history"]) == 0
+    songs = json.loads(capsys.readouterr().out)["songs"]
+    assert len(songs) == 10 and all(song["genre"] == "rock" and 2010 <= song["year"] < 2020 for song in songs)
+    assert main(["recommend", "--emotion", "sad", "--rated-only", "--json", "--no-history"]) == 0
+    assert all(song["va_source"] == "rated" for song in json.loads(capsys.readouterr().out)["songs"])
+
+
+def test_a_huge_music_id_is_a_row_error_not_an_overflow(home, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("musicId,title,artist,valence,arousal\n99999999999999999999999,a,b,0.5,0.5\n", encoding="utf-8")
+    result = run_module(home, "-m", "tunex_core", "recommend", "--emotion", "sad", "--catalog", str(path))
+    assert result.returncode == 2
+    assert "line 2, column 'musicId'" in result.stderr and "too large" in result.stderr
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
+
+
+def test_catalog_info_prints_one_json_object(home):
+    result = run_module(home, "-m", "tunex_core", "catalog", "info", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["songs"] >= 60_000 and info["with_spotify_id"] >= 0.95 * info["songs"]
+    assert info["pmemo_with_spotify_id"] >= 550 and info["rated"] == 767
+    assert info["rated"] + info["estimated"] == info["songs"]
+    assert set(info["genres"]) == {"edm", "latin", "pop", "r&b", "rap", "rock"}
+    assert sum(info["decades"].values()) <= info["songs"] and "1980" in info["decades"]
+
+
+def test_catalog_info_on_a_bad_file_exits_2_with_the_file_named(home, tmp_path):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"not parquet at all")
+    result = run_module(home, "-m", "tunex_core", "catalog", "info", "--catalog", str(path))
+    assert result.returncode == 2 and str(path) in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
@@ -93,6 +153,8 @@ def test_a_user_catalog_is_used(home, tmp_path, capsys):
     (["--emotion", "sad", "--mode", "iso", "--target", "1,x"], "--target must be"),
     (["--emotion", "sad", "-n", "0"], "count must be"),
     (["--emotion", "sad", "--catalog", "/no/such/file.csv"], "catalog file not found"),
+    (["--emotion", "sad", "--min-popularity", "101"], "--min-popularity must be in 0..100"),
+    (["--emotion", "sad", "--decade", "1985"], "--decade must be"),
 ])
 def test_bad_arguments_exit_non_zero_with_a_message(home, capsys, arguments, message):
     assert main(["recommend", *arguments]) == 2

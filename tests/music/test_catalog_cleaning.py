@@ -17,7 +17,7 @@ from tunex_core.music.catalog_cleaning import (
     strip_trailing_junk,
     unify_artist_spellings,
 )
-from tunex_core.paths import PMEMO_CATALOG_FILE, CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR
+from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, PMEMO_CATALOG_FILE, SHARED_PMEMO_DIR
 
 
 def row(music_id: int, title: str, artist: str, valence: float = 0.5, arousal: float = 0.5) -> CatalogRow:

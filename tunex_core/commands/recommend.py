@@ -5,6 +5,12 @@ Examples::
     python -m tunex_core recommend --emotion sad
     python -m tunex_core recommend --valence 0.3 --arousal 0.7 --mode iso --target neutral -n 8
     python -m tunex_core recommend --emotion happy --json      # last stdout line: {"songs": [...]}
+    python -m tunex_core recommend --emotion sad --genre rock --decade 1980 --min-popularity 40
+    python -m tunex_core recommend --emotion calm --rated-only   # only PMEmo's listener-rated songs
+
+Each JSON song carries ``musicId, title, artist, valence, arousal, va_source`` (``rated`` by PMEmo
+listeners or ``estimated`` from Spotify's features), ``spotify_id`` (22 base-62 characters, or
+null), ``genre`` (or null) and ``year`` (or null).
 
 Stored likes/skips and the last plays (``~/.tunex/tunex.sqlite3``) shape the ranking unless
 ``--no-history`` is given. Only numpy and the standard library are imported; no TensorFlow or OpenCV.
@@ -19,6 +25,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tunex_core.music.catalog import CatalogFilter, Song
     from tunex_core.music.recommend import Playlist
 
 RECENT_PLAYS_EXCLUDED = 20
@@ -43,13 +50,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-n", "--count", type=int, default=10, metavar="N",
                         help="number of songs (default 10)")
     parser.add_argument("--catalog", metavar="PATH",
-                        help="a catalog CSV with musicId,title,artist,valence,arousal "
-                             "(default: the shipped PMEmo catalog)")
+                        help="a catalog CSV with musicId,title,artist,valence,arousal and optionally "
+                             "spotify_id,genre,year,popularity (default: the shipped catalog)")
+    add_filter_arguments(parser)
     parser.add_argument("--json", action="store_true",
                         help='print {"songs": [...]} as one JSON object on the last line')
     parser.add_argument("--no-history", action="store_true",
                         help="ignore stored likes, skips and recent plays")
     parser.set_defaults(handler=run)
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The song filter options shared by the commands that choose songs."""
+    parser.add_argument("--genre", action="append", metavar="GENRE",
+                        help="only this genre (edm, latin, pop, r&b, rap, rock); repeat for several")
+    parser.add_argument("--decade", action="append", type=int, metavar="YEAR",
+                        help="only this decade, e.g. 1980; repeat for several")
+    parser.add_argument("--min-popularity", type=int, default=0, metavar="P",
+                        help="only songs with a Spotify popularity of at least P (0..100)")
+    parser.add_argument("--rated-only", action="store_true",
+                        help="only songs whose valence/arousal PMEmo listeners rated")
+    parser.add_argument("--playable-only", action="store_true",
+                        help="only songs with a Spotify id (they play as embeds)")
+
+
+def filter_from_arguments(arguments: argparse.Namespace) -> CatalogFilter:
+    """The ``CatalogFilter`` the options describe; raises ``ValueError`` on a bad value."""
+    from tunex_core.music.catalog import CatalogFilter
+
+    if not 0 <= arguments.min_popularity <= 100:
+        raise ValueError(f"--min-popularity must be in 0..100, not {arguments.min_popularity}")
+    for decade in arguments.decade or ():
+        if decade % 10:
+            raise ValueError(f"--decade must be a decade's first year such as 1980, not {decade}")
+    return CatalogFilter(
+        genres=frozenset(genre.strip().lower() for genre in arguments.genre) if arguments.genre else None,
+        decades=frozenset(arguments.decade) if arguments.decade else None,
+        min_popularity=arguments.min_popularity, rated_only=arguments.rated_only,
+        playable_only=arguments.playable_only,
+    )
+
+
+def song_json(song: Song) -> dict[str, object]:
+    """A song as the JSON object ``recommend --json`` prints."""
+    return {"musicId": song.music_id, "title": song.title, "artist": song.artist, "valence": song.valence,
+            "arousal": song.arousal, "va_source": song.va_source, "spotify_id": song.spotify_id,
+            "genre": song.genre or None, "year": song.year}
 
 
 def _fail(message: str) -> int:
@@ -92,9 +138,13 @@ def run(arguments: argparse.Namespace) -> int:
 
     try:
         target = _parse_target(arguments.target)
+        song_filter = filter_from_arguments(arguments)
         catalog = load_catalog(arguments.catalog)
     except (CatalogError, ValueError) as error:
         return _fail(str(error))
+    if catalog.invalid_spotify_ids:
+        print(f"warning: {catalog.invalid_spotify_ids} invalid Spotify id(s) in {catalog.source} ignored "
+              "(an id is 22 letters and digits)", file=sys.stderr)
 
     feedback, recent_ids = None, ()
     if not arguments.no_history:
@@ -109,14 +159,13 @@ def run(arguments: argparse.Namespace) -> int:
 
     try:
         playlist = recommend(catalog, valence, arousal, mode=arguments.mode, target=target,
-                             count=arguments.count, recent_ids=recent_ids, feedback=feedback)
+                             count=arguments.count, recent_ids=recent_ids, feedback=feedback,
+                             song_filter=song_filter)
     except RecommendError as error:
         return _fail(str(error))
 
     if arguments.json:
-        songs = [{"musicId": item.song.music_id, "title": item.song.title, "artist": item.song.artist,
-                  "valence": item.song.valence, "arousal": item.song.arousal} for item in playlist.items]
-        print(json.dumps({"songs": songs}))
+        print(json.dumps({"songs": [song_json(item.song) for item in playlist.items]}))
         return 0
     print(_table(playlist))
     return 0
@@ -132,11 +181,12 @@ def _table(playlist: Playlist) -> str:
                     f"(valence {target_valence:.2f}, arousal {target_arousal:.2f})")
     if not playlist.items:
         return heading + "\n(no songs left to recommend)"
-    rows = [("#", "id", "title", "artist", "valence", "arousal", "region", "distance")]
+    rows = [("#", "id", "title", "artist", "valence", "arousal", "region", "distance", "spotify")]
     for item in playlist.items:
         song = item.song
         rows.append((str(item.position), str(song.music_id), _clip(song.title, 44), _clip(song.artist, 24),
-                     f"{song.valence:.3f}", f"{song.arousal:.3f}", song.region, f"{item.distance:.3f}"))
+                     f"{song.valence:.3f}", f"{song.arousal:.3f}", song.region, f"{item.distance:.3f}",
+                     song.spotify_id or "-"))
     widths = [max(_display_width(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = ["  ".join(cell + " " * (width - _display_width(cell))
                        for cell, width in zip(row, widths, strict=True)).rstrip()
