@@ -1,4 +1,9 @@
-"""Playlist: songs for the session mood, playable through Spotify embeds or offline links."""
+"""Playlist: songs for the session mood, playing as embedded Spotify players with no account.
+
+Every catalog song with a Spotify id plays through ``open.spotify.com/embed`` (no token). Players
+load progressively: the first ``INITIAL_PLAYERS``, the rest on demand. Spotify credentials are
+optional: with them, songs without an id are looked up by search.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,17 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from pages.common import session_mood, set_session_mood
+from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
+from tunex_core.music.catalog import CatalogError
 from tunex_core.music.emotion_music import EmotionMusicError, load_emotion_music
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.music.playlist_view import (
-    STATUS_LABELS,
     PlaylistEntry,
     explain,
+    playback_status,
     playlist_entries,
     shipped_clip_paths,
 )
@@ -28,13 +34,10 @@ from tunex_core.storage import DatabaseBusyError
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}
 EMBED_HEIGHT = 152
 DISCOVERY_COUNT = 5
+INITIAL_PLAYERS = 10
+"""Players loaded at once; each is a full Spotify web page, so the rest load on demand."""
 FEEDBACK_ERROR_KEY = "playlist_feedback_error"
-
-
-@st.cache_resource(show_spinner=False)
-def cached_catalog() -> Catalog:
-    """The shipped catalog, loaded once per server process."""
-    return load_catalog()
+LOADED_PLAYERS_KEY = "playlist_loaded_players"
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,16 +85,16 @@ def choose_mood() -> Mood | None:
     return mood
 
 
-def show_status(service: SpotifyService) -> None:
-    """One status line: connected, offline, rate-limited, not configured or bad credentials."""
-    state = service.check_connection()
-    line = f"{STATUS_LABELS[state.status]} — {state.message}"  # TuneX's own text, no song data
-    if state.status is SpotifyStatus.CONNECTED:
-        st.caption(line)
-    elif state.status is SpotifyStatus.NOT_CONFIGURED:
-        st.info(line)
+def show_status(service: SpotifyService, entries: list[PlaylistEntry]) -> None:
+    """One status line: players without an account, how many songs play, and the optional search."""
+    service.check_connection()
+    status = playback_status(service, entries)  # TuneX's own text, no song data
+    if status.level == "ok":
+        st.caption(status.text)
+    elif status.level == "info":
+        st.info(status.text)
     else:
-        st.warning(line)
+        st.warning(status.text)
 
 
 def show_embed(url: str) -> None:
@@ -102,26 +105,52 @@ def show_embed(url: str) -> None:
         components.iframe(url, height=EMBED_HEIGHT)
 
 
-def show_entry(entry: PlaylistEntry, mode: str) -> None:
-    """One song: title, player (Spotify embed or offline link and clip), feedback buttons, why."""
-    song = entry.recommendation.song
+def load_player(music_id: int) -> None:
+    """Button callback: load this song's Spotify player."""
+    st.session_state.setdefault(LOADED_PLAYERS_KEY, set()).add(music_id)
+
+
+def load_all_players(music_ids: list[int]) -> None:
+    """Button callback: load every player of the playlist."""
+    st.session_state.setdefault(LOADED_PLAYERS_KEY, set()).update(music_ids)
+
+
+def show_entry(entry: PlaylistEntry, mode: str, player_loaded: bool) -> None:
+    """One song: title, player (Spotify embed, or a button that loads it), local clip, feedback, why."""
     with st.container(border=True):
         left, right = st.columns([4, 1])
         with left:
             st.markdown(f"**{entry.recommendation.position}. {escape_markdown(entry.title)}** — "
                         f"{escape_markdown(entry.artist)}")
             if entry.embed_url is not None:
-                show_embed(entry.embed_url)
+                if player_loaded:
+                    show_embed(entry.embed_url)
+                else:
+                    st.button("▶ Load the Spotify player", key=f"player_{entry.music_id}", on_click=load_player,
+                              args=(entry.music_id,))
             if entry.clip_path is not None:
                 st.audio(str(entry.clip_path), format="audio/mpeg")
             with st.expander("Why this song"):
                 st.text(explain(entry.recommendation, mode))
         with right:
             st.link_button("Open in Spotify", entry.listen_url)
-            st.button("👍 Like", key=f"like_{song.music_id}", on_click=record_feedback,
-                      args=(song.music_id, LIKE, entry.title))
-            st.button("👎 Skip", key=f"skip_{song.music_id}", on_click=record_feedback,
-                      args=(song.music_id, SKIP, entry.title))
+            st.button("👍 Like", key=f"like_{entry.music_id}", on_click=record_feedback,
+                      args=(entry.music_id, LIKE, entry.title))
+            st.button("👎 Skip", key=f"skip_{entry.music_id}", on_click=record_feedback,
+                      args=(entry.music_id, SKIP, entry.title))
+
+
+def show_entries(entries: list[PlaylistEntry], mode: str) -> None:
+    """The songs: the first ``INITIAL_PLAYERS`` players at once, the others when asked for."""
+    loaded = st.session_state.get(LOADED_PLAYERS_KEY, set())
+    with_players = [entry for entry in entries if entry.embed_url is not None]
+    initial = {entry.music_id for entry in with_players[:INITIAL_PLAYERS]}
+    waiting = [entry.music_id for entry in with_players if entry.music_id not in initial | loaded]
+    for entry in entries:
+        show_entry(entry, mode, entry.music_id in initial or entry.music_id in loaded)
+    if waiting:
+        st.button(f"▶ Load the other {len(waiting)} players", key="load_all_players", on_click=load_all_players,
+                  args=(waiting,))
 
 
 def show_discovery(service: SpotifyService, mood: Mood, exclude_ids: list[str]) -> None:
@@ -142,58 +171,65 @@ def show_discovery(service: SpotifyService, mood: Mood, exclude_ids: list[str]) 
         show_embed(track.embed_url)
 
 
-st.title("🎶 Playlist")
-mood = choose_mood()
-if mood is None:
-    st.stop()
+def main() -> None:
+    """The page: mood, mode and filters, the playlist with its players, and Spotify extras."""
+    st.title("🎶 Playlist")
+    mood = choose_mood()
+    if mood is None:
+        st.stop()
 
-controls = st.columns([2, 2, 2])
-mode = controls[0].radio("Mode", MODES, format_func=MODE_LABELS.get, key="playlist_mode")
-target = None
-if mode == "iso":
-    target = controls[1].selectbox("Target mood", EMOTION_NAMES, format_func=emotion_label,
-                                   index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), key="playlist_target")
-count = controls[2].slider("Songs", min_value=3, max_value=30, value=10, key="playlist_count")
+    controls = st.columns([2, 2, 2])
+    mode = controls[0].radio("Mode", MODES, format_func=MODE_LABELS.get, key="playlist_mode")
+    target = None
+    if mode == "iso":
+        target = controls[1].selectbox("Target mood", EMOTION_NAMES, format_func=emotion_label,
+                                       index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), key="playlist_target")
+    count = controls[2].slider("Songs", min_value=3, max_value=30, value=10, key="playlist_count")
 
-try:
-    catalog = cached_catalog()
-except CatalogError as error:
-    st.error(f"The song catalog could not be loaded: {escape_markdown(str(error))}")
-    st.stop()
+    try:
+        catalog = cached_catalog()
+    except CatalogError as error:
+        st.error(f"The song catalog could not be loaded: {escape_markdown(str(error))}")
+        st.stop()
+    service = cached_spotify_service(configuration_fingerprint())
+    # Without credentials a song without an id can only be a search link, so such songs start filtered out.
+    song_filter = filter_controls(catalog, "playlist", playable_default=not service.configured)
 
-adjustments = None
-try:
-    with FeedbackStore() as feedback_store:
-        adjustments = feedback_store.adjustments()
-except DatabaseBusyError as error:
-    st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
-if FEEDBACK_ERROR_KEY in st.session_state:
-    st.warning(escape_markdown(st.session_state.pop(FEEDBACK_ERROR_KEY)))
-try:
-    playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=count, feedback=adjustments)
-except RecommendError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+    adjustments = None
+    try:
+        with FeedbackStore() as feedback_store:
+            adjustments = feedback_store.adjustments()
+    except DatabaseBusyError as error:
+        st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
+    if FEEDBACK_ERROR_KEY in st.session_state:
+        st.warning(escape_markdown(st.session_state.pop(FEEDBACK_ERROR_KEY)))
+    try:
+        playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=count, feedback=adjustments,
+                                      song_filter=song_filter)
+    except RecommendError as error:
+        st.error(escape_markdown(str(error)))
+        st.stop()
 
-heading = f"For {emotion_label(mood.label)} (valence {mood.valence:.2f}, arousal {mood.arousal:.2f})"
-if mode == "iso":
-    heading += f", moving toward {emotion_label(playlist.target_name or DEFAULT_ISO_TARGET)}"
-st.caption(heading)
+    heading = f"For {emotion_label(mood.label)} (valence {mood.valence:.2f}, arousal {mood.arousal:.2f})"
+    if mode == "iso":
+        heading += f", moving toward {emotion_label(playlist.target_name or DEFAULT_ISO_TARGET)}"
+    filter_text = describe_filter(song_filter)
+    st.caption(heading + (f" · filters: {filter_text}" if filter_text else ""))
 
-service = cached_spotify_service(configuration_fingerprint())
-with st.spinner("Finding the songs on Spotify…"):
-    entries = playlist_entries(playlist, service, cached_clip_paths())
-show_status(service)
-if (service.configured and service.state.status is not SpotifyStatus.CONNECTED
-        and st.button("Try Spotify again")):
-    service.reset()
-    st.rerun()
+    with st.spinner("Finding the songs on Spotify…"):
+        entries = playlist_entries(playlist, service, cached_clip_paths())
+    show_status(service, entries)
+    if (service.configured and service.state.status is not SpotifyStatus.CONNECTED
+            and st.button("Try Spotify again")):
+        service.reset()
+        st.rerun()
 
-if not entries:
-    st.warning("The catalog has no songs to recommend for this mood.")
-for entry in entries:
-    show_entry(entry, mode)
+    if not entries:
+        st.warning("No songs match these filters for this mood. Loosen the filters above.")
+    show_entries(entries, mode)
 
-if service.configured and service.state.status is SpotifyStatus.CONNECTED:
-    show_discovery(service, mood, [entry.resolution.track.id for entry in entries
-                                   if entry.resolution.track is not None])
+    if service.configured and service.state.status is SpotifyStatus.CONNECTED:
+        show_discovery(service, mood, [entry.spotify_id for entry in entries if entry.spotify_id is not None])
+
+
+main()

@@ -1,4 +1,5 @@
-"""Song map: the catalog on the valence-arousal circumplex, with the mood's recommendations."""
+"""Song map: the whole catalog (~66,000 songs, WebGL) on the valence-arousal circumplex, with the
+mood's recommendations, search and the same filters as the Playlist page."""
 
 from __future__ import annotations
 
@@ -6,24 +7,21 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import session_mood
+from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import Catalog, CatalogError, ChorusClip, load_catalog, load_chorus_clips
+from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import clip_curve_figure, song_map_figure
+from tunex_core.music.track_ids import is_valid_track_id, open_url
 from tunex_core.storage import DatabaseBusyError
 
 RECENT_PLAYS_EXCLUDED = 20
 MODE_LABELS = {"match": "Match my mood", "iso": "Move me gradually (iso)"}
 # Session-state key: creation time of the session mood already written to the mood history.
 RECORDED_MOOD_KEY = "song_map_recorded_mood"
-
-
-@st.cache_resource(show_spinner="Loading the song catalog…")
-def cached_catalog() -> Catalog:
-    """The shipped catalog, loaded once per server process."""
-    return load_catalog()
+MATCHING_ROWS_SHOWN = 200
 
 
 @st.cache_data(show_spinner=False)
@@ -50,18 +48,28 @@ def record(action: str, music_id: int, mood: Mood) -> None:
         st.session_state["song_map_error"] = str(error)
 
 
+def spotify_link(spotify_id: str | None) -> str | None:
+    """The track's open.spotify.com page for a (validated) catalog id, else None."""
+    return open_url(spotify_id) if is_valid_track_id(spotify_id) else None
+
+
+LINK_COLUMN = {"spotify": st.column_config.LinkColumn("Spotify", display_text="Open")}
+
+
 def playlist_table(playlist: Playlist) -> pd.DataFrame:
     """The playlist as a table for ``st.dataframe``."""
     return pd.DataFrame([{
         "#": item.position, "title": item.song.title, "artist": item.song.artist,
         "valence": item.song.valence, "arousal": item.song.arousal, "region": item.song.region,
-        "distance": round(item.distance, 3), "why": item.reason,
+        "mood point": item.song.va_source, "distance": round(item.distance, 3), "why": item.reason,
+        "spotify": spotify_link(item.song.spotify_id),
     } for item in playlist.items])
 
 
 st.title("🗺️ Song map")
-st.caption("Every song of the catalog placed by how pleasant (valence) and how energetic (arousal) "
-           "listeners rated it, coloured by the nearest emotion.")
+st.caption("Every song of the catalog placed by how pleasant (valence) and how energetic (arousal) it is, "
+           "coloured by the nearest emotion: PMEmo's songs as listeners rated them, the Spotify tracks "
+           "estimated from Spotify's audio features (see data/README.md).")
 
 try:
     catalog = cached_catalog()
@@ -91,6 +99,7 @@ search_column, region_column = st.columns([2, 3])
 search = search_column.text_input("Search title or artist", placeholder="e.g. Adele, Christmas")
 regions = region_column.multiselect("Emotion regions", EMOTION_NAMES, default=list(EMOTION_NAMES),
                                     format_func=display_name)
+song_filter = filter_controls(catalog, "song_map")
 
 feedback, recent_ids = None, ()
 try:
@@ -106,17 +115,19 @@ if "song_map_error" in st.session_state:
     st.warning(st.session_state.pop("song_map_error"))
 
 playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=int(count),
-                              recent_ids=recent_ids, feedback=feedback)
-visible = catalog.search(search, regions)
+                              recent_ids=recent_ids, feedback=feedback, song_filter=song_filter)
+visible = catalog.search(search, regions, song_filter)
 st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label), key="song_map")
+filter_text = describe_filter(song_filter)
 if len(visible) < len(catalog):
-    st.caption(f"Showing {len(visible)} of {len(catalog)} songs.")
+    st.caption(f"Showing {len(visible):,} of {len(catalog):,} songs." + (f" Filters: {filter_text}." if filter_text
+                                                                         else ""))
 
 st.subheader("Iso playlist" if mode == "iso" else "Songs for your mood")
 if not playlist.items:
     st.warning("No songs left to recommend: every nearby song was played recently.")
 else:
-    st.dataframe(playlist_table(playlist), hide_index=True)
+    st.dataframe(playlist_table(playlist), hide_index=True, column_config=LINK_COLUMN)
     chosen = st.selectbox("Rate or play a song", playlist.items,
                           format_func=lambda item: f"{item.position}. {item.song.title} — {item.song.artist}")
     like_column, skip_column, play_column, _ = st.columns([1, 1, 1, 3])
@@ -125,13 +136,19 @@ else:
     play_column.button("▶️ Played", on_click=record, args=("play", chosen.song.music_id, mood),
                        help="Played songs are left out of the next recommendations for a while.")
 
-if search.strip() or len(regions) < len(EMOTION_NAMES):
-    st.subheader(f"Matching songs ({len(visible)})")
+if search.strip() or len(regions) < len(EMOTION_NAMES) or song_filter.active:
+    shown = visible[:MATCHING_ROWS_SHOWN].tolist()
+    st.subheader(f"Matching songs ({len(visible):,})")
+    if len(visible) > len(shown):
+        st.caption(f"The first {len(shown)} are listed; search or filter to narrow them down.")
     st.dataframe(pd.DataFrame([{
         "title": catalog.titles[index], "artist": catalog.artists[index],
         "valence": float(catalog.points[index, 0]), "arousal": float(catalog.points[index, 1]),
         "region": EMOTION_NAMES[int(catalog.region_indices[index])],
-    } for index in visible[:200].tolist()]), hide_index=True)
+        "genre": catalog.genres[index] or None, "year": int(catalog.years[index]) or None,
+        "spotify": spotify_link(catalog.spotify_ids[index]),
+    } for index in shown], columns=["title", "artist", "valence", "arousal", "region", "genre", "year", "spotify"]),
+        hide_index=True, column_config=LINK_COLUMN)
 
 st.subheader("Listen: chorus clips with their moment-to-moment ratings")
 clips = cached_clips()
@@ -146,4 +163,6 @@ for row_start in range(0, len(clips), 2):
             st.audio(str(clip.audio_path), format="audio/mpeg")
             st.plotly_chart(clip_curve_figure(clip), key=f"clip_{clip.music_id}")
 
-st.caption("Songs and clips: PMEmo (Zhang et al., ICMR 2018, doi:10.1145/3206025.3206037), MIT licence.")
+st.caption("Rated songs and clips: PMEmo (Zhang et al., ICMR 2018, doi:10.1145/3206025.3206037), MIT licence. "
+           "Spotify tracks: public tables collected through Spotify's Web API (TidyTuesday 2020-01-21, the Spotify "
+           "Hit Predictor set, Spotify Top Songs); sources and terms in data/README.md.")

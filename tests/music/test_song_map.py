@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from tunex_core.emotions import EMOTIONS
+from tunex_core.emotions import EMOTION_NAMES, EMOTIONS
 from tunex_core.music.catalog import load_catalog, load_chorus_clips, synthetic_catalog
 from tunex_core.music.recommend import recommend
 from tunex_core.music.song_map import clip_curve_figure, song_map_figure
@@ -30,8 +31,13 @@ def test_songs_are_coloured_by_region_with_the_emotion_points_labelled(catalog):
     labels = traces["Emotions"]
     assert list(labels.x) == [emotion.valence for emotion in EMOTIONS]
     assert [text.split(" ", 1)[1] for text in labels.text] == [emotion.display_name for emotion in EMOTIONS]
-    hover = traces["Sad"].customdata[0]
-    assert len(hover) == 3 and hover[2] == "Sad"
+    sad = traces["Sad"]
+    first = int(np.flatnonzero(catalog.region_indices == EMOTION_NAMES.index("sad"))[0])
+    assert list(sad.customdata[0][:2]) == [catalog.titles[first], catalog.artists[first]]
+    assert sad.customdata[0][2] in ("rated by listeners", "estimated from Spotify features")
+    assert "region: Sad" in sad.hovertemplate
+    rated_hover = {row[2] for trace in figure.data[:7] for row in trace.customdata}
+    assert rated_hover == {"rated by listeners", "estimated from Spotify features"}
 
 
 def test_the_iso_path_is_drawn_with_numbered_steps(catalog):
@@ -57,6 +63,15 @@ def test_match_highlights_without_a_path_and_filters_visible_songs(catalog):
 def test_large_catalogs_switch_to_webgl():
     figure = song_map_figure(synthetic_catalog(6000))
     assert figure.data[0].type == "scattergl"
+
+
+def test_the_whole_shipped_catalog_is_drawn_with_webgl_and_the_playlist_on_top(catalog):
+    playlist = recommend(catalog, 0.3, 0.7, mode="iso", target="happy", count=10)
+    figure = song_map_figure(catalog, playlist=playlist, mood_label="angry")
+    assert len(catalog) > 60_000
+    assert all(trace.type == "scattergl" for trace in figure.data[:7])
+    names = [trace.name for trace in figure.data]
+    assert names[-4:] == ["Iso path", "Target", "Iso playlist", "Your mood"]  # drawn last: on top
 
 
 def test_clip_curves_plot_valence_and_arousal_over_time():

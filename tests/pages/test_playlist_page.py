@@ -1,20 +1,20 @@
-"""The Playlist page (AppTest) with the fake Spotify, with Spotify failing, and without credentials."""
+"""The Playlist page (AppTest): Spotify players without credentials, search with the fake Spotify,
+Spotify failing, filters and progressive player loading."""
 
 from __future__ import annotations
 
 import time
-from urllib.parse import unquote
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.spotify_server import FixtureTrack, fixture_track_id
+from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import load_catalog
+from tunex_core.music.catalog import CatalogFilter, load_catalog
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.music.recommend import recommend_for_mood
-from tunex_core.music.spotify import search_url
 from tunex_core.paths import PROJECT_ROOT
 
 PAGE = str(PROJECT_ROOT / "pages" / "playlist.py")
@@ -36,8 +36,18 @@ def link_urls(app: AppTest) -> list[str]:
     return [button.proto.url for button in app.get("link_button")]
 
 
-def expected_playlist(mood: Mood, count: int = 10, mode: str = "match", target=None):
-    return recommend_for_mood(load_catalog(), mood, mode=mode, target=target, count=count)
+PLAYABLE = CatalogFilter(playable_only=True)  # the page's default without credentials
+EMBED = "https://open.spotify.com/embed/track/"
+
+
+def expected_playlist(mood: Mood, count: int = 10, mode: str = "match", target=None, song_filter=PLAYABLE):
+    return recommend_for_mood(load_catalog(), mood, mode=mode, target=target, count=count, song_filter=song_filter)
+
+
+def player_count(app: AppTest) -> int:
+    """Players shown plus players waiting behind their "Load" button."""
+    waiting = [button for button in app.button if button.label == "▶ Load the Spotify player"]
+    return len(iframe_sources(app)) + len(waiting)
 
 
 def publish_on_fake_spotify(fake, songs) -> dict[int, str]:
@@ -58,44 +68,98 @@ def status_texts(app: AppTest) -> str:
     return " ".join(element.value for element in [*app.caption, *app.info, *app.warning])
 
 
-def test_without_credentials_the_page_offers_offline_links(isolated_home):
+def test_without_credentials_every_song_plays_as_a_spotify_embed(isolated_home):
     mood = Mood.from_emotion("happy")
     playlist = expected_playlist(mood)
 
     app = page_with_mood(mood).run()
 
     assert not app.exception
-    assert "Spotify not configured" in " ".join(element.value for element in app.info)
-    assert iframe_sources(app) == []
-    urls = link_urls(app)
-    assert len(urls) == len(playlist.items) == 10
-    for url, item in zip(urls, playlist.items, strict=True):
-        assert url.startswith("https://open.spotify.com/search/")
-        assert unquote(url.removeprefix("https://open.spotify.com/search/")) == " ".join(
-            f"{item.song.title} {item.song.artist}".split())
-    assert len(app.get("expander")) == 10
+    status = " ".join(element.value for element in app.info)
+    assert "no account needed" in status and "10 of 10 songs play here" in status
+    assert "Spotify search off" in status
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in playlist.songs]
+    assert link_urls(app) == [f"https://open.spotify.com/track/{song.spotify_id}" for song in playlist.songs]
+    assert app.checkbox(key="playlist_playable").value is True
+    assert len(app.get("expander")) == 1 + 10  # the filters and one "why" per song
     assert "valence" in app.text[0].value and "from your mood point" in app.text[0].value
 
 
-def test_with_credentials_the_page_embeds_resolved_tracks(spotify_environment):
+@pytest.mark.parametrize("emotion_name", EMOTION_NAMES)
+def test_without_credentials_at_least_19_of_20_songs_play_for_every_emotion(isolated_home, emotion_name):
+    app = page_with_mood(Mood.from_emotion(emotion_name)).run()
+    app.slider(key="playlist_count").set_value(20).run()
+    assert not app.exception
+    assert player_count(app) >= 19
+    assert len(iframe_sources(app)) == 10  # the first ten load at once, the rest on demand
+    assert all(source.startswith(EMBED) for source in iframe_sources(app))
+    # Without the default "only songs with a player" filter the nearest songs still mostly play.
+    app.checkbox(key="playlist_playable").uncheck().run()
+    assert not app.exception and player_count(app) >= 15
+
+
+def test_players_beyond_the_first_ten_load_on_demand(isolated_home):
     mood = Mood.from_emotion("sad")
-    playlist = expected_playlist(mood)
-    track_ids = publish_on_fake_spotify(spotify_environment, playlist.songs)
+    playlist = expected_playlist(mood, count=20)
+    app = page_with_mood(mood).run()
+    app.slider(key="playlist_count").set_value(20).run()
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in playlist.songs[:10]]
+
+    app.button(key=f"player_{playlist.songs[14].music_id}").click().run()
+    assert iframe_sources(app)[10:] == [EMBED + playlist.songs[14].spotify_id]
+
+    app.button(key="load_all_players").click().run()
+    assert not app.exception
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in playlist.songs]
+    assert not [button for button in app.button if button.label.startswith("▶ Load")]
+
+
+def test_filters_shape_the_playlist(isolated_home):
+    mood = Mood.from_emotion("angry")
+    app = page_with_mood(mood).run()
+    app.multiselect(key="playlist_genres").set_value(["rock"]).run()
+    app.multiselect(key="playlist_decades").set_value([2010]).run()
+    assert not app.exception
+    song_filter = CatalogFilter(genres=frozenset({"rock"}), decades=frozenset({2010}), playable_only=True)
+    playlist = expected_playlist(mood, song_filter=song_filter)
+    assert all(song.genre == "rock" and 2010 <= song.year < 2020 for song in playlist.songs)
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in playlist.songs]
+    assert any("filters: rock · 2010s" in caption.value for caption in app.caption)
+
+    app.checkbox(key="playlist_rated").check().run()
+    app.multiselect(key="playlist_genres").set_value(["edm"]).run()
+    app.slider(key="playlist_popularity").set_value(100).run()
+    assert not app.exception
+    assert "No songs match these filters" in " ".join(element.value for element in app.warning)
+    assert iframe_sources(app) == []
+
+
+def test_with_credentials_songs_without_an_id_are_found_by_search(spotify_environment):
+    mood = Mood.from_emotion("sad")
+    rated = CatalogFilter(rated_only=True)
+    playlist = expected_playlist(mood, count=20, song_filter=rated)
+    missing = [song for song in playlist.songs if song.spotify_id is None]
+    assert missing, "the rated songs near 'sad' should include some without a catalog id"
+    track_ids = publish_on_fake_spotify(spotify_environment, missing)
 
     app = page_with_mood(mood).run()
+    assert app.checkbox(key="playlist_playable").value is False  # with credentials nothing is hidden
+    app.checkbox(key="playlist_rated").check().run()
+    app.slider(key="playlist_count").set_value(20).run()
 
     assert not app.exception
-    assert "Spotify connected" in status_texts(app)
-    expected = [f"https://open.spotify.com/embed/track/{track_ids[song.music_id]}" for song in playlist.songs]
-    assert iframe_sources(app)[: len(expected)] == expected
-    assert link_urls(app) == [f"https://open.spotify.com/track/{track_ids[song.music_id]}"
-                              for song in playlist.songs]
+    assert "Spotify players + search" in status_texts(app) and "20 of 20 songs play here" in status_texts(app)
+    expected = [song.spotify_id or track_ids[song.music_id] for song in playlist.songs]
+    assert link_urls(app) == [f"https://open.spotify.com/track/{track_id}" for track_id in expected]
+    assert iframe_sources(app)[:10] == [EMBED + track_id for track_id in expected[:10]]
     assert any("More on Spotify" in element.value for element in app.subheader)
-    discovered = iframe_sources(app)[len(expected):]
+    discovered = iframe_sources(app)[10:]
     mad_world = track_named(spotify_environment, "Mad World")
-    assert f"https://open.spotify.com/embed/track/{mad_world}" in discovered
+    assert f"{EMBED}{mad_world}" in discovered
     assert set(spotify_environment.paths()) <= {"/api/token", "/v1/search"}
     assert all(int(request.query["limit"][0]) <= 10 for request in spotify_environment.searches())
+    searched = " ".join(request.query["q"][0] for request in spotify_environment.searches())
+    assert all(song.title.split(" (")[0] not in searched for song in playlist.songs if song.spotify_id)
 
     searches_after_first_run = len(spotify_environment.searches())
     app.run()
@@ -106,15 +170,21 @@ def test_with_credentials_the_page_embeds_resolved_tracks(spotify_environment):
 def test_spotify_outage_keeps_the_page_usable_and_fast(spotify_environment):
     spotify_environment.mode = "server_error"
     mood = Mood.from_emotion("angry")
+    rated = CatalogFilter(rated_only=True)
+    playlist = expected_playlist(mood, song_filter=rated)
 
+    app = page_with_mood(mood)
+    app.session_state["playlist_rated"] = True
     started = time.monotonic()
-    app = page_with_mood(mood).run()
+    app.run()
     elapsed = time.monotonic() - started
 
     assert not app.exception
-    assert "Spotify offline" in " ".join(element.value for element in app.warning)
-    assert iframe_sources(app) == []
-    assert all(url.startswith("https://open.spotify.com/search/") for url in link_urls(app))
+    assert "Spotify search offline" in " ".join(element.value for element in app.warning)
+    # Catalog ids still play; only songs without one fall back to search links.
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in playlist.songs if song.spotify_id]
+    assert [url.startswith("https://open.spotify.com/search/") for url in link_urls(app)] == [
+        song.spotify_id is None for song in playlist.songs]
     assert len(spotify_environment.searches()) == 1  # the first failure stops further lookups
     assert elapsed < 15  # page run including catalog load; the Spotify part fails in well under a second
     assert [button.label for button in app.button if button.label == "Try Spotify again"]
@@ -142,7 +212,7 @@ def test_without_a_mood_the_user_picks_one(isolated_home):
 
     assert not app.exception
     assert app.session_state["mood"].label == "sad"
-    assert len(link_urls(app)) == 10
+    assert len(link_urls(app)) == 10 and len(iframe_sources(app)) == 10
 
 
 def test_iso_mode_and_count(isolated_home):
@@ -152,7 +222,7 @@ def test_iso_mode_and_count(isolated_home):
 
     assert not app.exception
     assert app.selectbox(key="playlist_target").value == "neutral"
-    assert len(link_urls(app)) == 5
+    assert len(link_urls(app)) == 5 and len(iframe_sources(app)) == 5
     assert "step 5's target" in app.text[4].value
 
 
@@ -170,10 +240,10 @@ def test_like_and_skip_feed_the_recommender(isolated_home):
         adjustments = store.adjustments()
     assert adjustments.songs[first.music_id].skips == pytest.approx(1.0, abs=0.01)
     assert adjustments.songs[third.music_id].likes == pytest.approx(1.0, abs=0.01)
-    after = recommend_for_mood(load_catalog(), mood, count=10, feedback=adjustments).items
+    after = recommend_for_mood(load_catalog(), mood, count=10, feedback=adjustments, song_filter=PLAYABLE).items
     assert after[0].song.music_id != first.music_id
     # The rerun after the clicks shows the re-ranked playlist.
-    assert link_urls(app) == [search_url(item.song.title, item.song.artist) for item in after]
+    assert link_urls(app) == [f"https://open.spotify.com/track/{item.song.spotify_id}" for item in after]
 
 
 def test_titles_are_escaped_in_markdown(isolated_home):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.common import MOOD_KEY
 from tunex_core.mood import Mood
+from tunex_core.music.catalog import CatalogFilter, load_catalog
 from tunex_core.music.feedback import FeedbackStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -86,14 +88,45 @@ def test_iso_mode_draws_the_path_toward_the_chosen_target():
 
 def test_search_and_region_filters_narrow_the_map():
     app = run_page()
-    app.text_input[0].set_value("Brenda").run()
+    total = len(load_catalog())
+    app.text_input[0].set_value("Brenda Lee").run()
+    app.checkbox(key="song_map_rated").check().run()
     assert not app.exception
-    assert any(caption.value == "Showing 1 of 767 songs." for caption in app.caption)
+    assert any(caption.value.startswith(f"Showing 1 of {total:,} songs.") for caption in app.caption)
     assert app.dataframe[-1].value["artist"].tolist() == ["Brenda Lee"]
+    app.checkbox(key="song_map_rated").uncheck().run()
+    assert len(app.dataframe[-1].value) > 1  # her Spotify tracks too
     app.text_input[0].set_value("").run()
     app.multiselect[0].set_value(["sad"]).run()
     counts = {name.split(" (")[0]: name for name in trace_names(map_spec(app))}
     assert counts["Happy"] == "Happy (0)" and not counts["Sad"].endswith("(0)")
+
+
+def test_genre_decade_and_popularity_filters_apply_to_map_playlist_and_list():
+    catalog = load_catalog()
+    app = run_page(Mood.from_emotion("happy"))
+    app.multiselect(key="song_map_genres").set_value(["rock"]).run()
+    app.multiselect(key="song_map_decades").set_value([2010]).run()
+    app.slider(key="song_map_popularity").set_value(50).run()
+    assert not app.exception
+    allowed = catalog.filter_mask(CatalogFilter(genres=frozenset({"rock"}), decades=frozenset({2010}),
+                                                min_popularity=50))
+    spec = map_spec(app)
+    drawn = sum(len(trace["customdata"]) if isinstance(trace.get("customdata"), list) else
+                trace["customdata"]["shape"][0] if "customdata" in trace else 0
+                for trace in spec["data"][:7])
+    assert drawn == allowed.sum() > 0
+    playlist = app.dataframe[0].value
+    assert len(playlist) == 10
+    rows = [catalog.index_of(catalog_id) for catalog_id in
+            (next(int(catalog.music_ids[index]) for index in np.flatnonzero(allowed)
+                  if catalog.titles[index] == title and catalog.artists[index] == artist)
+             for title, artist in zip(playlist["title"], playlist["artist"], strict=True))]
+    assert all(allowed[rows])
+    assert all(link.startswith("https://open.spotify.com/track/") for link in playlist["spotify"])
+    listed = app.dataframe[-1].value
+    assert set(listed["genre"]) == {"rock"} and listed["year"].between(2010, 2019).all()
+    assert any("popularity ≥ 50" in caption.value for caption in app.caption)
 
 
 def test_like_skip_and_play_buttons_store_feedback():

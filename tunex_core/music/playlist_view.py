@@ -1,9 +1,12 @@
 """What the Playlist page shows for each recommended song; no Streamlit here.
 
-For every ``Recommendation`` the page gets a ``PlaylistEntry``: the Spotify
-track (when resolved, else an "Open in Spotify" search link), the local chorus
-clip when one ships for the song, and a plain-text "why this song" built from
-the song's valence-arousal point and its distance to the mood or iso step.
+For every ``Recommendation`` the page gets a ``PlaylistEntry``: the song's Spotify
+track id (from the catalog, which has one for ~99.7 % of its songs, else found by a
+Spotify search when credentials are configured), so it plays as an embedded Spotify
+player with no account; an "Open in Spotify" link (the track, or a search when there
+is no id); the local chorus clip when one ships for the song; and a plain-text "why
+this song" built from the song's valence-arousal point and its distance to the mood or
+iso step. ``playback_status`` is the page's one-line account of which mode is active.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from pathlib import Path
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
 from tunex_core.music.recommend import Playlist, Recommendation
-from tunex_core.music.spotify import Resolution, SpotifyService, SpotifyStatus, search_url
+from tunex_core.music.spotify import (
+    CREDENTIALS_HELP,
+    NOT_CONFIGURED_MESSAGE,
+    Resolution,
+    SpotifyService,
+    SpotifyStatus,
+    search_url,
+)
+from tunex_core.music.track_ids import embed_url, is_valid_track_id, open_url
 
 STATUS_LABELS: dict[SpotifyStatus, str] = {
     SpotifyStatus.CONNECTED: "🟢 Spotify connected",
@@ -26,13 +37,46 @@ STATUS_LABELS: dict[SpotifyStatus, str] = {
 }
 
 
+SEARCH_MODE_LABELS: dict[SpotifyStatus, str] = {
+    SpotifyStatus.CONNECTED: "Spotify search connected: songs without an id are looked up",
+    SpotifyStatus.OFFLINE: "Spotify search offline: songs without an id get a search link",
+    SpotifyStatus.RATE_LIMITED: "Spotify search rate-limited: songs without an id get a search link",
+    SpotifyStatus.NOT_CONFIGURED: "Spotify search off (optional): songs without an id get a search link",
+    SpotifyStatus.BAD_CREDENTIALS: "Spotify credentials rejected: songs without an id get a search link",
+}
+
+
 @dataclass(frozen=True)
 class PlaylistEntry:
-    """One song of the playlist with everything needed to play it and explain it."""
+    """One song of the playlist with everything needed to play it and explain it.
+
+    ``resolution`` is the Spotify search outcome for a song the catalog has no id for; it is
+    None when the catalog's own id is used (no network, no account).
+    """
 
     recommendation: Recommendation
-    resolution: Resolution
+    resolution: Resolution | None
     clip_path: Path | None
+
+    @property
+    def music_id(self) -> int:
+        """The catalog song's id."""
+        return self.recommendation.song.music_id
+
+    @property
+    def spotify_id(self) -> str | None:
+        """The validated Spotify track id: the catalog's, else the one a search found, else None."""
+        catalog_id = self.recommendation.song.spotify_id
+        if is_valid_track_id(catalog_id):
+            return catalog_id
+        if self.resolution is not None and self.resolution.track is not None:
+            return self.resolution.track.id
+        return None
+
+    @property
+    def from_catalog(self) -> bool:
+        """Whether the id came from the catalog (rather than a Spotify search)."""
+        return is_valid_track_id(self.recommendation.song.spotify_id)
 
     @property
     def title(self) -> str:
@@ -46,15 +90,15 @@ class PlaylistEntry:
 
     @property
     def embed_url(self) -> str | None:
-        """The Spotify player URL when the song was found on Spotify."""
-        return self.resolution.track.embed_url if self.resolution.track is not None else None
+        """The Spotify player URL (plays without an account) when the song has an id."""
+        spotify_id = self.spotify_id
+        return embed_url(spotify_id) if spotify_id is not None else None
 
     @property
     def listen_url(self) -> str:
-        """The track's Spotify page when found, else a Spotify search for "title artist"."""
-        if self.resolution.track is not None:
-            return self.resolution.track.open_url
-        return search_url(self.title, self.artist)
+        """The track's Spotify page when the song has an id, else a Spotify search for "title artist"."""
+        spotify_id = self.spotify_id
+        return open_url(spotify_id) if spotify_id is not None else search_url(self.title, self.artist)
 
 
 def explain(recommendation: Recommendation, mode: str) -> str:
@@ -84,8 +128,42 @@ def shipped_clip_paths() -> dict[int, Path]:
 
 def playlist_entries(playlist: Playlist, service: SpotifyService,
                      clips: Mapping[int, Path]) -> list[PlaylistEntry]:
-    """Resolve every playlist song on Spotify (database cache first) and attach local clips."""
-    resolutions = service.resolve_many([item.song for item in playlist.items])
-    return [PlaylistEntry(recommendation=item, resolution=resolution,
-                          clip_path=clips.get(item.song.music_id) or clips.get(item.song.canonical_id))
-            for item, resolution in zip(playlist.items, resolutions, strict=True)]
+    """Use each song's catalog Spotify id; resolve only songs without one through ``service`` (its
+    database cache first; a search only with credentials); attach local clips."""
+    missing = [item.song for item in playlist.items if not is_valid_track_id(item.song.spotify_id)]
+    resolved = iter(service.resolve_many(missing)) if missing else iter(())
+    entries = []
+    for item in playlist.items:
+        resolution = None if is_valid_track_id(item.song.spotify_id) else next(resolved)
+        entries.append(PlaylistEntry(recommendation=item, resolution=resolution,
+                                     clip_path=clips.get(item.song.music_id) or clips.get(item.song.canonical_id)))
+    return entries
+
+
+@dataclass(frozen=True)
+class PlaybackStatus:
+    """The page's status line: which mode is active, how many songs play, and how serious it is."""
+
+    text: str
+    level: str
+    """``ok`` (players work), ``info`` (players work; search is off) or ``warning`` (search failing)."""
+    playable: int
+    songs: int
+
+
+def playback_status(service: SpotifyService, entries: Sequence[PlaylistEntry]) -> PlaybackStatus:
+    """One line: players need no account, N of M songs play here, and the state of the optional search."""
+    state = service.state
+    playable = sum(entry.spotify_id is not None for entry in entries)
+    mode = ("Spotify players + search" if state.status is SpotifyStatus.CONNECTED
+            else "Spotify players, no account needed")
+    text = (f"🟢 {mode} — {playable} of {len(entries)} songs play here. "
+            f"{SEARCH_MODE_LABELS[state.status]}.")
+    if state.status is SpotifyStatus.CONNECTED:
+        return PlaybackStatus(text, "ok", playable, len(entries))
+    if state.status is SpotifyStatus.NOT_CONFIGURED:
+        detail = "" if playable == len(entries) else f" To look them up: {CREDENTIALS_HELP}"
+        if state.message != NOT_CONFIGURED_MESSAGE:
+            detail = f" {state.message}"  # the settings exist but are unusable
+        return PlaybackStatus(text + detail, "info", playable, len(entries))
+    return PlaybackStatus(f"{text} {state.message}", "warning", playable, len(entries))

@@ -20,7 +20,9 @@ WEBGL_THRESHOLD = 5_000
 MOOD_COLOUR = "#111111"
 PATH_COLOUR = "#444444"
 HOVER_TEMPLATE = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
-                  "valence %{x:.3f} · arousal %{y:.3f}<br>region: %{customdata[2]}<extra></extra>")
+                  "valence %{x:.3f} · arousal %{y:.3f} (%{customdata[2]})<br>region: REGION<extra></extra>")
+"""``REGION`` is replaced by the trace's emotion; customdata is title, artist, rated/estimated."""
+SOURCE_LABELS = ("estimated from Spotify features", "rated by listeners")
 
 
 def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarray | None = None,
@@ -28,17 +30,22 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
     """All songs (or ``visible_indices``) by valence and arousal, coloured by emotion region, with the
     emotion points, the mood point and the playlist (numbered; joined by a line in iso mode)."""
     indices = np.arange(len(catalog)) if visible_indices is None else np.asarray(visible_indices, dtype=np.int64)
-    scatter = go.Scattergl if len(indices) > WEBGL_THRESHOLD else go.Scatter
+    large = len(indices) > WEBGL_THRESHOLD
+    scatter = go.Scattergl if large else go.Scatter
+    # Object arrays, not lists of lists: plotly validates a 66,000-row list element by element (~1 s).
+    titles = np.asarray(catalog.titles, dtype=object)[indices]
+    artists = np.asarray(catalog.artists, dtype=object)[indices]
+    sources = np.asarray(SOURCE_LABELS, dtype=object)[catalog.rated[indices].astype(np.int64)]
+    regions = catalog.region_indices[indices]
     figure = go.Figure()
     for region_index, emotion in enumerate(EMOTIONS):
-        members = indices[catalog.region_indices[indices] == region_index]
+        members = regions == region_index
         figure.add_trace(scatter(
-            x=catalog.points[members, 0], y=catalog.points[members, 1], mode="markers",
-            name=f"{emotion.display_name} ({len(members)})", legendgroup=emotion.name,
-            marker={"color": emotion.colour, "size": 7, "opacity": 0.55},
-            customdata=[[catalog.titles[index], catalog.artists[index], emotion.display_name]
-                        for index in members.tolist()],
-            hovertemplate=HOVER_TEMPLATE,
+            x=catalog.points[indices[members], 0], y=catalog.points[indices[members], 1], mode="markers",
+            name=f"{emotion.display_name} ({int(members.sum())})", legendgroup=emotion.name,
+            marker={"color": emotion.colour, "size": 4 if large else 7, "opacity": 0.45 if large else 0.55},
+            customdata=np.column_stack([titles[members], artists[members], sources[members]]),
+            hovertemplate=HOVER_TEMPLATE.replace("REGION", emotion.display_name),
         ))
     figure.add_trace(go.Scatter(
         x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],

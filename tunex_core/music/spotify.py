@@ -116,7 +116,8 @@ CREDENTIALS_HELP = (
     f"(or set `{CLIENT_ID_VARIABLE}` and `{CLIENT_SECRET_VARIABLE}`), then restart TuneX."
 )
 NOT_CONFIGURED_MESSAGE = (
-    "Spotify is not configured, so playlists use offline search links. To embed tracks: "
+    "Spotify search is not configured (optional: catalog songs with a Spotify id play without it). "
+    "To look up songs without an id: "
     + CREDENTIALS_HELP
 )
 
