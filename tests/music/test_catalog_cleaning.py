@@ -17,7 +17,13 @@ from tunex_core.music.catalog_cleaning import (
     strip_trailing_junk,
     unify_artist_spellings,
 )
-from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, PMEMO_CATALOG_FILE, SHARED_PMEMO_DIR
+from tunex_core.paths import (
+    CATALOG_OVERRIDES_FILE,
+    DATA_DIR,
+    PMEMO_CATALOG_FILE,
+    SHARED_PMEMO_DIR,
+    SHARED_SPOTIFY_DIR,
+)
 
 
 def row(music_id: int, title: str, artist: str, valence: float = 0.5, arousal: float = 0.5) -> CatalogRow:
@@ -170,7 +176,7 @@ def test_overrides_file_is_valid():
     assert overrides and all(override.reason for override in overrides)
 
 
-@pytest.mark.skipif(not (SHARED_PMEMO_DIR / "pmemo_static.csv").is_file(),
-                    reason="the raw PMEmo files in ../shared are not available")
+@pytest.mark.skipif(not (SHARED_PMEMO_DIR / "pmemo_static.csv").is_file() or not SHARED_SPOTIFY_DIR.is_dir(),
+                    reason="the raw PMEmo files or the Spotify tables in ../shared are not available")
 def test_shipped_data_matches_a_fresh_build_from_the_raw_files():
     assert data_is_current(SHARED_PMEMO_DIR, DATA_DIR) == []

@@ -168,7 +168,8 @@ def _copy_if_changed(source: Path, target: Path) -> None:
 
 
 def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path = DATA_DIR,
-                    spotify_source: str | Path | None = SHARED_SPOTIFY_DIR) -> list[str]:
+                    spotify_source: str | Path | None = SHARED_SPOTIFY_DIR,
+                    overrides_path: str | Path = CATALOG_OVERRIDES_FILE) -> list[str]:
     """Rebuild into a temporary folder and list the shipped files that differ (empty = up to date).
 
     Parquet files are compared by content, so another pyarrow version's bytes do not count.
@@ -176,7 +177,7 @@ def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path =
     shipped = Path(shipped)
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder)
-        build_data(source, fresh, spotify_source=spotify_source)
+        build_data(source, fresh, overrides_path, spotify_source=spotify_source)
         different = []
         for path in sorted(fresh.rglob("*")):
             if path.is_file():
@@ -238,17 +239,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spotify-source", type=Path, default=SHARED_SPOTIFY_DIR,
                         help="folder with the three Spotify tables (see tunex_core.music.spotify_tables)")
     parser.add_argument("--output", type=Path, default=DATA_DIR, help="folder to write (default: data/)")
+    parser.add_argument("--overrides", type=Path, default=CATALOG_OVERRIDES_FILE,
+                        help="hand-checked PMEmo corrections (default: data/catalog_overrides.csv)")
     parser.add_argument("--check", action="store_true", help="only report whether the output is up to date")
     arguments = parser.parse_args(argv)
     try:
         if arguments.check:
-            different = data_is_current(arguments.source, arguments.output, arguments.spotify_source)
+            different = data_is_current(arguments.source, arguments.output, arguments.spotify_source,
+                                        arguments.overrides)
             if different:
                 print(f"out of date: {', '.join(different)}; run python -m tunex_core.music.catalog_build")
                 return 1
             print(f"{arguments.output} is up to date with {arguments.source}")
             return 0
-        print(summary(build_data(arguments.source, arguments.output, spotify_source=arguments.spotify_source)))
+        print(summary(build_data(arguments.source, arguments.output, arguments.overrides,
+                                 spotify_source=arguments.spotify_source)))
     except CatalogError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

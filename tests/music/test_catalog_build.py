@@ -1,0 +1,258 @@
+"""The catalog build on small fixture tables (PMEmo + three Spotify tables) with real-world defects."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, load_catalog
+from tunex_core.music.catalog_build import (
+    MAPPING_NAME,
+    MERGED_CATALOG_NAME,
+    REPORT_NAME,
+    build_data,
+    data_is_current,
+    main,
+)
+from tunex_core.music.catalog_merge import SPOTIFY_ID_BASE, spotify_music_id
+from tunex_core.music.spotify_tables import (
+    FEATURES,
+    TABLE_LAYOUTS,
+    read_spotify_table,
+    repair_latin1_mojibake,
+)
+
+PMEMO_HEADER = ("musicId", "title", "artist", "valence", "arousal")
+TIDY_HEADER = ("track_id", "track_name", "track_artist", "track_popularity", "track_album_release_date",
+               "playlist_genre", "playlist_subgenre", *FEATURES)
+HIT_HEADER = ("track", "artist", "uri", *FEATURES, "decade")
+TOP_HEADER = ("id", "artist_names", "track_name", *FEATURES)
+SONGS = 40
+ARTISTS = 10
+
+
+def track_id(number: int) -> str:
+    return f"Fixture{number:015d}"
+
+
+def features(valence: float, energy: float, generator: np.random.Generator) -> dict[str, object]:
+    return {"valence": round(valence, 4), "energy": round(energy, 4),
+            "danceability": round(float(generator.random()), 3), "tempo": round(90 + 60 * float(generator.random()), 2),
+            "loudness": round(-12 + 8 * float(generator.random()), 2),
+            "acousticness": round(float(generator.random()), 3), "mode": int(generator.random() > 0.5),
+            "speechiness": round(0.3 * float(generator.random()), 3),
+            "instrumentalness": 0.0, "liveness": round(0.4 * float(generator.random()), 3)}
+
+
+def write_gz(path: Path, header: tuple[str, ...], rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(gzip.compress(buffer.getvalue().encode("utf-8"), mtime=0))
+
+
+@pytest.fixture
+def sources(tmp_path) -> tuple[Path, Path]:
+    """A 40-song PMEmo folder and three Spotify tables in which the Spotify valence/energy of the PMEmo
+    songs is a known linear function of their PMEmo valence/arousal (a compressed one, as Spotify's
+    is), plus every kind of defect."""
+    generator = np.random.default_rng(7)
+    pmemo = tmp_path / "pmemo"
+    spotify = tmp_path / "spotify"
+    pmemo.mkdir()
+    spotify.mkdir()
+    (pmemo / "LICENSE").write_text("MIT fixture licence\n", encoding="utf-8")
+    pmemo_rows, tidy, hits, top = [], [], [], []
+    for number in range(1, SONGS + 1):
+        valence, arousal = 0.1 + 0.8 * generator.random(), 0.1 + 0.8 * generator.random()
+        title, artist = f"Fixture Song {number}", f"Fixture Artist {number % ARTISTS}"
+        pmemo_rows.append({"musicId": number, "title": title, "artist": artist,
+                           "valence": round(valence, 3), "arousal": round(arousal, 3)})
+        row = features(0.5 * valence + 0.3, 0.6 * arousal + 0.2, generator)
+        if number % 2:
+            tidy.append({"track_id": track_id(number), "track_name": title, "track_artist": artist,
+                         "track_popularity": 50, "track_album_release_date": "2016-05-01",
+                         "playlist_genre": "pop", "playlist_subgenre": "dance pop", **row})
+        else:
+            hits.append({"track": title, "artist": artist, "uri": f"spotify:track:{track_id(number)}",
+                         "decade": "10s", **row})
+    extra = features(0.5, 0.5, generator)
+    tidy += [
+        # The same id again (another playlist): merged into one track.
+        {**tidy[0], "playlist_genre": "rock", "playlist_subgenre": "hard rock"},
+        # Defects: a bad id, empty artist, missing valence, out-of-range energy, bad date, bad tempo, mojibake.
+        {"track_id": "short", "track_name": "Bad Id", "track_artist": "X", "track_popularity": 1,
+         "track_album_release_date": "2001-01-01", "playlist_genre": "pop", "playlist_subgenre": "", **extra},
+        {"track_id": track_id(101), "track_name": "No Artist", "track_artist": "", "track_popularity": 1,
+         "track_album_release_date": "2001", "playlist_genre": "pop", "playlist_subgenre": "", **extra},
+        {"track_id": track_id(102), "track_name": "No Valence", "track_artist": "Y", "track_popularity": 1,
+         "track_album_release_date": "2001", "playlist_genre": "pop", "playlist_subgenre": "",
+         **{**extra, "valence": ""}},
+        {"track_id": track_id(103), "track_name": "Loud", "track_artist": "Z", "track_popularity": 1,
+         "track_album_release_date": "2001", "playlist_genre": "pop", "playlist_subgenre": "",
+         **{**extra, "energy": "1.7"}},
+        {"track_id": track_id(104), "track_name": "Odd Date", "track_artist": "BeyoncÃ©", "track_popularity": "n/a",
+         "track_album_release_date": "20O1-13-01", "playlist_genre": "R&B", "playlist_subgenre": "neo soul",
+         **{**extra, "tempo": "0"}},
+        {"track_id": track_id(105), "track_name": "Good Old Song", "track_artist": "Old Band",
+         "track_popularity": 80, "track_album_release_date": "1975-03-02", "playlist_genre": "rock",
+         "playlist_subgenre": "classic rock", **extra},
+    ]
+    hits += [
+        # The same song as track 105 under another id (a re-release): one of them is kept.
+        {"track": "Good Old Song", "artist": "Old Band", "uri": f"spotify:track:{track_id(106)}", "decade": "70s",
+         **extra},
+        {"track": "Sixties Tune", "artist": "Beat Group", "uri": f"spotify:track:{track_id(107)}", "decade": "60s",
+         **extra},
+        {"track": "Bad Decade", "artist": "Nobody", "uri": f"spotify:track:{track_id(108)}", "decade": "ancient",
+         **extra},
+    ]
+    top += [
+        # Also in TidyTuesday (track 1): same id, the features differ slightly; the first table wins.
+        {"id": track_id(1), "artist_names": "Fixture Artist 1, Guest", "track_name": "Fixture Song 1",
+         **{**features(0.3, 0.3, generator), "mode": "Major"}},
+        {"id": track_id(109), "artist_names": "Chart Star, Friend", "track_name": "Hit (feat. Friend)",
+         **{**extra, "mode": "Minor"}},
+    ]
+    with (pmemo / "pmemo_static.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=PMEMO_HEADER, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(pmemo_rows)
+    layouts = {layout.name: layout for layout in TABLE_LAYOUTS}
+    write_gz(spotify / layouts["tidytuesday"].file_name, TIDY_HEADER, tidy)
+    write_gz(spotify / layouts["hit_predictor"].file_name, HIT_HEADER, hits)
+    write_gz(spotify / layouts["top_songs"].file_name, TOP_HEADER, top)
+    return pmemo, spotify
+
+
+@pytest.fixture
+def overrides(tmp_path) -> Path:
+    path = tmp_path / "overrides.csv"
+    path.write_text("musicId,field,value,reason\n", encoding="utf-8")
+    return path
+
+
+def build(sources, tmp_path, overrides):
+    pmemo, spotify = sources
+    return build_data(pmemo, tmp_path / "out", overrides, spotify_source=spotify)
+
+
+def test_the_build_merges_rated_songs_and_spotify_tracks(sources, tmp_path, overrides):
+    result = build(sources, tmp_path, overrides)
+    catalog = load_catalog(result.merged_path)
+
+    rated = np.flatnonzero(catalog.rated)
+    assert len(rated) == SONGS and set(catalog.music_ids[rated].tolist()) == set(range(1, SONGS + 1))
+    for index in rated.tolist():  # every PMEmo song found its track by title matching, and keeps its rating
+        song = catalog[index]
+        assert song.spotify_id == track_id(song.music_id) and song.va_source == RATED
+    first = catalog.song_by_id(1)
+    assert (first.genre, first.subgenre, first.year, first.popularity) == ("pop", "dance pop", 2016, 50)
+    assert catalog.song_by_id(2).decade == 2010 and catalog.song_by_id(2).year is None
+
+    estimated = {catalog.titles[index]: catalog[index] for index in np.flatnonzero(~catalog.rated)}
+    assert set(estimated) == {"Odd Date", "Good Old Song", "Sixties Tune", "Bad Decade", "Hit (feat. Friend)"}
+    assert all(song.va_source == ESTIMATED and song.music_id >= SPOTIFY_ID_BASE for song in estimated.values())
+    assert estimated["Sixties Tune"].music_id == spotify_music_id(track_id(107))
+    assert estimated["Good Old Song"].spotify_id == track_id(105)  # the popular id of the two is kept
+    assert estimated["Good Old Song"].year == 1975 and estimated["Good Old Song"].genre == "rock"
+    odd = estimated["Odd Date"]
+    assert odd.artist == "Beyoncé" and odd.year is None and odd.popularity is None and odd.genre == "r&b"
+    assert estimated["Bad Decade"].decade is None
+    assert estimated["Hit (feat. Friend)"].artist == "Chart Star, Friend"
+    assert all(0 <= song.valence <= 1 and 0 <= song.arousal <= 1 for song in estimated.values())
+
+
+def test_the_build_report_counts_every_defect(sources, tmp_path, overrides):
+    result = build(sources, tmp_path, overrides)
+    report = json.loads((tmp_path / "out" / REPORT_NAME).read_text(encoding="utf-8"))
+    tidy, hits, top = report["tables"]
+    assert tidy["defects"] == {
+        "invalid Spotify id": 1, "missing title or artist": 1, "missing or out-of-range valence/energy": 2,
+        "bad release date": 1, "bad popularity": 1, "tempo missing or out of range": 1,
+        "artist mojibake repaired": 1,
+    }
+    assert hits["defects"] == {"bad decade": 1}
+    assert top["defects"] == {} and top["rows_kept"] == 2
+    merge = report["merge"]
+    assert merge["ids_in_several_rows"] == 1 and merge["feature_conflicts"] == 1  # track 1: three rows
+    assert merge["same_song_removed"] == 1 and merge["pmemo_matched"] == SONGS
+    assert report["catalog"] == {**report["catalog"], "songs": SONGS + 5, "rated": SONGS, "estimated": 5,
+                                 "with_spotify_id": SONGS + 5, "pmemo_with_spotify_id": SONGS}
+    assert result.merge_report.pmemo_matched == SONGS
+
+
+def test_the_mapping_is_fitted_on_the_overlap_and_written(sources, tmp_path, overrides):
+    result = build(sources, tmp_path, overrides)
+    written = json.loads((tmp_path / "out" / MAPPING_NAME).read_text(encoding="utf-8"))
+    assert written["songs"] == SONGS and written["artists"] == ARTISTS
+    scores = {(score["axis"], score["method"]): score for score in written["scores"]}
+    # Spotify valence = 0.5 PMEmo valence + 0.3: the mapping undoes it, the naive mapping cannot.
+    assert scores[("valence", "ridge-spread")]["r"] > 0.95
+    assert scores[("valence", "ridge-spread")]["mae"] < scores[("valence", "naive")]["mae"]
+    assert written["models"]["valence"]["method"] in ("ridge-spread", "naive")
+    model = result.mapping.models["arousal"]
+    energy = model.features.index("energy") if model.method != "naive" else 0
+    assert model.coefficients[energy] == max(model.coefficients)
+
+
+def test_the_build_is_deterministic_and_checkable(sources, tmp_path, overrides):
+    pmemo, spotify = sources
+    build(sources, tmp_path, overrides)
+    first = (tmp_path / "out" / MERGED_CATALOG_NAME).read_bytes()
+    build(sources, tmp_path, overrides)
+    assert (tmp_path / "out" / MERGED_CATALOG_NAME).read_bytes() == first
+    assert data_is_current(pmemo, tmp_path / "out", spotify, overrides) == []
+
+
+@pytest.mark.parametrize(("damage", "fragments"), [
+    (lambda folder: (folder / TABLE_LAYOUTS[1].file_name).unlink(), [TABLE_LAYOUTS[1].file_name, "not found"]),
+    (lambda folder: (folder / TABLE_LAYOUTS[0].file_name).write_bytes(b"\x1f\x8b\x08garbage"),
+     [TABLE_LAYOUTS[0].file_name, "cannot read"]),
+    (lambda folder: write_gz(folder / TABLE_LAYOUTS[2].file_name, TOP_HEADER[:-2], []),
+     [TABLE_LAYOUTS[2].file_name, "line 1", "liveness"]),
+    (lambda folder: (folder / TABLE_LAYOUTS[2].file_name).write_bytes(
+        gzip.compress(b'id,artist_names,track_name\n"unterminated', mtime=0)),
+     [TABLE_LAYOUTS[2].file_name, "line 1"]),
+])
+def test_a_missing_or_corrupt_table_names_the_file(sources, tmp_path, overrides, damage, fragments, capsys):
+    pmemo, spotify = sources
+    damage(spotify)
+    with pytest.raises(CatalogError) as caught:
+        build(sources, tmp_path, overrides)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+    status = main(["--source", str(pmemo), "--spotify-source", str(spotify), "--output", str(tmp_path / "cli"),
+                   "--overrides", str(overrides)])
+    error = capsys.readouterr().err
+    assert status == 2 and fragments[0] in error and "Traceback" not in error
+
+
+def test_a_broken_row_in_the_middle_names_its_line(tmp_path):
+    layout = TABLE_LAYOUTS[2]
+    text = ",".join(TOP_HEADER) + "\n" + ",".join(["a" * 22, "A", "T", *["0.5"] * len(FEATURES)]) + '\n"x,\n'
+    path = tmp_path / "top.csv"
+    path.write_text(text, encoding="utf-8")
+    rows, report = read_spotify_table(path, layout)
+    assert len(rows) == 1 and report.defects["wrong number of fields"] == 1 and report.rows_read == 2
+
+
+def test_mojibake_repair_leaves_genuine_accents_alone():
+    assert repair_latin1_mojibake("BeyoncÃ©") == "Beyoncé"
+    assert repair_latin1_mojibake("SENTADÃO") == "SENTADÃO"
+    assert repair_latin1_mojibake("Céline Dion") == "Céline Dion"
+    assert repair_latin1_mojibake("plain") == "plain"
+
+
+def test_spotify_music_ids_are_stable_and_above_pmemo():
+    assert spotify_music_id(track_id(1)) == spotify_music_id(track_id(1)) != spotify_music_id(track_id(2))
+    assert SPOTIFY_ID_BASE <= spotify_music_id("4uLU6hMCjMI75M1A2tKUQC") < 2**53
+    assert not math.isnan(spotify_music_id("0" * 22))
