@@ -34,8 +34,8 @@ from tunex_core.storage import DatabaseBusyError
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}
 EMBED_HEIGHT = 152
 DISCOVERY_COUNT = 5
+# Players loaded at once; each is a full Spotify web page, so the rest load on demand.
 INITIAL_PLAYERS = 10
-"""Players loaded at once; each is a full Spotify web page, so the rest load on demand."""
 FEEDBACK_ERROR_KEY = "playlist_feedback_error"
 LOADED_PLAYERS_KEY = "playlist_loaded_players"
 
