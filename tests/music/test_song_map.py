@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 
@@ -33,11 +35,10 @@ def test_songs_are_coloured_by_region_with_the_emotion_points_labelled(catalog):
     assert [text.split(" ", 1)[1] for text in labels.text] == [emotion.display_name for emotion in EMOTIONS]
     sad = traces["Sad"]
     first = int(np.flatnonzero(catalog.region_indices == EMOTION_NAMES.index("sad"))[0])
-    assert list(sad.customdata[0][:2]) == [catalog.titles[first], catalog.artists[first]]
-    assert sad.customdata[0][2] in ("rated by listeners", "estimated from Spotify features")
+    assert sad.text[0].startswith(f"<b>{html.escape(catalog.titles[first])}</b> — {html.escape(catalog.artists[first])}")
     assert "region: Sad" in sad.hovertemplate
-    rated_hover = {row[2] for trace in figure.data[:7] for row in trace.customdata}
-    assert rated_hover == {"rated by listeners", "estimated from Spotify features"}
+    rated = sum(text.endswith(" · rated by listeners") for trace in figure.data[:7] for text in trace.text)
+    assert rated == catalog.rated.sum() == 767
 
 
 def test_the_iso_path_is_drawn_with_numbered_steps(catalog):

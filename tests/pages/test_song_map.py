@@ -112,9 +112,7 @@ def test_genre_decade_and_popularity_filters_apply_to_map_playlist_and_list():
     allowed = catalog.filter_mask(CatalogFilter(genres=frozenset({"rock"}), decades=frozenset({2010}),
                                                 min_popularity=50))
     spec = map_spec(app)
-    drawn = sum(len(trace["customdata"]) if isinstance(trace.get("customdata"), list) else
-                trace["customdata"]["shape"][0] if "customdata" in trace else 0
-                for trace in spec["data"][:7])
+    drawn = sum(len(trace.get("text", [])) for trace in spec["data"][:7])
     assert drawn == allowed.sum() > 0
     playlist = app.dataframe[0].value
     assert len(playlist) == 10
