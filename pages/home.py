@@ -24,13 +24,12 @@ with steps[0]:
     st.page_link("pages/live.py", label="Live mood", icon="🎥")
 with steps[1]:
     st.subheader("2 · See it among songs")
-    st.write("767 songs rated by people for valence (pleasant ↔ unpleasant) and arousal (calm ↔ energetic), "
-             "with your mood on the same map.")
+    st.write("66,000 songs placed by valence (pleasant ↔ unpleasant) and arousal (calm ↔ energetic): 767 rated "
+             "by listeners, the rest estimated from Spotify's audio features, with your mood on the same map.")
     st.page_link("pages/song_map.py", label="Song map", icon="🗺️")
 with steps[2]:
     st.subheader("3 · Listen")
-    st.write("A playlist for your mood, played through Spotify when it is set up, with links and local clips "
-             "when it is not.")
+    st.write("A playlist for your mood that plays right here as Spotify players, with no account needed.")
     st.page_link("pages/playlist.py", label="Playlist", icon="🎶")
 
 st.divider()
