@@ -13,7 +13,7 @@ from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
-from tunex_core.music.song_map import clip_curve_figure, song_map_figure
+from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 from tunex_core.music.track_ids import is_valid_track_id, open_url
 from tunex_core.storage import DatabaseBusyError
 
@@ -21,6 +21,8 @@ RECENT_PLAYS_EXCLUDED = 20
 MODE_LABELS = {"match": "Match my mood", "iso": "Move me gradually (iso)"}
 # Session-state key: creation time of the session mood already written to the mood history.
 RECORDED_MOOD_KEY = "song_map_recorded_mood"
+DRAW_LABELS = {"auto": f"Auto (every song up to {POINTS_LIMIT:,}, else density)", "points": "Every song (WebGL)",
+               "density": "Density"}
 MATCHING_ROWS_SHOWN = 200
 
 
@@ -117,7 +119,13 @@ if "song_map_error" in st.session_state:
 playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=int(count),
                               recent_ids=recent_ids, feedback=feedback, song_filter=song_filter)
 visible = catalog.search(search, regions, song_filter)
-st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label), key="song_map")
+draw = st.radio("Draw the songs as", DRAW_MODES, format_func=DRAW_LABELS.get, horizontal=True, key="song_map_draw",
+                help="Drawing tens of thousands of songs one by one takes the browser several seconds; the "
+                     "density shows where they are at once. Search or filter to get single songs back.")
+st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label, draw=draw), key="song_map")
+if resolved_draw_mode(draw, len(visible)) == "density":
+    st.caption("Shading: how many songs lie in each small square (hover for the count). Search, filter or "
+               "choose “Every song” to see single songs with their titles.")
 filter_text = describe_filter(song_filter)
 if len(visible) < len(catalog):
     st.caption(f"Showing {len(visible):,} of {len(catalog):,} songs." + (f" Filters: {filter_text}." if filter_text

@@ -10,7 +10,7 @@ import pytest
 from tunex_core.emotions import EMOTION_NAMES, EMOTIONS
 from tunex_core.music.catalog import load_catalog, load_chorus_clips, synthetic_catalog
 from tunex_core.music.recommend import recommend
-from tunex_core.music.song_map import clip_curve_figure, song_map_figure
+from tunex_core.music.song_map import POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,25 @@ def test_clip_curves_plot_valence_and_arousal_over_time():
     figure = clip_curve_figure(clip)
     assert [trace.name for trace in figure.data] == ["valence", "arousal"]
     assert list(figure.data[0].x) == list(clip.times) and list(figure.data[1].y) == list(clip.arousal)
+
+
+def test_auto_draws_points_for_few_songs_and_a_density_for_many(catalog):
+    assert resolved_draw_mode("auto", POINTS_LIMIT) == "points"
+    assert resolved_draw_mode("auto", POINTS_LIMIT + 1) == "density"
+    assert resolved_draw_mode("points", 10**6) == "points"
+    with pytest.raises(ValueError, match="draw must be"):
+        resolved_draw_mode("dots", 5)
+    few = song_map_figure(catalog, catalog.search("beyonce"), draw="auto")
+    assert few.data[0].type == "scatter" and few.data[0].text
+
+
+def test_the_density_layer_counts_every_song_and_keeps_the_regions_in_the_legend(catalog):
+    playlist = recommend(catalog, 0.2, 0.8, count=10)
+    figure = song_map_figure(catalog, playlist=playlist, mood_label="angry", draw="auto")
+    density = figure.data[0]
+    assert density.type == "heatmap" and np.asarray(density.z).sum() == len(catalog)
+    traces = traces_by_name(figure)
+    for emotion in EMOTIONS:
+        assert traces[emotion.display_name].name == f"{emotion.display_name} ({catalog.region_counts()[emotion.name]})"
+    assert [trace.name for trace in figure.data][-2:] == ["Recommended", "Your mood"]  # drawn on top
+    assert len(figure.to_json()) < 200_000  # the whole catalog in a few kilobytes of counts

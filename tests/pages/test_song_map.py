@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +146,17 @@ def test_the_router_reaches_the_page():
     app.switch_page("pages/song_map.py").run()
     assert not app.exception
     assert app.title[0].value == "🗺️ Song map"
+
+
+def test_the_whole_catalog_is_a_density_by_default_and_points_on_request():
+    app = run_page(Mood.from_emotion("fear"))
+    total = len(load_catalog())
+    spec = map_spec(app)
+    assert spec["data"][0]["type"] == "heatmap"
+    assert sum(int(re.search(r"\((\d+)\)", name)[1]) for name in trace_names(spec)[1:8]) == total
+    assert "Your mood" in trace_names(spec)
+    app.radio(key="song_map_draw").set_value("points").run()
+    assert not app.exception
+    points = map_spec(app)
+    assert [trace["type"] for trace in points["data"][:7]] == ["scattergl"] * 7
+    assert sum(len(trace["text"]) for trace in points["data"][:7]) == total

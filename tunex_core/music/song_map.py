@@ -2,6 +2,13 @@
 
 The page (``pages/song_map.py``) only lays these out; building them here keeps
 the view thin and lets tests inspect the figures without Streamlit.
+
+Two ways to draw the songs: ``points`` (one WebGL marker per song, with its title on hover)
+and ``density`` (a heatmap of how many songs lie in each small square, a few kilobytes
+whatever the catalog size). ``auto`` draws points up to ``POINTS_LIMIT`` visible songs and the
+density above it: in Chromium, drawing all 66,000 songs as points takes several seconds
+(``bench/music_pages_bench.py``). Either way the emotion regions stay in the legend with their
+song counts, and the playlist, mood and iso path are drawn on top.
 """
 
 from __future__ import annotations
@@ -18,6 +25,11 @@ from tunex_core.music.recommend import Playlist
 
 WEBGL_THRESHOLD = 5_000
 """Above this many points the scatter uses WebGL, which stays smooth for large user catalogs."""
+POINTS_LIMIT = 20_000
+"""``auto`` draws at most this many songs as points; more become a density layer."""
+DRAW_MODES = ("auto", "points", "density")
+DENSITY_BINS = 80
+DENSITY_COLOURS = [[0.0, "rgba(255,255,255,0)"], [0.02, "#e8eef7"], [0.3, "#8fb0d9"], [1.0, "#1f3f75"]]
 MOOD_COLOUR = "#111111"
 PATH_COLOUR = "#444444"
 HOVER_TEMPLATE = "%{text}<br>valence %{x:.3f} · arousal %{y:.3f}<br>region: REGION<extra></extra>"
@@ -27,28 +39,26 @@ RATED_LABEL = " · rated by listeners"
 would add 2 MB to the page)."""
 
 
+def resolved_draw_mode(draw: str, visible_songs: int) -> str:
+    """``points`` or ``density`` for the requested ``draw`` mode (see the module docstring)."""
+    if draw not in DRAW_MODES:
+        raise ValueError(f"draw must be one of {', '.join(DRAW_MODES)}, not {draw!r}")
+    if draw == "auto":
+        return "points" if visible_songs <= POINTS_LIMIT else "density"
+    return draw
+
+
 def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarray | None = None,
-                    playlist: Playlist | None = None, mood_label: str | None = None) -> go.Figure:
-    """All songs (or ``visible_indices``) by valence and arousal, coloured by emotion region, with the
-    emotion points, the mood point and the playlist (numbered; joined by a line in iso mode)."""
+                    playlist: Playlist | None = None, mood_label: str | None = None,
+                    draw: str = "points") -> go.Figure:
+    """All songs (or ``visible_indices``) by valence and arousal, coloured by emotion region (``points``)
+    or as a density layer (``density``; ``auto`` chooses by count), with the emotion points, the mood
+    point and the playlist (numbered; joined by a line in iso mode)."""
     indices = np.arange(len(catalog)) if visible_indices is None else np.asarray(visible_indices, dtype=np.int64)
-    large = len(indices) > WEBGL_THRESHOLD
-    scatter = go.Scattergl if large else go.Scatter
-    # One hover string per song, as a plain list: st.plotly_chart deep-copies and JSON-encodes every
-    # element, and for 66,000 songs three customdata columns took ~2.5 s, one text list ~0.3 s.
-    hover = song_hover_texts(catalog, indices)
-    regions = catalog.region_indices[indices]
-    figure = go.Figure()
-    for region_index, emotion in enumerate(EMOTIONS):
-        members = regions == region_index
-        figure.add_trace(scatter(
-            # float32 halves the base64 payload; three decimals are all the hover shows.
-            x=catalog.scan_valence[indices[members]], y=catalog.scan_arousal[indices[members]], mode="markers",
-            name=f"{emotion.display_name} ({int(members.sum())})", legendgroup=emotion.name,
-            marker={"color": emotion.colour, "size": 4 if large else 7, "opacity": 0.45 if large else 0.55},
-            text=[hover[position] for position in np.flatnonzero(members).tolist()],
-            hovertemplate=HOVER_TEMPLATE.replace("REGION", emotion.display_name),
-        ))
+    if resolved_draw_mode(draw, len(indices)) == "density":
+        figure = _density_figure(catalog, indices)
+    else:
+        figure = _points_figure(catalog, indices)
     figure.add_trace(go.Scatter(
         x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],
         mode="markers+text", name="Emotions",
@@ -67,6 +77,47 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=640,
     )
+    return figure
+
+
+def _density_figure(catalog: Catalog, indices: np.ndarray) -> go.Figure:
+    """Songs per small square as a heatmap, and one legend entry per region with its song count."""
+    edges = np.linspace(0.0, 1.0, DENSITY_BINS + 1)
+    counts, _, _ = np.histogram2d(catalog.scan_valence[indices], catalog.scan_arousal[indices], bins=[edges, edges])
+    centres = ((edges[:-1] + edges[1:]) / 2).round(4)
+    figure = go.Figure(go.Heatmap(
+        x=centres, y=centres, z=counts.T.astype(np.int32), name="Song density", colorscale=DENSITY_COLOURS,
+        showscale=False, zsmooth="best",
+        hovertemplate="%{z} songs near valence %{x:.2f}, arousal %{y:.2f}<extra></extra>",
+    ))
+    regions = np.bincount(catalog.region_indices[indices].astype(np.int64), minlength=len(EMOTIONS))
+    for region_index, emotion in enumerate(EMOTIONS):
+        figure.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", name=f"{emotion.display_name} ({int(regions[region_index])})",
+            legendgroup=emotion.name, marker={"color": emotion.colour, "size": 9}, hoverinfo="skip",
+        ))
+    return figure
+
+
+def _points_figure(catalog: Catalog, indices: np.ndarray) -> go.Figure:
+    """One marker per song, coloured by region, with title and artist on hover."""
+    large = len(indices) > WEBGL_THRESHOLD
+    scatter = go.Scattergl if large else go.Scatter
+    # One hover string per song, as a plain list: st.plotly_chart deep-copies and JSON-encodes every
+    # element, and for 66,000 songs three customdata columns took ~2.5 s, one text list ~0.3 s.
+    hover = song_hover_texts(catalog, indices)
+    regions = catalog.region_indices[indices]
+    figure = go.Figure()
+    for region_index, emotion in enumerate(EMOTIONS):
+        members = regions == region_index
+        figure.add_trace(scatter(
+            # float32 halves the base64 payload; three decimals are all the hover shows.
+            x=catalog.scan_valence[indices[members]], y=catalog.scan_arousal[indices[members]], mode="markers",
+            name=f"{emotion.display_name} ({int(members.sum())})", legendgroup=emotion.name,
+            marker={"color": emotion.colour, "size": 4 if large else 7, "opacity": 0.45 if large else 0.55},
+            text=[hover[position] for position in np.flatnonzero(members).tolist()],
+            hovertemplate=HOVER_TEMPLATE.replace("REGION", emotion.display_name),
+        ))
     return figure
 
 
