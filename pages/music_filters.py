@@ -14,7 +14,10 @@ POPULARITY_HELP = ("Spotify's 0–100 popularity; only the TidyTuesday table has
 def cached_catalog() -> Catalog:
     """The shipped catalog, loaded once per server process and shared (read-only) by every session."""
     catalog = load_catalog()
-    catalog.search("")  # build the lazy search index here, once, not inside a session's rerun
+    # Build the lazy indexes here, once, rather than in the first session that needs them.
+    catalog.search("")
+    if len(catalog):
+        catalog.indices_of_artist(0)
     return catalog
 
 

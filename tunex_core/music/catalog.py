@@ -249,8 +249,7 @@ class Catalog:
         self.canonical_ids.setflags(write=False)
         self._set_music_columns(spotify_ids, genres, subgenres, years, popularity, va_sources, decades)
         self._search_keys: list[str] | None = None
-        self._artist_order: np.ndarray | None = None
-        self._artist_bounds: np.ndarray | None = None
+        self._artist_index: tuple[np.ndarray, np.ndarray] | None = None
 
     def _set_music_columns(self, spotify_ids, genres, subgenres, years, popularity, va_sources, decades) -> None:
         """Spotify ids (invalid ones dropped and counted), genres, years, popularity and rating source."""
@@ -419,12 +418,14 @@ class Catalog:
 
     def indices_of_artist(self, artist_code: int) -> np.ndarray:
         """Row indices of every song by the artist with ``artist_code`` (see ``artist_codes``)."""
-        if self._artist_order is None:
-            self._artist_order = np.argsort(self.artist_codes, kind="stable")
-            self._artist_bounds = np.searchsorted(self.artist_codes[self._artist_order],
-                                                  np.arange(len(self.artist_names) + 1))
-        start, stop = self._artist_bounds[artist_code], self._artist_bounds[artist_code + 1]
-        return self._artist_order[start:stop]
+        index = self._artist_index
+        if index is None:
+            # Built once, lazily; one tuple assignment, so a concurrent session never sees half of it.
+            order = np.argsort(self.artist_codes, kind="stable")
+            index = self._artist_index = (order, np.searchsorted(self.artist_codes[order],
+                                                                 np.arange(len(self.artist_names) + 1)))
+        order, bounds = index
+        return order[bounds[artist_code]:bounds[artist_code + 1]]
 
     def song_by_id(self, music_id: int) -> Song:
         """The song with ``music_id``; raises ``KeyError`` if absent."""
