@@ -11,6 +11,7 @@ from tunex_core.music.catalog_mapping import (
     fit_axis,
     fit_mapping,
     group_k_fold,
+    squash,
 )
 
 NAMES = ("valence", "energy", "danceability", "tempo", "loudness")
@@ -98,3 +99,13 @@ def test_too_few_songs_or_misaligned_inputs_are_refused():
         fit_mapping(matrix, valence, arousal, artists, NAMES)
     with pytest.raises(MappingError, match="same songs"):
         fit_mapping(matrix, valence[:-1], arousal, artists, NAMES)
+
+
+def test_extrapolations_are_squashed_into_range_without_a_pile_at_the_edges():
+    values = np.linspace(-1.5, 2.5, 401)
+    squashed = squash(values, 0.1, 0.9)
+    assert squashed.min() > 0 and squashed.max() < 1
+    assert np.all(np.diff(squashed) > 0)  # order kept: no two songs collapse onto one value
+    inside = (values >= 0.1) & (values <= 0.9)
+    assert np.array_equal(squashed[inside], values[inside])
+    assert squash(np.array([-0.2, 1.3]), 0.0, 1.0).tolist() == [0.0, 1.0]  # no gap: plain clipping

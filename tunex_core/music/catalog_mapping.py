@@ -23,8 +23,13 @@ songs. So the candidates are the methods that keep the ratings' spread, ``SPREAD
 (``naive``, ``ridge-spread``), and the one with the higher cross-validated r is used for each
 axis (r is what nearest-song ranking depends on), refitted on all overlapping songs. Its
 coefficients are written as JSON by the build (``data/catalog_mapping.json``) with every
-method's scores. Predictions are clipped to 0..1. Missing features are filled with the
-training mean (standardised value 0).
+method's scores. Missing features are filled with the training mean (standardised value 0).
+
+Range: a linear model extrapolates, and near-silent ambient tracks (energy 0.01) land below
+0; clipping them would pile 2,000 songs onto arousal 0. So a prediction beyond the range the
+training ratings span (``low``..``high``) is squashed smoothly into the gap to 0 or 1
+(``low · exp((p − low) / low)`` below, the mirror image above): the order of songs is kept,
+nothing leaves 0..1, and no two distant songs collapse onto one value.
 
 Only numpy: scikit-learn is not a dependency of TuneX.
 """
@@ -51,7 +56,8 @@ class MappingError(ValueError):
 
 @dataclass(frozen=True)
 class AxisModel:
-    """A linear model for one axis: ``intercept + Σ coefficient·(x − mean)/scale``, clipped to 0..1."""
+    """A linear model for one axis: ``intercept + Σ coefficient·(x − mean)/scale``, squashed into 0..1
+    beyond ``low``..``high`` (see the module docstring)."""
 
     axis: str
     method: str
@@ -60,6 +66,8 @@ class AxisModel:
     scales: tuple[float, ...]
     coefficients: tuple[float, ...]
     intercept: float
+    low: float = 0.0
+    high: float = 1.0
 
     def predict(self, matrix: np.ndarray, feature_names: Sequence[str]) -> np.ndarray:
         """Predictions for the rows of ``matrix`` whose columns are ``feature_names`` (NaN = missing)."""
@@ -67,13 +75,13 @@ class AxisModel:
         selected = np.asarray(matrix, dtype=np.float64)[:, columns]
         standardised = (selected - np.asarray(self.means)) / np.asarray(self.scales)
         standardised = np.where(np.isfinite(standardised), standardised, 0.0)
-        return np.clip(self.intercept + standardised @ np.asarray(self.coefficients), 0.0, 1.0)
+        return squash(self.intercept + standardised @ np.asarray(self.coefficients), self.low, self.high)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready coefficients."""
         return {"method": self.method, "features": list(self.features), "means": list(self.means),
                 "scales": list(self.scales), "coefficients": list(self.coefficients),
-                "intercept": self.intercept}
+                "intercept": self.intercept, "low": self.low, "high": self.high}
 
     @classmethod
     def from_dict(cls, axis: str, data: dict) -> AxisModel:
@@ -81,12 +89,27 @@ class AxisModel:
         try:
             model = cls(axis=axis, method=str(data["method"]), features=tuple(map(str, data["features"])),
                         means=tuple(map(float, data["means"])), scales=tuple(map(float, data["scales"])),
-                        coefficients=tuple(map(float, data["coefficients"])), intercept=float(data["intercept"]))
+                        coefficients=tuple(map(float, data["coefficients"])), intercept=float(data["intercept"]),
+                        low=float(data.get("low", 0.0)), high=float(data.get("high", 1.0)))
         except (KeyError, TypeError, ValueError) as error:
             raise MappingError(f"malformed {axis} mapping ({error!r})") from None
         if not len(model.features) == len(model.means) == len(model.scales) == len(model.coefficients):
             raise MappingError(f"{axis} mapping: features, means, scales and coefficients differ in length")
         return model
+
+
+def squash(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """``values`` inside ``low``..``high`` unchanged; beyond it squeezed smoothly and monotonically into
+    the gap to 0 or 1 (plain clipping when the gap is empty)."""
+    values = np.asarray(values, dtype=np.float64)
+    result = np.clip(values, 0.0, 1.0)
+    if low > 0:
+        below = values < low
+        result[below] = low * np.exp((values[below] - low) / low)
+    if high < 1:
+        above = values > high
+        result[above] = 1.0 - (1.0 - high) * np.exp((high - values[above]) / (1.0 - high))
+    return result
 
 
 @dataclass(frozen=True)
@@ -151,16 +174,17 @@ def fit_axis(matrix: np.ndarray, target: np.ndarray, feature_names: Sequence[str
              penalty: float = RIDGE_PENALTY) -> AxisModel:
     """Fit ``method`` for one axis on ``matrix`` (rows: songs; columns: ``feature_names``)."""
     names = list(feature_names)
+    target = np.asarray(target, dtype=np.float64)
     if method == "naive":
         feature = NAIVE_FEATURE[axis]
         return AxisModel(axis, method, (feature,), (0.0,), (1.0,), (1.0,), 0.0)
+    low, high = float(target.min()), float(target.max())
     chosen = [NAIVE_FEATURE[axis]] if method == "naive-rescaled" else names
     columns = np.asarray(matrix, dtype=np.float64)[:, [names.index(name) for name in chosen]]
     means = np.nanmean(columns, axis=0)
     scales = np.nanstd(columns, axis=0)
     scales = np.where(scales > 0, scales, 1.0)
     standardised = np.where(np.isfinite(columns), (columns - means) / scales, 0.0)
-    target = np.asarray(target, dtype=np.float64)
     intercept = float(target.mean())
     centred = target - intercept
     shrink = 0.0 if method == "naive-rescaled" else penalty
@@ -171,7 +195,7 @@ def fit_axis(matrix: np.ndarray, target: np.ndarray, feature_names: Sequence[str
         if fitted_spread > 0:
             coefficients = coefficients * (float(np.std(target)) / fitted_spread)
     return AxisModel(axis, method, tuple(chosen), tuple(means.tolist()), tuple(scales.tolist()),
-                     tuple(coefficients.tolist()), intercept)
+                     tuple(coefficients.tolist()), intercept, low, high)
 
 
 def _pearson(first: np.ndarray, second: np.ndarray) -> float:
