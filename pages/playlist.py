@@ -36,6 +36,7 @@ EMBED_HEIGHT = 152
 DISCOVERY_COUNT = 5
 # Players loaded at once; each is a full Spotify web page, so the rest load on demand.
 INITIAL_PLAYERS = 10
+RECENT_PLAYS_EXCLUDED = 20
 FEEDBACK_ERROR_KEY = "playlist_feedback_error"
 LOADED_PLAYERS_KEY = "playlist_loaded_players"
 
@@ -195,17 +196,18 @@ def main() -> None:
     # Without credentials a song without an id can only be a search link, so such songs start filtered out.
     song_filter = filter_controls(catalog, "playlist", playable_default=not service.configured)
 
-    adjustments = None
+    adjustments, recent_ids = None, ()
     try:
         with FeedbackStore() as feedback_store:
             adjustments = feedback_store.adjustments()
+            recent_ids = tuple(play.music_id for play in feedback_store.recent_plays(RECENT_PLAYS_EXCLUDED))
     except DatabaseBusyError as error:
         st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
     if FEEDBACK_ERROR_KEY in st.session_state:
         st.warning(escape_markdown(st.session_state.pop(FEEDBACK_ERROR_KEY)))
     try:
         playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=count, feedback=adjustments,
-                                      song_filter=song_filter)
+                                      recent_ids=recent_ids, song_filter=song_filter)
     except RecommendError as error:
         st.error(escape_markdown(str(error)))
         st.stop()

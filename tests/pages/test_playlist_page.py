@@ -254,3 +254,18 @@ def test_titles_are_escaped_in_markdown(isolated_home):
     songs = expected_playlist(mood).songs
     assert headings == [f"**{position}. {escape_markdown(song.title)}** — {escape_markdown(song.artist)}"
                         for position, song in enumerate(songs, start=1)]
+
+
+def test_recently_played_songs_are_left_out(isolated_home):
+    mood = Mood.from_emotion("neutral")
+    first = expected_playlist(mood).songs[0]
+    with FeedbackStore() as store:
+        store.record_play(first.music_id)
+
+    app = page_with_mood(mood).run()
+
+    assert not app.exception
+    expected = recommend_for_mood(load_catalog(), mood, count=10, recent_ids=[first.music_id],
+                                  song_filter=PLAYABLE)
+    assert iframe_sources(app) == [EMBED + song.spotify_id for song in expected.songs]
+    assert EMBED + first.spotify_id not in iframe_sources(app)
