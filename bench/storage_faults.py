@@ -1,0 +1,164 @@
+"""Benchmark: how pages and the CLI behave when the TuneX database is damaged, unreachable or locked.
+
+Run from the project root (a script, not a test)::
+
+    python bench/storage_faults.py                          # every scenario, every page, the CLI
+    python bench/storage_faults.py --scenarios corrupt locked-rollback --pages playlist
+    python bench/storage_faults.py --root /tmp/tunex-before  # measure another checkout of TuneX
+
+Scenarios (each gets a fresh ``TUNEX_HOME`` under a temporary folder):
+
+* ``healthy`` — a database written by the pre-versioning code (``tests/fixtures/tunex_v0.sqlite3``);
+* ``corrupt`` — ``tunex.sqlite3`` holds 64 KiB of random bytes;
+* ``home-is-file`` — ``TUNEX_HOME`` names a regular file;
+* ``home-under-file`` — ``TUNEX_HOME`` is a folder below a regular file (cannot be created);
+* ``locked-rollback`` — the fixture database in rollback-journal mode, with another process holding
+  ``BEGIN EXCLUSIVE`` since before TuneX opened it;
+* ``locked-wal`` — the same in WAL mode.
+
+For every page it reports the AppTest render time (first run, with a session mood of "sad"), the
+number of exception boxes and the storage messages shown; for the Playlist page also the time of
+one "Like" click. For the CLI it runs ``python -m tunex_core recommend --emotion sad -n 3`` and
+reports the exit status, the time and whether a traceback was printed. Each measurement runs in
+its own process, so nothing is cached between scenarios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "tunex_v0.sqlite3"
+SCENARIOS = ("healthy", "corrupt", "home-is-file", "home-under-file", "locked-rollback", "locked-wal")
+PAGES = ("playlist", "song_map", "journal", "home")
+PAGE_TIMEOUT_SECONDS = 300
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+connection.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(3600)
+"""
+
+MEASURE_PAGE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from streamlit.testing.v1 import AppTest
+from tunex_core.mood import Mood
+
+page = sys.argv[2]
+app = AppTest.from_file(f"{sys.argv[1]}/pages/{page}.py", default_timeout=float(sys.argv[3]))
+app.session_state["mood"] = Mood.from_emotion("sad")
+started = time.perf_counter()
+app.run()
+render = time.perf_counter() - started
+messages = [element.value for element in [*app.warning, *app.error, *app.info]
+            if any(word in element.value.lower() for word in ("database", "saved", "history", "likes", "store"))]
+result = {"render_s": round(render, 2), "exceptions": len(app.exception),
+          "exception_text": [str(element.value)[:160] for element in app.exception][:2],
+          "messages": [message[:200] for message in messages][:3]}
+likes = [button for button in app.button if "Like" in (button.label or "")]
+if page == "playlist" and likes and not app.exception:
+    started = time.perf_counter()
+    likes[0].click().run()
+    result["like_s"] = round(time.perf_counter() - started, 2)
+    result["like_exceptions"] = len(app.exception)
+    result["like_messages"] = [element.value[:200] for element in app.warning if "like" in element.value.lower()][:2]
+print("RESULT " + json.dumps(result))
+"""
+
+
+def prepare(scenario: str, folder: Path) -> tuple[Path, subprocess.Popen | None]:
+    """Make the scenario's ``TUNEX_HOME``; returns it and the lock-holding process, if any."""
+    home = folder / "home"
+    if scenario == "home-is-file":
+        home.write_text("not a folder\n")
+        return home, None
+    if scenario == "home-under-file":
+        (folder / "file").write_text("not a folder\n")
+        return folder / "file" / "home", None
+    home.mkdir()
+    database = home / "tunex.sqlite3"
+    if scenario == "corrupt":
+        database.write_bytes(os.urandom(64 * 1024))
+        return home, None
+    shutil.copy(FIXTURE, database)
+    if scenario == "healthy":
+        return home, None
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA journal_mode=" + ("DELETE" if scenario == "locked-rollback" else "WAL"))
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return home, holder
+
+
+def environment(home: Path, root: Path) -> dict[str, str]:
+    """The environment of a measured process: the scenario's home, no Spotify, no user state."""
+    variables = dict(os.environ)
+    variables.update({"TUNEX_HOME": str(home), "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2",
+                      "TUNEX_SPOTIFY_SECRETS": str(home.parent / "no-secrets.toml")})
+    for name in ("TUNEX_DB", "SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"):
+        variables.pop(name, None)
+    return variables
+
+
+def measure_page(root: Path, page: str, home: Path) -> dict:
+    """Render ``page`` in a fresh process and return its measurements."""
+    completed = subprocess.run([sys.executable, "-c", MEASURE_PAGE, str(root), page, str(PAGE_TIMEOUT_SECONDS)],
+                               env=environment(home, root), cwd=root, capture_output=True, text=True,
+                               timeout=PAGE_TIMEOUT_SECONDS * 3)
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line.removeprefix("RESULT "))
+    return {"failed": completed.stderr.strip().splitlines()[-3:]}
+
+
+def measure_cli(root: Path, home: Path) -> dict:
+    """Run ``recommend`` and return exit status, time, traceback flag and its stderr lines."""
+    started = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-m", "tunex_core", "recommend", "--emotion", "sad", "-n", "3"],
+                               env=environment(home, root), cwd=root, capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - started
+    return {"rc": completed.returncode, "seconds": round(elapsed, 2),
+            "traceback": "Traceback" in completed.stderr,
+            "stderr": [line[:200] for line in completed.stderr.strip().splitlines()][-2:],
+            "songs": sum(1 for line in completed.stdout.splitlines() if line[:1].isdigit())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
+    parser.add_argument("--no-cli", action="store_true", help="skip the recommend command")
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the TuneX checkout to measure")
+    arguments = parser.parse_args()
+    root = arguments.root.resolve()
+    for scenario in arguments.scenarios:
+        for target in [*arguments.pages, *([] if arguments.no_cli else ["cli"])]:
+            if target != "cli" and not (root / "pages" / f"{target}.py").is_file():
+                continue
+            with tempfile.TemporaryDirectory(prefix="tunex-faults-") as folder:
+                home, holder = prepare(scenario, Path(folder))
+                try:
+                    result = measure_cli(root, home) if target == "cli" else measure_page(root, target, home)
+                finally:
+                    if holder is not None:
+                        holder.kill()
+                        holder.wait()
+                leftovers = sorted(path.name for path in home.iterdir()) if home.is_dir() else []
+            print(f"{scenario:16s} {target:9s} {json.dumps(result)}  files: {leftovers}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
