@@ -7,13 +7,14 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from pages.common import session_mood, set_session_mood
+from pages.common import feedback_store, session_mood, set_session_mood
+from pages.playlist_panels import show_checkin_panel, show_save_panel
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
 from tunex_core.music.emotion_music import EmotionMusicError, load_emotion_music
-from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.playlist_view import (
     STATUS_LABELS,
     PlaylistEntry,
@@ -52,7 +53,7 @@ def cached_spotify_service(configuration: str) -> SpotifyService:
 def record_feedback(music_id: int, action: str, title: str) -> None:
     """Button callback: store a like or skip; the rerun that follows refreshes the playlist."""
     try:
-        with FeedbackStore() as store:
+        with feedback_store() as store:
             store.record_feedback(music_id, action)
     except DatabaseBusyError as error:
         st.session_state[FEEDBACK_ERROR_KEY] = f"Your {action} was not saved: {error}"
@@ -163,8 +164,8 @@ except CatalogError as error:
 
 adjustments = None
 try:
-    with FeedbackStore() as feedback_store:
-        adjustments = feedback_store.adjustments()
+    with feedback_store() as store:
+        adjustments = store.adjustments()
 except DatabaseBusyError as error:
     st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
 if FEEDBACK_ERROR_KEY in st.session_state:
@@ -179,6 +180,8 @@ heading = f"For {emotion_label(mood.label)} (valence {mood.valence:.2f}, arousal
 if mode == "iso":
     heading += f", moving toward {emotion_label(playlist.target_name or DEFAULT_ISO_TARGET)}"
 st.caption(heading)
+if mode == "iso":
+    show_checkin_panel(playlist)
 
 service = cached_spotify_service(configuration_fingerprint())
 with st.spinner("Finding the songs on Spotify…"):
@@ -193,6 +196,7 @@ if not entries:
     st.warning("The catalog has no songs to recommend for this mood.")
 for entry in entries:
     show_entry(entry, mode)
+show_save_panel(playlist, entries, mood, mode)
 
 if service.configured and service.state.status is SpotifyStatus.CONNECTED:
     show_discovery(service, mood, [entry.resolution.track.id for entry in entries

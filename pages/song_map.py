@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import session_mood
+from pages.common import feedback_store, session_mood
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import Catalog, CatalogError, ChorusClip, load_catalog, load_chorus_clips
-from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import clip_curve_figure, song_map_figure
 from tunex_core.storage import DatabaseBusyError
@@ -41,7 +41,7 @@ def display_name(name: str) -> str:
 def record(action: str, music_id: int, mood: Mood) -> None:
     """Button callback: store a like, skip or play."""
     try:
-        with FeedbackStore() as store:
+        with feedback_store() as store:
             if action == "play":
                 store.record_play(music_id, mood)
             else:
@@ -94,7 +94,7 @@ regions = region_column.multiselect("Emotion regions", EMOTION_NAMES, default=li
 
 feedback, recent_ids = None, ()
 try:
-    with FeedbackStore() as store:
+    with feedback_store() as store:
         if session_mood() is not None and st.session_state.get(RECORDED_MOOD_KEY) != mood.created_at:
             store.record_mood(mood)
             st.session_state[RECORDED_MOOD_KEY] = mood.created_at
