@@ -112,7 +112,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE saved_playlists (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         profile_id INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
-        name TEXT NOT NULL,
+        name TEXT NOT NULL COLLATE NOCASE,
         mode TEXT NOT NULL,
         mood_label TEXT,
         mood_valence REAL,
