@@ -16,11 +16,13 @@ Scenarios (each gets a fresh ``TUNEX_HOME`` under a temporary folder):
   ``BEGIN EXCLUSIVE`` since before TuneX opened it;
 * ``locked-wal`` — the same in WAL mode.
 
-For every page it reports the AppTest render time (first run, with a session mood of "sad"), the
-number of exception boxes and the storage messages shown; for the Playlist page also the time of
-one "Like" click. For the CLI it runs ``python -m tunex_core recommend --emotion sad -n 3`` and
-reports the exit status, the time and whether a traceback was printed. Each measurement runs in
-its own process, so nothing is cached between scenarios.
+For every page it reports the AppTest render time (with a session mood of "sad"; by default the
+app is started through ``app.py`` on Home, then the page is opened, so the sidebar's messages
+count; ``--direct`` renders the page file alone), the number of exception boxes and the storage
+messages shown; for the Playlist page also the time of one "Like" click. For the CLI it runs
+``python -m tunex_core recommend --emotion sad -n 3`` and reports the exit status, the time and
+whether a traceback was printed. Each measurement runs in its own process, so nothing is cached
+between scenarios.
 """
 
 from __future__ import annotations
@@ -56,24 +58,30 @@ sys.path.insert(0, sys.argv[1])
 from streamlit.testing.v1 import AppTest
 from tunex_core.mood import Mood
 
-page = sys.argv[2]
-app = AppTest.from_file(f"{sys.argv[1]}/pages/{page}.py", default_timeout=float(sys.argv[3]))
+root, page, timeout, via_app = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "app"
+app = AppTest.from_file(f"{root}/app.py" if via_app else f"{root}/pages/{page}.py", default_timeout=timeout)
 app.session_state["mood"] = Mood.from_emotion("sad")
 started = time.perf_counter()
 app.run()
+if via_app:
+    home_render = time.perf_counter() - started
+    started = time.perf_counter()
+    app.switch_page(f"pages/{page}.py").run()
 render = time.perf_counter() - started
-messages = [element.value for element in [*app.warning, *app.error, *app.info]
-            if any(word in element.value.lower() for word in ("database", "saved", "history", "likes", "store"))]
+boxes = [*app.warning, *app.error, *app.info, *app.sidebar.warning, *app.sidebar.info]
+messages = list(dict.fromkeys(element.value for element in boxes if any(
+    word in element.value.lower() for word in ("database", "saved", "history", "likes", "store"))))
 result = {"render_s": round(render, 2), "exceptions": len(app.exception),
           "exception_text": [str(element.value)[:160] for element in app.exception][:2],
-          "messages": [message[:200] for message in messages][:3]}
+          "messages": [message[:160] for message in messages][:3]}
+if via_app:
+    result["app_first_run_s"] = round(home_render, 2)
 likes = [button for button in app.button if "Like" in (button.label or "")]
 if page == "playlist" and likes and not app.exception:
     started = time.perf_counter()
     likes[0].click().run()
     result["like_s"] = round(time.perf_counter() - started, 2)
     result["like_exceptions"] = len(app.exception)
-    result["like_messages"] = [element.value[:200] for element in app.warning if "like" in element.value.lower()][:2]
 print("RESULT " + json.dumps(result))
 """
 
@@ -113,9 +121,11 @@ def environment(home: Path, root: Path) -> dict[str, str]:
     return variables
 
 
-def measure_page(root: Path, page: str, home: Path) -> dict:
-    """Render ``page`` in a fresh process and return its measurements."""
-    completed = subprocess.run([sys.executable, "-c", MEASURE_PAGE, str(root), page, str(PAGE_TIMEOUT_SECONDS)],
+def measure_page(root: Path, page: str, home: Path, via_app: bool) -> dict:
+    """Render ``page`` in a fresh process (through ``app.py`` and its sidebar, or alone) and measure it."""
+    command = [sys.executable, "-c", MEASURE_PAGE, str(root), page, str(PAGE_TIMEOUT_SECONDS),
+               "app" if via_app else "page"]
+    completed = subprocess.run(command,
                                env=environment(home, root), cwd=root, capture_output=True, text=True,
                                timeout=PAGE_TIMEOUT_SECONDS * 3)
     for line in completed.stdout.splitlines():
@@ -142,6 +152,8 @@ def main() -> None:
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
     parser.add_argument("--no-cli", action="store_true", help="skip the recommend command")
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the TuneX checkout to measure")
+    parser.add_argument("--direct", action="store_true",
+                        help="render the page file alone (no app.py, no sidebar), as the first measurements did")
     arguments = parser.parse_args()
     root = arguments.root.resolve()
     for scenario in arguments.scenarios:
@@ -151,7 +163,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="tunex-faults-") as folder:
                 home, holder = prepare(scenario, Path(folder))
                 try:
-                    result = measure_cli(root, home) if target == "cli" else measure_page(root, target, home)
+                    result = (measure_cli(root, home) if target == "cli"
+                              else measure_page(root, target, home, via_app=not arguments.direct))
                 finally:
                     if holder is not None:
                         holder.kill()

@@ -14,6 +14,7 @@ from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, storage_st
 MOOD_KEY = "mood"
 PROFILE_KEY = "profile_id"
 PROFILE_SELECTOR_KEY = "profile_selector"
+PROFILE_IDS_KEY = "profile_ids_by_name"  # the selector shows names; the session keeps the id
 NEW_PROFILE_NAME_KEY = "new_profile_name"
 PROFILE_MESSAGE_KEY = "profile_message"
 # The Song map writes the session mood to the history once per mood under this key; moods set here
@@ -61,7 +62,8 @@ def set_session_mood(mood: Mood) -> None:
 
 
 def _select_profile() -> None:
-    st.session_state[PROFILE_KEY] = st.session_state[PROFILE_SELECTOR_KEY]
+    chosen = st.session_state[PROFILE_SELECTOR_KEY]
+    st.session_state[PROFILE_KEY] = st.session_state[PROFILE_IDS_KEY].get(chosen, DEFAULT_PROFILE_ID)
 
 
 def _create_profile() -> None:
@@ -98,9 +100,10 @@ def render_profile_sidebar() -> None:
     profiles = session_profiles()
     with st.sidebar:
         if profiles:
-            names = {profile.id: profile.name for profile in profiles}
-            st.session_state[PROFILE_SELECTOR_KEY] = current_profile_id()
-            st.selectbox("Profile", list(names), format_func=names.get, key=PROFILE_SELECTOR_KEY,
+            st.session_state[PROFILE_IDS_KEY] = {profile.name: profile.id for profile in profiles}
+            st.session_state[PROFILE_SELECTOR_KEY] = next(profile.name for profile in profiles
+                                                          if profile.id == current_profile_id())
+            st.selectbox("Profile", [profile.name for profile in profiles], key=PROFILE_SELECTOR_KEY,
                          on_change=_select_profile,
                          help="Each profile has its own moods, likes, skips, plays and saved playlists.")
             with st.expander("New profile"):

@@ -181,7 +181,7 @@ def show_songs(history: JournalHistory) -> None:
 
 def show_iso(history: JournalHistory) -> None:
     summary = iso_summary(history.checkins)
-    st.markdown(escape_markdown(summary.verdict))
+    st.markdown(summary.verdict)  # TuneX's own sentence, no user text
     if not summary.sessions:
         return
     columns = st.columns(3)
