@@ -149,7 +149,7 @@ def show_moods(history: JournalHistory) -> None:
     st.markdown("**Valence and arousal over time**")
     st.plotly_chart(timeline_figure(summaries, "week" if by_week else "day"), key="journal_timeline")
     st.markdown(f"**Emotions per {'week' if by_week else 'day'}**")
-    st.plotly_chart(emotions_per_day_figure(summaries), key="journal_emotions")
+    st.plotly_chart(emotions_per_day_figure(summaries, "week" if by_week else "day"), key="journal_emotions")
     st.markdown("**Calendar** — each square is a day, coloured by how pleasant your moods were")
     st.plotly_chart(calendar_figure(days), key="journal_calendar")
     st.markdown("**Latest moods**")
