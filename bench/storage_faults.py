@@ -14,7 +14,9 @@ Scenarios (each gets a fresh ``TUNEX_HOME`` under a temporary folder):
 * ``home-under-file`` — ``TUNEX_HOME`` is a folder below a regular file (cannot be created);
 * ``locked-rollback`` — the fixture database in rollback-journal mode, with another process holding
   ``BEGIN EXCLUSIVE`` since before TuneX opened it;
-* ``locked-wal`` — the same in WAL mode.
+* ``locked-wal`` — the same in WAL mode;
+* ``locked-wal-migrated`` — the fixture first opened (migrated) by the measured TuneX, then locked
+  in WAL mode: the usual case of a TuneX database that another program writes to.
 
 For every page it reports the AppTest render time (with a session mood of "sad"; by default the
 app is started through ``app.py`` on Home, then the page is opened, so the sidebar's messages
@@ -40,7 +42,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "tunex_v0.sqlite3"
-SCENARIOS = ("healthy", "corrupt", "home-is-file", "home-under-file", "locked-rollback", "locked-wal")
+SCENARIOS = ("healthy", "corrupt", "home-is-file", "home-under-file", "locked-rollback", "locked-wal",
+             "locked-wal-migrated")
 PAGES = ("playlist", "song_map", "journal", "home")
 PAGE_TIMEOUT_SECONDS = 300
 
@@ -65,10 +68,12 @@ started = time.perf_counter()
 app.run()
 if via_app:
     home_render = time.perf_counter() - started
+    # AppTest drops app.py's sidebar once a page from pages/ has run, so read the sidebar now.
+    sidebar_messages = [element.value for element in [*app.sidebar.warning, *app.sidebar.info]]
     started = time.perf_counter()
     app.switch_page(f"pages/{page}.py").run()
 render = time.perf_counter() - started
-boxes = [*app.warning, *app.error, *app.info, *app.sidebar.warning, *app.sidebar.info]
+boxes = [*app.warning, *app.error, *app.info]
 messages = list(dict.fromkeys(element.value for element in boxes if any(
     word in element.value.lower() for word in ("database", "saved", "history", "likes", "store"))))
 result = {"render_s": round(render, 2), "exceptions": len(app.exception),
@@ -76,6 +81,7 @@ result = {"render_s": round(render, 2), "exceptions": len(app.exception),
           "messages": [message[:160] for message in messages][:3]}
 if via_app:
     result["app_first_run_s"] = round(home_render, 2)
+    result["sidebar"] = [message[:120] for message in sidebar_messages][:2]
 likes = [button for button in app.button if "Like" in (button.label or "")]
 if page == "playlist" and likes and not app.exception:
     started = time.perf_counter()
@@ -86,7 +92,15 @@ print("RESULT " + json.dumps(result))
 """
 
 
-def prepare(scenario: str, folder: Path) -> tuple[Path, subprocess.Popen | None]:
+MIGRATE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from tunex_core.music.feedback import FeedbackStore
+FeedbackStore(sys.argv[2]).close()
+"""
+
+
+def prepare(scenario: str, folder: Path, root: Path) -> tuple[Path, subprocess.Popen | None]:
     """Make the scenario's ``TUNEX_HOME``; returns it and the lock-holding process, if any."""
     home = folder / "home"
     if scenario == "home-is-file":
@@ -105,6 +119,8 @@ def prepare(scenario: str, folder: Path) -> tuple[Path, subprocess.Popen | None]
         return home, None
     with sqlite3.connect(database) as connection:
         connection.execute("PRAGMA journal_mode=" + ("DELETE" if scenario == "locked-rollback" else "WAL"))
+    if scenario == "locked-wal-migrated":
+        subprocess.run([sys.executable, "-c", MIGRATE, str(root), str(database)], check=True, cwd=root)
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdout=subprocess.PIPE,
                               text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -161,7 +177,7 @@ def main() -> None:
             if target != "cli" and not (root / "pages" / f"{target}.py").is_file():
                 continue
             with tempfile.TemporaryDirectory(prefix="tunex-faults-") as folder:
-                home, holder = prepare(scenario, Path(folder))
+                home, holder = prepare(scenario, Path(folder), root)
                 try:
                     result = (measure_cli(root, home) if target == "cli"
                               else measure_page(root, target, home, via_app=not arguments.direct))

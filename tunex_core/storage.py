@@ -415,8 +415,8 @@ class Database:
 
 def _read_failure_message(path: Path, error: BaseException) -> str:
     if _is_busy(error):
-        return (f"TuneX's database ({path}) is locked by another program, so your history is not shown now; "
-                "likes, plays and moods are kept and saved once it is free")
+        return (f"TuneX's database ({path}) is locked by another program, so your history cannot be read "
+                "until it is free")
     return f"TuneX's database ({path}) could not be read: {error}"
 
 
