@@ -62,11 +62,13 @@ def set_session_mood(mood: Mood) -> None:
 
 
 def _select_profile() -> None:
+    """Selector callback: make the chosen name's profile the session's profile."""
     chosen = st.session_state[PROFILE_SELECTOR_KEY]
     st.session_state[PROFILE_KEY] = st.session_state[PROFILE_IDS_KEY].get(chosen, DEFAULT_PROFILE_ID)
 
 
 def _create_profile() -> None:
+    """Button callback: create the profile named in the form and select it, or leave a message why not."""
     name = st.session_state.get(NEW_PROFILE_NAME_KEY, "")
     try:
         with ProfileStore() as store:
@@ -111,7 +113,7 @@ def render_profile_sidebar() -> None:
                 st.button("Create profile", key="create_profile", on_click=_create_profile)
         else:
             st.caption("Profiles are unavailable while the database is locked; using the default profile.")
-        if message := st.session_state.get(PROFILE_MESSAGE_KEY):
+        if message := st.session_state.pop(PROFILE_MESSAGE_KEY, None):
             st.warning(escape_markdown(message))
         status = storage_status()
         for notice in status.notices:

@@ -74,7 +74,7 @@ def show_save_panel(playlist: Playlist, entries: Sequence[PlaylistEntry], mood: 
     target_label = playlist.target_name if mode == "iso" else None
     default_name = default_playlist_name(mode, mood.label, target_label)
     with st.container(border=True):
-        st.markdown("**💾 Save or export this playlist**")
+        st.markdown("💾 **Save or export this playlist**")
         name_column, button_column = st.columns([3, 1])
         name_column.text_input("Playlist name", key=SAVE_NAME_KEY, max_chars=40, placeholder=default_name,
                                label_visibility="collapsed")
@@ -170,11 +170,11 @@ def show_checkin_panel(playlist: Playlist) -> None:
         if result := st.session_state.get(CHECKIN_RESULT_KEY):
             st.success(escape_markdown(result))
         if pending is None or pending.get("target") != target_label:
-            st.markdown("**Before you listen — how do you feel now?**")
+            st.markdown("🧭 **Before you listen — how do you feel now?**")
             stage, callback = "before", _start_checkin
             arguments = lambda name: (name, target_label, tuple(playlist.target_point))  # noqa: E731
         else:
-            st.markdown(f"**After listening — how do you feel now?** (before: "
+            st.markdown(f"🧭 **After listening — how do you feel now?** (before: "
                         f"{emotion_button_label(pending['before'])}, target: {emotion_button_label(target_label)})")
             stage, callback = "after", _finish_checkin
             arguments = lambda name: (name,)  # noqa: E731

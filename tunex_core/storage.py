@@ -35,7 +35,7 @@ from tunex_core.paths import user_data_dir
 DATABASE_FILE_NAME = "tunex.sqlite3"
 # Reads on the page path give up after this long; a write waits a little longer before it is queued.
 BUSY_TIMEOUT_SECONDS = 0.5
-WRITE_BUSY_TIMEOUT_SECONDS = 1.5
+WRITE_BUSY_TIMEOUT_SECONDS = 1.0
 # While writes are queued, later opens and writes only glance at the lock before queueing behind them.
 QUEUED_FLUSH_TIMEOUT_SECONDS = 0.05
 MAX_PENDING_WRITES = 10_000

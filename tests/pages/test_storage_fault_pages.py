@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tunex_core.mood import Mood
+from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT, TESTS_FIXTURES_DIR
 from tunex_core.storage import storage_status
 
@@ -34,20 +35,31 @@ sys.stdin.read()
 """
 
 
+class LockHolder:
+    """Another process holding ``BEGIN EXCLUSIVE`` on a database until ``release``."""
+
+    def __init__(self, database):
+        self.process = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+
+
 @pytest.fixture
 def lock(isolated_home):
-    """The fixture database in rollback-journal mode, locked by another process; yields nothing."""
+    """The fixture database in rollback-journal mode, locked by another process; yields the holder."""
     isolated_home.mkdir()
     database = isolated_home / "tunex.sqlite3"
     shutil.copy(TESTS_FIXTURES_DIR / "tunex_v0.sqlite3", database)
     with sqlite3.connect(database) as connection:
         connection.execute("PRAGMA journal_mode=DELETE")
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    yield database
-    holder.stdin.close()
-    holder.wait(timeout=10)
+    holder = LockHolder(database)
+    yield holder
+    holder.release()
 
 
 def run_page(page: str) -> tuple[AppTest, float]:
@@ -109,3 +121,12 @@ def test_a_like_while_locked_is_queued_then_saved(lock):
     assert time.monotonic() - started < GENEROUS_SECONDS
     assert not app.exception
     assert storage_status().pending_writes == 1
+
+    lock.release()
+    app.run()  # the next render can open the file, and saves the queued like first
+    assert not app.exception
+    assert storage_status().pending_writes == 0
+    liked = int(like.key.removeprefix("like_"))
+    with FeedbackStore() as store:
+        assert store.adjustments().songs[liked].likes > 0
+        assert {100, 101, 102, 103} <= store.adjustments().songs.keys()  # the fixture's ratings, migrated
