@@ -10,6 +10,10 @@ It fills a temporary ``TUNEX_HOME`` through the public store API (moods with ran
 ``pages/journal.py`` with AppTest: the first run (which also loads the catalog for song
 titles) and warm reruns, for the "Last 12 months" and "Everything" periods, reporting the
 median. The target is 2 s.
+
+``--browser`` also serves the app (``streamlit run app.py`` on 127.0.0.1, Debian's Chromium through
+Playwright, as the browser tests do) and times, in the browser, opening the Journal until its
+script run is over and every chart is drawn, then switching to each longer period.
 """
 
 from __future__ import annotations
@@ -70,11 +74,45 @@ def fill(days: int, moods_per_day: int, seed: int = 0) -> None:
             checkins.finish(f"day-{day}", Mood.from_emotion(generator.choice(EMOTION_NAMES)), at=start + 1800)
 
 
+def measure_in_browser(home: Path, repeats: int) -> None:
+    """Open /journal in headless Chromium and time it until idle with all charts drawn."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.helpers import CHROMIUM_FLAGS, find_chromium, start_streamlit, stop_streamlit, wait_for_app_idle
+
+    charts_drawn = ("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 3")
+    server = start_streamlit(home, home.parent / "streamlit.log")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True,
+                                                 args=list(CHROMIUM_FLAGS))
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server.url, wait_until="domcontentloaded")  # warm the server: the app's imports
+            wait_for_app_idle(page)
+            for attempt in range(repeats):
+                started = time.perf_counter()
+                page.goto(f"{server.url}/journal", wait_until="domcontentloaded")
+                wait_for_app_idle(page, "journal")
+                page.wait_for_function(charts_drawn, timeout=60_000)
+                print(f"browser, open /journal (Last 30 days), run {attempt + 1}: {time.perf_counter() - started:.2f} s")
+            for period in ("Last 12 months", "Everything"):
+                started = time.perf_counter()
+                page.locator('[data-testid="stMain"]').get_by_text(period, exact=True).click()
+                wait_for_app_idle(page, "journal")
+                page.wait_for_function(charts_drawn, timeout=60_000)
+                print(f"browser, switch to {period}: {time.perf_counter() - started:.2f} s "
+                      "(includes the helper's 0.3 s settle wait)")
+            browser.close()
+    finally:
+        stop_streamlit(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--moods-per-day", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tunex-journal-") as folder:
         os.environ["TUNEX_HOME"] = folder
@@ -109,6 +147,8 @@ def main() -> None:
         started = time.perf_counter()
         app.run()
         print(f"Everything, grouped by week: {time.perf_counter() - started:.2f} s")
+        if arguments.browser:
+            measure_in_browser(Path(folder), arguments.repeats)
 
 
 if __name__ == "__main__":

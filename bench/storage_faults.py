@@ -25,6 +25,9 @@ messages shown; for the Playlist page also the time of one "Like" click. For the
 ``python -m tunex_core recommend --emotion sad -n 3`` and reports the exit status, the time and
 whether a traceback was printed. Each measurement runs in its own process, so nothing is cached
 between scenarios.
+
+``--store-only`` measures just the store (this checkout's ``FeedbackStore``) in each scenario: the
+first open + read + like of a process, and a second one, without Streamlit.
 """
 
 from __future__ import annotations
@@ -120,7 +123,8 @@ def prepare(scenario: str, folder: Path, root: Path) -> tuple[Path, subprocess.P
     with sqlite3.connect(database) as connection:
         connection.execute("PRAGMA journal_mode=" + ("DELETE" if scenario == "locked-rollback" else "WAL"))
     if scenario == "locked-wal-migrated":
-        subprocess.run([sys.executable, "-c", MIGRATE, str(root), str(database)], check=True, cwd=root)
+        subprocess.run([sys.executable, "-c", MIGRATE, str(root), str(database)], check=True, cwd=root,
+                       env=environment(home, root))
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdout=subprocess.PIPE,
                               text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -162,6 +166,37 @@ def measure_cli(root: Path, home: Path) -> dict:
             "songs": sum(1 for line in completed.stdout.splitlines() if line[:1].isdigit())}
 
 
+STORE_ONLY = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from tunex_core.music.feedback import FeedbackStore
+from tunex_core.storage import DatabaseBusyError
+
+def use(music_id):
+    started = time.perf_counter()
+    with FeedbackStore() as store:
+        try:
+            store.adjustments()
+            read = "read ok"
+        except DatabaseBusyError:
+            read = "read busy"
+        outcome = store.record_feedback(music_id, "like")
+    return f"{(time.perf_counter() - started) * 1000:.0f} ms ({read}, like {outcome.value})"
+
+print("RESULT first: " + use(1) + "; second: " + use(2))
+"""
+
+
+def measure_store(root: Path, home: Path) -> str:
+    """Time the store alone (open, read, like) twice in a fresh process."""
+    completed = subprocess.run([sys.executable, "-c", STORE_ONLY, str(root)], env=environment(home, root), cwd=root,
+                               capture_output=True, text=True, timeout=120)
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return line.removeprefix("RESULT ")
+    return "failed: " + " | ".join(completed.stderr.strip().splitlines()[-2:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
@@ -170,8 +205,20 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the TuneX checkout to measure")
     parser.add_argument("--direct", action="store_true",
                         help="render the page file alone (no app.py, no sidebar), as the first measurements did")
+    parser.add_argument("--store-only", action="store_true", help="time the store alone in each scenario")
     arguments = parser.parse_args()
     root = arguments.root.resolve()
+    if arguments.store_only:
+        for scenario in arguments.scenarios:
+            with tempfile.TemporaryDirectory(prefix="tunex-faults-") as folder:
+                home, holder = prepare(scenario, Path(folder), root)
+                try:
+                    print(f"{scenario:20s} {measure_store(root, home)}", flush=True)
+                finally:
+                    if holder is not None:
+                        holder.kill()
+                        holder.wait()
+        return
     for scenario in arguments.scenarios:
         for target in [*arguments.pages, *([] if arguments.no_cli else ["cli"])]:
             if target != "cli" and not (root / "pages" / f"{target}.py").is_file():

@@ -3,6 +3,7 @@ saved playlists (open, export, delete) and the profile's data (export, rename, d
 
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
@@ -42,6 +43,8 @@ from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, open_datab
 SECONDS_PER_DAY = 86_400
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, "Everything": None}
 RECENT_MOODS_SHOWN = 20
+GROUPINGS = ("auto", "day", "week")
+AUTO_WEEKS_AFTER_DAYS = 92  # "auto" groups by week when more days than this have moods
 JOURNAL_MESSAGE_KEY = "journal_message"
 
 
@@ -144,7 +147,10 @@ def show_moods(history: JournalHistory) -> None:
     columns[2].metric("Most often", emotion_label(EMOTION_NAMES[most]))
     columns[3].metric("Mean valence", f"{sum(entry.valence for entry in history.moods) / len(history.moods):.2f}")
 
-    by_week = st.radio("Group by", ["day", "week"], horizontal=True, key="journal_grouping") == "week"
+    grouping = st.radio("Group by", GROUPINGS, horizontal=True, key="journal_grouping",
+                        format_func=lambda name: f"auto ({'week' if len(days) > AUTO_WEEKS_AFTER_DAYS else 'day'})"
+                        if name == "auto" else name)
+    by_week = grouping == "week" or (grouping == "auto" and len(days) > AUTO_WEEKS_AFTER_DAYS)
     summaries = weekly_summaries(history.moods) if by_week else days
     st.markdown("**Valence and arousal over time**")
     st.plotly_chart(timeline_figure(summaries, "week" if by_week else "day"), key="journal_timeline")
@@ -226,14 +232,9 @@ def show_your_data(profile: Profile) -> None:
              else f"`{escape_markdown(status.location)}` on this computer")
     st.markdown(f"Everything TuneX keeps about **{escape_markdown(profile.name)}** is in {where}: moods you used, "
                 "songs played, likes and skips, saved playlists and iso check-ins. Camera frames are never saved.")
-    try:
-        with ProfileStore() as store:
-            export = store.export_json(profile.id)
-    except (DatabaseBusyError, ProfileError) as error:
-        st.warning(f"Export unavailable: {escape_markdown(str(error))}")
-    else:
-        st.download_button("⬇️ Download everything (JSON)", export, mime="application/json",
-                           file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json")
+    st.download_button("⬇️ Download everything (JSON)", lambda: profile_export(profile.id), mime="application/json",
+                       file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json",
+                       help="Every mood, play, like, skip, saved playlist and check-in of this profile.")
 
     st.markdown("**Rename this profile**")
     rename_column, button_column = st.columns([3, 1])
@@ -251,6 +252,15 @@ def show_your_data(profile: Profile) -> None:
                                      key="journal_confirm_delete")
         st.button("Delete this profile", key="journal_delete_profile", type="primary", disabled=not confirm_delete,
                   on_click=delete_profile, args=(profile.id, profile.name))
+
+
+def profile_export(profile_id: int) -> str:
+    """The profile's JSON export, made when the download is clicked (on Streamlit's download thread)."""
+    try:
+        with ProfileStore() as store:
+            return store.export_json(profile_id)
+    except (DatabaseBusyError, ProfileError) as error:
+        return json.dumps({"error": f"the export failed: {error}"})
 
 
 def export_file_name_stem(name: str) -> str:
