@@ -93,3 +93,21 @@ def test_no_check_in_panel_when_matching_the_mood(isolated_home):
     app = playlist_page("sad").run()
     assert not app.exception
     assert not any("how do you feel now" in element.value for element in app.markdown)
+
+
+def test_a_playlist_render_opens_the_database_once(isolated_home, monkeypatch):
+    from tunex_core import storage
+
+    playlist_page("sad").run()  # the first run creates the file
+    connections = [0]
+    real_connection = storage._raw_connection
+
+    def counting_connection(*arguments, **keywords):
+        connections[0] += 1
+        return real_connection(*arguments, **keywords)
+
+    monkeypatch.setattr(storage, "_raw_connection", counting_connection)
+    app = playlist_page("sad").run()
+
+    assert not app.exception
+    assert connections[0] == 1  # likes and skips; no Spotify cache without credentials, none per song
