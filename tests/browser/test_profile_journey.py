@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -58,9 +60,21 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     save_tall_screenshot(page, "journey-journal")
     main.get_by_role("tab", name=re.compile(r"Saved playlists \(1\)")).click()
     expect(main.get_by_role("combobox", name="Saved playlist")).to_have_value(re.compile(PLAYLIST), timeout=30_000)
-    expect(main.get_by_role("button", name=re.compile("M3U")).first).to_be_visible()
+    with page.expect_download() as m3u:
+        main.get_by_role("button", name=re.compile("M3U")).first.click()
+    playlist_file = Path(m3u.value.path()).read_text(encoding="utf-8")
+    assert playlist_file.startswith("#EXTM3U\n") and playlist_file.count("https://open.spotify.com/") == 10
     assert exception_count(page) == 0
     save_tall_screenshot(page, "journey-saved-playlist")
+
+    # Everything the profile holds, as JSON.
+    main.get_by_role("tab", name="Your data").click()
+    with page.expect_download() as export:
+        main.get_by_role("button", name=re.compile("Download everything")).click()
+    exported = json.loads(Path(export.value.path()).read_text(encoding="utf-8"))
+    assert exported["profile"]["name"] == PROFILE
+    assert [mood["label"] for mood in exported["moods"]] == ["sad"]
+    assert [playlist["name"] for playlist in exported["saved_playlists"]] == [PLAYLIST]
 
     # The default profile's journal does not have Robin's playlist.
     sidebar.get_by_role("combobox", name="Profile").click()
