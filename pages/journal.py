@@ -222,8 +222,10 @@ def show_saved_playlists(playlists: tuple[SavedPlaylist, ...]) -> None:
         mime, extension = EXPORT_FORMATS[kind]
         column.download_button(labels[kind], content, file_name=export_file_name(chosen, extension), mime=mime,
                                key=f"journal_export_{kind}")
-    columns[3].button("🗑️ Delete playlist", key="journal_delete_playlist", on_click=delete_playlist,
-                      args=(chosen.id, chosen.name))
+    with columns[3]:
+        sure = st.checkbox("Delete it?", key=f"journal_confirm_playlist_{chosen.id}")
+        st.button("🗑️ Delete playlist", key="journal_delete_playlist", on_click=delete_playlist,
+                  args=(chosen.id, chosen.name), disabled=not sure)
 
 
 def show_your_data(profile: Profile) -> None:

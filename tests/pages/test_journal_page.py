@@ -87,6 +87,9 @@ def test_saved_playlists_open_export_and_delete(isolated_home):
                                      "https://open.spotify.com/search/Other%20B"]
     assert {"⬇️ M3U (Spotify links)", "⬇️ CSV", "⬇️ Plain text"} <= set(downloads(app))
 
+    assert app.button(key="journal_delete_playlist").disabled  # only after ticking "Delete it?"
+    playlist_id = app.selectbox(key="journal_playlist").value.id
+    app.checkbox(key=f"journal_confirm_playlist_{playlist_id}").check().run()
     app.button(key="journal_delete_playlist").click().run()
     assert not app.exception
     assert "Deleted the playlist" in app.success[0].value
