@@ -246,11 +246,11 @@ def show_your_data(profile: Profile) -> None:
 
     st.markdown("**Delete data**")
     confirm_clear = st.checkbox(f"Yes, delete every mood, play, like, skip, saved playlist and check-in of "
-                                f"“{profile.name}”", key="journal_confirm_clear")
+                                f"“{escape_markdown(profile.name)}”", key="journal_confirm_clear")
     st.button("Delete this profile's data", key="journal_clear", type="primary", disabled=not confirm_clear,
               on_click=clear_profile, args=(profile.id, profile.name))
     if not profile.is_default:
-        confirm_delete = st.checkbox(f"Yes, delete the profile “{profile.name}” and everything it holds",
+        confirm_delete = st.checkbox(f"Yes, delete the profile “{escape_markdown(profile.name)}” and everything it holds",
                                      key="journal_confirm_delete")
         st.button("Delete this profile", key="journal_delete_profile", type="primary", disabled=not confirm_delete,
                   on_click=delete_profile, args=(profile.id, profile.name))

@@ -57,11 +57,12 @@ def _save_playlist(songs: list[SavedSong], mode: str, mood: Mood, target_label: 
             outcome = store.save(name, songs, mode=mode, mood_label=mood.label, mood_valence=mood.valence,
                                  mood_arousal=mood.arousal, target_label=target_label)
     except (ProfileError, DatabaseBusyError) as error:
-        st.session_state[SAVE_MESSAGE_KEY] = ("warning", f"The playlist was not saved: {error}.")
+        st.session_state[SAVE_MESSAGE_KEY] = ("warning", escape_markdown(f"The playlist was not saved: {error}."))
         return
     if outcome is WriteOutcome.SAVED:
         verb = "Replaced" if replaced else "Saved"
-        st.session_state[SAVE_MESSAGE_KEY] = ("success", f"{verb} “{name}” — find it on the **Journal** page.")
+        st.session_state[SAVE_MESSAGE_KEY] = ("success", f"{verb} “{escape_markdown(name)}” — find it on the "
+                                                         "**Journal** page.")
     else:
         show_write_outcome(outcome, f"the playlist “{name}”")
 
@@ -82,7 +83,7 @@ def show_save_panel(playlist: Playlist, entries: Sequence[PlaylistEntry], mood: 
                              args=(songs, mode, mood, target_label, default_name))
         if message := st.session_state.pop(SAVE_MESSAGE_KEY, None):
             kind, text = message
-            (st.success if kind == "success" else st.warning)(escape_markdown(text).replace(r"\*\*", "**"))
+            (st.success if kind == "success" else st.warning)(text)  # user text in it is escaped
         current = SavedPlaylist(0, (st.session_state.get(SAVE_NAME_KEY) or "").strip() or default_name, mode,
                                 mood.label, mood.valence, mood.arousal, target_label, time.time(), tuple(songs))
         columns = st.columns(3)
