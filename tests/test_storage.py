@@ -219,7 +219,7 @@ def test_a_lock_taken_before_tunex_opened_the_file_fails_fast_and_queues_writes(
         outcomes = [store.record_feedback(7, LIKE), store.record_mood(Mood.from_emotion("sad"))]
     elapsed = time.monotonic() - started
 
-    assert elapsed < 2.0
+    assert elapsed < 4.0  # two short busy waits; the old store waited 5 s per connection
     assert outcomes == [WriteOutcome.QUEUED, WriteOutcome.QUEUED]
     assert storage_status().pending_writes == 2
     assert "will be saved" in storage.write_outcome_message(WriteOutcome.QUEUED, "your like")
@@ -247,7 +247,7 @@ def test_a_lock_on_a_migrated_wal_database_still_allows_reading(home, lock_holde
     elapsed = time.monotonic() - started
 
     assert (first, second) == (WriteOutcome.QUEUED, WriteOutcome.QUEUED)
-    assert elapsed < storage.WRITE_BUSY_TIMEOUT_SECONDS + 1.0  # only the first write waits for the lock
+    assert elapsed < storage.WRITE_BUSY_TIMEOUT_SECONDS + 2.0  # only the first write waits for the lock
     holder.release()
     with FeedbackStore() as store:
         assert store.record_feedback(4, LIKE) is WriteOutcome.SAVED
