@@ -219,7 +219,7 @@ def test_a_lock_taken_before_tunex_opened_the_file_fails_fast_and_queues_writes(
         outcomes = [store.record_feedback(7, LIKE), store.record_mood(Mood.from_emotion("sad"))]
     elapsed = time.monotonic() - started
 
-    assert elapsed < 4.0  # two short busy waits; the old store waited 5 s per connection
+    assert elapsed < 4.0  # one short busy wait at open; the old store waited 5 s per connection
     assert outcomes == [WriteOutcome.QUEUED, WriteOutcome.QUEUED]
     assert storage_status().pending_writes == 2
     assert "will be saved" in storage.write_outcome_message(WriteOutcome.QUEUED, "your like")
