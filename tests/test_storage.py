@@ -310,3 +310,15 @@ def test_two_processes_writing_at_once_lose_nothing(home):
     assert all(output[1] == "0" for output in outputs)  # no write left waiting
     with sqlite3.connect(home / "tunex.sqlite3") as connection:
         assert connection.execute("SELECT count(*) FROM recommend_feedback").fetchone()[0] == 200
+
+
+def test_transaction_on_a_raw_connection_commits_or_rolls_back(home):
+    connection = storage.connect()
+    with storage.transaction(connection):
+        connection.execute("CREATE TABLE kept (value)")
+        connection.execute("INSERT INTO kept VALUES (1)")
+    with pytest.raises(ValueError), storage.transaction(connection):
+        connection.execute("INSERT INTO kept VALUES (2)")
+        raise ValueError("undo")
+    assert connection.execute("SELECT count(*) FROM kept").fetchone()[0] == 1
+    connection.close()

@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -235,6 +236,24 @@ def connect(path: str | Path | None = None, busy_timeout: float = BUSY_TIMEOUT_S
         connection.close()
         raise DatabaseBusyError(f"{database_path} is locked or unreadable: {error}") from error
     return connection
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection):
+    """Run a block in one ``BEGIN IMMEDIATE`` transaction on a ``connect`` connection; a lock becomes
+    ``DatabaseBusyError`` (features use ``Database.write``, which queues instead)."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            raise DatabaseBusyError("the TuneX database is locked by another program; try again in a moment") from error
+        raise
+    try:
+        yield connection
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def _raw_connection(target: str, busy_timeout: float, uri: bool = False) -> sqlite3.Connection:
