@@ -5,20 +5,22 @@ Run from the project root (a script, not a test)::
     python bench/journal_bench.py                     # 365 days x 20 moods, plus plays, likes, check-ins
     python bench/journal_bench.py --days 365 --moods-per-day 20 --repeats 3
 
-It fills a temporary ``TUNEX_HOME`` through the public store API (moods with random emotions,
-2 plays, 1 like or skip and, every third day, an iso check-in per day), then renders
+It fills a temporary ``TUNEX_HOME`` (per day: the moods, random emotions leaning happy for half the
+year and sad for the other half; 2 plays; 1 like or skip; every third day an iso check-in), renders
 ``pages/journal.py`` with AppTest: the first run (which also loads the catalog for song
 titles) and warm reruns, for the "Last 12 months" and "Everything" periods, reporting the
 median. The target is 2 s.
 
 ``--browser`` also serves the app (``streamlit run app.py`` on 127.0.0.1, Debian's Chromium through
 Playwright, as the browser tests do) and times, in the browser, opening the Journal until its
-script run is over and every chart is drawn, then switching to each longer period.
+script run is over and every chart is drawn, then switching to each longer period; it saves
+``artifacts/screenshots/journal-year.png`` (the README's Journal picture).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import statistics
@@ -49,6 +51,9 @@ def fill(days: int, moods_per_day: int, seed: int = 0) -> None:
         start = now - (day + 1) * SECONDS_PER_DAY
         for number in range(moods_per_day):
             probabilities = [generator.random() for _ in EMOTION_NAMES]
+            season = 0.4 * math.sin(2 * math.pi * day / 365)  # a brighter and a darker half of the year
+            probabilities[EMOTION_NAMES.index("happy")] += max(season, 0.0)
+            probabilities[EMOTION_NAMES.index("sad")] += max(-season, 0.0)
             mood = Mood.from_probabilities(probabilities, source="benchmark")
             statements.append((
                 "INSERT INTO mood_history (label, valence, arousal, probabilities, source, recorded_at, profile_id) "
@@ -82,6 +87,7 @@ def measure_in_browser(home: Path, repeats: int) -> None:
         CHROMIUM_FLAGS,
         find_chromium,
         open_from_sidebar,
+        save_tall_screenshot,
         start_streamlit,
         stop_streamlit,
         wait_for_app_idle,
@@ -117,6 +123,7 @@ def measure_in_browser(home: Path, repeats: int) -> None:
                 page.wait_for_function(charts_drawn, timeout=60_000)
                 print(f"browser, switch to {period}: {time.perf_counter() - started:.2f} s "
                       "(includes the helper's 0.3 s settle wait)")
+            print(f"screenshot: {save_tall_screenshot(page, 'journal-year')}")
             browser.close()
     finally:
         stop_streamlit(server)
