@@ -1,18 +1,48 @@
-"""Streamlit helpers shared by every page: session mood, sidebar, cached resources."""
+"""Streamlit helpers shared by every page: session mood, profile, sidebar, cached resources."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from tunex_core.emotions import EMOTION_BY_NAME
+from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
+from tunex_core.music.feedback import FeedbackStore
+from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
+from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, storage_status, write_outcome_message
 
 MOOD_KEY = "mood"
+PROFILE_KEY = "profile_id"
+PROFILE_SELECTOR_KEY = "profile_selector"
+PROFILE_IDS_KEY = "profile_ids_by_name"  # the selector shows names; the session keeps the id
+NEW_PROFILE_NAME_KEY = "new_profile_name"
+PROFILE_MESSAGE_KEY = "profile_message"
+# The Song map writes the session mood to the history once per mood under this key; moods set here
+# are recorded at once, so the key is set too and the Song map does not record them again.
+SONG_MAP_RECORDED_MOOD_KEY = "song_map_recorded_mood"
 
 
 def init_session_state() -> None:
     """Set the session-state defaults once per browser session."""
     st.session_state.setdefault(MOOD_KEY, None)
+    st.session_state.setdefault(PROFILE_KEY, DEFAULT_PROFILE_ID)
+
+
+def current_profile_id() -> int:
+    """The profile chosen in the sidebar (the default profile for people who never choose)."""
+    return int(st.session_state.get(PROFILE_KEY, DEFAULT_PROFILE_ID))
+
+
+def feedback_store() -> FeedbackStore:
+    """The likes, plays and moods of the current profile (one connection; use in a ``with`` block)."""
+    return FeedbackStore(profile_id=current_profile_id())
+
+
+def show_write_outcome(outcome, what: str) -> None:
+    """A toast when ``what`` ("your like") was queued or not saved; nothing when it was saved."""
+    message = write_outcome_message(outcome, what)
+    if message:
+        st.toast(message, icon="⏳")
 
 
 def session_mood() -> Mood | None:
@@ -21,12 +51,80 @@ def session_mood() -> Mood | None:
 
 
 def set_session_mood(mood: Mood) -> None:
-    """Make ``mood`` the session mood used by the Song map and Playlist pages."""
+    """Make ``mood`` the session mood used by the Song map and Playlist pages, and add it to the journal."""
     st.session_state[MOOD_KEY] = mood
+    try:
+        with feedback_store() as store:
+            show_write_outcome(store.record_mood(mood), "this mood")
+    except DatabaseBusyError as error:
+        st.toast(f"This mood was not added to your journal: {error}", icon="⚠️")
+    st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
+
+
+def _select_profile() -> None:
+    """Selector callback: make the chosen name's profile the session's profile."""
+    chosen = st.session_state[PROFILE_SELECTOR_KEY]
+    st.session_state[PROFILE_KEY] = st.session_state[PROFILE_IDS_KEY].get(chosen, DEFAULT_PROFILE_ID)
+
+
+def _create_profile() -> None:
+    """Button callback: create the profile named in the form and select it, or leave a message why not."""
+    name = st.session_state.get(NEW_PROFILE_NAME_KEY, "")
+    try:
+        with ProfileStore() as store:
+            profile = store.create(name)
+    except (ProfileError, DatabaseBusyError) as error:
+        st.session_state[PROFILE_MESSAGE_KEY] = f"No new profile: {error}."
+        return
+    if profile is None:
+        st.session_state[PROFILE_MESSAGE_KEY] = ("The database is locked by another program; the profile will be "
+                                                 "created when it is free.")
+        return
+    st.session_state[PROFILE_KEY] = profile.id
+    st.session_state[NEW_PROFILE_NAME_KEY] = ""
+    st.session_state[PROFILE_MESSAGE_KEY] = None
+
+
+def session_profiles() -> tuple[Profile, ...]:
+    """Every profile, or () when the database is locked; a deleted current profile falls back to the default."""
+    try:
+        with ProfileStore() as store:
+            profiles = store.profiles()
+    except DatabaseBusyError:
+        return ()
+    if current_profile_id() not in {profile.id for profile in profiles}:
+        st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
+    return profiles
+
+
+def render_profile_sidebar() -> None:
+    """The profile selector, a "new profile" form and the store's messages (damaged, temporary, locked)."""
+    profiles = session_profiles()
+    with st.sidebar:
+        if profiles:
+            st.session_state[PROFILE_IDS_KEY] = {profile.name: profile.id for profile in profiles}
+            st.session_state[PROFILE_SELECTOR_KEY] = next(profile.name for profile in profiles
+                                                          if profile.id == current_profile_id())
+            st.selectbox("Profile", [profile.name for profile in profiles], key=PROFILE_SELECTOR_KEY,
+                         on_change=_select_profile,
+                         help="Each profile has its own moods, likes, skips, plays and saved playlists.")
+            with st.expander("New profile"):
+                st.text_input("Name", key=NEW_PROFILE_NAME_KEY, max_chars=40, placeholder="e.g. Sam")
+                st.button("Create profile", key="create_profile", on_click=_create_profile)
+        else:
+            st.caption("Profiles are unavailable while the database is locked; using the default profile.")
+        if message := st.session_state.pop(PROFILE_MESSAGE_KEY, None):
+            st.warning(escape_markdown(message))
+        status = storage_status()
+        for notice in status.notices:
+            st.warning(escape_markdown(notice))
+        if status.pending_writes:
+            st.info(f"{status.pending_writes} change(s) wait for the database to be free and will be saved then.")
 
 
 def render_mood_sidebar() -> None:
-    """Show the current session mood (emotion, confidence, valence-arousal) in the sidebar."""
+    """The sidebar of every page: the profile selector and store messages, then the session mood."""
+    render_profile_sidebar()
     mood = session_mood()
     with st.sidebar:
         st.subheader("Session mood")

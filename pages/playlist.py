@@ -12,14 +12,15 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from pages.common import session_mood, set_session_mood
+from pages.common import feedback_store, session_mood, set_session_mood
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
+from pages.playlist_panels import show_checkin_panel, show_save_panel
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError
 from tunex_core.music.emotion_music import EmotionMusicError, load_emotion_music
-from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.playlist_view import (
     PlaylistEntry,
     explain,
@@ -56,7 +57,7 @@ def cached_spotify_service(configuration: str) -> SpotifyService:
 def record_feedback(music_id: int, action: str, title: str) -> None:
     """Button callback: store a like or skip; the rerun that follows refreshes the playlist."""
     try:
-        with FeedbackStore() as store:
+        with feedback_store() as store:
             store.record_feedback(music_id, action)
     except DatabaseBusyError as error:
         st.session_state[FEEDBACK_ERROR_KEY] = f"Your {action} was not saved: {error}"
@@ -198,9 +199,9 @@ def main() -> None:
 
     adjustments, recent_ids = None, ()
     try:
-        with FeedbackStore() as feedback_store:
-            adjustments = feedback_store.adjustments()
-            recent_ids = tuple(play.music_id for play in feedback_store.recent_plays(RECENT_PLAYS_EXCLUDED))
+        with feedback_store() as store:
+            adjustments = store.adjustments()
+            recent_ids = tuple(play.music_id for play in store.recent_plays(RECENT_PLAYS_EXCLUDED))
     except DatabaseBusyError as error:
         st.warning(f"Likes and skips unavailable, ranking without them: {escape_markdown(str(error))}")
     if FEEDBACK_ERROR_KEY in st.session_state:
@@ -217,6 +218,8 @@ def main() -> None:
         heading += f", moving toward {emotion_label(playlist.target_name or DEFAULT_ISO_TARGET)}"
     filter_text = describe_filter(song_filter)
     st.caption(heading + (f" · filters: {filter_text}" if filter_text else ""))
+    if mode == "iso":
+        show_checkin_panel(playlist)
 
     with st.spinner("Finding the songs on Spotify…"):
         entries = playlist_entries(playlist, service, cached_clip_paths())
@@ -229,6 +232,7 @@ def main() -> None:
     if not entries:
         st.warning("No songs match these filters for this mood. Loosen the filters above.")
     show_entries(entries, mode)
+    show_save_panel(playlist, entries, mood, mode)
 
     if service.configured and service.state.status is SpotifyStatus.CONNECTED:
         show_discovery(service, mood, [entry.spotify_id for entry in entries if entry.spotify_id is not None])

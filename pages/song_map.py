@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import session_mood
+from pages.common import feedback_store, session_mood
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
-from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 from tunex_core.music.track_ids import is_valid_track_id, open_url
@@ -41,7 +41,7 @@ def display_name(name: str) -> str:
 def record(action: str, music_id: int, mood: Mood) -> None:
     """Button callback: store a like, skip or play."""
     try:
-        with FeedbackStore() as store:
+        with feedback_store() as store:
             if action == "play":
                 store.record_play(music_id, mood)
             else:
@@ -105,7 +105,7 @@ song_filter = filter_controls(catalog, "song_map")
 
 feedback, recent_ids = None, ()
 try:
-    with FeedbackStore() as store:
+    with feedback_store() as store:
         if session_mood() is not None and st.session_state.get(RECORDED_MOOD_KEY) != mood.created_at:
             store.record_mood(mood)
             st.session_state[RECORDED_MOOD_KEY] = mood.created_at

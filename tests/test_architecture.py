@@ -19,7 +19,8 @@ ALLOWED = {
     "report": {SHARED},
     "training": {SHARED, "vision"},
     "live": {SHARED, "vision"},
-    "commands": {SHARED, "vision", "music", "report", "training", "live"},
+    "personal": {SHARED, "music"},
+    "commands": {SHARED, "vision", "music", "report", "training", "live", "personal"},
 }
 MAX_TOP_LEVEL_MODULES = 10
 # The CLI's entry points live at the top but sit above every part, with ``commands``.

@@ -5,6 +5,7 @@ parts below it and the shared modules, never a part beside or above it.
 
     commands/, cli, __main__   the CLI (``python -m tunex_core …``): may use every part
        │
+       ├── personal/    profiles, saved playlists, iso check-ins, journal ──► music/
        ├── training/    dataset, trainer, evaluation, release, export  ──┐
        ├── live/        the camera session and smoothing ────────────────┤
        │                                                                 ▼
@@ -19,6 +20,7 @@ Rules (checked by ``tests/test_architecture.py``):
 
 - ``vision``, ``music`` and ``report`` import only the shared modules;
 - ``training`` and ``live`` import ``vision`` and the shared modules;
+- ``personal`` imports ``music`` and the shared modules;
 - ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;
 - nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``.
 """

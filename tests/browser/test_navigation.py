@@ -14,6 +14,7 @@ PAGES = [
     ("Live mood", "live"),
     ("Song map", "song_map"),
     ("Playlist", "playlist"),
+    ("Journal", "journal"),
     ("Model", "model"),
 ]
 

@@ -119,7 +119,7 @@ def run(arguments: argparse.Namespace) -> int:
     from tunex_core.mood import Mood
     from tunex_core.music.catalog import CatalogError, load_catalog
     from tunex_core.music.recommend import RecommendError, recommend
-    from tunex_core.storage import DatabaseBusyError
+    from tunex_core.storage import DatabaseBusyError, storage_status
 
     if arguments.emotion is not None:
         if arguments.arousal is not None:
@@ -156,6 +156,8 @@ def run(arguments: argparse.Namespace) -> int:
                 recent_ids = tuple(play.music_id for play in store.recent_plays(RECENT_PLAYS_EXCLUDED))
         except (DatabaseBusyError, OSError) as error:
             print(f"warning: listening history unavailable, ranking without it ({error})", file=sys.stderr)
+        for notice in storage_status().notices:
+            print(f"warning: {notice}", file=sys.stderr)
 
     try:
         playlist = recommend(catalog, valence, arousal, mode=arguments.mode, target=target,

@@ -1,11 +1,15 @@
-"""Listening history and like/skip feedback, kept in the shared TuneX SQLite database.
+"""Listening history and like/skip feedback of one profile, kept in the shared TuneX SQLite database.
 
 Three tables live beside the other features' tables in ``tunex.sqlite3``
-(see ``tunex_core.storage``):
+(defined, with their versions, in ``tunex_core.storage``); every row carries the
+``profile_id`` of the listener it belongs to:
 
 * ``recommend_feedback`` — one row per like or skip (music id, action, time);
 * ``recommend_plays`` — one row per song played, with the mood it was played for;
 * ``mood_history`` — one row per mood the listener used.
+
+Writes return a ``storage.WriteOutcome``: when another program locks the file
+they are queued and saved later rather than lost.
 
 ``FeedbackStore.adjustments()`` condenses the feedback into time-decayed weights
 per song: each like counts ``0.5 ** (age / LIKE_HALF_LIFE_DAYS)``, each skip
@@ -17,13 +21,18 @@ offsets for the songs and their artists.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunex_core.mood import Mood
-from tunex_core.storage import connect, transaction
+from tunex_core.storage import (
+    BUSY_TIMEOUT_SECONDS,
+    DEFAULT_PROFILE_ID,
+    Database,
+    WriteOutcome,
+    open_database,
+)
 
 LIKE = "like"
 SKIP = "skip"
@@ -31,36 +40,6 @@ FEEDBACK_ACTIONS = (LIKE, SKIP)
 LIKE_HALF_LIFE_DAYS = 90.0
 SKIP_HALF_LIFE_DAYS = 14.0
 SECONDS_PER_DAY = 86_400.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS recommend_feedback (
-    id INTEGER PRIMARY KEY,
-    music_id INTEGER NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('like', 'skip')),
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS recommend_feedback_music ON recommend_feedback (music_id);
-CREATE TABLE IF NOT EXISTS recommend_plays (
-    id INTEGER PRIMARY KEY,
-    music_id INTEGER NOT NULL,
-    played_at REAL NOT NULL,
-    mood_label TEXT,
-    valence REAL,
-    arousal REAL
-);
-CREATE INDEX IF NOT EXISTS recommend_plays_time ON recommend_plays (played_at);
-CREATE TABLE IF NOT EXISTS mood_history (
-    id INTEGER PRIMARY KEY,
-    label TEXT NOT NULL,
-    valence REAL NOT NULL,
-    arousal REAL NOT NULL,
-    probabilities TEXT NOT NULL,
-    source TEXT NOT NULL,
-    recorded_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mood_history_time ON mood_history (recorded_at);
-"""
-
 
 @dataclass(frozen=True)
 class Play:
@@ -110,16 +89,20 @@ def decay_weight(age_seconds: float, half_life_days: float) -> float:
 
 
 class FeedbackStore:
-    """Likes, skips, plays and moods in SQLite (``storage.connect``); creates its tables on open."""
+    """Likes, skips, plays and moods of one profile (``storage.open_database``; one connection per use).
 
-    def __init__(self, path: str | Path | None = None, connection: sqlite3.Connection | None = None) -> None:
-        self.connection = connection if connection is not None else connect(path)
-        with transaction(self.connection) as database:
-            database.executescript(SCHEMA)
+    Opening never fails for a damaged or unwritable file (see ``tunex_core.storage``); reads raise
+    ``DatabaseBusyError`` when another program holds a lock, and writes are then queued.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, profile_id: int = DEFAULT_PROFILE_ID,
+                 database: Database | None = None, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.database = database if database is not None else open_database(path, busy_timeout=busy_timeout)
+        self.profile_id = int(profile_id)
 
     def close(self) -> None:
         """Close the database connection."""
-        self.connection.close()
+        self.database.close()
 
     def __enter__(self) -> FeedbackStore:
         return self
@@ -127,48 +110,44 @@ class FeedbackStore:
     def __exit__(self, *exception_info: object) -> None:
         self.close()
 
-    def record_feedback(self, music_id: int, action: str, at: float | None = None) -> None:
+    def record_feedback(self, music_id: int, action: str, at: float | None = None) -> WriteOutcome:
         """Store a ``"like"`` or ``"skip"`` of ``music_id`` (``at``: Unix time, default now)."""
         if action not in FEEDBACK_ACTIONS:
             raise ValueError(f"feedback action must be one of {', '.join(FEEDBACK_ACTIONS)}, not {action!r}")
-        with transaction(self.connection) as database:
-            database.execute("INSERT INTO recommend_feedback (music_id, action, created_at) VALUES (?, ?, ?)",
-                             (int(music_id), action, time.time() if at is None else float(at)))
+        return self.database.write([(
+            "INSERT INTO recommend_feedback (music_id, action, created_at, profile_id) VALUES (?, ?, ?, ?)",
+            (int(music_id), action, time.time() if at is None else float(at), self.profile_id))])
 
-    def record_play(self, music_id: int, mood: Mood | None = None, at: float | None = None) -> None:
+    def record_play(self, music_id: int, mood: Mood | None = None, at: float | None = None) -> WriteOutcome:
         """Store that ``music_id`` was played, for ``mood`` if known."""
-        with transaction(self.connection) as database:
-            database.execute(
-                "INSERT INTO recommend_plays (music_id, played_at, mood_label, valence, arousal) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (int(music_id), time.time() if at is None else float(at),
-                 mood.label if mood else None, mood.valence if mood else None,
-                 mood.arousal if mood else None),
-            )
+        return self.database.write([(
+            "INSERT INTO recommend_plays (music_id, played_at, mood_label, valence, arousal, profile_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (int(music_id), time.time() if at is None else float(at),
+             mood.label if mood else None, mood.valence if mood else None,
+             mood.arousal if mood else None, self.profile_id))])
 
-    def record_mood(self, mood: Mood, at: float | None = None) -> None:
-        """Add ``mood`` to the mood history."""
-        with transaction(self.connection) as database:
-            database.execute(
-                "INSERT INTO mood_history (label, valence, arousal, probabilities, source, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (mood.label, mood.valence, mood.arousal, json.dumps(list(mood.probabilities)), mood.source,
-                 mood.created_at if at is None else float(at)),
-            )
+    def record_mood(self, mood: Mood, at: float | None = None) -> WriteOutcome:
+        """Add ``mood`` to the profile's mood history."""
+        return self.database.write([(
+            "INSERT INTO mood_history (label, valence, arousal, probabilities, source, recorded_at, profile_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (mood.label, mood.valence, mood.arousal, json.dumps(list(mood.probabilities)), mood.source,
+             mood.created_at if at is None else float(at), self.profile_id))])
 
     def recent_plays(self, limit: int = 20) -> tuple[Play, ...]:
         """The ``limit`` most recent plays, newest first."""
-        rows = self.connection.execute(
-            "SELECT music_id, played_at, mood_label, valence, arousal FROM recommend_plays "
-            "ORDER BY played_at DESC, id DESC LIMIT ?", (int(limit),)).fetchall()
+        rows = self.database.query(
+            "SELECT music_id, played_at, mood_label, valence, arousal FROM recommend_plays WHERE profile_id = ? "
+            "ORDER BY played_at DESC, id DESC LIMIT ?", (self.profile_id, int(limit)))
         return tuple(Play(row["music_id"], row["played_at"], row["mood_label"], row["valence"],
                           row["arousal"]) for row in rows)
 
     def recent_moods(self, limit: int = 20) -> tuple[MoodRecord, ...]:
         """The ``limit`` most recent moods, newest first."""
-        rows = self.connection.execute(
+        rows = self.database.query(
             "SELECT label, valence, arousal, probabilities, source, recorded_at FROM mood_history "
-            "ORDER BY recorded_at DESC, id DESC LIMIT ?", (int(limit),)).fetchall()
+            "WHERE profile_id = ? ORDER BY recorded_at DESC, id DESC LIMIT ?", (self.profile_id, int(limit)))
         return tuple(MoodRecord(row["label"], row["valence"], row["arousal"],
                                 tuple(json.loads(row["probabilities"])), row["source"], row["recorded_at"])
                      for row in rows)
@@ -178,7 +157,8 @@ class FeedbackStore:
         now = time.time() if now is None else float(now)
         likes: dict[int, float] = {}
         skips: dict[int, float] = {}
-        for row in self.connection.execute("SELECT music_id, action, created_at FROM recommend_feedback"):
+        for row in self.database.query("SELECT music_id, action, created_at FROM recommend_feedback "
+                                       "WHERE profile_id = ?", (self.profile_id,)):
             age = now - row["created_at"]
             music_id = row["music_id"]
             if row["action"] == LIKE:

@@ -31,7 +31,9 @@ Cache
     for good; misses expire after ``MISS_EXPIRY_DAYS`` days so songs added to
     Spotify later are found. Per-emotion discovery searches are cached for
     ``DISCOVERY_EXPIRY_HOURS`` hours (table ``spotify_searches``). Failures
-    (offline, rate-limited, bad credentials) are never cached.
+    (offline, rate-limited, bad credentials) are never cached. A playlist is
+    read from and written to the cache with one connection each; without
+    credentials the cache is not touched at all.
 """
 
 from __future__ import annotations
@@ -563,33 +565,21 @@ def _parse_search_page(answer: object, *, offset: int, limit: int) -> SearchPage
 # ---------------------------------------------------------------------------
 # The SQLite cache
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS spotify_resolutions (
-    lookup_key TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    artist TEXT NOT NULL,
-    track_id TEXT,
-    track_title TEXT,
-    track_artist TEXT,
-    score REAL,
-    reason TEXT NOT NULL,
-    resolved_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS spotify_searches (
-    query TEXT PRIMARY KEY,
-    tracks_json TEXT NOT NULL,
-    fetched_at REAL NOT NULL
-);
-"""
-
-
 def lookup_key(title: str, artist: str) -> str:
     """The cache key of a song: normalised title and folded artist credit."""
     return f"{normalise_title(title)}\x1f{fold(artist)}"
 
 
+_RESOLUTION_COLUMNS = "lookup_key, track_id, track_title, track_artist, score, reason, resolved_at"
+_LOOKUP_BATCH = 500  # keys per SELECT, well under SQLite's parameter limit
+
+
 class SpotifyCache:
-    """Resolutions and discovery searches in the shared TuneX SQLite database."""
+    """Resolutions and discovery searches in the shared TuneX SQLite database (tables in ``tunex_core.storage``).
+
+    Each call opens the store once (``storage.open_database``); ``get_resolutions`` and
+    ``put_resolutions`` read and write a whole playlist with one connection.
+    """
 
     def __init__(self, database_path: str | Path | None = None, *,
                  miss_expiry_days: float = MISS_EXPIRY_DAYS,
@@ -600,61 +590,74 @@ class SpotifyCache:
         self.miss_expiry_seconds = miss_expiry_days * 86400.0
         self.discovery_expiry_seconds = discovery_expiry_hours * 3600.0
         self._clock = clock
-        self._schema_ready = False
 
-    def _connect(self) -> sqlite3.Connection:
-        connection = storage.connect(self.database_path)
-        if not self._schema_ready:
-            with storage.transaction(connection):
-                connection.executescript(_SCHEMA)
-            self._schema_ready = True
-        return connection
+    def _open(self) -> storage.Database:
+        return storage.open_database(self.database_path)
 
-    def get_resolution(self, title: str, artist: str) -> Resolution | None:
-        """The cached resolution of a song, or None when absent or an expired miss."""
-        with closing(self._connect()) as connection:
-            row = connection.execute("SELECT * FROM spotify_resolutions WHERE lookup_key = ?",
-                                     (lookup_key(title, artist),)).fetchone()
-        if row is None:
-            return None
+    def _resolution_from_row(self, row: sqlite3.Row) -> Resolution | None:
         if row["track_id"] is None or not is_valid_track_id(row["track_id"]):
             if self._clock() - row["resolved_at"] > self.miss_expiry_seconds:
                 return None
-            return Resolution(track=None, reason=row["reason"], cached=True,
-                              status=SpotifyStatus.CONNECTED)
+            return Resolution(track=None, reason=row["reason"], cached=True, status=SpotifyStatus.CONNECTED)
         track = TrackMatch(id=row["track_id"], title=row["track_title"] or "",
                            artist=row["track_artist"] or "", score=row["score"])
         return Resolution(track=track, reason=row["reason"], cached=True, status=SpotifyStatus.CONNECTED)
 
-    def put_resolution(self, title: str, artist: str, resolution: Resolution) -> None:
-        """Store a definitive resolution (hit or miss) with the current time."""
-        track = resolution.track
-        with closing(self._connect()) as connection, storage.transaction(connection):
-            connection.execute(
+    def get_resolutions(self, songs: Sequence[tuple[str, str]]) -> list[Resolution | None]:
+        """Cached resolutions of ``(title, artist)`` pairs, in order (None: absent or an expired miss)."""
+        keys = [lookup_key(title, artist) for title, artist in songs]
+        rows: dict[str, sqlite3.Row] = {}
+        with closing(self._open()) as database:
+            unique = sorted(set(keys))
+            for start in range(0, len(unique), _LOOKUP_BATCH):
+                batch = unique[start:start + _LOOKUP_BATCH]
+                placeholders = ", ".join("?" * len(batch))
+                for row in database.query(f"SELECT {_RESOLUTION_COLUMNS} FROM spotify_resolutions "
+                                          f"WHERE lookup_key IN ({placeholders})", batch):
+                    rows[row["lookup_key"]] = row
+        return [self._resolution_from_row(rows[key]) if key in rows else None for key in keys]
+
+    def get_resolution(self, title: str, artist: str) -> Resolution | None:
+        """The cached resolution of a song, or None when absent or an expired miss."""
+        return self.get_resolutions([(title, artist)])[0]
+
+    def put_resolutions(self, entries: Sequence[tuple[str, str, Resolution]]) -> None:
+        """Store definitive resolutions (hits or misses) of ``(title, artist, resolution)`` in one transaction."""
+        if not entries:
+            return
+        now = self._clock()
+        statements = []
+        for title, artist, resolution in entries:
+            track = resolution.track
+            statements.append((
                 "INSERT OR REPLACE INTO spotify_resolutions (lookup_key, title, artist, track_id, "
                 "track_title, track_artist, score, reason, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (lookup_key(title, artist), title, artist, track.id if track else None,
                  track.title if track else None, track.artist if track else None,
-                 track.score if track else None, resolution.reason, self._clock()),
-            )
+                 track.score if track else None, resolution.reason, now)))
+        with closing(self._open()) as database:
+            database.write(statements)
+
+    def put_resolution(self, title: str, artist: str, resolution: Resolution) -> None:
+        """Store a definitive resolution (hit or miss) with the current time."""
+        self.put_resolutions([(title, artist, resolution)])
 
     def get_search(self, query: str) -> tuple[TrackMatch, ...] | None:
         """Cached discovery results for ``query``, or None when absent or expired."""
-        with closing(self._connect()) as connection:
-            row = connection.execute("SELECT * FROM spotify_searches WHERE query = ?",
-                                     (query,)).fetchone()
-        if row is None or self._clock() - row["fetched_at"] > self.discovery_expiry_seconds:
+        with closing(self._open()) as database:
+            rows = database.query("SELECT tracks_json, fetched_at FROM spotify_searches WHERE query = ?", (query,))
+        if not rows or self._clock() - rows[0]["fetched_at"] > self.discovery_expiry_seconds:
             return None
         return tuple(TrackMatch(id=item["id"], title=item["title"], artist=item["artist"])
-                     for item in json.loads(row["tracks_json"]) if is_valid_track_id(item.get("id")))
+                     for item in json.loads(rows[0]["tracks_json"]) if is_valid_track_id(item.get("id")))
 
     def put_search(self, query: str, tracks: Sequence[TrackMatch]) -> None:
         """Store discovery results for ``query``."""
         payload = json.dumps([{"id": track.id, "title": track.title, "artist": track.artist}
                               for track in tracks])
-        with closing(self._connect()) as connection, storage.transaction(connection):
-            connection.execute("INSERT OR REPLACE INTO spotify_searches (query, tracks_json, fetched_at) "
-                               "VALUES (?, ?, ?)", (query, payload, self._clock()))
+        with closing(self._open()) as database:
+            database.write([("INSERT OR REPLACE INTO spotify_searches (query, tracks_json, fetched_at) "
+                             "VALUES (?, ?, ?)", (query, payload, self._clock()))])
 
 
 # ---------------------------------------------------------------------------
@@ -741,40 +744,64 @@ class SpotifyService:
         if self.client is not None:
             self.client.reset()
 
-    def _cached_resolution(self, title: str, artist: str) -> Resolution | None:
+    def _cached_resolutions(self, songs: Sequence[tuple[str, str]]) -> list[Resolution | None]:
         try:
-            return self.cache.get_resolution(title, artist)
+            return self.cache.get_resolutions(songs)
         except (storage.DatabaseBusyError, sqlite3.Error) as error:
             logger.warning("Spotify cache unavailable: %s", error)
-            return None
+            return [None] * len(songs)
 
-    def _store_resolution(self, title: str, artist: str, resolution: Resolution) -> None:
+    def _store_resolutions(self, entries: Sequence[tuple[str, str, Resolution]]) -> None:
         try:
-            self.cache.put_resolution(title, artist, resolution)
+            self.cache.put_resolutions(entries)
         except (storage.DatabaseBusyError, sqlite3.Error) as error:
             logger.warning("Spotify cache unavailable: %s", error)
+
+    def _not_configured_resolution(self) -> Resolution:
+        return Resolution(track=None, reason=self._not_configured.message, cached=False,
+                          status=SpotifyStatus.NOT_CONFIGURED)
+
+    def _search(self, title: str, artist: str, budget: RetryBudget) -> Resolution:
+        try:
+            return self._search_song(title, artist, budget)
+        except SpotifyUnavailableError as error:
+            return Resolution(track=None, reason=error.message, cached=False, status=error.status)
 
     def resolve(self, title: str, artist: str, *, use_cache: bool = True,
                 budget: RetryBudget | None = None) -> Resolution:
-        """Find the Spotify track for a catalog song (cache first, then at most a few searches)."""
+        """Find the Spotify track for a catalog song (cache first, then at most a few searches).
+
+        Without credentials nothing is looked up, not even the cache.
+        """
+        if self.client is None:
+            return self._not_configured_resolution()
         if use_cache:
-            cached = self._cached_resolution(title, artist)
+            cached = self._cached_resolutions([(title, artist)])[0]
             if cached is not None:
                 return cached
-        if self.client is None:
-            return Resolution(track=None, reason=self._not_configured.message, cached=False,
-                              status=SpotifyStatus.NOT_CONFIGURED)
-        try:
-            resolution = self._search_song(title, artist, budget or RetryBudget())
-        except SpotifyUnavailableError as error:
-            return Resolution(track=None, reason=error.message, cached=False, status=error.status)
-        self._store_resolution(title, artist, resolution)
+        resolution = self._search(title, artist, budget or RetryBudget())
+        if resolution.status is SpotifyStatus.CONNECTED:
+            self._store_resolutions([(title, artist, resolution)])
         return resolution
 
     def resolve_many(self, songs: Iterable[SongReference]) -> list[Resolution]:
-        """Resolve several songs sharing one rate-limit budget; order is kept."""
+        """Resolve several songs sharing one rate-limit budget and one cache read and write; order is kept."""
+        pairs = [(song.title, song.artist) for song in songs]
+        if self.client is None:
+            return [self._not_configured_resolution() for _ in pairs]
         budget = RetryBudget()
-        return [self.resolve(song.title, song.artist, budget=budget) for song in songs]
+        results: list[Resolution] = []
+        fresh: list[tuple[str, str, Resolution]] = []
+        for (title, artist), cached in zip(pairs, self._cached_resolutions(pairs), strict=True):
+            if cached is not None:
+                results.append(cached)
+                continue
+            resolution = self._search(title, artist, budget)
+            results.append(resolution)
+            if resolution.status is SpotifyStatus.CONNECTED:
+                fresh.append((title, artist, resolution))
+        self._store_resolutions(fresh)
+        return results
 
     def _search_song(self, title: str, artist: str, budget: RetryBudget) -> Resolution:
         assert self.client is not None

@@ -1,0 +1,306 @@
+"""Journal: the profile's moods over days and weeks, songs per mood, likes and skips, iso outcomes,
+saved playlists (open, export, delete) and the profile's data (export, rename, delete)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import PROFILE_KEY, current_profile_id
+from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.markup import escape_markdown
+from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
+from tunex_core.personal.journal import (
+    JournalHistory,
+    daily_summaries,
+    feedback_counts,
+    iso_summary,
+    load_history,
+    songs_by_mood,
+    weekly_summaries,
+)
+from tunex_core.personal.journal_charts import (
+    calendar_figure,
+    emotions_per_day_figure,
+    iso_figure,
+    timeline_figure,
+)
+from tunex_core.personal.playlists import (
+    EXPORT_FORMATS,
+    SavedPlaylist,
+    SavedPlaylistStore,
+    export_file_name,
+    to_csv,
+    to_m3u,
+    to_text,
+)
+from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
+from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, open_database, storage_status
+
+SECONDS_PER_DAY = 86_400
+PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, "Everything": None}
+RECENT_MOODS_SHOWN = 20
+GROUPINGS = ("auto", "day", "week")
+AUTO_WEEKS_AFTER_DAYS = 92  # "auto" groups by week when more days than this have moods
+JOURNAL_MESSAGE_KEY = "journal_message"
+
+
+@st.cache_resource(show_spinner=False)
+def cached_catalog() -> Catalog:
+    """The shipped catalog, loaded once per server process (for song titles)."""
+    return load_catalog()
+
+
+def song_names(music_ids) -> dict[int, tuple[str, str]]:
+    """Title and artist of each music id ("song #id" when the catalog no longer has it)."""
+    try:
+        catalog = cached_catalog()
+    except CatalogError:
+        catalog = None
+    names = {}
+    for music_id in music_ids:
+        index = catalog.find_index(music_id) if catalog is not None else None
+        names[music_id] = ((catalog.titles[index], catalog.artists[index]) if index is not None
+                           else (f"song #{music_id}", ""))
+    return names
+
+
+def emotion_label(name: str | None) -> str:
+    """"😢 Sad" for "sad"."""
+    emotion = EMOTION_BY_NAME.get(name or "")
+    return f"{emotion.emoji} {emotion.display_name}" if emotion else "—"
+
+
+def when(timestamp: float | None) -> str:
+    """A local date and time, e.g. "Tue 01 Dec 2026 09:10"."""
+    return "" if timestamp is None else time.strftime("%a %d %b %Y %H:%M", time.localtime(timestamp))
+
+
+def remember(message: str) -> None:
+    """Show ``message`` once after the rerun that a button causes."""
+    st.session_state[JOURNAL_MESSAGE_KEY] = message
+
+
+# --- button callbacks (run before the page; each opens the store once) -------------------------------
+
+
+def delete_playlist(playlist_id: int, name: str) -> None:
+    try:
+        with open_database() as database:
+            SavedPlaylistStore(database, current_profile_id()).delete(playlist_id)
+    except DatabaseBusyError as error:
+        remember(f"The playlist was not deleted: {error}")
+        return
+    remember(f"Deleted the playlist “{name}”.")
+
+
+def rename_profile(profile_id: int) -> None:
+    try:
+        with ProfileStore() as store:
+            store.rename(profile_id, st.session_state.get(f"journal_new_name_{profile_id}", ""))
+    except (ProfileError, DatabaseBusyError) as error:
+        remember(f"Not renamed: {error}.")
+        return
+    remember("Profile renamed.")
+
+
+def clear_profile(profile_id: int, name: str) -> None:
+    try:
+        with ProfileStore() as store:
+            store.clear(profile_id)
+    except DatabaseBusyError as error:
+        remember(f"Nothing was deleted: {error}")
+        return
+    st.session_state["journal_confirm_clear"] = False
+    remember(f"Deleted every mood, play, like, skip, saved playlist and check-in of “{name}”.")
+
+
+def delete_profile(profile_id: int, name: str) -> None:
+    try:
+        with ProfileStore() as store:
+            store.delete(profile_id)
+    except (ProfileError, DatabaseBusyError) as error:
+        remember(f"The profile was not deleted: {error}.")
+        return
+    st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
+    st.session_state["journal_confirm_delete"] = False
+    remember(f"Deleted the profile “{name}” and everything it held.")
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+def show_moods(history: JournalHistory) -> None:
+    if not history.moods:
+        st.info("No moods in this period. Read one on **Live mood**, or pick one on **Home** — every mood you "
+                "use is added here.")
+        return
+    days = daily_summaries(history.moods)
+    columns = st.columns(4)
+    columns[0].metric("Moods recorded", f"{len(history.moods):,}")
+    columns[1].metric("Days with moods", f"{len(days):,}")
+    totals = [sum(day.emotion_counts[index] for day in days) for index in range(len(EMOTION_NAMES))]
+    most = max(range(len(totals)), key=totals.__getitem__)
+    columns[2].metric("Most often", emotion_label(EMOTION_NAMES[most]))
+    columns[3].metric("Mean valence", f"{sum(entry.valence for entry in history.moods) / len(history.moods):.2f}")
+
+    grouping = st.radio("Group by", GROUPINGS, horizontal=True, key="journal_grouping",
+                        format_func=lambda name: f"auto ({'week' if len(days) > AUTO_WEEKS_AFTER_DAYS else 'day'})"
+                        if name == "auto" else name)
+    by_week = grouping == "week" or (grouping == "auto" and len(days) > AUTO_WEEKS_AFTER_DAYS)
+    summaries = weekly_summaries(history.moods) if by_week else days
+    st.markdown("**Valence and arousal over time**")
+    st.plotly_chart(timeline_figure(summaries, "week" if by_week else "day"), key="journal_timeline")
+    st.markdown(f"**Emotions per {'week' if by_week else 'day'}**")
+    st.plotly_chart(emotions_per_day_figure(summaries, "week" if by_week else "day"), key="journal_emotions")
+    st.markdown("**Calendar** — each square is a day, coloured by how pleasant your moods were")
+    st.plotly_chart(calendar_figure(days), key="journal_calendar")
+    st.markdown("**Latest moods**")
+    st.dataframe(pd.DataFrame([{
+        "when": when(entry.recorded_at), "mood": emotion_label(entry.label), "valence": round(entry.valence, 2),
+        "arousal": round(entry.arousal, 2), "from": entry.source,
+    } for entry in reversed(history.moods[-RECENT_MOODS_SHOWN:])]), hide_index=True)
+
+
+def show_songs(history: JournalHistory) -> None:
+    by_mood = songs_by_mood(history.plays)
+    ratings = feedback_counts(history.feedback)
+    names = song_names({play.music_id for play in history.plays} | {rating.music_id for rating in ratings})
+    st.markdown("**Songs played, by the mood they were played for**")
+    if not by_mood:
+        st.caption("No plays with a mood yet — press ▶️ Played on the **Song map**.")
+    for label, songs in by_mood.items():
+        st.markdown(emotion_label(label))
+        st.dataframe(pd.DataFrame([{"title": names[song.music_id][0], "artist": names[song.music_id][1],
+                                    "plays": song.plays} for song in songs]), hide_index=True)
+    st.markdown("**Likes and skips**")
+    if not ratings:
+        st.caption("No likes or skips yet — rate songs on the **Playlist** or **Song map** page.")
+        return
+    st.dataframe(pd.DataFrame([{"title": names[rating.music_id][0], "artist": names[rating.music_id][1],
+                                "👍 likes": rating.likes, "👎 skips": rating.skips, "last": when(rating.last_at)}
+                               for rating in ratings]), hide_index=True)
+
+
+def show_iso(history: JournalHistory) -> None:
+    summary = iso_summary(history.checkins)
+    st.markdown(summary.verdict)  # TuneX's own sentence, no user text
+    if not summary.sessions:
+        return
+    columns = st.columns(3)
+    columns[0].metric("Finished iso sessions", summary.sessions)
+    columns[1].metric("Moved toward the target", f"{summary.moved_closer} of {summary.sessions}")
+    columns[2].metric("Distance to target", f"{summary.mean_distance_after:.2f}",
+                      delta=f"{-summary.mean_progress:+.2f} from {summary.mean_distance_before:.2f}",
+                      delta_color="inverse")
+    st.plotly_chart(iso_figure(history.checkins), key="journal_iso")
+    st.dataframe(pd.DataFrame([{
+        "when": when(checkin.before_at), "target": emotion_label(checkin.target_label),
+        "before": emotion_label(checkin.before_label), "after": emotion_label(checkin.after_label),
+        "closer by": None if checkin.progress is None else round(checkin.progress, 2),
+    } for checkin in reversed(history.checkins)]), hide_index=True)
+
+
+def show_saved_playlists(playlists: tuple[SavedPlaylist, ...]) -> None:
+    if not playlists:
+        st.info("No saved playlists yet. On the **Playlist** page, name the playlist and press **Save playlist**.")
+        return
+    chosen = st.selectbox("Saved playlist", playlists, key="journal_playlist",
+                          format_func=lambda playlist: f"{playlist.name} ({when(playlist.created_at)})")
+    st.caption(escape_markdown(chosen.description))
+    st.dataframe(pd.DataFrame([{"#": position, "title": song.title, "artist": song.artist, "listen": song.listen_url}
+                               for position, song in enumerate(chosen.songs, start=1)]),
+                 hide_index=True, column_config={"listen": st.column_config.LinkColumn("listen",
+                                                                                       display_text="Open in Spotify")})
+    exports = {"m3u": to_m3u(chosen), "csv": to_csv(chosen), "text": to_text(chosen)}
+    labels = {"m3u": "⬇️ M3U (Spotify links)", "csv": "⬇️ CSV", "text": "⬇️ Plain text"}
+    columns = st.columns(4)
+    for column, (kind, content) in zip(columns, exports.items(), strict=False):
+        mime, extension = EXPORT_FORMATS[kind]
+        column.download_button(labels[kind], content, file_name=export_file_name(chosen, extension), mime=mime,
+                               key=f"journal_export_{kind}")
+    with columns[3]:
+        sure = st.checkbox("Delete it?", key=f"journal_confirm_playlist_{chosen.id}")
+        st.button("🗑️ Delete playlist", key="journal_delete_playlist", on_click=delete_playlist,
+                  args=(chosen.id, chosen.name), disabled=not sure)
+
+
+def show_your_data(profile: Profile) -> None:
+    status = storage_status()
+    where = ("a temporary in-memory store (nothing is kept after TuneX stops)" if status.in_memory
+             else f"`{escape_markdown(status.location)}` on this computer")
+    st.markdown(f"Everything TuneX keeps about **{escape_markdown(profile.name)}** is in {where}: moods you used, "
+                "songs played, likes and skips, saved playlists and iso check-ins. Camera frames are never saved.")
+    st.download_button("⬇️ Download everything (JSON)", lambda: profile_export(profile.id), mime="application/json",
+                       file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json",
+                       help="Every mood, play, like, skip, saved playlist and check-in of this profile.")
+
+    st.markdown("**Rename this profile**")
+    rename_column, button_column = st.columns([3, 1])
+    rename_column.text_input("New name", value=profile.name, max_chars=40, key=f"journal_new_name_{profile.id}",
+                             label_visibility="collapsed")
+    button_column.button("Rename", key="journal_rename", on_click=rename_profile, args=(profile.id,))
+
+    st.markdown("**Delete data**")
+    confirm_clear = st.checkbox(f"Yes, delete every mood, play, like, skip, saved playlist and check-in of "
+                                f"“{escape_markdown(profile.name)}”", key="journal_confirm_clear")
+    st.button("Delete this profile's data", key="journal_clear", type="primary", disabled=not confirm_clear,
+              on_click=clear_profile, args=(profile.id, profile.name))
+    if not profile.is_default:
+        confirm_delete = st.checkbox(f"Yes, delete the profile “{escape_markdown(profile.name)}” and everything it holds",
+                                     key="journal_confirm_delete")
+        st.button("Delete this profile", key="journal_delete_profile", type="primary", disabled=not confirm_delete,
+                  on_click=delete_profile, args=(profile.id, profile.name))
+
+
+def profile_export(profile_id: int) -> str:
+    """The profile's JSON export, made when the download is clicked (on Streamlit's download thread)."""
+    try:
+        with ProfileStore() as store:
+            return store.export_json(profile_id)
+    except (DatabaseBusyError, ProfileError) as error:
+        return json.dumps({"error": f"the export failed: {error}"})
+
+
+def export_file_name_stem(name: str) -> str:
+    """A file-name-safe form of a profile name."""
+    return "-".join("".join(character if character.isalnum() else " " for character in name).split()) or "profile"
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+st.title("📔 Journal")
+if message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
+    st.success(escape_markdown(message))
+
+period_label = st.radio("Period", list(PERIODS), index=1, horizontal=True, key="journal_period")
+days_back = PERIODS[period_label]
+since = None if days_back is None else time.time() - days_back * SECONDS_PER_DAY
+try:
+    with open_database() as database:
+        profile = ProfileStore(database=database).get(current_profile_id())
+        if profile is None:
+            st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
+            profile = ProfileStore(database=database).get(DEFAULT_PROFILE_ID)
+        history = load_history(database, profile.id, since)
+        playlists = SavedPlaylistStore(database, profile.id).playlists()
+except DatabaseBusyError as error:
+    st.warning(f"The journal is unavailable right now: {escape_markdown(str(error))}.")
+    st.stop()
+
+st.caption(f"Profile **{escape_markdown(profile.name)}** — everything here stays on this computer.")
+moods_tab, songs_tab, iso_tab, playlists_tab, data_tab = st.tabs(
+    ["Moods", "Songs", "Iso check-ins", f"Saved playlists ({len(playlists)})", "Your data"])
+with moods_tab:
+    show_moods(history)
+with songs_tab:
+    show_songs(history)
+with iso_tab:
+    show_iso(history)
+with playlists_tab:
+    show_saved_playlists(playlists)
+with data_tab:
+    show_your_data(profile)

@@ -1,0 +1,135 @@
+"""The Journal page (AppTest): empty, with a known history, saved playlists with exports, the profile's data."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tunex_core.mood import Mood
+from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal.checkins import CheckinStore
+from tunex_core.personal.playlists import SavedPlaylistStore, SavedSong
+from tunex_core.personal.profiles import ProfileStore
+from tunex_core.storage import DEFAULT_PROFILE_ID, open_database
+
+PAGE = str(PROJECT_ROOT / "pages" / "journal.py")
+HOUR = 3600.0
+
+
+def journal(profile_id: int = DEFAULT_PROFILE_ID) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.session_state["profile_id"] = profile_id
+    return app
+
+
+def downloads(app: AppTest) -> dict[str, object]:
+    return {element.proto.label: element for element in app.get("download_button")}
+
+
+def test_an_empty_journal_explains_where_moods_come_from(isolated_home):
+    app = journal().run()
+
+    assert not app.exception
+    infos = " ".join(element.value for element in app.info)
+    assert "No moods in this period" in infos and "No saved playlists yet" in infos
+    assert "No finished check-ins yet" in " ".join(element.value for element in app.markdown)
+
+
+def test_the_journal_shows_a_known_history(isolated_home):
+    now = time.time()
+    with FeedbackStore() as store:
+        for hours_ago, emotion in ((1, "sad"), (2, "sad"), (30, "happy"), (60, "neutral")):
+            store.record_mood(Mood.from_emotion(emotion), at=now - hours_ago * HOUR)
+        store.record_play(1, Mood.from_emotion("sad"), at=now - HOUR)
+        store.record_feedback(1, LIKE, at=now - HOUR)
+        store.record_feedback(2, SKIP, at=now - 2 * HOUR)
+        store.record_mood(Mood.from_emotion("angry"), at=now - 100 * 24 * HOUR)  # outside the last 30 days
+    with open_database() as database:
+        checkins = CheckinStore(database, DEFAULT_PROFILE_ID)
+        checkins.start("one", Mood.from_emotion("sad"), "neutral", (0.469, 0.184), at=now - 3 * HOUR)
+        checkins.finish("one", Mood.from_emotion("neutral"), at=now - 2 * HOUR)
+
+    app = journal().run()
+
+    assert not app.exception
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Moods recorded"] == "4"
+    assert metrics["Most often"] == "😢 Sad"
+    assert metrics["Finished iso sessions"] == "1" and metrics["Moved toward the target"] == "1 of 1"
+    assert len(app.get("plotly_chart")) == 4  # timeline, emotions per day, calendar, iso
+    tables = [element.value for element in app.dataframe]
+    latest = tables[0]
+    assert list(latest["mood"][:2]) == ["😢 Sad", "😢 Sad"] and len(latest) == 4
+    ratings = next(table for table in tables if "👍 likes" in table.columns)
+    assert list(ratings["👍 likes"]) == [1, 0] and list(ratings["👎 skips"]) == [0, 1]
+
+    app.radio(key="journal_period").set_value("Everything").run()
+    assert {metric.label: metric.value for metric in app.metric}["Moods recorded"] == "5"
+    app.radio(key="journal_grouping").set_value("week").run()
+    assert not app.exception
+
+
+def test_saved_playlists_open_export_and_delete(isolated_home):
+    with open_database() as database:
+        SavedPlaylistStore(database, DEFAULT_PROFILE_ID).save(
+            "Calm down", [SavedSong(11, "Hello", "Adele", "4sPmO7WMQUAf45kwMOtONw"), SavedSong(12, "Other", "B")],
+            mode="iso", mood_label="sad", target_label="neutral")
+
+    app = journal().run()
+
+    assert not app.exception
+    assert app.selectbox(key="journal_playlist").value.name == "Calm down"
+    table = next(element.value for element in app.dataframe if "listen" in element.value.columns)
+    assert list(table["listen"]) == ["https://open.spotify.com/track/4sPmO7WMQUAf45kwMOtONw",
+                                     "https://open.spotify.com/search/Other%20B"]
+    assert {"⬇️ M3U (Spotify links)", "⬇️ CSV", "⬇️ Plain text"} <= set(downloads(app))
+
+    assert app.button(key="journal_delete_playlist").disabled  # only after ticking "Delete it?"
+    playlist_id = app.selectbox(key="journal_playlist").value.id
+    app.checkbox(key=f"journal_confirm_playlist_{playlist_id}").check().run()
+    app.button(key="journal_delete_playlist").click().run()
+    assert not app.exception
+    assert "Deleted the playlist" in app.success[0].value
+    with open_database() as database:
+        assert SavedPlaylistStore(database, DEFAULT_PROFILE_ID).playlists() == ()
+
+
+def test_your_data_exports_renames_and_deletes_only_after_confirmation(isolated_home):
+    with ProfileStore() as store:
+        sam = store.create("Sam")
+    with FeedbackStore(profile_id=sam.id) as store:
+        store.record_feedback(5, LIKE)
+        store.record_mood(Mood.from_emotion("happy"))
+
+    app = journal(sam.id).run()
+    assert not app.exception
+    assert "⬇️ Download everything (JSON)" in downloads(app)
+    clear = app.button(key="journal_clear")
+    assert clear.disabled  # nothing is deleted without the confirmation box
+
+    app.text_input(key=f"journal_new_name_{sam.id}").set_value("Samantha")
+    app.button(key="journal_rename").click().run()
+    assert ProfileStore().get(sam.id).name == "Samantha"
+
+    app.checkbox(key="journal_confirm_clear").check().run()
+    app.button(key="journal_clear").click().run()
+    assert not app.exception
+    with FeedbackStore(profile_id=sam.id) as store:
+        assert not store.adjustments() and store.recent_moods() == ()
+
+    app.checkbox(key="journal_confirm_delete").check().run()
+    app.button(key="journal_delete_profile").click().run()
+    assert not app.exception
+    assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID
+    assert [profile.id for profile in ProfileStore().profiles()] == [DEFAULT_PROFILE_ID]
+
+
+def test_the_json_export_is_the_profiles_data(isolated_home):
+    with FeedbackStore() as store:
+        store.record_feedback(5, LIKE, at=1000.0)
+    with ProfileStore() as store:
+        exported = json.loads(store.export_json(DEFAULT_PROFILE_ID))
+    assert exported["feedback"] == [{"created_at": 1000.0, "music_id": 5, "action": "like"}]

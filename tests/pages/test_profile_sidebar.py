@@ -1,0 +1,111 @@
+"""The profile selector in every page's sidebar, and the store's messages there (AppTest).
+
+``render_mood_sidebar`` (what ``app.py`` draws before every page) runs in a small script with a
+"Use sad" button standing in for Home's mood picker: AppTest drops ``app.py``'s sidebar on reruns
+of some pages, so the selector is exercised without the router (the browser journey uses it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from streamlit.testing.v1 import AppTest
+
+from tunex_core.music.feedback import FeedbackStore
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal.profiles import ProfileStore
+from tunex_core.storage import DEFAULT_PROFILE_ID
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def sidebar_script() -> None:
+    import streamlit as st
+
+    from pages.common import init_session_state, render_mood_sidebar, set_session_mood
+    from tunex_core.mood import Mood
+
+    init_session_state()
+    render_mood_sidebar()
+    if st.button("Use sad", key="use_sad"):
+        set_session_mood(Mood.from_emotion("sad", source="test"))
+
+
+def start_app() -> AppTest:
+    return AppTest.from_function(sidebar_script, default_timeout=60).run()
+
+
+def test_a_new_profile_is_created_selected_and_gets_its_own_moods(isolated_home):
+    app = start_app()
+    assert not app.exception
+    selector = app.sidebar.selectbox(key="profile_selector")
+    assert selector.options == ["Default"]
+
+    app.sidebar.text_input(key="new_profile_name").set_value("Sam")
+    app.sidebar.button(key="create_profile").click().run()
+    assert not app.exception
+    sam = next(profile for profile in ProfileStore().profiles() if profile.name == "Sam")
+    assert app.session_state["profile_id"] == sam.id
+
+    app.button(key="use_sad").click().run()
+    assert not app.exception
+    with FeedbackStore(profile_id=sam.id) as store:
+        assert [mood.label for mood in store.recent_moods()] == ["sad"]
+    with FeedbackStore() as store:
+        assert store.recent_moods() == ()
+
+
+def test_switching_back_to_the_default_profile(isolated_home):
+    with ProfileStore() as store:
+        store.create("Sam")
+    app = start_app()
+    app.sidebar.selectbox(key="profile_selector").select_index(1).run()  # "Sam" (default first)
+    assert app.session_state["profile_id"] != DEFAULT_PROFILE_ID
+    assert app.sidebar.selectbox(key="profile_selector").value == "Sam"
+    app.sidebar.selectbox(key="profile_selector").select_index(0).run()
+    assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID
+
+
+def test_a_duplicate_name_is_refused_with_a_message(isolated_home):
+    app = start_app()
+    app.sidebar.text_input(key="new_profile_name").set_value("default")
+    app.sidebar.button(key="create_profile").click().run()
+    assert not app.exception
+    assert "already a profile" in " ".join(element.value for element in app.sidebar.warning)
+
+
+def test_a_deleted_profile_falls_back_to_the_default(isolated_home):
+    with ProfileStore() as store:
+        sam = store.create("Sam")
+    app = AppTest.from_function(sidebar_script, default_timeout=60)
+    app.session_state["profile_id"] = sam.id
+    ProfileStore().delete(sam.id)  # e.g. from another tab
+    app.run()
+    assert not app.exception
+    assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID
+
+
+def test_the_app_starts_with_the_selector(isolated_home):
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="profile_selector").options == ["Default"]
+
+
+def test_the_sidebar_says_when_nothing_will_be_saved(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("TUNEX_HOME", str(blocker))
+    monkeypatch.setenv("TUNEX_SPOTIFY_SECRETS", os.devnull)
+    monkeypatch.delenv("TUNEX_DB", raising=False)
+    app = start_app()
+    assert not app.exception
+    assert "nothing you do now will be saved" in " ".join(element.value for element in app.sidebar.warning)
+
+
+def test_the_sidebar_says_when_a_damaged_database_was_replaced(isolated_home):
+    isolated_home.mkdir()
+    (isolated_home / "tunex.sqlite3").write_bytes(b"not a database at all" * 100)
+    app = start_app()
+    assert not app.exception
+    warning = " ".join(element.value for element in app.sidebar.warning).replace("\\", "")
+    assert "was damaged" in warning and "tunex.sqlite3.damaged-" in warning

@@ -1,0 +1,153 @@
+"""Journal figures from a known history: days, weeks, calendar cells, songs per mood, ratings, iso outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.mood import Mood
+from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
+from tunex_core.personal.checkins import CheckinStore, IsoCheckin
+from tunex_core.personal.journal import (
+    FeedbackEntry,
+    MoodEntry,
+    PlayEntry,
+    daily_summaries,
+    feedback_counts,
+    iso_summary,
+    load_history,
+    songs_by_mood,
+    weekly_summaries,
+)
+from tunex_core.personal.journal_charts import calendar_figure, emotions_per_day_figure, iso_figure, timeline_figure
+from tunex_core.storage import DEFAULT_PROFILE_ID, open_database
+
+UTC = timezone.utc
+
+
+def at(day: int, hour: int, month: int = 12) -> float:
+    """Unix time of 2026-<month>-<day> <hour>:00 UTC."""
+    return datetime(2026, month, day, hour, tzinfo=UTC).timestamp()
+
+
+def mood(label: str, when: float) -> MoodEntry:
+    emotion = EMOTION_BY_NAME[label]
+    return MoodEntry(when, label, emotion.valence, emotion.arousal, "test")
+
+
+# Monday 30 Nov: sad, sad, happy; Tuesday 1 Dec: neutral; Monday 7 Dec: angry.
+HISTORY = (mood("sad", at(30, 8, 11)), mood("sad", at(30, 12, 11)), mood("happy", at(30, 23, 11)),
+           mood("neutral", at(1, 0)), mood("angry", at(7, 9)))
+
+
+def test_days_group_moods_by_calendar_day_with_means_and_counts():
+    days = daily_summaries(HISTORY, tz=UTC)
+
+    assert [day.start for day in days] == [date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 7)]
+    monday = days[0]
+    assert monday.count == 3 and monday.dominant == "sad"
+    assert monday.emotion_counts[EMOTION_NAMES.index("sad")] == 2
+    assert monday.emotion_counts[EMOTION_NAMES.index("happy")] == 1
+    assert sum(monday.emotion_counts) == 3
+    sad, happy = EMOTION_BY_NAME["sad"], EMOTION_BY_NAME["happy"]
+    assert monday.mean_valence == pytest.approx((2 * sad.valence + happy.valence) / 3)
+    assert monday.mean_arousal == pytest.approx((2 * sad.arousal + happy.arousal) / 3)
+    assert days[1].dominant == "neutral" and days[2].dominant == "angry"
+
+
+def test_the_day_depends_on_the_time_zone():
+    late_evening = (mood("happy", at(30, 23, 11)),)
+    assert daily_summaries(late_evening, tz=UTC)[0].start == date(2026, 11, 30)
+    assert daily_summaries(late_evening, tz=timezone(timedelta(hours=2)))[0].start == date(2026, 12, 1)
+
+
+def test_weeks_start_on_monday():
+    weeks = weekly_summaries(HISTORY, tz=UTC)
+    assert [(week.start, week.count) for week in weeks] == [(date(2026, 11, 30), 4), (date(2026, 12, 7), 1)]
+
+
+def test_calendar_puts_each_day_in_its_weekday_row_and_week_column():
+    days = daily_summaries(HISTORY, tz=UTC)
+    heatmap = calendar_figure(days).data[0]
+
+    assert list(heatmap.y) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert len(heatmap.x) == 8  # short histories still get a calendar of eight weeks
+    assert list(heatmap.x[-2:]) == ["2026-11-30", "2026-12-07"]
+    assert heatmap.z[0][-2] == pytest.approx(days[0].mean_valence)  # Monday, first week
+    assert heatmap.z[1][-2] == pytest.approx(EMOTION_BY_NAME["neutral"].valence)  # Tuesday, first week
+    assert heatmap.z[0][-1] == pytest.approx(EMOTION_BY_NAME["angry"].valence)  # Monday, second week
+    filled = sum(value is not None for row in heatmap.z for value in row)
+    assert filled == 3
+    assert "3 moods, mostly 😢 sad" in heatmap.text[0][-2]
+
+
+def test_timeline_and_stacked_bars_follow_the_summaries():
+    days = daily_summaries(HISTORY, tz=UTC)
+    timeline = timeline_figure(days)
+    assert [trace.name for trace in timeline.data] == ["valence (pleasant)", "arousal (energetic)"]
+    assert list(timeline.data[0].y) == pytest.approx([day.mean_valence for day in days])
+    bars = emotions_per_day_figure(days)
+    assert {trace.name for trace in bars.data} == {"😠 Angry", "😄 Happy", "😢 Sad", "😐 Neutral"}
+    sad_trace = next(trace for trace in bars.data if trace.name == "😢 Sad")
+    assert list(sad_trace.y) == [2, 0, 0]
+
+
+def test_songs_by_mood_and_ratings():
+    plays = (PlayEntry(1.0, 10, "sad"), PlayEntry(2.0, 10, "sad"), PlayEntry(3.0, 11, "sad"),
+             PlayEntry(4.0, 12, "happy"), PlayEntry(5.0, 13, None))
+    by_mood = songs_by_mood(plays)
+    assert list(by_mood) == ["happy", "sad"]  # emotion order
+    assert [(song.music_id, song.plays) for song in by_mood["sad"]] == [(10, 2), (11, 1)]
+
+    ratings = feedback_counts((FeedbackEntry(1.0, 10, "like"), FeedbackEntry(5.0, 10, "like"),
+                               FeedbackEntry(3.0, 11, "skip"), FeedbackEntry(4.0, 10, "skip")))
+    assert [(rating.music_id, rating.likes, rating.skips, rating.last_at) for rating in ratings] == [
+        (10, 2, 1, 5.0), (11, 0, 1, 3.0)]
+
+
+def checkin(before: str, after: str | None, target: str = "neutral") -> IsoCheckin:
+    start, goal = EMOTION_BY_NAME[before], EMOTION_BY_NAME[target]
+    end = EMOTION_BY_NAME[after] if after else None
+    return IsoCheckin("k", target, goal.valence, goal.arousal, before, start.valence, start.arousal, 0.0,
+                      after, end.valence if end else None, end.arousal if end else None, 1.0 if end else None)
+
+
+def test_iso_summary_says_whether_the_playlists_moved_the_mood():
+    reached = checkin("sad", "neutral")
+    worse = checkin("sad", "angry")
+    unfinished = checkin("happy", None)
+
+    summary = iso_summary([reached, worse, unfinished])
+
+    assert reached.progress == pytest.approx(reached.distance_before) and reached.distance_after == 0
+    assert worse.progress < 0 and unfinished.progress is None
+    assert (summary.sessions, summary.moved_closer, summary.moved_away) == (2, 1, 1)
+    assert summary.mean_progress == pytest.approx((reached.progress + worse.progress) / 2)
+    assert "1 of 2 iso sessions (50%)" in summary.verdict
+    assert iso_summary([unfinished]).sessions == 0 and "No finished check-ins" in iso_summary([]).verdict
+    assert len(iso_figure([reached, worse, unfinished]).data) == 2
+
+
+def test_load_history_reads_one_profile_from_a_date(home):
+    with FeedbackStore() as store:
+        store.record_mood(Mood.from_emotion("sad"), at=at(1, 9))
+        store.record_mood(Mood.from_emotion("happy"), at=at(3, 9))
+        store.record_play(10, Mood.from_emotion("happy"), at=at(3, 10))
+        store.record_feedback(10, LIKE, at=at(3, 11))
+        store.record_feedback(11, SKIP, at=at(1, 11))
+    with FeedbackStore(profile_id=99) as other:
+        other.record_mood(Mood.from_emotion("angry"), at=at(3, 9))
+    with open_database() as database:
+        CheckinStore(database, DEFAULT_PROFILE_ID).start("s1", Mood.from_emotion("sad"), "neutral", (0.47, 0.18),
+                                                         at=at(3, 12))
+        CheckinStore(database, DEFAULT_PROFILE_ID).finish("s1", Mood.from_emotion("neutral"), at=at(3, 13))
+        history = load_history(database, DEFAULT_PROFILE_ID, since=at(2, 0))
+        everything = load_history(database, DEFAULT_PROFILE_ID)
+
+    assert [entry.label for entry in history.moods] == ["happy"]
+    assert [(play.music_id, play.mood_label) for play in history.plays] == [(10, "happy")]
+    assert [(entry.music_id, entry.action) for entry in history.feedback] == [(10, "like")]
+    assert len(history.checkins) == 1 and history.checkins[0].after_label == "neutral"
+    assert [entry.label for entry in everything.moods] == ["sad", "happy"] and len(everything.feedback) == 2
