@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.test_playlist_page import expected_playlist, publish_on_fake_spotify
 from tunex_core.mood import Mood
+from tunex_core.music.catalog import CatalogFilter
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
 from tunex_core.personal.checkins import CheckinStore
@@ -42,7 +43,9 @@ def test_saving_the_playlist_keeps_its_songs_and_mood(isolated_home):
     assert (playlist.name, playlist.mode, playlist.mood_label) == ("Rainy day", "match", "sad")
     assert [(song.music_id, song.title, song.artist) for song in playlist.songs] == [
         (song.music_id, song.title, song.artist) for song in songs]
-    assert all(song.spotify_id is None for song in playlist.songs)  # no Spotify here: search links
+    # No Spotify account here: the catalog's own ids (every song of the default playlist has one).
+    assert [song.spotify_id for song in playlist.songs] == [song.spotify_id for song in songs]
+    assert all(song.spotify_id for song in playlist.songs)
 
     app.button(key="playlist_save").click().run()  # same name again: replaced, not duplicated
     assert "Replaced “Rainy day”" in app.success[0].value
@@ -58,14 +61,22 @@ def test_an_unnamed_playlist_gets_the_offered_name(isolated_home):
 
 def test_saved_songs_carry_the_spotify_ids_found(spotify_environment):
     mood = Mood.from_emotion("sad")
-    track_ids = publish_on_fake_spotify(spotify_environment, expected_playlist(mood).songs)
+    rated = CatalogFilter(rated_only=True)
+    songs = expected_playlist(mood, count=20, song_filter=rated).songs
+    missing = [song for song in songs if song.spotify_id is None]
+    assert missing, "the rated songs near 'sad' should include some without a catalog id"
+    track_ids = publish_on_fake_spotify(spotify_environment, missing)
 
-    app = playlist_page("sad").run()
+    app = playlist_page("sad")
+    app.session_state["playlist_rated"] = True
+    app.session_state["playlist_count"] = 20
+    app.run()
     app.button(key="playlist_save").click().run()
 
     assert not app.exception
     (playlist,) = saved()
-    assert {song.music_id: song.spotify_id for song in playlist.songs} == track_ids
+    assert {song.music_id: song.spotify_id for song in playlist.songs} == {
+        song.music_id: song.spotify_id or track_ids[song.music_id] for song in songs}
 
 
 def test_iso_check_ins_before_and_after_are_recorded(isolated_home):
