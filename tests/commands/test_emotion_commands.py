@@ -97,6 +97,36 @@ def test_evaluate_split_absent_from_the_data(test_only_npz):
     assert_clean_failure(result, 2, "has no 'val' split")
 
 
+def hostile_data_files(folder: Path, test_only_npz: Path) -> dict[str, Path]:
+    """The inputs that used to end ``evaluate`` in a traceback (or, for NaN faces, in a silent score)."""
+    good = test_only_npz.read_bytes()
+    files = {"truncated": folder / "truncated.npz", "empty": folder / "empty.npz",
+             "string_labels": folder / "labels.npz", "nan_faces": folder / "nan.npz", "long_field": folder / "fer.csv"}
+    files["truncated"].write_bytes(good[: len(good) // 2])
+    files["empty"].write_bytes(b"")
+    np.savez(files["string_labels"], x_test=np.zeros((2, 48, 48), np.uint8), y_test=np.array(["angry", "happy"]))
+    faces = np.full((2, 48, 48), 90.0)
+    faces[0, 0, 0] = np.nan
+    np.savez(files["nan_faces"], x_test=faces, y_test=np.array([0, 1]))
+    files["long_field"].write_text("emotion,pixels,Usage\n0," + "7 " * 70_000 + ",PrivateTest\n")
+    return files
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("truncated", "the archive is damaged or truncated"),
+    ("empty", "the file is empty"),
+    ("string_labels", "labels must be integers"),
+    ("nan_faces", "contain NaN or infinite pixels"),
+    ("long_field", "not a well-formed fer2013.csv"),
+])
+def test_evaluate_refuses_damaged_data_in_one_line(tmp_path, test_only_npz, case, message):
+    path = hostile_data_files(tmp_path, test_only_npz)[case]
+    result = run_cli("evaluate", "--data", str(path), "--json")
+    assert_clean_failure(result, 2, "error:", message, path.name)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
 @pytest.mark.slow
 def test_evaluate_missing_model(test_only_npz, tmp_path):
     result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(tmp_path / "gone.keras"))
@@ -149,6 +179,23 @@ def test_predict_text_and_missing_files(tmp_path, model_arguments):
     missing = tmp_path / "nowhere.jpg"
     result = run_cli("predict", str(text), str(missing), *model_arguments)
     assert_clean_failure(result, 1, f"{text}: error: the file is not an image TuneX can read", f"{missing}: error:")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_predict_device_and_folder_are_refused_without_reading(tmp_path, model_arguments):
+    import resource
+    import time
+
+    started = time.perf_counter()
+    result = run_cli("predict", "/dev/zero", str(tmp_path), str(FACE_PHOTO), "--json", *model_arguments)
+    assert_clean_failure(result, 1, "/dev/zero: error: this is not a regular file", f"{tmp_path}: error: this is a folder")
+    entries = last_json_line(result)["results"]
+    assert [entry["error"] is None for entry in entries] == [False, False, True]
+    # /dev/zero used to be read whole (3.4 GB) before the size check
+    peak_kilobytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kilobytes < 2_500_000, peak_kilobytes
+    assert time.perf_counter() - started < 120
 
 
 @pytest.mark.slow

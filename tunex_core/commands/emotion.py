@@ -10,6 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+# The CLI reads files the user names on purpose, so it allows larger photos than uploads.
+PREDICT_MAX_BYTES = 64 * 1024 * 1024
+PREDICT_MAX_SIDE = 8192
+
 
 def register(subparsers) -> None:
     """Add the emotion-engine sub-commands."""
@@ -97,7 +101,7 @@ def run_predict(arguments: argparse.Namespace) -> int:
     """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
     from tunex_core.emotions import EMOTION_NAMES
     from tunex_core.errors import ModelFileError
-    from tunex_core.vision.images import ImageError, decode_image
+    from tunex_core.vision.images import ImageError, decode_image, read_image_file
     from tunex_core.vision.pipeline import EmotionPipeline
 
     try:
@@ -109,7 +113,8 @@ def run_predict(arguments: argparse.Namespace) -> int:
     for name in arguments.images:
         entry: dict = {"file": name, "faces": [], "error": None}
         try:
-            frame = decode_image(Path(name).read_bytes(), max_bytes=64 * 1024 * 1024, max_side=8192)
+            frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
+                                 max_side=PREDICT_MAX_SIDE)
             faces = pipeline.process(frame)
         except (OSError, ImageError, ValueError) as error:
             failures += 1
