@@ -28,6 +28,25 @@ def register(subparsers) -> None:
     train_parser.add_argument("--batch-size", type=int, default=None)
     train_parser.add_argument("--learning-rate", type=float, default=None)
     train_parser.add_argument("--float32", action="store_true", help="disable bfloat16 mixed precision")
+    train_parser.add_argument("--seed", type=int, default=None, help="random seed (vary it for ensemble members)")
+    train_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=None,
+                              help="adamw (default) or sgd with Nesterov momentum 0.9")
+    train_parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
+                              help="FER+ votes aligned with --data (e.g. ferplus_votes.npz): train on the "
+                                   "crowd's label distribution")
+    train_parser.add_argument("--votes-weight", type=float, default=None,
+                              help="weight of the vote distribution against the FER label, 0..1 (default 1)")
+    train_parser.add_argument("--contempt", choices=("disgust", "drop"), default=None,
+                              help="FER+ contempt votes: fold into disgust (default) or drop them")
+    train_parser.add_argument("--teacher", action="append", default=None, metavar="RUN_OR_MODEL",
+                              help="distil from this run folder (its final.keras) or .keras file; repeat for an "
+                                   "ensemble of teachers")
+    train_parser.add_argument("--distill-weight", type=float, default=None,
+                              help="weight of the teachers' predictions in the targets, 0..1 (default 0.7)")
+    train_parser.add_argument("--distill-temperature", type=float, default=None,
+                              help="soften the teachers' predictions by this temperature (default 1)")
+    train_parser.add_argument("--webcam-augment", action="store_true",
+                              help="add webcam-like augmentation: blur, JPEG, low light, stronger tilt, occlusion")
     train_parser.set_defaults(handler=run_train)
 
     evaluate_parser = subparsers.add_parser(
@@ -48,24 +67,92 @@ def register(subparsers) -> None:
     register_release(subparsers)
 
 
-def run_train(arguments: argparse.Namespace) -> int:
-    """Handler of ``train``."""
-    from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.trainer import TrainConfig, train
+def _train_settings(arguments: argparse.Namespace) -> dict:
+    """TrainConfig overrides from the command line; with ``--resume`` the run's saved votes/teachers are reused."""
+    from tunex_core.training.trainer import WEBCAM_AUGMENT, TrainConfig
 
-    overrides = {"architecture": arguments.architecture}
-    for name in ("epochs", "batch_size", "learning_rate"):
+    overrides: dict = {"architecture": arguments.architecture}
+    for name in ("epochs", "batch_size", "learning_rate", "seed", "optimizer", "votes_weight", "contempt",
+                 "distill_weight", "distill_temperature"):
         if getattr(arguments, name) is not None:
             overrides[name] = getattr(arguments, name)
     if arguments.float32:
         overrides["mixed_precision"] = False
+    if arguments.votes is not None:
+        overrides["votes_file"] = str(arguments.votes)
+    if arguments.teacher:
+        overrides["teachers"] = [str(path) for path in arguments.teacher]
+    if arguments.webcam_augment:
+        overrides["augment"] = {**TrainConfig().augment, **WEBCAM_AUGMENT}
+    saved_file = Path(arguments.out) / "hyperparameters.json"
+    if arguments.resume and saved_file.is_file():
+        try:
+            saved = json.loads(saved_file.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        for name in ("votes_file", "votes_weight", "contempt", "teachers", "distill_weight", "distill_temperature"):
+            if name not in overrides and saved.get(name) not in (None, []):
+                overrides[name] = saved[name]
+    return overrides
+
+
+def _check_train_settings(settings: dict) -> str | None:
+    """A one-line complaint about out-of-range numbers, or None."""
+    checks = {"epochs": lambda v: v >= 1, "batch_size": lambda v: v >= 1, "learning_rate": lambda v: v > 0,
+              "votes_weight": lambda v: 0 <= v <= 1, "distill_weight": lambda v: 0 <= v <= 1,
+              "distill_temperature": lambda v: v > 0}
+    for name, valid in checks.items():
+        if name in settings and not valid(settings[name]):
+            ranges = {"votes_weight": "between 0 and 1", "distill_weight": "between 0 and 1"}
+            return f"--{name.replace('_', '-')} {settings[name]} is out of range ({ranges.get(name, 'must be positive')})"
+    return None
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    """Handler of ``train``."""
+    from dataclasses import replace
+
+    from tunex_core.errors import ModelFileError
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.trainer import TrainConfig, teacher_model_file
+
+    settings = _train_settings(arguments)
+    problem = _check_train_settings(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    missing = [str(teacher_model_file(path)) for path in settings.get("teachers", [])
+               if not teacher_model_file(path).is_file()]
+    if missing:
+        print(f"error: teacher model not found: {', '.join(missing)} (give a run folder with final.keras, "
+              f"or a .keras file)", file=sys.stderr)
+        return 2
     try:
         data = load_fer(arguments.data)
         data.split("train"), data.split("val")
     except DatasetError as error:
         print(f"error: {error} (training needs the Training and PublicTest splits)", file=sys.stderr)
         return 2
-    final = train(data, Path(arguments.out), TrainConfig(**overrides), resume=arguments.resume)
+    config = TrainConfig(**settings)
+    targets = None
+    if config.votes_file:
+        from tunex_core.training.ferplus import soft_training_split
+
+        try:
+            kept, targets, report = soft_training_split(data.train, config.votes_file, config.votes_weight,
+                                                        config.contempt)
+        except DatasetError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(report.summary(), flush=True)
+        data = replace(data, train=kept)
+    from tunex_core.training.trainer import train
+
+    try:
+        final = train(data, Path(arguments.out), config, resume=arguments.resume, train_targets=targets)
+    except ModelFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"final model: {final}")
     return 0
 
