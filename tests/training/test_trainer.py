@@ -286,8 +286,8 @@ def test_soften_flattens_with_temperature():
     np.testing.assert_allclose(soft.sum(), 1.0, atol=1e-6)
 
 
-def test_teacher_model_file_accepts_run_folders_and_files(tmp_path):
-    from tunex_core.training.trainer import teacher_model_file
+def test_run_model_file_accepts_run_folders_and_files(tmp_path):
+    from tunex_core.paths import run_model_file
 
-    assert teacher_model_file(tmp_path) == tmp_path / "final.keras"
-    assert teacher_model_file(tmp_path / "member.keras") == tmp_path / "member.keras"
+    assert run_model_file(tmp_path) == tmp_path / "final.keras"
+    assert run_model_file(tmp_path / "member.keras") == tmp_path / "member.keras"

@@ -10,6 +10,9 @@ import json
 import sys
 from pathlib import Path
 
+from tunex_core.training.perturb import DESCRIPTIONS, PERTURBATIONS
+
+PERTURBATION_NAMES = tuple(PERTURBATIONS)
 # The CLI reads files the user names on purpose, so it allows larger photos than uploads.
 PREDICT_MAX_BYTES = 64 * 1024 * 1024
 PREDICT_MAX_SIDE = 8192
@@ -56,13 +59,21 @@ def register(subparsers) -> None:
                                  help="test = PrivateTest (default), val = PublicTest")
     evaluate_parser.add_argument("--tta", action="store_true", help="average with horizontally flipped faces")
     evaluate_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    evaluate_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    evaluate_parser.add_argument("--model", action="append", default=None, metavar="MODEL_OR_RUN",
+                                 help="a .keras model or a run folder (its final.keras); default: the shipped "
+                                      "model. Repeat to score an ensemble (the mean of the members' probabilities)")
+    evaluate_parser.add_argument("--perturb", choices=PERTURBATION_NAMES, default=None,
+                                 help="score a fixed perturbed copy of the split: " + ", ".join(
+                                     f"{name} = {DESCRIPTIONS[name]}" for name in PERTURBATION_NAMES))
     evaluate_parser.set_defaults(handler=run_evaluate)
 
     predict_parser = subparsers.add_parser("predict", help="faces and emotions in image files")
     predict_parser.add_argument("images", nargs="+", metavar="IMAGE")
     predict_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     predict_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    predict_parser.add_argument("--baseline", nargs="+", default=None, metavar="RESTING_PHOTO",
+                                help="photo(s) of the same person with a relaxed, neutral face: correct every "
+                                     "reading for that person's resting-face bias")
     predict_parser.set_defaults(handler=run_predict)
     register_release(subparsers)
 
@@ -113,16 +124,17 @@ def run_train(arguments: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from tunex_core.errors import ModelFileError
+    from tunex_core.paths import run_model_file
     from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.trainer import TrainConfig, teacher_model_file
+    from tunex_core.training.trainer import TrainConfig
 
     settings = _train_settings(arguments)
     problem = _check_train_settings(settings)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    missing = [str(teacher_model_file(path)) for path in settings.get("teachers", [])
-               if not teacher_model_file(path).is_file()]
+    missing = [str(run_model_file(path)) for path in settings.get("teachers", [])
+               if not run_model_file(path).is_file()]
     if missing:
         print(f"error: teacher model not found: {', '.join(missing)} (give a run folder with final.keras, "
               f"or a .keras file)", file=sys.stderr)
@@ -159,27 +171,39 @@ def run_train(arguments: argparse.Namespace) -> int:
 
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Handler of ``evaluate``."""
+    import numpy as np
+
     from tunex_core.errors import ModelFileError
+    from tunex_core.paths import run_model_file
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.evaluation import evaluate_probabilities
+    from tunex_core.training.perturb import perturb
     from tunex_core.vision.pipeline import EmotionPipeline
 
+    models = [run_model_file(path) for path in arguments.model] if arguments.model else [None]
     try:
         split = load_fer(arguments.data).split(arguments.split)
-        pipeline = EmotionPipeline.load(arguments.model, backend="tensorflow")
+        classifiers = [EmotionPipeline.load(model, backend="tensorflow").classifier for model in models]
     except (DatasetError, ModelFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    probabilities = pipeline.classifier.predict_in_batches(split.faces, flip_average=arguments.tta)
+    faces = perturb(split.faces, arguments.perturb) if arguments.perturb else split.faces
+    probabilities = np.mean([classifier.predict_in_batches(faces, flip_average=arguments.tta)
+                             for classifier in classifiers], axis=0)
     result = evaluate_probabilities(probabilities, split.labels)
     split_name = {"test": "PrivateTest", "val": "PublicTest"}[arguments.split]
+    if arguments.perturb:
+        split_name += f" {DESCRIPTIONS[arguments.perturb]}"
+    if len(classifiers) > 1:
+        split_name += f", ensemble of {len(classifiers)} models"
     print(f"{split_name}: {result.n} faces, accuracy {result.accuracy:.2%}"
           f"{' (flip TTA)' if arguments.tta else ''}, macro F1 {result.macro_f1:.3f}, ECE {result.ece:.3f}")
     print(f"{'class':<10}{'precision':>10}{'recall':>8}{'F1':>7}{'n':>6}")
     for name, scores in result.per_class.items():
         print(f"{name:<10}{scores.precision:>10.3f}{scores.recall:>8.3f}{scores.f1:>7.3f}{scores.support:>6}")
     if arguments.json:
-        payload = {"split": arguments.split, "tta": arguments.tta, **result.to_dict()}
+        payload = {"split": arguments.split, "tta": arguments.tta, "perturbation": arguments.perturb,
+                   "models": [str(model) if model else "shipped" for model in models], **result.to_dict()}
         print(json.dumps(payload))
     return 0
 
@@ -188,6 +212,7 @@ def run_predict(arguments: argparse.Namespace) -> int:
     """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
     from tunex_core.emotions import EMOTION_NAMES
     from tunex_core.errors import ModelFileError
+    from tunex_core.vision.calibration import calibrate_faces
     from tunex_core.vision.images import ImageError, decode_image, read_image_file
     from tunex_core.vision.pipeline import EmotionPipeline
 
@@ -196,13 +221,20 @@ def run_predict(arguments: argparse.Namespace) -> int:
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    calibration = None
+    if arguments.baseline:
+        calibration, problem = _resting_face_calibration(pipeline, arguments.baseline)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        print(f"calibrated to {', '.join(arguments.baseline)}: {calibration.describe()}")
     results, failures = [], 0
     for name in arguments.images:
         entry: dict = {"file": name, "faces": [], "error": None}
         try:
             frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
                                  max_side=PREDICT_MAX_SIDE)
-            faces = pipeline.process(frame)
+            faces = calibrate_faces(pipeline.process(frame), calibration)
         except (OSError, ImageError, ValueError) as error:
             failures += 1
             entry["error"] = str(error)
@@ -221,6 +253,26 @@ def run_predict(arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps({"results": results}))
     return 1 if failures else 0
+
+
+def _resting_face_calibration(pipeline, photos: list[str]):
+    """(calibration, None) from the largest face of each resting photo, or (None, one-line problem)."""
+    from tunex_core.vision.calibration import RestingFaceCalibration
+    from tunex_core.vision.images import ImageError, decode_image, read_image_file
+
+    readings = []
+    for name in photos:
+        try:
+            frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
+                                 max_side=PREDICT_MAX_SIDE)
+            faces = pipeline.process(frame)
+        except (OSError, ImageError, ValueError) as error:
+            return None, f"resting photo {name}: {error}"
+        if not faces:
+            return None, (f"resting photo {name}: no face found; use a well-lit, frontal photo of the same "
+                          f"person with a relaxed, neutral face")
+        readings.append(faces[0].probabilities)  # the largest face
+    return RestingFaceCalibration.fit(readings), None
 
 
 def register_release(subparsers) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
 
@@ -253,17 +254,11 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
     return dataset.prefetch(2)
 
 
-def teacher_model_file(path: str | Path) -> Path:
-    """A teacher's ``.keras`` file: the path itself, or ``final.keras`` in a run folder."""
-    path = Path(path).expanduser()
-    return path / "final.keras" if path.is_dir() else path
-
-
 def load_teachers(paths: list) -> list[keras.Model]:
     """Load the teacher models (float32, inference only); ``ModelFileError`` names a missing or broken one."""
     from tunex_core.vision.model import load_model
 
-    return [load_model(teacher_model_file(path)) for path in paths]
+    return [load_model(run_model_file(path)) for path in paths]
 
 
 def _schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
