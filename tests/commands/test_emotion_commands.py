@@ -227,6 +227,156 @@ def test_train_data_without_training_split(test_only_npz, tmp_path):
     assert_clean_failure(result, 2, "has no 'train' split")
 
 
+def synthetic_training_npz(path: Path, train_count: int = 64, val_count: int = 21) -> Path:
+    """Class-dependent bright bands on noise (a learnable toy problem) with Training and PublicTest splits."""
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for name, count in (("train", train_count), ("val", val_count)):
+        labels = np.arange(count) % 7
+        faces = rng.integers(60, 120, (count, 48, 48)).astype(np.uint8)
+        for face, label in zip(faces, labels, strict=True):
+            face[4 + label * 6: 10 + label * 6, 10:38] = 250
+        arrays[f"x_{name}"], arrays[f"y_{name}"] = faces, labels
+    np.savez(path, **arrays)
+    return path
+
+
+def synthetic_votes_npz(path: Path, labels: np.ndarray) -> Path:
+    """FER+-style votes (FER+ column order) agreeing with ``labels``, plus one not-a-face row and one invalid row."""
+    from tunex_core.training.ferplus import FERPLUS_COLUMNS, FERPLUS_TO_FER
+
+    fer_to_column = {EMOTION_NAMES.index(fer): FERPLUS_COLUMNS.index(plus) for plus, fer in FERPLUS_TO_FER.items()}
+    votes = np.zeros((len(labels), 10), np.uint8)
+    for row, label in enumerate(labels):
+        votes[row, fer_to_column[int(label)]] = 7
+        votes[row, FERPLUS_COLUMNS.index("neutral")] += 3
+    votes[0] = 0
+    votes[0, FERPLUS_COLUMNS.index("NF")] = 10
+    valid = np.ones(len(labels), bool)
+    valid[1] = False
+    np.savez(path, votes_train=votes, valid_train=valid, columns=np.array(FERPLUS_COLUMNS))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_training_data(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tiny")
+    data = synthetic_training_npz(folder / "fer.npz")
+    with np.load(data) as archive:
+        votes = synthetic_votes_npz(folder / "votes.npz", archive["y_train"])
+    return data, votes
+
+
+@pytest.mark.slow
+def test_train_with_votes_sgd_and_webcam_augmentation(tiny_training_data, tmp_path):
+    data, votes = tiny_training_data
+    run = tmp_path / "run"
+    result = run_cli("train", "--data", str(data), "--votes", str(votes), "--votes-weight", "0.7",
+                     "--optimizer", "sgd", "--webcam-augment", "--epochs", "1", "--batch-size", "16",
+                     "--float32", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "FER+ votes: 62 of 64 faces kept; dropped 1 invalid, 1 with an unknown/not-a-face majority" in result.stdout
+    assert "FER+ soft labels (weight 0.7)" in result.stdout and "62 train / 21 PublicTest faces" in result.stdout
+    saved = json.loads((run / "hyperparameters.json").read_text())
+    assert saved["votes_file"] == str(votes) and saved["votes_weight"] == 0.7 and saved["optimizer"] == "sgd"
+    assert saved["augment"]["jpeg_probability"] > 0 and saved["augment"]["rotation_degrees"] == 20.0
+    assert (run / "final.keras").is_file()
+
+
+@pytest.mark.slow
+def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_data, untrained_model_file, tmp_path):
+    data, _ = tiny_training_data
+    run = tmp_path / "student"
+    result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-weight", "0.5",
+                     "--distill-temperature", "2", "--epochs", "1", "--batch-size", "16", "--float32", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "distilled from 1 teacher(s)" in result.stdout
+    saved = json.loads((run / "hyperparameters.json").read_text())
+    assert saved["teachers"] == [str(untrained_model_file)] and saved["distill_temperature"] == 2.0
+    # the student's run folder and the teacher's file as an ensemble of two, on a rotated copy of PublicTest
+    result = run_cli("evaluate", "--data", str(data), "--split", "val", "--model", str(run),
+                     "--model", str(untrained_model_file), "--perturb", "rotate", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = last_json_line(result)
+    assert payload["models"] == [str(run / "final.keras"), str(untrained_model_file)]
+    assert payload["perturbation"] == "rotate" and payload["n"] == 21
+    assert "PublicTest rotated ±15°, ensemble of 2 models: 21 faces" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--votes-weight", "1.5"], "--votes-weight 1.5 is out of range (between 0 and 1)"),
+    (["--distill-temperature", "0"], "--distill-temperature 0.0 is out of range"),
+    (["--teacher", "no/such/run"], "teacher model not found: no/such/run"),
+])
+def test_train_refuses_bad_settings(tiny_training_data, tmp_path, arguments, message):
+    data, _ = tiny_training_data
+    result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "run"), *arguments)
+    assert_clean_failure(result, 2, message)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_train_refuses_misaligned_or_damaged_votes(tiny_training_data, tmp_path):
+    data, votes = tiny_training_data
+    short = tmp_path / "short.npz"
+    with np.load(votes) as archive:
+        np.savez(short, votes_train=archive["votes_train"][:10], columns=archive["columns"])
+    result = run_cli("train", "--data", str(data), "--votes", str(short), "--out", str(tmp_path / "run"))
+    assert_clean_failure(result, 2, "10 vote rows but the training split has 64 faces")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(votes.read_bytes()[:100])
+    result = run_cli("train", "--data", str(data), "--votes", str(broken), "--out", str(tmp_path / "run"))
+    assert_clean_failure(result, 2, "broken.npz", "damaged or truncated")
+
+
+@pytest.mark.slow
+def test_evaluate_perturbations_run_and_change_the_faces(test_only_npz, untrained_model_file):
+    scores = {}
+    for name in ("dark", "blur", "jpeg", "occlude"):
+        result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file),
+                         "--perturb", name, "--json")
+        assert result.returncode == 0, result.stderr
+        scores[name] = last_json_line(result)["negative_log_likelihood"]
+    assert len(set(scores.values())) == 4  # four different copies of the split
+
+
+def test_evaluate_unknown_perturbation_is_a_usage_error(test_only_npz):
+    result = run_cli("evaluate", "--data", str(test_only_npz), "--perturb", "sepia")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+# --- predict --baseline --------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_predict_with_a_baseline_keeps_the_json_shape(tmp_path, model_arguments):
+    plain = run_cli("predict", str(FACE_PHOTO), "--json", *model_arguments)
+    calibrated = run_cli("predict", str(FACE_PHOTO), "--baseline", str(FACE_PHOTO), "--json", *model_arguments)
+    assert plain.returncode == 0 and calibrated.returncode == 0, calibrated.stderr
+    before, after = last_json_line(plain), last_json_line(calibrated)
+    assert set(after) == set(before) == {"results"}
+    face_before, face_after = before["results"][0]["faces"][0], after["results"][0]["faces"][0]
+    assert set(face_after) == set(face_before) and face_after["box"] == face_before["box"]
+    assert sum(face_after["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert face_after["label"] == max(face_after["probabilities"], key=face_after["probabilities"].get)
+    # the resting photo itself: after calibration it leans further towards neutral than before
+    assert face_after["probabilities"]["neutral"] > face_before["probabilities"]["neutral"] or \
+        face_before["probabilities"]["neutral"] > 0.7
+    assert f"calibrated to {FACE_PHOTO}: resting face read" in calibrated.stdout
+
+
+@pytest.mark.slow
+def test_predict_baseline_without_a_face_or_unreadable(tmp_path, model_arguments):
+    import cv2
+
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((120, 160, 3), 128, np.uint8))
+    result = run_cli("predict", str(FACE_PHOTO), "--baseline", str(blank), "--json", *model_arguments)
+    assert_clean_failure(result, 2, f"resting photo {blank}: no face found")
+    result = run_cli("predict", str(FACE_PHOTO), "--baseline", "/dev/zero", *model_arguments)
+    assert_clean_failure(result, 2, "resting photo /dev/zero: this is not a regular file")
+
+
 def test_unknown_command_is_a_usage_error():
     result = run_cli("levitate")
     assert result.returncode == 2
