@@ -50,7 +50,7 @@ def run_frames(session: LiveSession, clock: Clock, count: int, step: float = 0.1
 
 
 def test_raw_readings_since_collects_the_largest_face_uncorrected(live):
-    session, pipeline, clock = live
+    session, _, clock = live
     run_frames(session, clock, 5)
     start = clock.now + 0.05
     run_frames(session, clock, 30)
@@ -70,7 +70,7 @@ def test_no_face_gives_no_readings(live):
 
 
 def test_history_is_bounded_in_time_and_cleared_by_reset(live):
-    session, pipeline, clock = live
+    session, _, clock = live
     run_frames(session, clock, int(RAW_HISTORY_SECONDS / 0.1) + 50)
     assert len(session.raw_readings_since(0.0)) <= RAW_HISTORY_SECONDS / 0.1 + 1
     session.reset()
