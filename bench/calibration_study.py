@@ -63,7 +63,11 @@ def correction(resting: np.ndarray, variant: dict) -> np.ndarray:
     bound = variant.get("bound")
     if bound:
         shift = np.clip(shift, -math.log(bound), math.log(bound))
-    return variant.get("strength", 1.0) * shift
+    strength = variant.get("strength", 1.0)
+    if variant.get("until_neutral"):  # raise the strength until the resting face itself reads neutral
+        while strength < 1.0 and apply(resting, strength * shift).argmax() != NEUTRAL:
+            strength = min(1.0, strength + 0.05)
+    return strength * shift
 
 
 def apply(probabilities: np.ndarray, log_correction: np.ndarray) -> np.ndarray:
@@ -74,6 +78,8 @@ def apply(probabilities: np.ndarray, log_correction: np.ndarray) -> np.ndarray:
 
 VARIANTS = {
     "none": {"kind": "none"},
+    "shift x10, s>=0.5 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.5, "until_neutral": True},
+    "shift x10, s>=0.4 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.4, "until_neutral": True},
     "divide (naive prior shift)": {"kind": "divide"},
     "divide, strength 0.5": {"kind": "divide", "strength": 0.5},
     "shift to target, unbounded": {"kind": "shift", "bound": None},

@@ -64,6 +64,8 @@ def calibration_panel(playing: bool | None = None) -> None:
             save_calibration(None)
             st.rerun()
         return
+    if calibration is not None:
+        st.caption(f"🎯 Calibrated ({calibration.describe()}). Calibrate again or clear it at the top of the page.")
     if not st.button("🎯 Calibrate to my resting face", key="calibrate-live", disabled=not playing,
                      help="Start the camera, relax your face and look at the camera for a few seconds."):
         return
