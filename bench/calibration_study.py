@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
 from tunex_core.paths import SHARED_FER_FILE
 from tunex_core.training.dataset import load_fer
-from tunex_core.vision.calibration import PROBABILITY_FLOOR, resting_target
+from tunex_core.vision.calibration import PROBABILITY_FLOOR, RestingFaceCalibration, resting_target
 from tunex_core.vision.pipeline import EmotionPipeline
 
 NEUTRAL = EMOTION_NAMES.index("neutral")
@@ -54,6 +54,8 @@ def correction(resting: np.ndarray, variant: dict) -> np.ndarray:
     kind = variant["kind"]
     if kind == "none":
         return np.zeros(NUM_EMOTIONS)
+    if kind == "product":  # exactly what TuneX ships
+        return RestingFaceCalibration.fit([resting]).log_correction
     if kind == "divide":  # naive prior shift: divide by the resting reading (the resting face becomes uniform)
         shift = np.log(resting)
     else:
@@ -78,6 +80,7 @@ def apply(probabilities: np.ndarray, log_correction: np.ndarray) -> np.ndarray:
 
 VARIANTS = {
     "none": {"kind": "none"},
+    "TuneX (RestingFaceCalibration.fit)": {"kind": "product"},
     "shift x10, s>=0.5 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.5, "until_neutral": True},
     "shift x10, s>=0.4 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.4, "until_neutral": True},
     "divide (naive prior shift)": {"kind": "divide"},
@@ -127,7 +130,9 @@ def main() -> int:
     parser.add_argument("--trait", type=float, default=0.3, help="weight of the other face blended in")
     parser.add_argument("--model", default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--variants", nargs="*", default=None, help="only these variants (names as printed)")
     arguments = parser.parse_args()
+    variants = {"none": VARIANTS["none"], **{name: VARIANTS[name] for name in (arguments.variants or VARIANTS)}}
     split = load_fer(arguments.data).split("val")
     pipeline = EmotionPipeline.load(arguments.model)
     print(f"model backend {pipeline.classifier.backend}, flip TTA; {arguments.persons} persons per scenario; "
@@ -137,7 +142,7 @@ def main() -> int:
     for scenario, (trait, photometric) in scenarios.items():
         rng = np.random.default_rng(arguments.seed)
         started = time.perf_counter()
-        results = {name: {"correct": np.zeros(NUM_EMOTIONS), "rest_neutral": 0, "strong": [0, 0]} for name in VARIANTS}
+        results = {name: {"correct": np.zeros(NUM_EMOTIONS), "rest_neutral": 0, "strong": [0, 0]} for name in variants}
         for _ in range(arguments.persons):
             neutral_pool = np.flatnonzero(split.labels == NEUTRAL)
             resting_index = int(rng.choice(neutral_pool))
@@ -150,7 +155,7 @@ def main() -> int:
             expressions, resting = probabilities[:-1], probabilities[-1]
             labels = split.labels[chosen]
             raw_right = (expressions.argmax(axis=1) == labels) & (expressions.max(axis=1) >= STRONG)
-            for name, variant in VARIANTS.items():
+            for name, variant in variants.items():
                 log_correction = correction(resting, variant)
                 predicted = apply(expressions, log_correction).argmax(axis=1)
                 np.add.at(results[name]["correct"], labels[predicted == labels], 1)

@@ -56,6 +56,20 @@ def test_default_strength_turns_a_sad_looking_resting_face_neutral():
     assert corrected[INDEX("sad")] < SAD_RESTING_FACE[INDEX("sad")]
 
 
+def test_fit_raises_the_strength_just_enough_for_the_resting_face_to_read_neutral():
+    rng = np.random.default_rng(3)
+    for resting in rng.dirichlet(np.full(7, 0.7), 200):
+        calibration = RestingFaceCalibration.fit([resting])
+        assert 0.5 <= calibration.strength <= 1.0
+        reads_neutral = EMOTION_NAMES[int(calibration.apply(resting).argmax())] == "neutral"
+        assert reads_neutral or calibration.strength == 1.0
+        if calibration.strength > 0.5:  # the step below was not enough
+            weaker = RestingFaceCalibration.fit([resting], strength=calibration.strength - 0.05, until_neutral=False)
+            assert EMOTION_NAMES[int(weaker.apply(resting).argmax())] != "neutral"
+    mild = RestingFaceCalibration.fit([reading(neutral=0.5, sad=0.3)])
+    assert mild.strength == 0.5  # already neutral: the default is kept
+
+
 def test_a_neutral_resting_face_stays_neutral_and_changes_little():
     neutral_face = reading(neutral=0.8)
     calibration = RestingFaceCalibration.fit([neutral_face])
@@ -83,14 +97,14 @@ def test_a_mild_reading_of_the_persons_bias_becomes_neutral():
 def test_the_correction_is_bounded():
     near_zero = np.full(7, 1e-9)
     near_zero[INDEX("sad")] = 1.0
-    calibration = RestingFaceCalibration.fit([near_zero], strength=1.0)
+    calibration = RestingFaceCalibration.fit([near_zero], strength=1.0, until_neutral=False)
     assert np.all(np.abs(calibration.log_correction) <= math.log(MAX_CORRECTION_FACTOR) + 1e-12)
-    half = RestingFaceCalibration.fit([near_zero], strength=0.5)
+    half = RestingFaceCalibration.fit([near_zero], strength=0.5, until_neutral=False)
     np.testing.assert_allclose(half.log_correction, 0.5 * calibration.log_correction)
 
 
 def test_strength_zero_changes_nothing():
-    calibration = RestingFaceCalibration.fit([SAD_RESTING_FACE], strength=0.0)
+    calibration = RestingFaceCalibration.fit([SAD_RESTING_FACE], strength=0.0, until_neutral=False)
     batch = np.random.default_rng(0).dirichlet(np.ones(7), 5)
     np.testing.assert_allclose(calibration.apply(batch), batch, atol=1e-12)
 

@@ -13,7 +13,9 @@ where ``r`` is the mean of the resting-face readings and ``q`` the reading a res
 face should give (``RESTING_TARGET``: neutral at ``TARGET_NEUTRAL``, the rest spread
 evenly). With strength 1 the person's own resting face would read exactly ``q``;
 the default strength 0.5 goes half-way (geometrically), which corrected the
-simulated biases best without swamping real expressions. A strong expression
+simulated biases best without swamping real expressions; ``fit`` raises it just
+enough for the resting face itself to read neutral (a small cost in the study,
+and what a person expects after calibrating). A strong expression
 (happy at 0.95) keeps its label because the correction is bounded (at most
 ``MAX_CORRECTION_FACTOR`` either way, before the strength). Why this form, and the measurements
 behind ``DEFAULT_STRENGTH`` and the bound, are in ``models/MODEL_CARD.md`` and
@@ -39,6 +41,7 @@ TARGET_NEUTRAL = 0.7  # probability of neutral a resting face should read after 
 MAX_CORRECTION_FACTOR = 10.0  # no class is scaled up or down by more than this
 MAX_LOG_CORRECTION = math.log(MAX_CORRECTION_FACTOR)
 DEFAULT_STRENGTH = 0.5  # half-way in log space: the best of the variants measured (models/MODEL_CARD.md)
+STRENGTH_STEP = 0.05  # how ``fit`` raises the strength until the resting face reads neutral
 PROBABILITY_FLOOR = 1e-4  # resting readings are floored here before taking logs
 FORMAT_VERSION = 1
 
@@ -102,12 +105,22 @@ class RestingFaceCalibration:
             raise CalibrationError("target_neutral must be between 0 and 1")
 
     @classmethod
-    def fit(cls, readings, strength: float = DEFAULT_STRENGTH, target_neutral: float = TARGET_NEUTRAL
-            ) -> RestingFaceCalibration:
-        """Fit from one or more resting-face readings (each 7 probabilities); raises ``CalibrationError``."""
+    def fit(cls, readings, strength: float = DEFAULT_STRENGTH, target_neutral: float = TARGET_NEUTRAL,
+            until_neutral: bool = True) -> RestingFaceCalibration:
+        """Fit from one or more resting-face readings (each 7 probabilities); raises ``CalibrationError``.
+
+        With ``until_neutral`` the strength is raised from ``strength`` (in steps of
+        ``STRENGTH_STEP``, at most to 1) until the resting reading itself reads
+        neutral, so the person sees their relaxed face read neutral after calibrating.
+        """
         rows = _probability_rows(readings, "resting-face readings")
-        return cls(tuple(rows.mean(axis=0)), int(rows.shape[0]), float(strength), float(target_neutral),
-                   datetime.now(UTC).isoformat(timespec="seconds"))
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        calibration = cls(tuple(rows.mean(axis=0)), int(rows.shape[0]), float(strength), float(target_neutral),
+                          created)
+        while until_neutral and calibration.strength < 1.0 and \
+                int(np.argmax(calibration.apply(calibration.resting_probabilities))) != NEUTRAL_INDEX:
+            calibration = replace(calibration, strength=min(1.0, round(calibration.strength + STRENGTH_STEP, 6)))
+        return calibration
 
     @property
     def log_correction(self) -> np.ndarray:
