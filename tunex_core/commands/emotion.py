@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "train", help="train the emotion CNN on FER-2013",
         description="Train on FER-2013 Training, select the epoch on PublicTest (PrivateTest is never used).")
     train_parser.add_argument("--data", required=True, help="fer2013.csv, an image-folder export, or an npz")
-    train_parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 60)")
+    train_parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 48)")
     train_parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     train_parser.add_argument("--out", default="runs/tunex", help="run folder (default runs/tunex)")
     train_parser.add_argument("--architecture", choices=("tunex", "seed"), default="tunex")
