@@ -381,3 +381,25 @@ def test_unknown_command_is_a_usage_error():
     result = run_cli("levitate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_train_settings_on_resume_reuse_the_runs_votes_and_teachers(tmp_path):
+    from tunex_core.cli import build_parser
+    from tunex_core.commands.emotion import _train_settings
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "hyperparameters.json").write_text(json.dumps({
+        "votes_file": "/data/votes.npz", "votes_weight": 0.6, "contempt": "drop", "teachers": ["runs/a"],
+        "distill_weight": 0.5, "distill_temperature": 2.0}))
+    parser = build_parser()
+    resumed = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run), "--resume"]))
+    assert resumed["votes_file"] == "/data/votes.npz" and resumed["votes_weight"] == 0.6
+    assert resumed["contempt"] == "drop" and resumed["teachers"] == ["runs/a"] and resumed["distill_temperature"] == 2.0
+    overridden = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run), "--resume",
+                                                    "--votes-weight", "0.9"]))
+    assert overridden["votes_weight"] == 0.9 and overridden["votes_file"] == "/data/votes.npz"
+    fresh = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run)]))
+    assert "votes_file" not in fresh and "teachers" not in fresh
+    webcam = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--webcam-augment", "--seed", "7"]))
+    assert webcam["augment"]["blur_probability"] > 0 and webcam["augment"]["flip"] is True and webcam["seed"] == 7
