@@ -80,7 +80,7 @@ def apply(probabilities: np.ndarray, log_correction: np.ndarray) -> np.ndarray:
 
 VARIANTS = {
     "none": {"kind": "none"},
-    "TuneX (RestingFaceCalibration.fit)": {"kind": "product"},
+    "TuneX (shipped code)": {"kind": "product"},
     "shift x10, s>=0.5 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.5, "until_neutral": True},
     "shift x10, s>=0.4 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.4, "until_neutral": True},
     "divide (naive prior shift)": {"kind": "divide"},
