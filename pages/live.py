@@ -15,6 +15,7 @@ from tunex_core.errors import ModelFileError
 from tunex_core.live.session import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
 from tunex_core.mood import Mood
 from tunex_core.report.charts import probability_bars, probability_timeline
+from tunex_core.vision.calibration import CalibrationError, RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
 from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
 
@@ -23,6 +24,10 @@ NO_FACE_TIPS = (
     "and sit about an arm's length away so your face fills roughly a third of the picture."
 )
 REFRESH_SECONDS = 0.4
+# Per browser session for now: a RestingFaceCalibration (to_json/from_json store it with a profile later).
+CALIBRATION_KEY = "resting_calibration"
+CALIBRATION_SECONDS = 3.0
+MIN_CALIBRATION_READINGS = 3
 
 st.title("🎥 Live mood")
 st.caption("Frames are analysed in memory on this computer. Nothing is saved or sent anywhere.")
@@ -36,6 +41,47 @@ except ModelFileError as error:
 if "live_session" not in st.session_state:
     st.session_state.live_session = LiveSession(pipeline)
 live_session: LiveSession = st.session_state.live_session
+live_session.set_calibration(st.session_state.get(CALIBRATION_KEY))
+
+
+def save_calibration(calibration: RestingFaceCalibration | None) -> None:
+    """Remember (or forget) this person's resting-face calibration and apply it to the live session."""
+    st.session_state[CALIBRATION_KEY] = calibration
+    live_session.set_calibration(calibration)
+
+
+def calibration_panel(playing: bool | None = None) -> None:
+    """"Calibrate to my resting face": status and Clear; with ``playing`` given, the live-camera calibration."""
+    calibration: RestingFaceCalibration | None = st.session_state.get(CALIBRATION_KEY)
+    if playing is None:
+        if calibration is None:
+            st.caption("🎯 If your relaxed face reads as sad or angry, calibrate to your resting face: use the "
+                       "button under the camera, or **This is my resting face** under a snapshot or photo.")
+            return
+        status, clear = st.columns([4, 1])
+        status.success(f"Calibrated to your resting face: {calibration.describe()}.", icon="🎯")
+        if clear.button("Clear calibration", key="clear-calibration"):
+            save_calibration(None)
+            st.rerun()
+        return
+    if calibration is not None:
+        st.caption(f"🎯 Calibrated ({calibration.describe()}). Calibrate again or clear it at the top of the page.")
+    if not st.button("🎯 Calibrate to my resting face", key="calibrate-live", disabled=not playing,
+                     help="Start the camera, relax your face and look at the camera for a few seconds."):
+        return
+    started = live_session.clock()
+    progress = st.progress(0.0, text="Hold a relaxed, neutral face and look at the camera…")
+    while (elapsed := live_session.clock() - started) < CALIBRATION_SECONDS:
+        progress.progress(min(1.0, elapsed / CALIBRATION_SECONDS),
+                          text=f"Hold a relaxed, neutral face… {CALIBRATION_SECONDS - elapsed:.0f} s")
+        time.sleep(0.1)
+    progress.empty()
+    readings = live_session.raw_readings_since(started)
+    if len(readings) < MIN_CALIBRATION_READINGS:
+        st.error("No face was seen while calibrating. Face the camera in even light and try again.")
+        return
+    save_calibration(RestingFaceCalibration.fit(readings))
+    st.rerun()
 
 
 def use_mood(probabilities, source: str) -> None:
@@ -56,6 +102,7 @@ def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(annotated, format="bgr24")
 
 
+calibration_panel()
 camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"])
 
 with camera_tab:
@@ -150,6 +197,7 @@ with camera_tab:
                 hide_index=True, width="stretch")
 
     live_panel()
+    calibration_panel(playing)
 
 
 def analyse_picture(data: bytes | None, source: str) -> None:
@@ -158,7 +206,8 @@ def analyse_picture(data: bytes | None, source: str) -> None:
         return
     try:
         frame = decode_image(data)
-        faces = pipeline.process(frame)
+        raw_faces = pipeline.process(frame)
+        faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
         st.error(f"This picture can't be used: {error}.")
         return
@@ -182,6 +231,14 @@ def analyse_picture(data: bytes | None, source: str) -> None:
         if st.button("🎵 Use the group mood", key=f"use-{source}-group"):
             use_mood(group, f"{source} (group)")
             st.rerun()
+    if st.button("🎯 This is my resting face — calibrate", key=f"rest-{source}",
+                 help="Use this picture's (largest) face, relaxed and neutral, to correct later readings."):
+        try:
+            save_calibration(RestingFaceCalibration.fit([raw_faces[0].probabilities]))
+        except CalibrationError as error:
+            st.error(f"This picture can't be used for calibration: {error}.")
+            return
+        st.rerun()
 
 
 with snapshot_tab:

@@ -44,3 +44,13 @@ def user_data_dir() -> Path:
 def user_emotion_music_file() -> Path:
     """The user's optional override of the emotion-to-music mapping (``emotion_music.toml``)."""
     return user_data_dir() / EMOTION_MUSIC_FILE_NAME
+
+
+# A training run folder's inference model (``python -m tunex_core train --out RUN`` writes it at the end).
+RUN_MODEL_NAME = "final.keras"
+
+
+def run_model_file(path: str | Path) -> Path:
+    """A model's ``.keras`` file given the file itself or a training run folder (its ``final.keras``)."""
+    path = Path(path).expanduser()
+    return path / RUN_MODEL_NAME if path.is_dir() else path

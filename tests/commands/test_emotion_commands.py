@@ -97,6 +97,36 @@ def test_evaluate_split_absent_from_the_data(test_only_npz):
     assert_clean_failure(result, 2, "has no 'val' split")
 
 
+def hostile_data_files(folder: Path, test_only_npz: Path) -> dict[str, Path]:
+    """The inputs that used to end ``evaluate`` in a traceback (or, for NaN faces, in a silent score)."""
+    good = test_only_npz.read_bytes()
+    files = {"truncated": folder / "truncated.npz", "empty": folder / "empty.npz",
+             "string_labels": folder / "labels.npz", "nan_faces": folder / "nan.npz", "long_field": folder / "fer.csv"}
+    files["truncated"].write_bytes(good[: len(good) // 2])
+    files["empty"].write_bytes(b"")
+    np.savez(files["string_labels"], x_test=np.zeros((2, 48, 48), np.uint8), y_test=np.array(["angry", "happy"]))
+    faces = np.full((2, 48, 48), 90.0)
+    faces[0, 0, 0] = np.nan
+    np.savez(files["nan_faces"], x_test=faces, y_test=np.array([0, 1]))
+    files["long_field"].write_text("emotion,pixels,Usage\n0," + "7 " * 70_000 + ",PrivateTest\n")
+    return files
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("truncated", "the archive is damaged or truncated"),
+    ("empty", "the file is empty"),
+    ("string_labels", "labels must be integers"),
+    ("nan_faces", "contain NaN or infinite pixels"),
+    ("long_field", "not a well-formed fer2013.csv"),
+])
+def test_evaluate_refuses_damaged_data_in_one_line(tmp_path, test_only_npz, case, message):
+    path = hostile_data_files(tmp_path, test_only_npz)[case]
+    result = run_cli("evaluate", "--data", str(path), "--json")
+    assert_clean_failure(result, 2, "error:", message, path.name)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
 @pytest.mark.slow
 def test_evaluate_missing_model(test_only_npz, tmp_path):
     result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(tmp_path / "gone.keras"))
@@ -152,6 +182,23 @@ def test_predict_text_and_missing_files(tmp_path, model_arguments):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_predict_device_and_folder_are_refused_without_reading(tmp_path, model_arguments):
+    import resource
+    import time
+
+    started = time.perf_counter()
+    result = run_cli("predict", "/dev/zero", str(tmp_path), str(FACE_PHOTO), "--json", *model_arguments)
+    assert_clean_failure(result, 1, "/dev/zero: error: this is not a regular file", f"{tmp_path}: error: this is a folder")
+    entries = last_json_line(result)["results"]
+    assert [entry["error"] is None for entry in entries] == [False, False, True]
+    # /dev/zero used to be read whole (3.4 GB) before the size check
+    peak_kilobytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kilobytes < 2_500_000, peak_kilobytes
+    assert time.perf_counter() - started < 120
+
+
+@pytest.mark.slow
 def test_predict_missing_model(tmp_path):
     result = run_cli("predict", str(FACE_PHOTO), "--model", str(tmp_path / "gone.keras"))
     assert_clean_failure(result, 2, "gone.keras")
@@ -180,7 +227,179 @@ def test_train_data_without_training_split(test_only_npz, tmp_path):
     assert_clean_failure(result, 2, "has no 'train' split")
 
 
+def synthetic_training_npz(path: Path, train_count: int = 64, val_count: int = 21) -> Path:
+    """Class-dependent bright bands on noise (a learnable toy problem) with Training and PublicTest splits."""
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for name, count in (("train", train_count), ("val", val_count)):
+        labels = np.arange(count) % 7
+        faces = rng.integers(60, 120, (count, 48, 48)).astype(np.uint8)
+        for face, label in zip(faces, labels, strict=True):
+            face[4 + label * 6: 10 + label * 6, 10:38] = 250
+        arrays[f"x_{name}"], arrays[f"y_{name}"] = faces, labels
+    np.savez(path, **arrays)
+    return path
+
+
+def synthetic_votes_npz(path: Path, labels: np.ndarray) -> Path:
+    """FER+-style votes (FER+ column order) agreeing with ``labels``, plus one not-a-face row and one invalid row."""
+    from tunex_core.training.ferplus import FERPLUS_COLUMNS, FERPLUS_TO_FER
+
+    fer_to_column = {EMOTION_NAMES.index(fer): FERPLUS_COLUMNS.index(plus) for plus, fer in FERPLUS_TO_FER.items()}
+    votes = np.zeros((len(labels), 10), np.uint8)
+    for row, label in enumerate(labels):
+        votes[row, fer_to_column[int(label)]] = 7
+        votes[row, FERPLUS_COLUMNS.index("neutral")] += 3
+    votes[0] = 0
+    votes[0, FERPLUS_COLUMNS.index("NF")] = 10
+    valid = np.ones(len(labels), bool)
+    valid[1] = False
+    np.savez(path, votes_train=votes, valid_train=valid, columns=np.array(FERPLUS_COLUMNS))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_training_data(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tiny")
+    data = synthetic_training_npz(folder / "fer.npz")
+    with np.load(data) as archive:
+        votes = synthetic_votes_npz(folder / "votes.npz", archive["y_train"])
+    return data, votes
+
+
+@pytest.mark.slow
+def test_train_with_votes_sgd_and_webcam_augmentation(tiny_training_data, tmp_path):
+    data, votes = tiny_training_data
+    run = tmp_path / "run"
+    result = run_cli("train", "--data", str(data), "--votes", str(votes), "--votes-weight", "0.7",
+                     "--optimizer", "sgd", "--webcam-augment", "--epochs", "1", "--batch-size", "16",
+                     "--float32", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "FER+ votes: 62 of 64 faces kept; dropped 1 invalid, 1 with an unknown/not-a-face majority" in result.stdout
+    assert "FER+ soft labels (weight 0.7)" in result.stdout and "62 train / 21 PublicTest faces" in result.stdout
+    saved = json.loads((run / "hyperparameters.json").read_text())
+    assert saved["votes_file"] == str(votes) and saved["votes_weight"] == 0.7 and saved["optimizer"] == "sgd"
+    assert saved["augment"]["jpeg_probability"] > 0 and saved["augment"]["rotation_degrees"] == 20.0
+    assert (run / "final.keras").is_file()
+
+
+@pytest.mark.slow
+def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_data, untrained_model_file, tmp_path):
+    data, _ = tiny_training_data
+    run = tmp_path / "student"
+    result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-weight", "0.5",
+                     "--distill-temperature", "2", "--epochs", "1", "--batch-size", "16", "--float32", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "distilled from 1 teacher(s)" in result.stdout
+    saved = json.loads((run / "hyperparameters.json").read_text())
+    assert saved["teachers"] == [str(untrained_model_file)] and saved["distill_temperature"] == 2.0
+    # the student's run folder and the teacher's file as an ensemble of two, on a rotated copy of PublicTest
+    result = run_cli("evaluate", "--data", str(data), "--split", "val", "--model", str(run),
+                     "--model", str(untrained_model_file), "--perturb", "rotate", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = last_json_line(result)
+    assert payload["models"] == [str(run / "final.keras"), str(untrained_model_file)]
+    assert payload["perturbation"] == "rotate" and payload["n"] == 21
+    assert "PublicTest rotated ±15°, ensemble of 2 models: 21 faces" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--votes-weight", "1.5"], "--votes-weight 1.5 is out of range (between 0 and 1)"),
+    (["--distill-temperature", "0"], "--distill-temperature 0.0 is out of range"),
+    (["--teacher", "no/such/run"], "teacher model not found: no/such/run"),
+])
+def test_train_refuses_bad_settings(tiny_training_data, tmp_path, arguments, message):
+    data, _ = tiny_training_data
+    result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "run"), *arguments)
+    assert_clean_failure(result, 2, message)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_train_refuses_misaligned_or_damaged_votes(tiny_training_data, tmp_path):
+    data, votes = tiny_training_data
+    short = tmp_path / "short.npz"
+    with np.load(votes) as archive:
+        np.savez(short, votes_train=archive["votes_train"][:10], columns=archive["columns"])
+    result = run_cli("train", "--data", str(data), "--votes", str(short), "--out", str(tmp_path / "run"))
+    assert_clean_failure(result, 2, "10 vote rows but the training split has 64 faces")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(votes.read_bytes()[:100])
+    result = run_cli("train", "--data", str(data), "--votes", str(broken), "--out", str(tmp_path / "run"))
+    assert_clean_failure(result, 2, "broken.npz", "damaged or truncated")
+
+
+@pytest.mark.slow
+def test_evaluate_perturbations_run_and_change_the_faces(test_only_npz, untrained_model_file):
+    scores = {}
+    for name in ("dark", "blur", "jpeg", "occlude"):
+        result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file),
+                         "--perturb", name, "--json")
+        assert result.returncode == 0, result.stderr
+        scores[name] = last_json_line(result)["negative_log_likelihood"]
+    assert len(set(scores.values())) == 4  # four different copies of the split
+
+
+def test_evaluate_unknown_perturbation_is_a_usage_error(test_only_npz):
+    result = run_cli("evaluate", "--data", str(test_only_npz), "--perturb", "sepia")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+# --- predict --baseline --------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_predict_with_a_baseline_keeps_the_json_shape(tmp_path, model_arguments):
+    plain = run_cli("predict", str(FACE_PHOTO), "--json", *model_arguments)
+    calibrated = run_cli("predict", str(FACE_PHOTO), "--baseline", str(FACE_PHOTO), "--json", *model_arguments)
+    assert plain.returncode == 0 and calibrated.returncode == 0, calibrated.stderr
+    before, after = last_json_line(plain), last_json_line(calibrated)
+    assert set(after) == set(before) == {"results"}
+    face_before, face_after = before["results"][0]["faces"][0], after["results"][0]["faces"][0]
+    assert set(face_after) == set(face_before) and face_after["box"] == face_before["box"]
+    assert sum(face_after["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert face_after["label"] == max(face_after["probabilities"], key=face_after["probabilities"].get)
+    # the resting photo itself: after calibration it leans further towards neutral than before
+    assert face_after["probabilities"]["neutral"] > face_before["probabilities"]["neutral"] or \
+        face_before["probabilities"]["neutral"] > 0.7
+    assert f"calibrated to {FACE_PHOTO}: resting face read" in calibrated.stdout
+
+
+@pytest.mark.slow
+def test_predict_baseline_without_a_face_or_unreadable(tmp_path, model_arguments):
+    import cv2
+
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((120, 160, 3), 128, np.uint8))
+    result = run_cli("predict", str(FACE_PHOTO), "--baseline", str(blank), "--json", *model_arguments)
+    assert_clean_failure(result, 2, f"resting photo {blank}: no face found")
+    result = run_cli("predict", str(FACE_PHOTO), "--baseline", "/dev/zero", *model_arguments)
+    assert_clean_failure(result, 2, "resting photo /dev/zero: this is not a regular file")
+
+
 def test_unknown_command_is_a_usage_error():
     result = run_cli("levitate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_train_settings_on_resume_reuse_the_runs_votes_and_teachers(tmp_path):
+    from tunex_core.cli import build_parser
+    from tunex_core.commands.emotion import _train_settings
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "hyperparameters.json").write_text(json.dumps({
+        "votes_file": "/data/votes.npz", "votes_weight": 0.6, "contempt": "drop", "teachers": ["runs/a"],
+        "distill_weight": 0.5, "distill_temperature": 2.0}))
+    parser = build_parser()
+    resumed = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run), "--resume"]))
+    assert resumed["votes_file"] == "/data/votes.npz" and resumed["votes_weight"] == 0.6
+    assert resumed["contempt"] == "drop" and resumed["teachers"] == ["runs/a"] and resumed["distill_temperature"] == 2.0
+    overridden = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run), "--resume",
+                                                    "--votes-weight", "0.9"]))
+    assert overridden["votes_weight"] == 0.9 and overridden["votes_file"] == "/data/votes.npz"
+    fresh = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run)]))
+    assert "votes_file" not in fresh and "teachers" not in fresh
+    webcam = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--webcam-augment", "--seed", "7"]))
+    assert webcam["augment"]["blur_probability"] > 0 and webcam["augment"]["flip"] is True and webcam["seed"] == 7

@@ -280,6 +280,108 @@ def test_npz_object_array(tmp_path):
         load_fer(path)
 
 
+# --- damaged and hostile npz files (each was a traceback before) -----------------------------------
+
+def good_npz_bytes(tmp_path, fer_fixture) -> bytes:
+    faces, labels = fer_fixture
+    path = tmp_path / "good.npz"
+    np.savez(path, x_test=faces, y_test=labels)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.9, 0.999])
+def test_npz_truncated(tmp_path, fer_fixture, fraction):
+    data = good_npz_bytes(tmp_path, fer_fixture)
+    path = tmp_path / "truncated.npz"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(DatasetError, match=r"cannot read .*truncated\.npz"):
+        load_fer(path)
+
+
+def test_npz_damaged_member(tmp_path, fer_fixture):
+    faces, labels = fer_fixture
+    path = tmp_path / "damaged.npz"
+    np.savez_compressed(path, x_test=faces, y_test=labels)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 3
+    data[middle: middle + 200] = bytes(200)  # zero a stretch of compressed pixels; the directory stays intact
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=r"damaged\.npz"):
+        load_fer(path)
+
+
+def test_npz_empty_file(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(b"")
+    with pytest.raises(DatasetError, match=r"cannot read .*empty\.npz: the file is empty"):
+        load_fer(path)
+
+
+def test_npz_single_array_file(tmp_path):
+    path = tmp_path / "single.npz"
+    with open(path, "wb") as handle:
+        np.save(handle, np.zeros(3))
+    with pytest.raises(DatasetError, match="not an npz archive"):
+        load_fer(path)
+
+
+@pytest.mark.parametrize("labels", [np.array(["angry", "happy"]), np.array([b"0", b"1"]),
+                                    np.array([0.5, 1.0]), np.array([np.nan, 1.0])])
+def test_npz_labels_that_are_not_whole_numbers(tmp_path, labels):
+    path = tmp_path / "labels.npz"
+    np.savez(path, x_test=np.zeros((2, 48, 48), np.uint8), y_test=labels)
+    with pytest.raises(DatasetError, match=r"labels\.npz\[test\]: labels must be"):
+        load_fer(path)
+
+
+def test_npz_whole_float_labels_are_accepted(tmp_path):
+    path = tmp_path / "float_labels.npz"
+    np.savez(path, x_test=np.zeros((2, 48, 48), np.uint8), y_test=np.array([3.0, 6.0]))
+    assert load_fer(path).test.labels.tolist() == [3, 6]
+
+
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf])
+def test_npz_non_finite_faces_are_refused(tmp_path, bad_value):
+    faces = np.full((3, 48, 48), 100.0, np.float32)
+    faces[1, 10, 10] = bad_value
+    path = tmp_path / "nan.npz"
+    np.savez(path, x_test=faces, y_test=np.array([0, 1, 2]))
+    with pytest.raises(DatasetError, match=r"1 face\(s\) contain NaN or infinite pixels"):
+        load_fer(path)
+
+
+@pytest.mark.parametrize("faces", [np.full((2, 48, 48), 300, np.int64), np.full((2, 48, 48), -5.0)])
+def test_npz_pixels_out_of_range_are_refused(tmp_path, faces):
+    path = tmp_path / "range.npz"
+    np.savez(path, x_test=faces, y_test=np.array([0, 1]))
+    with pytest.raises(DatasetError, match=r"pixels must be 0\.\.255"):
+        load_fer(path)
+
+
+def test_npz_text_faces_are_refused(tmp_path):
+    path = tmp_path / "text.npz"
+    np.savez(path, x_test=np.full((2, 48, 48), "x"), y_test=np.array([0, 1]))
+    with pytest.raises(DatasetError, match="faces must be numbers"):
+        load_fer(path)
+
+
+def test_csv_field_over_the_csv_limit(tmp_path):
+    path = write_csv(tmp_path / "fer.csv")
+    with open(path, "a") as handle:
+        handle.write("0," + "1 " * 70_000 + ",Training\n")  # a 140,000-character field
+    with pytest.raises(DatasetError, match=r"fer\.csv line \d+: not a well-formed fer2013\.csv .*field larger"):
+        load_fer(path)
+
+
+def test_csv_non_finite_pixels_name_the_row(tmp_path):
+    rows = list(CSV_ROWS)
+    path = write_csv(tmp_path / "fer.csv", rows)
+    with open(path, "a") as handle:
+        handle.write("0," + " ".join(["nan"] + ["1"] * 2303) + ",Training\n")
+    with pytest.raises(DatasetError, match=r"row 8: pixels must be numbers 0\.\.255"):
+        load_fer(path)
+
+
 # --- dispatch ------------------------------------------------------------------------------------
 
 def test_missing_path(tmp_path):

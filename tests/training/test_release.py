@@ -55,3 +55,27 @@ def test_model_card_without_marker_is_an_error(tmp_path):
     card.write_text("# Card\n")
     with pytest.raises(ValueError, match="marker"):
         write_model_card_results(fake_metrics(), card)
+
+
+def test_model_card_recipe_names_votes_teachers_and_webcam_augmentation(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\n{RESULTS_START}\n")
+    metrics = fake_metrics()
+    metrics["model"]["hyperparameters"].update({
+        "optimizer": "sgd", "votes_file": "/data/ferplus_votes.npz", "votes_weight": 0.7, "contempt": "disgust",
+        "teachers": ["runs/a/final.keras", "runs/b/final.keras"], "distill_weight": 0.7, "distill_temperature": 2.0,
+        "augment": {"flip": True, "jpeg_probability": 0.3}})
+    write_model_card_results(metrics, card)
+    text = card.read_text()
+    assert "FER+ vote distributions (weight 0.7" in text and "Distilled from 2 teacher model(s)" in text
+    assert ("--optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 --teacher runs/a/final.keras "
+            "--teacher runs/b/final.keras --webcam-augment") in text
+
+
+def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\n{RESULTS_START}\n")
+    write_model_card_results(fake_metrics(), card)
+    text = card.read_text()
+    assert "FER+" not in text and "teacher" not in text
+    assert "--epochs 48` then" in text

@@ -171,3 +171,123 @@ def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
 def test_smoke_resume_with_more_epochs_still_learns(smoke_run):
     # resumed from 2 to 4 epochs: at the end of epoch 3 of a 4-epoch cosine schedule the rate is ~15% of the peak
     assert float(smoke_run["log_4"][2]["learning_rate"]) > 0.0
+
+
+# --- webcam-like augmentation ----------------------------------------------------------------------
+
+def only(**settings) -> dict:
+    return {**NO_AUGMENT, **settings}
+
+
+def high_frequency_energy(images: np.ndarray) -> float:
+    return float(np.abs(np.diff(images, axis=1)).mean() + np.abs(np.diff(images, axis=2)).mean())
+
+
+def test_webcam_settings_extend_the_defaults():
+    from tunex_core.training.trainer import WEBCAM_AUGMENT
+
+    assert set(WEBCAM_AUGMENT) >= {"blur_probability", "jpeg_probability", "low_light_probability",
+                                   "occlusion_probability", "rotation_degrees"}
+    assert WEBCAM_AUGMENT["rotation_degrees"] > TrainConfig().augment["rotation_degrees"]
+    assert all(0 < value <= 1 for key, value in WEBCAM_AUGMENT.items() if key.endswith("probability"))
+
+
+def test_blur_removes_fine_detail(batch):
+    import tensorflow as tf
+
+    blurred = _augment_batch(tf.constant(batch), only(blur_probability=1.0)).numpy()
+    assert blurred.shape == batch.shape and blurred.min() >= 0 and blurred.max() <= 255
+    assert high_frequency_energy(blurred) < 0.8 * high_frequency_energy(batch)
+    assert abs(blurred.mean() - batch.mean()) < 3  # blur keeps the brightness
+
+
+def test_low_light_darkens_every_face(batch):
+    import tensorflow as tf
+
+    dark = _augment_batch(tf.constant(batch), only(low_light_probability=1.0)).numpy()
+    assert np.all(dark.mean(axis=(1, 2, 3)) < batch.mean(axis=(1, 2, 3)))
+    assert dark.min() >= 0 and dark.max() <= 255
+
+
+def test_jpeg_changes_faces_a_little(batch):
+    import tensorflow as tf
+
+    compressed = _augment_batch(tf.constant(batch), only(jpeg_probability=1.0)).numpy()
+    difference = np.abs(compressed - batch).mean(axis=(1, 2, 3))
+    assert np.all(difference > 0.3) and np.all(difference < 25)
+    np.testing.assert_array_equal(compressed, np.round(compressed))  # decoded 8-bit pixels
+
+
+def test_occlusion_fills_one_flat_rectangle(batch):
+    import tensorflow as tf
+
+    occluded = _augment_batch(tf.constant(batch), only(occlusion_probability=1.0)).numpy()
+    for original, covered in zip(batch, occluded, strict=True):
+        rows, columns = np.nonzero(np.abs(covered - original)[..., 0] > 1e-3)
+        assert rows.size > 0
+        box = covered[rows.min(): rows.max() + 1, columns.min(): columns.max() + 1]
+        assert np.ptp(box) < 1e-3  # one grey value
+        assert 0.15 * 48 - 1 <= rows.max() - rows.min() + 1 <= 0.35 * 48 + 1
+
+
+def test_probabilities_pick_a_share_of_faces():
+    import tensorflow as tf
+
+    tf.random.set_seed(5)
+    faces = np.full((400, 48, 48, 1), 128.0, np.float32)
+    dark = _augment_batch(tf.constant(faces), only(low_light_probability=0.3)).numpy()
+    share = float(np.mean(dark.mean(axis=(1, 2, 3)) < 127))
+    assert 0.2 < share < 0.4
+
+
+# --- soft targets and distillation in the tf.data pipeline ------------------------------------------
+
+def test_make_dataset_uses_given_soft_targets():
+    split = split_of(8)
+    targets = np.random.default_rng(0).dirichlet(np.ones(7), 8).astype(np.float32)
+    batches = list(make_dataset(split, 4, False, TrainConfig(), targets=targets))
+    np.testing.assert_allclose(np.concatenate([y.numpy() for _, y in batches]), targets, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"targets must have shape \(8, 7\)"):
+        make_dataset(split, 4, False, TrainConfig(), targets=targets[:5])
+
+
+class ConstantTeacher:
+    """A stand-in teacher that predicts the same distribution for every face."""
+
+    def __init__(self, distribution):
+        self.distribution = np.asarray(distribution, np.float32)
+
+    def __call__(self, faces, training=False):
+        import tensorflow as tf
+
+        return tf.tile(tf.constant(self.distribution)[None], [tf.shape(faces)[0], 1])
+
+
+def test_distillation_mixes_the_teachers_mean_into_the_targets():
+    first, second = np.eye(7)[3], np.eye(7)[6]
+    config = TrainConfig(augment=NO_AUGMENT, distill_weight=0.6)
+    batches = list(make_dataset(split_of(8), 4, True, config,
+                                teachers=[ConstantTeacher(first), ConstantTeacher(second)]))
+    for _, targets in batches:
+        residual = targets.numpy() - 0.6 * 0.5 * (first + second)  # what is left is 0.4 x the one-hot label
+        assert residual.min() > -1e-6
+        np.testing.assert_allclose(residual.max(axis=1), 0.4, atol=1e-6)
+        np.testing.assert_allclose(residual.sum(axis=1), 0.4, atol=1e-6)
+
+
+def test_soften_flattens_with_temperature():
+    from tunex_core.training.trainer import soften
+
+    sharp = np.array([[0.9, 0.05, 0.05, 0, 0, 0, 0]], np.float32) + 1e-6
+    sharp /= sharp.sum()
+    assert np.allclose(np.asarray(soften(sharp, 1.0)), sharp)
+    soft = soften(sharp, 3.0).numpy()
+    assert soft[0, 0] < sharp[0, 0] and soft.argmax() == 0
+    np.testing.assert_allclose(soft.sum(), 1.0, atol=1e-6)
+
+
+def test_run_model_file_accepts_run_folders_and_files(tmp_path):
+    from tunex_core.paths import run_model_file
+
+    assert run_model_file(tmp_path) == tmp_path / "final.keras"
+    assert run_model_file(tmp_path / "member.keras") == tmp_path / "member.keras"

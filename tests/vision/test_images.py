@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
+from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image, read_image_file
 
 
 def encoded(image: np.ndarray, extension: str, *params) -> bytes:
@@ -144,3 +146,53 @@ def test_real_wide_png_is_refused_and_4096_accepted():
 
 def test_image_error_is_a_value_error():
     assert issubclass(ImageError, ValueError)
+
+
+# --- read_image_file: size checked before reading, only regular files -----------------------------
+
+def test_read_image_file_returns_the_bytes(tmp_path, small_bgr):
+    path = tmp_path / "face.png"
+    path.write_bytes(encoded(small_bgr, ".png"))
+    assert read_image_file(path) == path.read_bytes()
+    assert decode_image(read_image_file(str(path))).shape == (90, 120, 3)
+
+
+def test_read_image_file_refuses_an_oversized_file_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.jpg"
+    with open(path, "wb") as handle:  # sparse: 3 GB claimed, nothing written
+        handle.truncate(3 * 1024 ** 3)
+
+    def no_open(*arguments, **keywords):
+        raise AssertionError("the file was opened")
+
+    monkeypatch.setattr("builtins.open", no_open)
+    with pytest.raises(ImageError, match=r"the file is 3072\.0 MB; the limit is 10 MB"):
+        read_image_file(path)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_read_image_file_refuses_a_device():
+    with pytest.raises(ImageError, match="not a regular file"):
+        read_image_file("/dev/zero")
+
+
+def test_read_image_file_refuses_a_pipe(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageError, match="not a regular file"):
+        read_image_file(fifo)  # must not block waiting for a writer
+
+
+def test_read_image_file_refuses_folders_and_missing_files(tmp_path):
+    with pytest.raises(ImageError, match="a folder, not an image file"):
+        read_image_file(tmp_path)
+    with pytest.raises(ImageError, match="does not exist"):
+        read_image_file(tmp_path / "missing.jpg")
+
+
+def test_read_image_file_honours_max_bytes(tmp_path):
+    path = tmp_path / "small.bin"
+    path.write_bytes(bytes(100))
+    assert len(read_image_file(path, max_bytes=100)) == 100
+    with pytest.raises(ImageError, match="limit is"):
+        read_image_file(path, max_bytes=99)

@@ -58,6 +58,26 @@ def test_load_model_missing_file(tmp_path):
     assert "python -m tunex_core train" in str(info.value)
 
 
+def test_missing_model_hint_names_a_git_path_that_works_from_any_folder(tmp_path):
+    import re
+    import shlex
+    import shutil
+    import subprocess
+
+    from tunex_core.paths import MODEL_FILE
+    from tunex_core.vision.model import missing_model_hint
+
+    hint = missing_model_hint(MODEL_FILE)
+    command = re.search(r"`(git [^`]+)`", hint).group(1)
+    assert command.endswith("checkout -- models/emotion_cnn.keras")
+    if shutil.which("git") is None or not (MODEL_FILE.parents[1] / ".git").exists():
+        pytest.skip("not a git checkout")
+    # The same pathspec, run from an unrelated folder, names the tracked file (checked without touching it).
+    listing = shlex.split(command.replace("checkout --", "ls-files --error-unmatch"))
+    assert subprocess.run(listing, cwd=tmp_path, capture_output=True, check=False).returncode == 0
+    assert "git" not in missing_model_hint(tmp_path / "elsewhere.keras")
+
+
 def test_load_model_directory_is_not_a_file(tmp_path):
     with pytest.raises(ModelFileError, match="model file not found"):
         load_model(tmp_path)

@@ -10,6 +10,13 @@ import json
 import sys
 from pathlib import Path
 
+from tunex_core.training.perturb import DESCRIPTIONS, PERTURBATIONS
+
+PERTURBATION_NAMES = tuple(PERTURBATIONS)
+# The CLI reads files the user names on purpose, so it allows larger photos than uploads.
+PREDICT_MAX_BYTES = 64 * 1024 * 1024
+PREDICT_MAX_SIDE = 8192
+
 
 def register(subparsers) -> None:
     """Add the emotion-engine sub-commands."""
@@ -17,13 +24,32 @@ def register(subparsers) -> None:
         "train", help="train the emotion CNN on FER-2013",
         description="Train on FER-2013 Training, select the epoch on PublicTest (PrivateTest is never used).")
     train_parser.add_argument("--data", required=True, help="fer2013.csv, an image-folder export, or an npz")
-    train_parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 60)")
+    train_parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 48)")
     train_parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     train_parser.add_argument("--out", default="runs/tunex", help="run folder (default runs/tunex)")
     train_parser.add_argument("--architecture", choices=("tunex", "seed"), default="tunex")
     train_parser.add_argument("--batch-size", type=int, default=None)
     train_parser.add_argument("--learning-rate", type=float, default=None)
     train_parser.add_argument("--float32", action="store_true", help="disable bfloat16 mixed precision")
+    train_parser.add_argument("--seed", type=int, default=None, help="random seed (vary it for ensemble members)")
+    train_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=None,
+                              help="adamw (default) or sgd with Nesterov momentum 0.9")
+    train_parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
+                              help="FER+ votes aligned with --data (e.g. ferplus_votes.npz): train on the "
+                                   "crowd's label distribution")
+    train_parser.add_argument("--votes-weight", type=float, default=None,
+                              help="weight of the vote distribution against the FER label, 0..1 (default 1)")
+    train_parser.add_argument("--contempt", choices=("disgust", "drop"), default=None,
+                              help="FER+ contempt votes: fold into disgust (default) or drop them")
+    train_parser.add_argument("--teacher", action="append", default=None, metavar="RUN_OR_MODEL",
+                              help="distil from this run folder (its final.keras) or .keras file; repeat for an "
+                                   "ensemble of teachers")
+    train_parser.add_argument("--distill-weight", type=float, default=None,
+                              help="weight of the teachers' predictions in the targets, 0..1 (default 0.7)")
+    train_parser.add_argument("--distill-temperature", type=float, default=None,
+                              help="soften the teachers' predictions by this temperature (default 1)")
+    train_parser.add_argument("--webcam-augment", action="store_true",
+                              help="add webcam-like augmentation: blur, JPEG, low light, stronger tilt, occlusion")
     train_parser.set_defaults(handler=run_train)
 
     evaluate_parser = subparsers.add_parser(
@@ -33,62 +59,151 @@ def register(subparsers) -> None:
                                  help="test = PrivateTest (default), val = PublicTest")
     evaluate_parser.add_argument("--tta", action="store_true", help="average with horizontally flipped faces")
     evaluate_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    evaluate_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    evaluate_parser.add_argument("--model", action="append", default=None, metavar="MODEL_OR_RUN",
+                                 help="a .keras model or a run folder (its final.keras); default: the shipped "
+                                      "model. Repeat to score an ensemble (the mean of the members' probabilities)")
+    evaluate_parser.add_argument("--perturb", choices=PERTURBATION_NAMES, default=None,
+                                 help="score a fixed perturbed copy of the split: " + ", ".join(
+                                     f"{name} = {DESCRIPTIONS[name]}" for name in PERTURBATION_NAMES))
     evaluate_parser.set_defaults(handler=run_evaluate)
 
     predict_parser = subparsers.add_parser("predict", help="faces and emotions in image files")
     predict_parser.add_argument("images", nargs="+", metavar="IMAGE")
     predict_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     predict_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    predict_parser.add_argument("--baseline", nargs="+", default=None, metavar="RESTING_PHOTO",
+                                help="photo(s) of the same person with a relaxed, neutral face: correct every "
+                                     "reading for that person's resting-face bias")
     predict_parser.set_defaults(handler=run_predict)
     register_release(subparsers)
 
 
-def run_train(arguments: argparse.Namespace) -> int:
-    """Handler of ``train``."""
-    from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.trainer import TrainConfig, train
+def _train_settings(arguments: argparse.Namespace) -> dict:
+    """TrainConfig overrides from the command line; with ``--resume`` the run's saved votes/teachers are reused."""
+    from tunex_core.training.trainer import WEBCAM_AUGMENT, TrainConfig
 
-    overrides = {"architecture": arguments.architecture}
-    for name in ("epochs", "batch_size", "learning_rate"):
+    overrides: dict = {"architecture": arguments.architecture}
+    for name in ("epochs", "batch_size", "learning_rate", "seed", "optimizer", "votes_weight", "contempt",
+                 "distill_weight", "distill_temperature"):
         if getattr(arguments, name) is not None:
             overrides[name] = getattr(arguments, name)
     if arguments.float32:
         overrides["mixed_precision"] = False
+    if arguments.votes is not None:
+        overrides["votes_file"] = str(arguments.votes)
+    if arguments.teacher:
+        overrides["teachers"] = [str(path) for path in arguments.teacher]
+    if arguments.webcam_augment:
+        overrides["augment"] = {**TrainConfig().augment, **WEBCAM_AUGMENT}
+    saved_file = Path(arguments.out) / "hyperparameters.json"
+    if arguments.resume and saved_file.is_file():
+        try:
+            saved = json.loads(saved_file.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        for name in ("votes_file", "votes_weight", "contempt", "teachers", "distill_weight", "distill_temperature"):
+            if name not in overrides and saved.get(name) not in (None, []):
+                overrides[name] = saved[name]
+    return overrides
+
+
+def _check_train_settings(settings: dict) -> str | None:
+    """A one-line complaint about out-of-range numbers, or None."""
+    checks = {"epochs": lambda v: v >= 1, "batch_size": lambda v: v >= 1, "learning_rate": lambda v: v > 0,
+              "votes_weight": lambda v: 0 <= v <= 1, "distill_weight": lambda v: 0 <= v <= 1,
+              "distill_temperature": lambda v: v > 0}
+    for name, valid in checks.items():
+        if name in settings and not valid(settings[name]):
+            ranges = {"votes_weight": "between 0 and 1", "distill_weight": "between 0 and 1"}
+            return f"--{name.replace('_', '-')} {settings[name]} is out of range ({ranges.get(name, 'must be positive')})"
+    return None
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    """Handler of ``train``."""
+    from dataclasses import replace
+
+    from tunex_core.errors import ModelFileError
+    from tunex_core.paths import run_model_file
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.trainer import TrainConfig
+
+    settings = _train_settings(arguments)
+    problem = _check_train_settings(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    missing = [str(run_model_file(path)) for path in settings.get("teachers", [])
+               if not run_model_file(path).is_file()]
+    if missing:
+        print(f"error: teacher model not found: {', '.join(missing)} (give a run folder with final.keras, "
+              f"or a .keras file)", file=sys.stderr)
+        return 2
     try:
         data = load_fer(arguments.data)
         data.split("train"), data.split("val")
     except DatasetError as error:
         print(f"error: {error} (training needs the Training and PublicTest splits)", file=sys.stderr)
         return 2
-    final = train(data, Path(arguments.out), TrainConfig(**overrides), resume=arguments.resume)
+    config = TrainConfig(**settings)
+    targets = None
+    if config.votes_file:
+        from tunex_core.training.ferplus import soft_training_split
+
+        try:
+            kept, targets, report = soft_training_split(data.train, config.votes_file, config.votes_weight,
+                                                        config.contempt)
+        except DatasetError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(report.summary(), flush=True)
+        data = replace(data, train=kept)
+    from tunex_core.training.trainer import train
+
+    try:
+        final = train(data, Path(arguments.out), config, resume=arguments.resume, train_targets=targets)
+    except ModelFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"final model: {final}")
     return 0
 
 
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Handler of ``evaluate``."""
+    import numpy as np
+
     from tunex_core.errors import ModelFileError
+    from tunex_core.paths import run_model_file
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.evaluation import evaluate_probabilities
+    from tunex_core.training.perturb import perturb
     from tunex_core.vision.pipeline import EmotionPipeline
 
+    models = [run_model_file(path) for path in arguments.model] if arguments.model else [None]
     try:
         split = load_fer(arguments.data).split(arguments.split)
-        pipeline = EmotionPipeline.load(arguments.model, backend="tensorflow")
+        classifiers = [EmotionPipeline.load(model, backend="tensorflow").classifier for model in models]
     except (DatasetError, ModelFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    probabilities = pipeline.classifier.predict_in_batches(split.faces, flip_average=arguments.tta)
+    faces = perturb(split.faces, arguments.perturb) if arguments.perturb else split.faces
+    probabilities = np.mean([classifier.predict_in_batches(faces, flip_average=arguments.tta)
+                             for classifier in classifiers], axis=0)
     result = evaluate_probabilities(probabilities, split.labels)
     split_name = {"test": "PrivateTest", "val": "PublicTest"}[arguments.split]
+    if arguments.perturb:
+        split_name += f" {DESCRIPTIONS[arguments.perturb]}"
+    if len(classifiers) > 1:
+        split_name += f", ensemble of {len(classifiers)} models"
     print(f"{split_name}: {result.n} faces, accuracy {result.accuracy:.2%}"
           f"{' (flip TTA)' if arguments.tta else ''}, macro F1 {result.macro_f1:.3f}, ECE {result.ece:.3f}")
     print(f"{'class':<10}{'precision':>10}{'recall':>8}{'F1':>7}{'n':>6}")
     for name, scores in result.per_class.items():
         print(f"{name:<10}{scores.precision:>10.3f}{scores.recall:>8.3f}{scores.f1:>7.3f}{scores.support:>6}")
     if arguments.json:
-        payload = {"split": arguments.split, "tta": arguments.tta, **result.to_dict()}
+        payload = {"split": arguments.split, "tta": arguments.tta, "perturbation": arguments.perturb,
+                   "models": [str(model) if model else "shipped" for model in models], **result.to_dict()}
         print(json.dumps(payload))
     return 0
 
@@ -97,7 +212,8 @@ def run_predict(arguments: argparse.Namespace) -> int:
     """Handler of ``predict``: every file is processed; any failure makes the exit status 1."""
     from tunex_core.emotions import EMOTION_NAMES
     from tunex_core.errors import ModelFileError
-    from tunex_core.vision.images import ImageError, decode_image
+    from tunex_core.vision.calibration import calibrate_faces
+    from tunex_core.vision.images import ImageError, decode_image, read_image_file
     from tunex_core.vision.pipeline import EmotionPipeline
 
     try:
@@ -105,12 +221,20 @@ def run_predict(arguments: argparse.Namespace) -> int:
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    calibration = None
+    if arguments.baseline:
+        calibration, problem = _resting_face_calibration(pipeline, arguments.baseline)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        print(f"calibrated to {', '.join(arguments.baseline)}: {calibration.describe()}")
     results, failures = [], 0
     for name in arguments.images:
         entry: dict = {"file": name, "faces": [], "error": None}
         try:
-            frame = decode_image(Path(name).read_bytes(), max_bytes=64 * 1024 * 1024, max_side=8192)
-            faces = pipeline.process(frame)
+            frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
+                                 max_side=PREDICT_MAX_SIDE)
+            faces = calibrate_faces(pipeline.process(frame), calibration)
         except (OSError, ImageError, ValueError) as error:
             failures += 1
             entry["error"] = str(error)
@@ -129,6 +253,26 @@ def run_predict(arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps({"results": results}))
     return 1 if failures else 0
+
+
+def _resting_face_calibration(pipeline, photos: list[str]):
+    """(calibration, None) from the largest face of each resting photo, or (None, one-line problem)."""
+    from tunex_core.vision.calibration import RestingFaceCalibration
+    from tunex_core.vision.images import ImageError, decode_image, read_image_file
+
+    readings = []
+    for name in photos:
+        try:
+            frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
+                                 max_side=PREDICT_MAX_SIDE)
+            faces = pipeline.process(frame)
+        except (OSError, ImageError, ValueError) as error:
+            return None, f"resting photo {name}: {error}"
+        if not faces:
+            return None, (f"resting photo {name}: no face found; use a well-lit, frontal photo of the same "
+                          f"person with a relaxed, neutral face")
+        readings.append(faces[0].probabilities)  # the largest face
+    return RestingFaceCalibration.fit(readings), None
 
 
 def register_release(subparsers) -> None:

@@ -19,12 +19,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.live.smoothing import (
     DEFAULT_HALF_LIFE_SECONDS,
     DEFAULT_SWITCH_AFTER_SECONDS,
     MoodSmoother,
     SmoothedMood,
 )
+from tunex_core.vision.calibration import RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
 from tunex_core.vision.faces import Box
 from tunex_core.vision.pipeline import EmotionPipeline, FaceEmotion
@@ -34,6 +36,7 @@ TRACK_EXPIRY_SECONDS = 1.0  # a face unseen this long loses its track
 MATCH_DISTANCE = 0.6  # max centre distance for the same face, in face widths
 DRIVER_LARGEST = "largest"
 DRIVER_GROUP = "group"
+RAW_HISTORY_SECONDS = 10.0  # uncorrected readings of the largest face kept for calibrating to a resting face
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,25 @@ class LiveSession:
         self._snapshot = LiveSnapshot()
         self._frames = 0
         self._recent_milliseconds: deque[float] = deque(maxlen=30)
+        self._calibration: RestingFaceCalibration | None = None
+        self._raw_history: deque[tuple[float, np.ndarray]] = deque()
+
+    @property
+    def calibration(self) -> RestingFaceCalibration | None:
+        """The resting-face correction applied to every reading, if any."""
+        return self._calibration
+
+    def set_calibration(self, calibration: RestingFaceCalibration | None) -> None:
+        """Correct later readings for a person's resting face (None: no correction)."""
+        with self._lock:
+            self._calibration = calibration
+
+    def raw_readings_since(self, since: float) -> np.ndarray:
+        """Uncorrected probabilities (N, 7) of the largest face in the frames analysed at or after ``since``
+        (session clock), for fitting a resting-face calibration; (0, 7) when no face was seen."""
+        with self._lock:
+            rows = [probabilities for moment, probabilities in self._raw_history if moment >= since]
+        return np.stack(rows) if rows else np.zeros((0, len(EMOTION_NAMES)))
 
     def configure(self, half_life_seconds: float | None = None, switch_after_seconds: float | None = None,
                   driver: str | None = None) -> None:
@@ -171,6 +193,11 @@ class LiveSession:
                 self._snapshot = replace(self._snapshot, error=f"{type(error).__name__}: {error}")
             return frame_bgr
         with self._lock:
+            if faces:
+                self._raw_history.append((now, faces[0].probabilities))
+            while self._raw_history and now - self._raw_history[0][0] > RAW_HISTORY_SECONDS:
+                self._raw_history.popleft()
+            faces = calibrate_faces(faces, self._calibration)
             tracked = self._tracker.update(faces, now)
             self._publish(tracked, now, (time.perf_counter() - started) * 1000.0)
         shown = [FaceEmotion(face.box, face.smoothed.stable_label, face.smoothed.probabilities) for face in tracked]
@@ -219,6 +246,7 @@ class LiveSession:
             self._group.reset()
             self._driving.reset()
             self._timeline.clear()
+            self._raw_history.clear()
             self._snapshot = LiveSnapshot(driver=self._driver)
 
 

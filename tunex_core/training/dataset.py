@@ -14,6 +14,8 @@ Splits follow FER-2013's ``Usage``: Training -> train, PublicTest -> val
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +63,26 @@ class FerDataset:
         return result
 
 
+# What a damaged archive raises: np.load and reading a member can fail in any of these ways.
+ARCHIVE_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+
+
+def _integer_labels(labels: np.ndarray, where: str) -> np.ndarray:
+    """Labels as int64, refusing text, non-integral or non-finite values with a clear message."""
+    labels = np.asarray(labels).reshape(-1)
+    if labels.dtype.kind in "iub":
+        return labels.astype(np.int64)
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise DatasetError(f"{where}: labels must be whole numbers 0..{len(EMOTION_NAMES) - 1}")
+        return labels.astype(np.int64)
+    raise DatasetError(f"{where}: labels must be integers 0..{len(EMOTION_NAMES) - 1}, "
+                       f"got values of type {labels.dtype}")
+
+
 def _checked_split(faces: np.ndarray, labels: np.ndarray, where: str) -> Split:
     faces = np.asarray(faces)
-    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    labels = _integer_labels(labels, where)
     if faces.ndim == 4 and faces.shape[-1] == 1:
         faces = faces[..., 0]
     if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
@@ -73,7 +92,15 @@ def _checked_split(faces: np.ndarray, labels: np.ndarray, where: str) -> Split:
     if labels.size and (labels.min() < 0 or labels.max() >= len(EMOTION_NAMES)):
         raise DatasetError(f"{where}: labels must be 0..{len(EMOTION_NAMES) - 1}")
     if faces.dtype != np.uint8:
-        if np.issubdtype(faces.dtype, np.floating) and faces.size and faces.max() <= 1.0:
+        if faces.dtype.kind not in "iuf":
+            raise DatasetError(f"{where}: faces must be numbers (pixels 0..255), got values of type {faces.dtype}")
+        if faces.dtype.kind == "f" and not np.all(np.isfinite(faces)):
+            bad = int(np.count_nonzero(~np.isfinite(faces).reshape(len(faces), -1).all(axis=1)))
+            raise DatasetError(f"{where}: {bad} face(s) contain NaN or infinite pixels")
+        if faces.size and (faces.min() < 0 or faces.max() > 255):
+            raise DatasetError(f"{where}: pixels must be 0..255 (or 0..1 floats), "
+                               f"got {faces.min():g}..{faces.max():g}")
+        if faces.dtype.kind == "f" and faces.size and faces.max() <= 1.0:
             faces = faces * 255.0
         faces = np.clip(np.rint(faces), 0, 255).astype(np.uint8)
     return Split(faces=np.ascontiguousarray(faces), labels=labels)
@@ -87,21 +114,36 @@ def _dataset_from_lists(faces: dict[str, list[np.ndarray]], labels: dict[str, li
     return FerDataset(source=str(path), **splits)
 
 
-def load_npz(path: Path) -> FerDataset:
-    """Load an npz with any of the ``x_<split>, y_<split>`` pairs."""
+def open_npz(path: Path):
+    """``np.load`` an npz without pickles; a damaged, empty or non-npz file raises ``DatasetError``."""
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise DatasetError(f"cannot read {path}: {error}") from error
+    except ARCHIVE_ERRORS as error:
+        reason = "the file is empty" if isinstance(error, EOFError) else \
+            "the archive is damaged or truncated" if isinstance(error, zipfile.BadZipFile) else str(error)
+        raise DatasetError(f"cannot read {path}: {reason}") from error
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DatasetError(f"cannot read {path}: it holds a single array, not an npz archive of named arrays")
+    return archive
+
+
+def read_npz_array(archive, key: str, path: Path) -> np.ndarray:
+    """One array from an open npz; damaged members and object arrays raise ``DatasetError``."""
+    try:
+        return archive[key]
+    except ARCHIVE_ERRORS as error:  # object arrays (refused without pickle), CRC errors, truncated members
+        raise DatasetError(f"{path}[{key}]: cannot read the array ({error})") from error
+
+
+def load_npz(path: Path) -> FerDataset:
+    """Load an npz with any of the ``x_<split>, y_<split>`` pairs."""
+    archive = open_npz(path)
     with archive:
         splits: dict[str, Split | None] = {}
         for name in SPLIT_NAMES:
             x_key, y_key = f"x_{name}", f"y_{name}"
             if x_key in archive.files and y_key in archive.files:
-                try:
-                    faces, labels = archive[x_key], archive[y_key]
-                except ValueError as error:  # e.g. object arrays, refused without pickle
-                    raise DatasetError(f"{path}[{name}]: cannot read the arrays ({error})") from error
+                faces, labels = read_npz_array(archive, x_key, path), read_npz_array(archive, y_key, path)
                 splits[name] = _checked_split(faces, labels, f"{path}[{name}]")
             else:
                 splits[name] = None
@@ -116,6 +158,7 @@ def load_csv(path: Path) -> FerDataset:
     """Load the Kaggle ``fer2013.csv`` (emotion, pixels, Usage)."""
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLIT_NAMES}
     labels: dict[str, list[int]] = {name: [] for name in SPLIT_NAMES}
+    reader = None
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -139,10 +182,15 @@ def load_csv(path: Path) -> FerDataset:
                     raise DatasetError(
                         f"{path} row {row_number}: expected 2304 pixels, got {pixels.size}"
                     )
+                if not np.all(np.isfinite(pixels)) or pixels.min() < 0 or pixels.max() > 255:
+                    raise DatasetError(f"{path} row {row_number}: pixels must be numbers 0..255")
                 faces[split].append(pixels.reshape(FACE_SIZE, FACE_SIZE))
                 labels[split].append(label)
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
+    except csv.Error as error:  # e.g. a field over the csv module's 131,072-character limit, a NUL byte
+        line = f" line {reader.line_num}" if reader is not None else ""
+        raise DatasetError(f"{path}{line}: not a well-formed fer2013.csv ({error})") from error
     return _dataset_from_lists(faces, labels, path)
 
 

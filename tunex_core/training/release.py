@@ -168,6 +168,33 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
 RESULTS_START, RESULTS_END = "<!-- RESULTS -->", "<!-- /RESULTS -->"
 
 
+def recipe_extras(hyper: dict) -> str:
+    """Sentences for the recipe options beyond the defaults (FER+ votes, teachers), or ''."""
+    extras = []
+    if hyper.get("votes_file"):
+        extras.append(f" Targets: FER+ vote distributions (weight {hyper.get('votes_weight', 1.0)} against the "
+                      f"FER-2013 label; contempt votes: {hyper.get('contempt', 'disgust')}).")
+    if hyper.get("teachers"):
+        extras.append(f" Distilled from {len(hyper['teachers'])} teacher model(s) (weight "
+                      f"{hyper.get('distill_weight')}, temperature {hyper.get('distill_temperature')}).")
+    return "".join(extras)
+
+
+def recipe_flags(hyper: dict) -> str:
+    """The ``train`` options that reproduce the recipe beyond the defaults ('' for a default run)."""
+    flags = []
+    if hyper.get("architecture", "tunex") != "tunex":
+        flags.append(f"--architecture {hyper['architecture']}")
+    if hyper.get("optimizer", "adamw") != "adamw":
+        flags.append(f"--optimizer {hyper['optimizer']}")
+    if hyper.get("votes_file"):
+        flags.append(f"--votes ferplus_votes.npz --votes-weight {hyper.get('votes_weight', 1.0)}")
+    flags.extend(f"--teacher {teacher}" for teacher in hyper.get("teachers") or [])
+    if hyper.get("augment", {}).get("jpeg_probability"):
+        flags.append("--webcam-augment")
+    return "".join(f" {flag}" for flag in flags)
+
+
 def results_markdown(metrics: dict) -> str:
     """The model card's results section, written from ``metrics.json``."""
     model, evaluations = metrics["model"], metrics["evaluations"]
@@ -180,12 +207,13 @@ def results_markdown(metrics: dict) -> str:
         f"{hyper['warmup_epochs']} warm-up epochs then cosine decay to zero, label smoothing "
         f"{hyper['label_smoothing']}, bfloat16 mixed precision. Augmentation: "
         + ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in hyper["augment"].items())
-        + f". Trained on a 2-core CPU (AMD EPYC, AVX-512 bf16) in {model['training_minutes']} minutes; "
+        + f".{recipe_extras(hyper)} Trained on a 2-core CPU (AMD EPYC, AVX-512 bf16) in {model['training_minutes']} minutes; "
         f"the epoch with the best PublicTest accuracy was kept. {model['parameters']:,} parameters, "
         f"{model['size_bytes'] / 1e6:.1f} MB (`.keras`), {model['tflite_size_bytes'] / 1e6:.1f} MB (`.tflite`).",
         "",
         "Reproduce: `python -m tunex_core train --data fer2013.npz --out runs/tunex-main --epochs "
-        f"{hyper['epochs']}` then `python -m tunex_core release --run runs/tunex-main --data fer2013.npz`.",
+        f"{hyper['epochs']}{recipe_flags(hyper)}` then `python -m tunex_core release --run runs/tunex-main "
+        "--data fer2013.npz`.",
         "",
         "## Results",
         "",

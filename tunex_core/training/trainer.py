@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
 
@@ -46,6 +47,26 @@ class TrainConfig:
     })
     model_options: dict = field(default_factory=dict)
     keep_last_epochs: int = 12  # epoch_NN.keras checkpoints kept for weight averaging at release
+    # FER+ soft labels (tunex_core.training.ferplus): the votes file used, the weight of the vote
+    # distribution against the one-hot FER label, and where contempt votes go.
+    votes_file: str | None = None
+    votes_weight: float = 1.0
+    contempt: str = "disgust"
+    # Distillation: teacher models (.keras files) whose averaged predictions on the same augmented
+    # batch are mixed into the targets with weight ``distill_weight``, softened by ``distill_temperature``.
+    teachers: list = field(default_factory=list)
+    distill_weight: float = 0.7
+    distill_temperature: float = 1.0
+
+
+# What ``--webcam-augment`` adds to the default augmentation: what live frames do to a face.
+WEBCAM_AUGMENT = {
+    "rotation_degrees": 20.0,  # in-plane head tilt (the default is 10)
+    "blur_probability": 0.3,  # downscale to 30-75% of the side, then back up (small, soft webcam faces)
+    "jpeg_probability": 0.3,  # JPEG at quality 10-50 (video compression blocks)
+    "low_light_probability": 0.3,  # gain 0.35-0.9, gamma 1-2.2 and sensor noise (dim rooms)
+    "occlusion_probability": 0.2,  # a flat grey rectangle (hand, microphone, glasses frame)
+}
 
 
 class EpochLogger(keras.callbacks.Callback):
@@ -126,6 +147,7 @@ def _augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
     contrast = 1.0 + tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["contrast"]
     brightness = tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["brightness"] * 255.0
     images = tf.clip_by_value((images - mean) * contrast + mean + brightness, 0.0, 255.0)
+    images = _webcam_degradations(images, settings)
     probability = settings.get("erasing_probability", 0.0)
     if probability > 0:
         side = tf.shape(images)[1]
@@ -142,19 +164,101 @@ def _augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
     return images
 
 
-def make_dataset(split: Split, batch_size: int, training: bool, config: TrainConfig) -> tf.data.Dataset:
-    """A ``tf.data`` pipeline of (faces float32 (N,48,48,1), one-hot labels)."""
+def _sample_mask(batch: tf.Tensor, probability: float) -> tf.Tensor:
+    return tf.random.uniform([batch, 1, 1, 1]) < probability
+
+
+def _webcam_degradations(images: tf.Tensor, settings: dict) -> tf.Tensor:
+    """Low light, blur, JPEG and occlusion, each applied to a random share of the faces (0..255 floats)."""
+    batch = tf.shape(images)[0]
+    side = tf.shape(images)[1]
+    size = tf.cast(side, tf.float32)
+    probability = settings.get("low_light_probability", 0.0)
+    if probability > 0:
+        gain = tf.random.uniform([batch, 1, 1, 1], 0.35, 0.9)
+        gamma = tf.exp(tf.random.uniform([batch, 1, 1, 1], 0.0, math.log(2.2)))
+        noise = tf.random.normal(tf.shape(images)) * tf.random.uniform([batch, 1, 1, 1], 0.0, 6.0)
+        dark = tf.clip_by_value(255.0 * gain * tf.pow(images / 255.0, gamma) + noise, 0.0, 255.0)
+        images = tf.where(_sample_mask(batch, probability), dark, images)
+    probability = settings.get("blur_probability", 0.0)
+    if probability > 0:
+        small = tf.cast(tf.round(size * tf.random.uniform([], 0.3, 0.75)), tf.int32)
+        blurred = tf.clip_by_value(tf.image.resize(tf.image.resize(images, [small, small], method="area"),
+                                                   [side, side], method="bilinear"), 0.0, 255.0)
+        images = tf.where(_sample_mask(batch, probability), blurred, images)
+    probability = settings.get("jpeg_probability", 0.0)
+    if probability > 0:
+        qualities = tf.random.uniform([batch], 10, 51, dtype=tf.int32)
+        as_bytes = tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.uint8)
+        compressed = tf.map_fn(lambda pair: tf.image.adjust_jpeg_quality(pair[0], pair[1]), (as_bytes, qualities),
+                               fn_output_signature=tf.uint8)
+        compressed = tf.ensure_shape(tf.cast(compressed, tf.float32), images.shape)
+        images = tf.where(_sample_mask(batch, probability), compressed, images)
+    probability = settings.get("occlusion_probability", 0.0)
+    if probability > 0:
+        height = tf.random.uniform([batch, 1, 1, 1], 0.15, 0.35) * size
+        width = tf.random.uniform([batch, 1, 1, 1], 0.3, 0.7) * size
+        top = tf.random.uniform([batch, 1, 1, 1]) * (size - height)
+        left = tf.random.uniform([batch, 1, 1, 1]) * (size - width)
+        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
+        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
+        inside = (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
+        grey = tf.random.uniform([batch, 1, 1, 1], 0.0, 255.0) * tf.ones_like(images)
+        images = tf.where(inside & _sample_mask(batch, probability), grey, images)
+    return images
+
+
+def soften(probabilities: tf.Tensor, temperature: float) -> tf.Tensor:
+    """Probabilities raised to 1/T and renormalised (the softmax of log-probabilities / T)."""
+    if temperature == 1.0:
+        return probabilities
+    return tf.nn.softmax(tf.math.log(tf.maximum(probabilities, 1e-7)) / temperature, axis=-1)
+
+
+def teacher_targets(teachers: list, faces: tf.Tensor, temperature: float) -> tf.Tensor:
+    """The teachers' mean softened prediction for a batch of faces."""
+    predictions = [soften(tf.cast(teacher(faces, training=False), tf.float32), temperature) for teacher in teachers]
+    return tf.add_n(predictions) / float(len(predictions))
+
+
+def make_dataset(split: Split, batch_size: int, training: bool, config: TrainConfig,
+                 targets: np.ndarray | None = None, teachers: list | None = None) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline of (faces float32 (N,48,48,1), target distributions (N,7)).
+
+    Targets are the one-hot labels unless ``targets`` (N, 7) are given (e.g. FER+
+    soft labels). With ``teachers`` (training only), each augmented batch's targets
+    are mixed with the teachers' predictions on that same augmented batch.
+    """
     faces = split.faces.astype(np.float32)[..., None]
-    labels = keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
+    if targets is None:
+        labels = keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
+    else:
+        labels = np.asarray(targets, dtype=np.float32)
+        if labels.shape != (len(split), NUM_EMOTIONS):
+            raise ValueError(f"targets must have shape ({len(split)}, {NUM_EMOTIONS}), got {labels.shape}")
     dataset = tf.data.Dataset.from_tensor_slices((faces, labels))
     if training:
         dataset = dataset.shuffle(len(split), seed=config.seed, reshuffle_each_iteration=True)
         dataset = dataset.batch(batch_size, drop_remainder=True)
         dataset = dataset.map(lambda x, y: (_augment_batch(x, config.augment), y),
                               num_parallel_calls=1)
+        if teachers:
+            weight = config.distill_weight
+
+            def distil(x, y):
+                return x, (1.0 - weight) * y + weight * teacher_targets(teachers, x, config.distill_temperature)
+
+            dataset = dataset.map(distil, num_parallel_calls=1)
     else:
         dataset = dataset.batch(batch_size)
     return dataset.prefetch(2)
+
+
+def load_teachers(paths: list) -> list[keras.Model]:
+    """Load the teacher models (float32, inference only); ``ModelFileError`` names a missing or broken one."""
+    from tunex_core.vision.model import load_model
+
+    return [load_model(run_model_file(path)) for path in paths]
 
 
 def _schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
@@ -186,10 +290,19 @@ def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> N
     )
 
 
-def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = False) -> Path:
-    """Train (or resume) a model; return the path of the final inference model."""
+def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = False,
+          train_targets: np.ndarray | None = None) -> Path:
+    """Train (or resume) a model; return the path of the final inference model.
+
+    ``train_targets`` (len(train), 7): soft targets for the training faces (e.g.
+    FER+ votes); by default the one-hot FER-2013 labels. Teachers named in
+    ``config.teachers`` are loaded here (before mixed precision is switched on, so
+    they run in float32).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     train_split, val_split = data.split("train"), data.split("val")
+    keras.mixed_precision.set_global_policy("float32")
+    teachers = load_teachers(config.teachers) if config.teachers else None
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -217,12 +330,15 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
         model = build_model(config.architecture, **config.model_options)
         _compile(model, config, steps_per_epoch)
     (run_dir / "hyperparameters.json").write_text(json.dumps(asdict(config), indent=2))
+    extras = [f"FER+ soft labels (weight {config.votes_weight})" if train_targets is not None else "",
+              f"distilled from {len(teachers)} teacher(s)" if teachers else ""]
     print(f"training {config.architecture}: {model.count_params():,} parameters, "
           f"{len(train_split)} train / {len(val_split)} PublicTest faces, "
-          f"{config.epochs} epochs of {steps_per_epoch} steps", flush=True)
+          f"{config.epochs} epochs of {steps_per_epoch} steps"
+          + "".join(f"; {extra}" for extra in extras if extra), flush=True)
     if initial_epoch < config.epochs:
         model.fit(
-            make_dataset(train_split, config.batch_size, True, config),
+            make_dataset(train_split, config.batch_size, True, config, train_targets, teachers),
             validation_data=make_dataset(val_split, 512, False, config),
             epochs=config.epochs,
             initial_epoch=initial_epoch,

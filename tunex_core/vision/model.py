@@ -24,6 +24,7 @@ from keras import layers
 
 from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.errors import ModelFileError
+from tunex_core.paths import PROJECT_ROOT
 
 INPUT_SHAPE = (48, 48, 1)
 ARCHITECTURES = ("tunex", "seed")
@@ -98,14 +99,22 @@ def load_model(path: str | Path) -> keras.Model:
     """Load a saved ``.keras`` model for inference, or raise ``ModelFileError`` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(
-            f"model file not found: {path}. Restore it with `git checkout -- {path.name}` "
-            f"or train one with `python -m tunex_core train --data FER2013 --out DIR`."
-        )
+        raise ModelFileError(f"model file not found: {path}. {missing_model_hint(path)}")
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as error:  # keras raises many types for corrupt archives
         raise ModelFileError(f"model file {path} could not be loaded: {error}") from error
+
+
+def missing_model_hint(path: Path) -> str:
+    """How to get a missing model back: ``git`` for files of this project (a command that works from any
+    folder), training for anything else."""
+    train = "train one with `python -m tunex_core train --data FER2013 --out DIR`"
+    try:
+        inside = path.expanduser().resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        return f"Check the path, or {train}."
+    return f"Restore it with `git -C {PROJECT_ROOT} checkout -- {inside.as_posix()}`, or {train}."
 
 
 def count_parameters(model: keras.Model) -> int:

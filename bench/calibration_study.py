@@ -1,0 +1,180 @@
+"""Which resting-face correction helps? An offline proxy study on PublicTest.
+
+FER-2013 has no identity labels, so a "person" is simulated: every face of person
+*k* goes through the same transform — blended with a fixed face of another person
+(a lasting trait: brows, mouth shape, glasses; weight ``--trait``), a fixed gamma and
+gain (their room's light) and a fixed blur (their camera). The person's *resting
+photo* is a PublicTest face labelled neutral, through the same transform; the
+person's *expressions* are 20 PublicTest faces per class (140), through the same
+transform. Each candidate correction is fitted on the resting photo alone and
+applied to the expressions. Reported per variant, over all persons:
+
+- balanced accuracy (mean recall over the 7 classes) and the change from no correction;
+- how often the resting photo itself reads neutral after the correction;
+- "strong kept": of the faces read right with confidence >= 0.8 before correction,
+  the share still read right after it;
+- recall per class.
+
+Scenario ``none`` (no transform) measures the cost of calibrating when the resting
+photo carries no personal bias at all (a different person's neutral face).
+
+This is a proxy: the real check is photos of real people with their own resting
+photo. PublicTest only (PrivateTest is never used for choices).
+
+    python bench/calibration_study.py [--data ../shared/data/fer2013/fer2013.npz] [--persons 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
+from tunex_core.paths import SHARED_FER_FILE
+from tunex_core.training.dataset import load_fer
+from tunex_core.vision.calibration import PROBABILITY_FLOOR, RestingFaceCalibration, resting_target
+from tunex_core.vision.pipeline import EmotionPipeline
+
+NEUTRAL = EMOTION_NAMES.index("neutral")
+PER_CLASS = 20
+STRONG = 0.8
+
+
+def correction(resting: np.ndarray, variant: dict) -> np.ndarray:
+    """The log-space correction ``c`` of a variant (readings become p * exp(-c), renormalised)."""
+    resting = np.maximum(resting, PROBABILITY_FLOOR)
+    kind = variant["kind"]
+    if kind == "none":
+        return np.zeros(NUM_EMOTIONS)
+    if kind == "product":  # exactly what TuneX ships
+        return RestingFaceCalibration.fit([resting]).log_correction
+    if kind == "divide":  # naive prior shift: divide by the resting reading (the resting face becomes uniform)
+        shift = np.log(resting)
+    else:
+        shift = np.log(resting) - np.log(resting_target(variant.get("neutral", 0.7)))
+        if kind == "one_sided":  # only tone down what the resting face over-reads
+            shift = np.maximum(shift, 0.0)
+    bound = variant.get("bound")
+    if bound:
+        shift = np.clip(shift, -math.log(bound), math.log(bound))
+    strength = variant.get("strength", 1.0)
+    if variant.get("until_neutral"):  # raise the strength until the resting face itself reads neutral
+        while strength < 1.0 and apply(resting, strength * shift).argmax() != NEUTRAL:
+            strength = min(1.0, strength + 0.05)
+    return strength * shift
+
+
+def apply(probabilities: np.ndarray, log_correction: np.ndarray) -> np.ndarray:
+    """Corrected rows."""
+    corrected = probabilities * np.exp(-log_correction)
+    return corrected / corrected.sum(axis=-1, keepdims=True)
+
+
+VARIANTS = {
+    "none": {"kind": "none"},
+    "TuneX (shipped code)": {"kind": "product"},
+    "shift x10, s>=0.5 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.5, "until_neutral": True},
+    "shift x10, s>=0.4 until neutral": {"kind": "shift", "bound": 10.0, "strength": 0.4, "until_neutral": True},
+    "divide (naive prior shift)": {"kind": "divide"},
+    "divide, strength 0.5": {"kind": "divide", "strength": 0.5},
+    "shift to target, unbounded": {"kind": "shift", "bound": None},
+    "shift to target, bound x10": {"kind": "shift", "bound": 10.0},
+    "shift to target, bound x5": {"kind": "shift", "bound": 5.0},
+    "shift to target, bound x20": {"kind": "shift", "bound": 20.0},
+    "shift x10, strength 0.75": {"kind": "shift", "bound": 10.0, "strength": 0.75},
+    "shift x10, strength 0.5": {"kind": "shift", "bound": 10.0, "strength": 0.5},
+    "shift x10, target neutral 0.5": {"kind": "shift", "bound": 10.0, "neutral": 0.5},
+    "shift x10, target neutral 0.9": {"kind": "shift", "bound": 10.0, "neutral": 0.9},
+    "one-sided, bound x10": {"kind": "one_sided", "bound": 10.0},
+    "shift x10, strength 0.4": {"kind": "shift", "bound": 10.0, "strength": 0.4},
+    "shift x10, strength 0.6": {"kind": "shift", "bound": 10.0, "strength": 0.6},
+    "shift x5, strength 0.5": {"kind": "shift", "bound": 5.0, "strength": 0.5},
+    "shift x20, strength 0.5": {"kind": "shift", "bound": 20.0, "strength": 0.5},
+    "shift x10, s 0.5, neutral 0.5": {"kind": "shift", "bound": 10.0, "strength": 0.5, "neutral": 0.5},
+    "one-sided x10, strength 0.5": {"kind": "one_sided", "bound": 10.0, "strength": 0.5},
+}
+
+
+def person_transform(rng: np.random.Generator, trait_face: np.ndarray, trait: float, photometric: bool):
+    """A function applying one simulated person's lasting trait, light and camera to 48x48 faces."""
+    gamma = math.exp(rng.uniform(math.log(0.6), math.log(1.7))) if photometric else 1.0
+    gain = rng.uniform(0.55, 1.1) if photometric else 1.0
+    blur_side = int(rng.choice([48, 32, 24])) if photometric else 48
+
+    def transform(faces: np.ndarray) -> np.ndarray:
+        out = faces.astype(np.float32)
+        if trait:
+            out = (1.0 - trait) * out + trait * trait_face.astype(np.float32)
+        out = 255.0 * gain * (out / 255.0) ** gamma
+        if blur_side < 48:
+            out = np.stack([cv2.resize(cv2.resize(face, (blur_side, blur_side), interpolation=cv2.INTER_AREA),
+                                       (48, 48), interpolation=cv2.INTER_LINEAR) for face in out])
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return transform
+
+
+def main() -> int:
+    """Print the comparison table for each scenario."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(SHARED_FER_FILE))
+    parser.add_argument("--persons", type=int, default=60)
+    parser.add_argument("--trait", type=float, default=0.3, help="weight of the other face blended in")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--variants", nargs="*", default=None, help="only these variants (names as printed)")
+    arguments = parser.parse_args()
+    variants = {"none": VARIANTS["none"], **{name: VARIANTS[name] for name in (arguments.variants or VARIANTS)}}
+    split = load_fer(arguments.data).split("val")
+    pipeline = EmotionPipeline.load(arguments.model)
+    print(f"model backend {pipeline.classifier.backend}, flip TTA; {arguments.persons} persons per scenario; "
+          f"{PER_CLASS} PublicTest faces per class each", flush=True)
+    scenarios = {"trait + light + camera": (arguments.trait, True), "light + camera only": (0.0, True),
+                 "trait only": (arguments.trait, False), "none (no personal bias)": (0.0, False)}
+    for scenario, (trait, photometric) in scenarios.items():
+        rng = np.random.default_rng(arguments.seed)
+        started = time.perf_counter()
+        results = {name: {"correct": np.zeros(NUM_EMOTIONS), "rest_neutral": 0, "strong": [0, 0]} for name in variants}
+        for _ in range(arguments.persons):
+            neutral_pool = np.flatnonzero(split.labels == NEUTRAL)
+            resting_index = int(rng.choice(neutral_pool))
+            trait_index = int(rng.integers(len(split)))
+            chosen = np.concatenate([
+                rng.choice(np.setdiff1d(np.flatnonzero(split.labels == label), [resting_index, trait_index]),
+                           PER_CLASS, replace=False) for label in range(NUM_EMOTIONS)])
+            transform = person_transform(rng, split.faces[trait_index], trait, photometric)
+            probabilities = pipeline.classify_faces(transform(split.faces[np.append(chosen, resting_index)]))
+            expressions, resting = probabilities[:-1], probabilities[-1]
+            labels = split.labels[chosen]
+            raw_right = (expressions.argmax(axis=1) == labels) & (expressions.max(axis=1) >= STRONG)
+            for name, variant in variants.items():
+                log_correction = correction(resting, variant)
+                predicted = apply(expressions, log_correction).argmax(axis=1)
+                np.add.at(results[name]["correct"], labels[predicted == labels], 1)
+                results[name]["rest_neutral"] += int(apply(resting, log_correction).argmax() == NEUTRAL)
+                results[name]["strong"][0] += int(np.sum(raw_right & (predicted == labels)))
+                results[name]["strong"][1] += int(np.sum(raw_right))
+        total = arguments.persons * PER_CLASS
+        base = results["none"]["correct"].sum() / (total * NUM_EMOTIONS)
+        print(f"\n## scenario: {scenario}  ({time.perf_counter() - started:.0f} s)")
+        print(f"{'variant':<32}{'bal.acc':>8}{'gain':>7}{'rest→neutral':>13}{'strong kept':>12}  "
+              + " ".join(f"{name[:5]:>5}" for name in EMOTION_NAMES))
+        for name, result in results.items():
+            accuracy = result["correct"].sum() / (total * NUM_EMOTIONS)
+            strong = result["strong"][0] / max(1, result["strong"][1])
+            recalls = " ".join(f"{value / total:>5.2f}" for value in result["correct"])
+            print(f"{name:<32}{accuracy:>8.1%}{100 * (accuracy - base):>+7.1f}"
+                  f"{result['rest_neutral'] / arguments.persons:>13.0%}{strong:>12.1%}  {recalls}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
