@@ -1,10 +1,13 @@
 """Live camera sessions: per-face tracks, smoothed moods and a thread-safe hand-off.
 
 The WebRTC callback runs on a worker thread and must not touch Streamlit. It
-calls ``LiveSession.process_frame``: detect and classify, follow each face
-from frame to frame (so "face 2" stays face 2), smooth each face's
-probabilities, draw, and publish a ``LiveSnapshot`` under a lock. The page
-reads ``LiveSession.snapshot()`` a few times a second.
+calls ``LiveSession.process_frame``, which returns the frame at once with the
+latest faces drawn and hands it to the session's analysis thread. That thread
+detects and classifies the newest frame whenever the previous one is done,
+follows each face from frame to frame (so "face 2" stays face 2), smooths each
+face's probabilities and publishes a ``LiveSnapshot`` under a lock. The page
+reads ``LiveSession.snapshot()`` a few times a second. ``AnalysisSlots`` caps
+how many sessions are analysed at once on the machine.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ TIMELINE_SECONDS = 30.0
 TRACK_EXPIRY_SECONDS = 1.0  # a face unseen this long loses its track
 MATCH_DISTANCE = 0.6  # max centre distance for the same face, in face widths
 DRIVER_LARGEST = "largest"
+OVERLAY_HOLD_SECONDS = 1.0  # faces stay drawn on the video this long after their analysis
+IDLE_STOP_SECONDS = 3.0  # an analysis thread with no new frame for this long ends
+BUSY_RETRY_SECONDS = 0.5  # a session without an analysis slot asks again this often
+# Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
+# measured with bench/live_bench.py on 2 cores: 3 viewers each get >= 8 analysed frames/s.
+DEFAULT_MAX_LIVE_SESSIONS = 4
 DRIVER_GROUP = "group"
 
 
@@ -68,6 +77,9 @@ class LiveSnapshot:
     last_frame_at: float | None = None
     milliseconds_per_frame: float | None = None
     error: str | None = None
+    video_frames: int = 0  # frames that came in (and went back), analysed or not
+    last_video_at: float | None = None
+    busy: str | None = None  # why this session's frames are not analysed right now (too many viewers)
 
 
 @dataclass
@@ -125,15 +137,82 @@ class FaceTracker:
         self._tracks, self._next_id = [], 1
 
 
+class AnalysisSlots:
+    """How many live sessions may be analysed at once on this machine (shared by all sessions).
+
+    More sessions than slots still get their video back, without analysis, and a message saying why.
+    """
+
+    def __init__(self, limit: int):
+        if limit < 1:
+            raise ValueError(f"at least one live session must be allowed, got {limit}")
+        self.limit = limit
+        self._holders: set[int] = set()
+        self._lock = threading.Lock()
+
+    def acquire(self, holder: object) -> bool:
+        """Take a slot for ``holder`` (idempotent); False when all are taken."""
+        with self._lock:
+            if id(holder) in self._holders:
+                return True
+            if len(self._holders) >= self.limit:
+                return False
+            self._holders.add(id(holder))
+            return True
+
+    def release(self, holder: object) -> None:
+        """Give ``holder``'s slot back (no-op when it has none)."""
+        with self._lock:
+            self._holders.discard(id(holder))
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken right now."""
+        with self._lock:
+            return len(self._holders)
+
+
+def max_live_sessions_from_environment(environ: dict | None = None) -> int:
+    """``TUNEX_MAX_LIVE_SESSIONS`` (a positive whole number), else ``DEFAULT_MAX_LIVE_SESSIONS``."""
+    raw = (environ if environ is not None else os.environ).get("TUNEX_MAX_LIVE_SESSIONS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_LIVE_SESSIONS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be at least 1, got {value}")
+    return value
+
+
+def busy_message(limit: int) -> str:
+    """What a viewer is told when every analysis slot is taken."""
+    viewers = "viewer" if limit == 1 else "viewers"
+    return (f"This computer is already analysing {limit} live {viewers}, its limit (TUNEX_MAX_LIVE_SESSIONS). "
+            "Your video keeps playing; analysis starts as soon as someone stops their camera.")
+
+
 class LiveSession:
-    """One browser session's live state; safe to update from the video thread."""
+    """One browser session's live state; safe to use from the video thread.
+
+    ``process_frame`` (the WebRTC callback) never waits for the network: it hands the frame to
+    this session's analysis thread, replacing any frame still waiting (stale frames are
+    dropped), and returns at once with the latest analysed faces drawn. The analysis thread
+    starts with the first frame and ends by itself ``idle_seconds`` after the last one (the
+    camera stopped or the browser tab closed), giving back its analysis slot.
+    """
 
     def __init__(self, pipeline: EmotionPipeline, clock: Callable[[], float] = time.monotonic,
                  half_life_seconds: float = DEFAULT_HALF_LIFE_SECONDS,
-                 switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS):
+                 switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS,
+                 slots: AnalysisSlots | None = None, idle_seconds: float = IDLE_STOP_SECONDS):
         self.pipeline = pipeline
         self.clock = clock
+        self.slots = slots
+        self.idle_seconds = idle_seconds
         self._lock = threading.Lock()
+        self._frame_arrived = threading.Condition(self._lock)
         self._tracker = FaceTracker(half_life_seconds, switch_after_seconds)
         self._group = MoodSmoother(half_life_seconds, switch_after_seconds)
         self._driving = MoodSmoother(half_life_seconds, switch_after_seconds)
@@ -142,6 +221,15 @@ class LiveSession:
         self._snapshot = LiveSnapshot()
         self._frames = 0
         self._recent_milliseconds: deque[float] = deque(maxlen=30)
+        self._pending: np.ndarray | None = None
+        self._worker: threading.Thread | None = None
+        self._stopping = False
+        self._overlay: tuple[FaceEmotion, ...] = ()
+        self._overlay_at: float | None = None
+        self._video_frames = 0
+        self._last_video_at: float | None = None
+        self._busy: str | None = None
+        self._generation = 0
 
     def configure(self, half_life_seconds: float | None = None, switch_after_seconds: float | None = None,
                   driver: str | None = None) -> None:
@@ -161,21 +249,102 @@ class LiveSession:
                 self._driving.reset()
 
     def process_frame(self, frame_bgr: np.ndarray) -> np.ndarray:
-        """Run one video frame through the pipeline; return it annotated. Never raises."""
-        started = time.perf_counter()
+        """Queue a video frame for analysis and return it at once, with the latest faces drawn. Never raises."""
         now = self.clock()
+        with self._lock:
+            self._pending = frame_bgr  # a frame still waiting is replaced: analysis takes the newest
+            self._video_frames += 1
+            self._last_video_at = now
+            self._frame_arrived.notify()
+            if self._worker is None or not self._worker.is_alive():
+                self._stopping = False
+                self._worker = threading.Thread(target=self._analyse_frames, name="tunex-live-analysis",
+                                                daemon=True)
+                self._worker.start()
+            fresh = self._overlay_at is not None and now - self._overlay_at <= OVERLAY_HOLD_SECONDS
+            overlay = self._overlay if fresh else ()
+        try:
+            return draw_faces(frame_bgr, overlay, numbered=len(overlay) > 1) if overlay else frame_bgr
+        except Exception:  # a frame the drawing cannot handle still goes back as it came
+            return frame_bgr
+
+    def analyse(self, frame_bgr: np.ndarray) -> None:
+        """Analyse one frame now, on the calling thread, and publish the result (never raises)."""
+        started = time.perf_counter()
+        with self._lock:
+            generation = self._generation
         try:
             faces = self.pipeline.process(frame_bgr)
         except Exception as error:  # the video must keep flowing whatever one frame does
             with self._lock:
                 self._snapshot = replace(self._snapshot, error=f"{type(error).__name__}: {error}")
-            return frame_bgr
+            return
+        now = self.clock()
         with self._lock:
+            if generation != self._generation:  # reset while this frame was analysed: drop it
+                return
             tracked = self._tracker.update(faces, now)
             self._publish(tracked, now, (time.perf_counter() - started) * 1000.0)
-        shown = [FaceEmotion(face.box, face.smoothed.stable_label, face.smoothed.probabilities) for face in tracked]
-        annotated = draw_faces(frame_bgr, shown, numbered=len(shown) > 1)
-        return annotated
+            self._overlay = tuple(FaceEmotion(face.box, face.smoothed.stable_label, face.smoothed.probabilities)
+                                  for face in tracked)
+            self._overlay_at = now
+
+    def _analyse_frames(self) -> None:
+        """The analysis thread: analyse the newest frame whenever the previous analysis is done."""
+        has_slot = False
+        try:
+            while True:
+                with self._lock:
+                    waited_since = time.monotonic()
+                    while self._pending is None and not self._stopping:
+                        remaining = self.idle_seconds - (time.monotonic() - waited_since)
+                        if remaining <= 0:
+                            return
+                        self._frame_arrived.wait(remaining)
+                    if self._stopping:
+                        return
+                    frame, self._pending = self._pending, None
+                if not has_slot:
+                    has_slot = self.slots is None or self.slots.acquire(self)
+                    with self._lock:
+                        self._busy = None if has_slot else busy_message(self.slots.limit)
+                        self._snapshot = replace(self._snapshot, busy=self._busy)
+                    if not has_slot:
+                        time.sleep(BUSY_RETRY_SECONDS)
+                        continue
+                self.analyse(frame)
+        finally:
+            if has_slot and self.slots is not None:
+                self.slots.release(self)
+            with self._lock:
+                self._busy = None
+                if self._worker is threading.current_thread():
+                    self._worker = None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the analysis thread now (it also ends by itself when frames stop coming)."""
+        with self._lock:
+            worker = self._worker
+            self._stopping = True
+            self._pending = None
+            self._frame_arrived.notify_all()
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+
+    @property
+    def analysing(self) -> bool:
+        """True while this session's analysis thread runs."""
+        with self._lock:
+            return self._worker is not None and self._worker.is_alive()
+
+    def wait_for_analyses(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` frames have been analysed in all (for tests and tools)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.snapshot().frames_processed >= count:
+                return True
+            time.sleep(0.005)
+        return self.snapshot().frames_processed >= count
 
     def _publish(self, tracked: list[TrackedFace], now: float, milliseconds: float) -> None:
         self._frames += 1
@@ -200,25 +369,30 @@ class LiveSession:
         self._snapshot = LiveSnapshot(
             faces=tuple(tracked), group_probabilities=group, driver=self._driver, driving=driving,
             timeline=tuple(self._timeline), frames_processed=self._frames, last_frame_at=now,
-            milliseconds_per_frame=float(np.median(self._recent_milliseconds)), error=None)
+            milliseconds_per_frame=float(np.median(self._recent_milliseconds)), error=None,
+            video_frames=self._video_frames, last_video_at=self._last_video_at, busy=self._busy)
 
     def snapshot(self) -> LiveSnapshot:
-        """The latest published state (a consistent copy)."""
+        """The latest published state (a consistent copy), with the video counters as of now."""
         with self._lock:
-            return self._snapshot
+            return replace(self._snapshot, video_frames=self._video_frames, last_video_at=self._last_video_at,
+                           busy=self._busy)
 
     def is_stale(self, seconds: float = 2.0) -> bool:
-        """True when no frame has arrived for ``seconds`` (camera stopped or stalled)."""
-        last = self.snapshot().last_frame_at
+        """True when no video frame has arrived for ``seconds`` (camera stopped or stalled)."""
+        last = self.snapshot().last_video_at
         return last is None or self.clock() - last > seconds
 
     def reset(self) -> None:
         """Forget faces, smoothing and history (e.g. after the camera stops)."""
         with self._lock:
+            self._generation += 1
             self._tracker.reset()
             self._group.reset()
             self._driving.reset()
             self._timeline.clear()
+            self._overlay, self._overlay_at = (), None
+            self._video_frames, self._last_video_at = 0, None
             self._snapshot = LiveSnapshot(driver=self._driver)
 
 

@@ -15,6 +15,13 @@ import numpy as np
 
 from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.vision.faces import FACE_SIZE
+from tunex_core.vision.pool import ObjectPool
+
+# Threads per LiteRT interpreter. Sessions analyse in parallel on their own threads, so one
+# thread each avoids oversubscribing the cores (measured with bench/concurrency_bench.py).
+LITERT_THREADS = 1
+# Interpreters kept for reuse once the sessions that needed them are gone (more are made on demand).
+IDLE_ENGINES = max(1, os.cpu_count() or 1)
 
 
 class EmotionClassifier:
@@ -41,22 +48,37 @@ class EmotionClassifier:
         return cls(predict_batch, backend="tensorflow", temperature=temperature)
 
     @classmethod
-    def from_tflite(cls, path: str | Path, temperature: float = 1.0, threads: int | None = None
-                    ) -> EmotionClassifier:
-        """Run a ``.tflite`` export through the LiteRT interpreter (one face per invocation)."""
+    def from_tflite(cls, path: str | Path, temperature: float = 1.0, threads: int | None = None,
+                    max_interpreters: int | None = None) -> EmotionClassifier:
+        """Run a ``.tflite`` export through LiteRT interpreters (one face per invocation).
+
+        An interpreter must not be used by two threads at once, so each call borrows one from a
+        pool (a new one is made when all are busy, up to ``max_interpreters``; then calls wait).
+        ``threads`` is each interpreter's thread count (default ``LITERT_THREADS``).
+        """
         from ai_edge_litert.interpreter import Interpreter
 
-        interpreter = Interpreter(model_path=str(path), num_threads=threads or min(2, os.cpu_count() or 1))
-        interpreter.allocate_tensors()
-        input_index = interpreter.get_input_details()[0]["index"]
-        output_index = interpreter.get_output_details()[0]["index"]
+        model_bytes, thread_count = Path(path).read_bytes(), threads or LITERT_THREADS
+
+        def new_interpreter():
+            # Interpreters made from one bytes object share the model's weights (~10 MB each, not 18).
+            interpreter = Interpreter(model_content=model_bytes, num_threads=thread_count)
+            interpreter.allocate_tensors()
+            return interpreter
+
+        interpreters = ObjectPool(new_interpreter, max_size=max_interpreters, max_idle=IDLE_ENGINES,
+                                  first=new_interpreter())
+        with interpreters.borrow() as interpreter:
+            input_index = interpreter.get_input_details()[0]["index"]
+            output_index = interpreter.get_output_details()[0]["index"]
 
         def predict_batch(faces: np.ndarray) -> np.ndarray:
             outputs = np.empty((faces.shape[0], NUM_EMOTIONS), dtype=np.float32)
-            for row in range(faces.shape[0]):
-                interpreter.set_tensor(input_index, faces[row: row + 1])
-                interpreter.invoke()
-                outputs[row] = interpreter.get_tensor(output_index)[0]
+            with interpreters.borrow() as interpreter:
+                for row in range(faces.shape[0]):
+                    interpreter.set_tensor(input_index, faces[row: row + 1])
+                    interpreter.invoke()
+                    outputs[row] = interpreter.get_tensor(output_index)[0]
             return outputs
 
         return cls(predict_batch, backend="litert", temperature=temperature)
