@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.live.smoothing import (
     DEFAULT_HALF_LIFE_SECONDS,
     DEFAULT_SWITCH_AFTER_SECONDS,
@@ -39,6 +40,9 @@ DRIVER_LARGEST = "largest"
 OVERLAY_HOLD_SECONDS = 1.0  # faces stay drawn on the video this long after their analysis
 IDLE_STOP_SECONDS = 3.0  # an analysis thread with no new frame for this long ends
 BUSY_RETRY_SECONDS = 0.5  # a session without an analysis slot asks again this often
+# Analyses per second and session, at most. A mood needs no more (smoothing half-life 0.6 s), and the
+# CPU left over keeps the video (decoding, encoding) at camera rate for several viewers.
+DEFAULT_ANALYSES_PER_SECOND = 12.0
 # Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
 # measured with bench/live_bench.py on 2 cores: 3 viewers each get >= 8 analysed frames/s.
 DEFAULT_MAX_LIVE_SESSIONS = 4
@@ -206,11 +210,13 @@ class LiveSession:
     def __init__(self, pipeline: EmotionPipeline, clock: Callable[[], float] = time.monotonic,
                  half_life_seconds: float = DEFAULT_HALF_LIFE_SECONDS,
                  switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS,
-                 slots: AnalysisSlots | None = None, idle_seconds: float = IDLE_STOP_SECONDS):
+                 slots: AnalysisSlots | None = None, idle_seconds: float = IDLE_STOP_SECONDS,
+                 max_analyses_per_second: float | None = DEFAULT_ANALYSES_PER_SECOND):
         self.pipeline = pipeline
         self.clock = clock
         self.slots = slots
         self.idle_seconds = idle_seconds
+        self.minimum_interval = 1.0 / max_analyses_per_second if max_analyses_per_second else 0.0
         self._lock = threading.Lock()
         self._frame_arrived = threading.Condition(self._lock)
         self._tracker = FaceTracker(half_life_seconds, switch_after_seconds)
@@ -312,7 +318,12 @@ class LiveSession:
                     if not has_slot:
                         time.sleep(BUSY_RETRY_SECONDS)
                         continue
+                started = time.monotonic()
                 self.analyse(frame)
+                rest = self.minimum_interval - (time.monotonic() - started)
+                if rest > 0:
+                    with self._lock:
+                        self._frame_arrived.wait_for(lambda: self._stopping, timeout=rest)
         finally:
             if has_slot and self.slots is not None:
                 self.slots.release(self)
@@ -394,6 +405,15 @@ class LiveSession:
             self._overlay, self._overlay_at = (), None
             self._video_frames, self._last_video_at = 0, None
             self._snapshot = LiveSnapshot(driver=self._driver)
+
+
+def thin_timeline(timeline: tuple[TimelinePoint, ...], max_points: int = 150) -> tuple[list[float], np.ndarray]:
+    """Times and probabilities (N, 7) of at most ``max_points`` evenly spread points, the newest kept."""
+    if not timeline:
+        return [], np.zeros((0, NUM_EMOTIONS))
+    step = max(1, -(-len(timeline) // max_points))
+    points = timeline[::-1][::step][::-1]
+    return [point.time for point in points], np.stack([point.probabilities for point in points])
 
 
 def ice_servers_from_environment(environ: dict | None = None) -> list[dict]:
