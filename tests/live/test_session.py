@@ -37,14 +37,25 @@ class FakePipeline:
         self.error: Exception | None = None
         self.release = threading.Event()
         self.release.set()
-        self.seen: list[int] = []  # the first pixel of every analysed frame (frames are numbered so)
+        self.seen: list[int] = []  # the first pixel of every frame searched for faces (frames are numbered so)
+        self.classified: list[int] = []  # and of every frame whose faces were classified
+        self.detections = 0
 
-    def process(self, frame):
-        self.seen.append(int(frame[0, 0, 0]))
+    def grayscale(self, frame):
+        return frame[..., 0]
+
+    def detect(self, gray):
+        self.seen.append(int(gray[0, 0]))
+        self.detections += 1
         assert self.release.wait(10), "the test never released the pipeline"
         if self.error is not None:
             raise self.error
-        return list(self.faces)
+        return [known.box for known in self.faces]
+
+    def classify_boxes(self, gray, boxes):
+        self.classified.append(int(gray[0, 0]))
+        by_box = {known.box: known for known in self.faces}
+        return [by_box[box] for box in boxes if box in by_box]
 
 
 class Clock:
@@ -58,7 +69,8 @@ class Clock:
 @pytest.fixture
 def session():
     clock, pipeline = Clock(), FakePipeline()
-    live = LiveSession(pipeline, clock=clock, half_life_seconds=0.3, switch_after_seconds=0.5, idle_seconds=0.3)
+    live = LiveSession(pipeline, clock=clock, half_life_seconds=0.3, switch_after_seconds=0.5, idle_seconds=0.3,
+                       detection_interval_seconds=0.0)
     yield live, pipeline, clock
     pipeline.release.set()
     live.stop()
@@ -181,6 +193,27 @@ def test_analysis_takes_the_newest_frame_and_drops_stale_ones(session):
     assert pipeline.seen == [1, 10]
 
 
+def test_boxes_are_held_between_detections():
+    pipeline = FakePipeline()
+    pipeline.faces = [face((200, 150, 180, 180), "happy")]
+    live = LiveSession(pipeline, detection_interval_seconds=60.0)
+    for number in range(1, 6):
+        live.analyse(numbered(number))
+    assert pipeline.detections == 1 and pipeline.classified == [1, 2, 3, 4, 5]
+    assert live.snapshot().frames_processed == 5 and len(live.snapshot().faces) == 1
+    live.reset()
+    live.analyse(numbered(6))
+    assert pipeline.detections == 2
+
+
+def test_without_faces_every_analysis_searches_for_them():
+    pipeline = FakePipeline()
+    live = LiveSession(pipeline, detection_interval_seconds=60.0)
+    for number in range(1, 4):
+        live.analyse(numbered(number))
+    assert pipeline.detections == 3
+
+
 def test_faces_stay_drawn_between_analyses(session):
     live, pipeline, _ = session
     pipeline.faces = [face((200, 150, 180, 180), "happy")]
@@ -235,6 +268,29 @@ def test_closing_without_stop_gives_the_slot_and_thread_back():
     threads_before = {thread.name for thread in threading.enumerate()}
     assert "tunex-live-analysis" in threads_before
     wait_until(lambda: slots.in_use == 0 and not live.analysing, timeout=5)
+
+
+def test_sessions_share_the_analysis_budget():
+    slots = AnalysisSlots(4, total_analyses_per_second=24.0)
+    assert slots.minimum_interval() == pytest.approx(1 / 24)
+    holders = [object() for _ in range(3)]
+    for holder in holders:
+        assert slots.acquire(holder)
+    assert slots.minimum_interval() == pytest.approx(3 / 24)
+    assert AnalysisSlots(2, total_analyses_per_second=None).minimum_interval() == 0.0
+
+
+def test_analyses_are_paced():
+    pipeline = FakePipeline()
+    live = LiveSession(pipeline, max_analyses_per_second=10.0, idle_seconds=0.5)
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 0.55:
+            live.process_frame(FRAME)
+            time.sleep(0.01)
+        assert 3 <= live.snapshot().frames_processed <= 7
+    finally:
+        live.stop()
 
 
 @pytest.mark.parametrize(("value", "expected"), [("", DEFAULT_MAX_LIVE_SESSIONS), ("2", 2), (" 7 ", 7)])

@@ -43,6 +43,11 @@ BUSY_RETRY_SECONDS = 0.5  # a session without an analysis slot asks again this o
 # Analyses per second and session, at most. A mood needs no more (smoothing half-life 0.6 s), and the
 # CPU left over keeps the video (decoding, encoding) at camera rate for several viewers.
 DEFAULT_ANALYSES_PER_SECOND = 12.0
+# Face detection (the Haar cascade) costs more than classifying the faces: between detections the
+# faces' boxes are held and only classified again. A face that moves is re-found this often.
+DETECTION_INTERVAL_SECONDS = 0.3
+# Analyses per second for all sessions together: with 3 viewers each gets 8 (bench/live_bench.py).
+TOTAL_ANALYSES_PER_SECOND = 24.0
 # Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
 # measured with bench/live_bench.py on 2 cores: 3 viewers each get >= 8 analysed frames/s.
 DEFAULT_MAX_LIVE_SESSIONS = 4
@@ -147,10 +152,12 @@ class AnalysisSlots:
     More sessions than slots still get their video back, without analysis, and a message saying why.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, total_analyses_per_second: float | None = TOTAL_ANALYSES_PER_SECOND):
+        """``total_analyses_per_second``: shared by the sessions being analysed (each gets its part)."""
         if limit < 1:
             raise ValueError(f"at least one live session must be allowed, got {limit}")
         self.limit = limit
+        self.total_analyses_per_second = total_analyses_per_second
         self._holders: set[int] = set()
         self._lock = threading.Lock()
 
@@ -174,6 +181,12 @@ class AnalysisSlots:
         """Slots taken right now."""
         with self._lock:
             return len(self._holders)
+
+    def minimum_interval(self) -> float:
+        """Seconds each analysed session waits between analyses so that all together stay in budget."""
+        if not self.total_analyses_per_second:
+            return 0.0
+        return max(1, self.in_use) / self.total_analyses_per_second
 
 
 def max_live_sessions_from_environment(environ: dict | None = None) -> int:
@@ -211,12 +224,16 @@ class LiveSession:
                  half_life_seconds: float = DEFAULT_HALF_LIFE_SECONDS,
                  switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS,
                  slots: AnalysisSlots | None = None, idle_seconds: float = IDLE_STOP_SECONDS,
-                 max_analyses_per_second: float | None = DEFAULT_ANALYSES_PER_SECOND):
+                 max_analyses_per_second: float | None = DEFAULT_ANALYSES_PER_SECOND,
+                 detection_interval_seconds: float = DETECTION_INTERVAL_SECONDS):
         self.pipeline = pipeline
         self.clock = clock
         self.slots = slots
         self.idle_seconds = idle_seconds
         self.minimum_interval = 1.0 / max_analyses_per_second if max_analyses_per_second else 0.0
+        self.detection_interval_seconds = detection_interval_seconds
+        self._held_boxes: list[Box] = []  # the last detection's boxes (used by the analysing thread only)
+        self._detected_at: float | None = None
         self._lock = threading.Lock()
         self._frame_arrived = threading.Condition(self._lock)
         self._tracker = FaceTracker(half_life_seconds, switch_after_seconds)
@@ -280,8 +297,14 @@ class LiveSession:
         with self._lock:
             generation = self._generation
         try:
-            faces = self.pipeline.process(frame_bgr)
+            gray = self.pipeline.grayscale(frame_bgr)
+            monotonic = time.monotonic()
+            if (not self._held_boxes or self._detected_at is None
+                    or monotonic - self._detected_at >= self.detection_interval_seconds):
+                self._held_boxes, self._detected_at = self.pipeline.detect(gray), monotonic
+            faces = self.pipeline.classify_boxes(gray, self._held_boxes)
         except Exception as error:  # the video must keep flowing whatever one frame does
+            self._held_boxes = []
             with self._lock:
                 self._snapshot = replace(self._snapshot, error=f"{type(error).__name__}: {error}")
             return
@@ -320,7 +343,8 @@ class LiveSession:
                         continue
                 started = time.monotonic()
                 self.analyse(frame)
-                rest = self.minimum_interval - (time.monotonic() - started)
+                interval = max(self.minimum_interval, self.slots.minimum_interval() if self.slots else 0.0)
+                rest = interval - (time.monotonic() - started)
                 if rest > 0:
                     with self._lock:
                         self._frame_arrived.wait_for(lambda: self._stopping, timeout=rest)
@@ -403,6 +427,7 @@ class LiveSession:
             self._driving.reset()
             self._timeline.clear()
             self._overlay, self._overlay_at = (), None
+            self._held_boxes, self._detected_at = [], None
             self._video_frames, self._last_video_at = 0, None
             self._snapshot = LiveSnapshot(driver=self._driver)
 

@@ -101,10 +101,21 @@ class EmotionPipeline:
         wrong shape, too small or too large); gray, BGRA and non-uint8 frames
         are converted.
         """
-        frame = as_bgr_frame(frame_bgr)
-        gray = to_gray(frame)
+        gray = self.grayscale(frame_bgr)
+        return self.classify_boxes(gray, self.detect(gray))
+
+    @staticmethod
+    def grayscale(frame_bgr) -> np.ndarray:
+        """The frame, validated and converted like ``process`` does, in grayscale (``ValueError`` if not an image)."""
+        return to_gray(as_bgr_frame(frame_bgr))
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        """Boxes of the faces in a grayscale frame, largest first (at most ``max_faces``)."""
         with self._detectors.borrow() as detector:
-            boxes = detector.detect_gray(gray)[: self.max_faces]
+            return detector.detect_gray(gray)[: self.max_faces]
+
+    def classify_boxes(self, gray: np.ndarray, boxes: list[Box]) -> list[FaceEmotion]:
+        """Emotions of the faces in ``boxes`` of a grayscale frame (e.g. boxes held from an earlier frame)."""
         if not boxes:
             return []
         crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
