@@ -273,6 +273,7 @@ class SessionResult:
     distinct_per_second: float
     analysed_per_second: float
     analyses_per_second: float | None
+    video_in_per_second: int | None  # TuneX's "Video" metric: frames per second reaching the server
     messages: list[str] = field(default_factory=list)
 
 
@@ -295,12 +296,13 @@ def video_frame(page):
     return None
 
 
-def frames_metric(page) -> int | None:
-    """TuneX's "Frames" metric (frames analysed since the camera started), if shown."""
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Frames").locator('[data-testid="stMetricValue"]')
+def metric_number(page, label: str) -> int | None:
+    """The number in one of TuneX's metrics ("Frames": analysed since the camera started; "Video": fps in)."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).locator('[data-testid="stMetricValue"]')
     try:
         if metric.count():
-            return int(re.sub(r"\D", "", metric.first.inner_text(timeout=2000)) or 0)
+            digits = re.sub(r"\D", "", metric.first.inner_text(timeout=2000))
+            return int(digits) if digits else None
     except Exception:
         return None
     return None
@@ -340,12 +342,13 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
         for frame in frames:
             frame.evaluate(COLLECTOR_SCRIPT, settings)
         time.sleep(warmup)
-        analysed_before = [frames_metric(page) for page in pages]
+        analysed_before = [metric_number(page, "Frames") for page in pages]
         cpu_before, started = server.cpu_seconds(), time.time()
         time.sleep(seconds)
         cpu_after, ended = server.cpu_seconds(), time.time()
         rss = server.rss_megabytes()
-        analysed_after = [frames_metric(page) for page in pages]
+        analysed_after = [metric_number(page, "Frames") for page in pages]
+        video_in = [metric_number(page, "Video") for page in pages]
         sessions = []
         for number, (frame, page) in enumerate(zip(frames, pages, strict=True), start=1):
             records = frame.evaluate("() => window.__liveBench || []")
@@ -353,7 +356,8 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             before, after = analysed_before[number - 1], analysed_after[number - 1]
             analyses = (after - before) / (ended - started) if before is not None and after is not None else None
             sessions.append(SessionResult(server.name, number, distinct / (ended - started),
-                                          analysed / (ended - started), analyses, page_messages(page)))
+                                          analysed / (ended - started), analyses, video_in[number - 1],
+                                          page_messages(page)))
         return RunResult(server.name, sessions, 100 * (cpu_after - cpu_before) / (ended - started), rss)
     finally:
         for context in contexts:
@@ -448,13 +452,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_run(count: int, ceiling: RunResult, measured: RunResult) -> None:
     print(f"\n{count} viewer(s):", flush=True)
-    print(f"  {'app':<12} {'session':>7} {'distinct/s':>10} {'analysed/s':>10} {'analyses/s':>10}  "
+    print(f"  {'app':<12} {'session':>7} {'distinct/s':>10} {'analysed/s':>10} {'analyses/s':>10} {'in fps':>6}  "
           f"server CPU %  RSS MB", flush=True)
     for run in (ceiling, measured):
         for session in run.sessions:
             analysed = f"{session.analysed_per_second:10.1f}" if run.app == "TuneX" else f"{'—':>10}"
             analyses = f"{session.analyses_per_second:10.1f}" if session.analyses_per_second is not None else f"{'—':>10}"
-            print(f"  {run.app:<12} {session.number:>7} {session.distinct_per_second:10.1f} {analysed} {analyses}  "
+            video_in = f"{session.video_in_per_second:6d}" if session.video_in_per_second is not None else f"{'—':>6}"
+            print(f"  {run.app:<12} {session.number:>7} {session.distinct_per_second:10.1f} {analysed} {analyses} {video_in}  "
                   f"{run.cpu_percent:11.0f} {run.rss_megabytes:7.0f}", flush=True)
             for message in session.messages:
                 print(f"      message: {message}", flush=True)

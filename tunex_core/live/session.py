@@ -48,6 +48,7 @@ DEFAULT_ANALYSES_PER_SECOND = 12.0
 DETECTION_INTERVAL_SECONDS = 0.3
 # Analyses per second for all sessions together: with 3 viewers each gets 8 (bench/live_bench.py).
 TOTAL_ANALYSES_PER_SECOND = 24.0
+RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
 # Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
 # measured with bench/live_bench.py on 2 cores: 3 viewers each get >= 8 analysed frames/s.
 DEFAULT_MAX_LIVE_SESSIONS = 4
@@ -88,6 +89,8 @@ class LiveSnapshot:
     error: str | None = None
     video_frames: int = 0  # frames that came in (and went back), analysed or not
     last_video_at: float | None = None
+    video_frames_per_second: float | None = None  # over the last couple of seconds
+    analyses_per_second: float | None = None
     busy: str | None = None  # why this session's frames are not analysed right now (too many viewers)
 
 
@@ -251,6 +254,8 @@ class LiveSession:
         self._overlay_at: float | None = None
         self._video_frames = 0
         self._last_video_at: float | None = None
+        self._video_times: deque[float] = deque(maxlen=RATE_WINDOW_FRAMES)
+        self._analysis_times: deque[float] = deque(maxlen=RATE_WINDOW_FRAMES)
         self._busy: str | None = None
         self._generation = 0
 
@@ -278,6 +283,7 @@ class LiveSession:
             self._pending = frame_bgr  # a frame still waiting is replaced: analysis takes the newest
             self._video_frames += 1
             self._last_video_at = now
+            self._video_times.append(time.monotonic())
             self._frame_arrived.notify()
             if self._worker is None or not self._worker.is_alive():
                 self._stopping = False
@@ -383,6 +389,7 @@ class LiveSession:
 
     def _publish(self, tracked: list[TrackedFace], now: float, milliseconds: float) -> None:
         self._frames += 1
+        self._analysis_times.append(time.monotonic())
         self._recent_milliseconds.append(milliseconds)
         group = None
         if tracked:
@@ -411,7 +418,8 @@ class LiveSession:
         """The latest published state (a consistent copy), with the video counters as of now."""
         with self._lock:
             return replace(self._snapshot, video_frames=self._video_frames, last_video_at=self._last_video_at,
-                           busy=self._busy)
+                           busy=self._busy, video_frames_per_second=_rate(self._video_times),
+                           analyses_per_second=_rate(self._analysis_times))
 
     def is_stale(self, seconds: float = 2.0) -> bool:
         """True when no video frame has arrived for ``seconds`` (camera stopped or stalled)."""
@@ -429,7 +437,18 @@ class LiveSession:
             self._overlay, self._overlay_at = (), None
             self._held_boxes, self._detected_at = [], None
             self._video_frames, self._last_video_at = 0, None
+            self._video_times.clear()
+            self._analysis_times.clear()
             self._snapshot = LiveSnapshot(driver=self._driver)
+
+
+def _rate(times: deque[float], window_seconds: float = 2.0) -> float | None:
+    """Events per second over the last ``window_seconds`` of ``times`` (monotonic seconds), None if too few."""
+    now = time.monotonic()
+    recent = [moment for moment in times if now - moment <= window_seconds]
+    if len(recent) < 2:
+        return None if not recent else 0.0
+    return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6)
 
 
 def thin_timeline(timeline: tuple[TimelinePoint, ...], max_points: int = 150) -> tuple[list[float], np.ndarray]:

@@ -8,7 +8,6 @@ call overhead), or through a LiteRT (TFLite) interpreter when one is given.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +19,10 @@ from tunex_core.vision.pool import ObjectPool
 # Threads per LiteRT interpreter. Sessions analyse in parallel on their own threads, so one
 # thread each avoids oversubscribing the cores (measured with bench/concurrency_bench.py).
 LITERT_THREADS = 1
-# Interpreters kept for reuse once the sessions that needed them are gone (more are made on demand).
-IDLE_ENGINES = max(1, os.cpu_count() or 1)
+# Interpreters (and Haar cascades) kept for reuse while idle; more are made on demand and dropped
+# when returned to a full pool. As many as live sessions are analysed at once by default (4), so
+# that they are not made again and again (each costs ~10 ms and ~10 MB).
+IDLE_ENGINES = 4
 
 
 class EmotionClassifier:
