@@ -165,6 +165,9 @@ def live_status(playing: bool, switch_after: float) -> None:
                       if snapshot.video_frames_per_second is not None else "—",
                       help="Frames per second coming from the camera (and going back with the faces drawn). "
                            f"Analyses per second: {snapshot.analyses_per_second or 0:.0f}.")
+    slots = live_session.slots
+    if slots is not None:
+        st.caption(f"Live viewers analysed on this computer now: {slots.in_use} of at most {slots.limit}.")
     if not faces:
         st.info(NO_FACE_TIPS)
     if driving is not None:
