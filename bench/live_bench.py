@@ -124,6 +124,35 @@ COLLECTOR_SCRIPT = """
 }
 """
 
+# Keeps every RTCPeerConnection the page makes, so that the bench can read its statistics.
+KEEP_CONNECTIONS_SCRIPT = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  if (!Original) return;
+  window.__liveBenchConnections = [];
+  window.RTCPeerConnection = function (...parameters) {
+    const connection = new Original(...parameters);
+    window.__liveBenchConnections.push(connection);
+    return connection;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();
+"""
+
+# Frames of the returned video the browser decoded so far (independent of the page's main thread).
+FRAMES_DECODED_SCRIPT = """
+async () => {
+  let decoded = 0;
+  for (const connection of window.__liveBenchConnections || []) {
+    const report = await connection.getStats();
+    report.forEach(entry => {
+      if (entry.type === 'inbound-rtp' && entry.kind === 'video') decoded += entry.framesDecoded || 0;
+    });
+  }
+  return decoded;
+}
+"""
+
 VIDEO_PLAYING_SCRIPT = """
 () => [...document.querySelectorAll('video')].some(v => v.videoWidth > 0 && v.currentTime > 0.5)
 """
@@ -274,6 +303,8 @@ class SessionResult:
     analysed_per_second: float
     analyses_per_second: float | None
     video_in_per_second: int | None  # TuneX's "Video" metric: frames per second reaching the server
+    decoded_per_second: float  # frames of the returned video the browser decoded (repeats included)
+    painted_per_second: float  # frames the page's video-frame callback saw (repeats included)
     messages: list[str] = field(default_factory=list)
 
 
@@ -322,6 +353,7 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
         for _ in range(count):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.set_default_timeout(90_000)
+            context.add_init_script(KEEP_CONNECTIONS_SCRIPT)
             page = context.new_page()
             page.goto(f"{server.url}/{server.page_path}", wait_until="domcontentloaded")
             contexts.append(context)
@@ -343,9 +375,11 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             frame.evaluate(COLLECTOR_SCRIPT, settings)
         time.sleep(warmup)
         analysed_before = [metric_number(page, "Frames") for page in pages]
+        decoded_before = [frame.evaluate(FRAMES_DECODED_SCRIPT) for frame in frames]
         cpu_before, started = server.cpu_seconds(), time.time()
         time.sleep(seconds)
         cpu_after, ended = server.cpu_seconds(), time.time()
+        decoded_after = [frame.evaluate(FRAMES_DECODED_SCRIPT) for frame in frames]
         rss = server.rss_megabytes()
         analysed_after = [metric_number(page, "Frames") for page in pages]
         video_in = [metric_number(page, "Video") for page in pages]
@@ -353,10 +387,13 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
         for number, (frame, page) in enumerate(zip(frames, pages, strict=True), start=1):
             records = frame.evaluate("() => window.__liveBench || []")
             distinct, analysed = count_distinct(records, started * 1000, ended * 1000, threshold)
+            painted = sum(1 for record in records if started * 1000 <= record[0] <= ended * 1000)
+            decoded = decoded_after[number - 1] - decoded_before[number - 1]
             before, after = analysed_before[number - 1], analysed_after[number - 1]
             analyses = (after - before) / (ended - started) if before is not None and after is not None else None
             sessions.append(SessionResult(server.name, number, distinct / (ended - started),
                                           analysed / (ended - started), analyses, video_in[number - 1],
+                                          decoded / (ended - started), painted / (ended - started),
                                           page_messages(page)))
         return RunResult(server.name, sessions, 100 * (cpu_after - cpu_before) / (ended - started), rss)
     finally:
@@ -452,14 +489,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_run(count: int, ceiling: RunResult, measured: RunResult) -> None:
     print(f"\n{count} viewer(s):", flush=True)
-    print(f"  {'app':<12} {'session':>7} {'distinct/s':>10} {'analysed/s':>10} {'analyses/s':>10} {'in fps':>6}  "
-          f"server CPU %  RSS MB", flush=True)
+    print(f"  {'app':<12} {'session':>7} {'distinct/s':>10} {'analysed/s':>10} {'analyses/s':>10} {'in fps':>6} "
+          f"{'decoded/s':>9} {'painted/s':>9}  server CPU %  RSS MB", flush=True)
     for run in (ceiling, measured):
         for session in run.sessions:
             analysed = f"{session.analysed_per_second:10.1f}" if run.app == "TuneX" else f"{'—':>10}"
             analyses = f"{session.analyses_per_second:10.1f}" if session.analyses_per_second is not None else f"{'—':>10}"
             video_in = f"{session.video_in_per_second:6d}" if session.video_in_per_second is not None else f"{'—':>6}"
-            print(f"  {run.app:<12} {session.number:>7} {session.distinct_per_second:10.1f} {analysed} {analyses} {video_in}  "
+            print(f"  {run.app:<12} {session.number:>7} {session.distinct_per_second:10.1f} {analysed} {analyses} {video_in} "
+                  f"{session.decoded_per_second:9.1f} {session.painted_per_second:9.1f}  "
                   f"{run.cpu_percent:11.0f} {run.rss_megabytes:7.0f}", flush=True)
             for message in session.messages:
                 print(f"      message: {message}", flush=True)

@@ -235,7 +235,10 @@ def live_charts(playing: bool) -> None:
         right.plotly_chart(live_timeline(times, values), width="stretch", key="live-timeline")
 
 
-camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"])
+# Rerun on a tab change so that the Snapshot tab's camera opens only while that tab is shown: a
+# mounted st.camera_input holds the camera open (and captures) even in a hidden tab.
+camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"], key="live-tabs",
+                                               on_change="rerun")
 
 with camera_tab:
     switch_after_seconds = smoothing_settings()
@@ -283,8 +286,9 @@ def analyse_picture(data: bytes | None, source: str) -> None:
 
 with snapshot_tab:
     st.write("Take a single picture with the browser's camera — no video stream needed.")
-    snapshot_file = st.camera_input("Take a snapshot")
-    analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
+    if snapshot_tab.open:
+        snapshot_file = st.camera_input("Take a snapshot")
+        analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
 
 with upload_tab:
     st.write(f"JPEG, PNG or WebP, up to {MAX_IMAGE_BYTES // 1_048_576} MB and {MAX_IMAGE_SIDE} px per side.")

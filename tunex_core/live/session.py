@@ -44,12 +44,13 @@ IDLE_STOP_SECONDS = 3.0  # an analysis thread with no new frame for this long en
 BUSY_RETRY_SECONDS = 0.5  # a session without an analysis slot asks again this often
 # Analyses per second and session, at most. A mood needs no more (smoothing half-life 0.6 s), and the
 # CPU left over keeps the video (decoding, encoding) at camera rate for several viewers.
-DEFAULT_ANALYSES_PER_SECOND = 12.0
+DEFAULT_ANALYSES_PER_SECOND = 10.0
 # Face detection (the Haar cascade) costs more than classifying the faces: between detections the
 # faces' boxes are held and only classified again. A face that moves is re-found this often.
 DETECTION_INTERVAL_SECONDS = 0.3
-# Analyses per second for all sessions together: with 3 viewers each gets 8 (bench/live_bench.py).
-TOTAL_ANALYSES_PER_SECOND = 24.0
+# Analyses per second for all sessions together (one costs ~14 ms of CPU with boxes held, ~26 ms
+# with a detection): with 3 viewers each gets 6, leaving the cores to the video (bench/live_bench.py).
+TOTAL_ANALYSES_PER_SECOND = 18.0
 MEMORY_RELEASE_DELAYS = (10.0, 40.0)  # seconds after a stream ends when freed memory is handed back again
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
 # Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
