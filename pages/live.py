@@ -6,6 +6,7 @@ import copy
 import time
 
 import av
+import cv2
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -41,6 +42,10 @@ NO_FACE_TIPS = (
 STATUS_REFRESH_SECONDS = 1.0
 CHART_REFRESH_SECONDS = 2.0
 TIMELINE_POINTS = 120
+
+# OpenCV's own thread pool would run face detection on extra threads beside the video's; each
+# session's analysis thread (a nice one, see tunex_core.live.session) does its detection itself.
+cv2.setNumThreads(1)
 
 st.title("🎥 Live mood")
 st.caption("Frames are analysed in memory on this computer. Nothing is saved or sent anywhere.")
