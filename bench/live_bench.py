@@ -49,6 +49,7 @@ from tests.browser.helpers import (  # noqa: E402 (the browser tests' server and
     free_loopback_port,
     metrics_file_for_server,
     stop_streamlit,
+    wait_for_app_idle,
 )
 from tests.browser.y4m import fit_image, i420_to_rgb, load_rgb, rgb_to_i420, synthetic_face  # noqa: E402
 
@@ -339,6 +340,14 @@ def metric_number(page, label: str) -> int | None:
     return None
 
 
+def component_text(page) -> str:
+    """The text of the WebRTC component (its buttons), to tell why a session has no video."""
+    try:
+        return page.frame_locator('iframe[title*="webrtc"]').locator("body").inner_text(timeout=2000).strip()[:200]
+    except Exception as error:
+        return f"(unreadable: {type(error).__name__})"
+
+
 def page_messages(page) -> list[str]:
     """Warnings and errors the page shows (busy, analysis errors)."""
     boxes = page.locator('[data-testid="stAlertContentWarning"], [data-testid="stAlertContentError"], '
@@ -356,11 +365,13 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             context.add_init_script(KEEP_CONNECTIONS_SCRIPT)
             page = context.new_page()
             page.goto(f"{server.url}/{server.page_path}", wait_until="domcontentloaded")
+            wait_for_app_idle(page, server.page_path)
             contexts.append(context)
             pages.append(page)
         for page in pages:
             page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="Start camera").click()
         frames = []
+        failures = {}
         for number, page in enumerate(pages, start=1):
             deadline = time.monotonic() + 90
             frame = None
@@ -369,23 +380,26 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
                 if frame is None:
                     page.wait_for_timeout(250)
             if frame is None:
-                raise RuntimeError(f"{server.name} session {number}: no video came back in 90 s")
+                failures[number] = f"no video came back in 90 s; the page shows: {component_text(page)!r}"
+                print(f"  {server.name} session {number}: {failures[number]}\n  server log tail:\n"
+                      f"{server.log_path.read_text(errors='replace')[-1500:]}", flush=True)
             frames.append(frame)
         for frame in frames:
-            frame.evaluate(COLLECTOR_SCRIPT, settings)
+            if frame is not None:
+                frame.evaluate(COLLECTOR_SCRIPT, settings)
         time.sleep(warmup)
         analysed_before = [metric_number(page, "Frames") for page in pages]
-        decoded_before = [frame.evaluate(FRAMES_DECODED_SCRIPT) for frame in frames]
+        decoded_before = [frame.evaluate(FRAMES_DECODED_SCRIPT) if frame else 0 for frame in frames]
         cpu_before, started = server.cpu_seconds(), time.time()
         time.sleep(seconds)
         cpu_after, ended = server.cpu_seconds(), time.time()
-        decoded_after = [frame.evaluate(FRAMES_DECODED_SCRIPT) for frame in frames]
+        decoded_after = [frame.evaluate(FRAMES_DECODED_SCRIPT) if frame else 0 for frame in frames]
         rss = server.rss_megabytes()
         analysed_after = [metric_number(page, "Frames") for page in pages]
         video_in = [metric_number(page, "Video") for page in pages]
         sessions = []
         for number, (frame, page) in enumerate(zip(frames, pages, strict=True), start=1):
-            records = frame.evaluate("() => window.__liveBench || []")
+            records = frame.evaluate("() => window.__liveBench || []") if frame else []
             distinct, analysed = count_distinct(records, started * 1000, ended * 1000, threshold)
             painted = sum(1 for record in records if started * 1000 <= record[0] <= ended * 1000)
             decoded = decoded_after[number - 1] - decoded_before[number - 1]
@@ -394,7 +408,7 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             sessions.append(SessionResult(server.name, number, distinct / (ended - started),
                                           analysed / (ended - started), analyses, video_in[number - 1],
                                           decoded / (ended - started), painted / (ended - started),
-                                          page_messages(page)))
+                                          page_messages(page) + ([failures[number]] if number in failures else [])))
         return RunResult(server.name, sessions, 100 * (cpu_after - cpu_before) / (ended - started), rss)
     finally:
         for context in contexts:

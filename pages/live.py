@@ -43,8 +43,8 @@ STATUS_REFRESH_SECONDS = 1.0
 CHART_REFRESH_SECONDS = 2.0
 TIMELINE_POINTS = 120
 
-# OpenCV's own thread pool would run face detection on extra threads beside the video's; each
-# session's analysis thread (a nice one, see tunex_core.live.session) does its detection itself.
+# OpenCV's own thread pool would run face detection on extra threads beside the video's (2 cores:
+# oversubscribed); each session's analysis thread does its detection itself.
 cv2.setNumThreads(1)
 
 st.title("🎥 Live mood")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 import threading
@@ -13,7 +12,6 @@ import pytest
 
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.live.session import (
-    ANALYSIS_NICENESS,
     DEFAULT_MAX_LIVE_SESSIONS,
     DRIVER_GROUP,
     TIMELINE_SECONDS,
@@ -296,25 +294,6 @@ def test_analyses_are_paced():
         assert 3 <= live.snapshot().frames_processed <= 7
     finally:
         live.stop()
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are a Linux feature")
-def test_the_analysis_thread_yields_to_the_video():
-    seen = {}
-
-    class NiceProbe(FakePipeline):
-        def detect(self, gray):
-            seen["analysis"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-            return super().detect(gray)
-
-    live = LiveSession(NiceProbe(), idle_seconds=0.2)
-    try:
-        live.process_frame(FRAME)
-        assert live.wait_for_analyses(1)
-    finally:
-        live.stop()
-    video = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert seen["analysis"] == min(19, video + ANALYSIS_NICENESS)
 
 
 def test_freed_memory_is_handed_back_where_possible():

@@ -51,7 +51,6 @@ DETECTION_INTERVAL_SECONDS = 0.3
 # Analyses per second for all sessions together (one costs ~14 ms of CPU with boxes held, ~26 ms
 # with a detection): with 3 viewers each gets 6, leaving the cores to the video (bench/live_bench.py).
 TOTAL_ANALYSES_PER_SECOND = 18.0
-ANALYSIS_NICENESS = 10  # analysis threads run this much nicer than the video threads (see lower_thread_priority)
 MEMORY_RELEASE_DELAYS = (10.0, 40.0)  # seconds after a stream ends when freed memory is handed back again
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
 # Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
@@ -331,8 +330,9 @@ class LiveSession:
 
     def _analyse_frames(self) -> None:
         """The analysis thread: analyse the newest frame whenever the previous analysis is done."""
+        # Not made nicer than the video threads: py-spy and the bench showed that a nice thread
+        # preempted while holding the GIL stalls them all (3 viewers: server CPU fell to 30%).
         has_slot = False
-        lower_thread_priority()
         try:
             while True:
                 with self._lock:
@@ -447,21 +447,6 @@ class LiveSession:
             self._video_times.clear()
             self._analysis_times.clear()
             self._snapshot = LiveSnapshot(driver=self._driver)
-
-
-def lower_thread_priority(steps: int = ANALYSIS_NICENESS) -> bool:
-    """Make the calling thread ``steps`` nicer (Linux: each thread has its own nice value).
-
-    When the cores are busy, the kernel then runs the threads that decode, encode and send the
-    video first, and the analysis slows down instead of the video. False where not possible.
-    """
-    try:
-        thread_id = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, thread_id)
-        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, current + steps))
-        return True
-    except (AttributeError, OSError):  # not Linux, or not allowed
-        return False
 
 
 def release_free_memory() -> bool:
