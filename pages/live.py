@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 
 import av
@@ -205,9 +204,14 @@ def chart_templates() -> dict[str, dict]:
     }
 
 
+def fresh_spec(template: dict) -> dict:
+    """A copy of a template whose traces can take new data (the shared layout is not changed)."""
+    return {**template, "data": [dict(trace) for trace in template["data"]]}
+
+
 def live_bars(probabilities: np.ndarray, raw: np.ndarray | None) -> go.Figure:
     """``probability_bars(probabilities, "Now (smoothed)", compare=raw)``, without the validation cost."""
-    spec = copy.deepcopy(chart_templates()["bars" if raw is None else "bars-compare"])
+    spec = fresh_spec(chart_templates()["bars" if raw is None else "bars-compare"])
     spec["data"][0]["x"] = [float(value) for value in probabilities]
     spec["data"][0]["text"] = [f"{value:.0%}" for value in probabilities]
     if raw is not None:
@@ -217,7 +221,7 @@ def live_bars(probabilities: np.ndarray, raw: np.ndarray | None) -> go.Figure:
 
 def live_timeline(times: list[float], values: np.ndarray) -> go.Figure:
     """``probability_timeline(times, values)``, without the validation cost."""
-    spec = copy.deepcopy(chart_templates()["timeline"])
+    spec = fresh_spec(chart_templates()["timeline"])
     seconds_ago = [time_point - times[-1] for time_point in times]
     for index, trace in enumerate(spec["data"]):
         trace["x"], trace["y"] = seconds_ago, [float(value) for value in values[:, index]]

@@ -430,7 +430,8 @@ class LiveSession:
 
     def is_stale(self, seconds: float = 2.0) -> bool:
         """True when no video frame has arrived for ``seconds`` (camera stopped or stalled)."""
-        last = self.snapshot().last_video_at
+        with self._lock:
+            last = self._last_video_at
         return last is None or self.clock() - last > seconds
 
     def reset(self) -> None:
