@@ -7,13 +7,13 @@ import time
 import av
 import cv2
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pages.common import cached_pipeline, record_confidence_history, set_session_mood
-from tunex_core.emotions import EMOTION_BY_NAME, NUM_EMOTIONS
+from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.errors import ModelFileError
+from tunex_core.live.charts import draw_probability_bars, draw_timeline
 from tunex_core.live.session import (
     DEFAULT_MAX_LIVE_SESSIONS,
     DRIVER_GROUP,
@@ -26,7 +26,7 @@ from tunex_core.live.session import (
     thin_timeline,
 )
 from tunex_core.mood import Mood
-from tunex_core.report.charts import probability_bars, probability_timeline
+from tunex_core.report.charts import probability_bars
 from tunex_core.vision.drawing import draw_faces
 from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
 
@@ -35,9 +35,9 @@ NO_FACE_TIPS = (
     "and sit about an arm's length away so your face fills roughly a third of the picture."
 )
 # The panels are redrawn by fragment reruns that hold the GIL while they run, taking it from the
-# threads that move the video (py-spy: they held it ~28% of the time with 3 viewers). So the
-# status (mood, metrics, messages) refreshes every second and the charts every two seconds, and
-# the charts skip Plotly's validation (below).
+# threads that move the video (py-spy: they held it ~28% of the time with 3 viewers), and that make
+# the browser re-render. So the status (mood, metrics, messages) refreshes every second, the charts
+# every two seconds, and the charts are small images (tunex_core.live.charts), not Plotly figures.
 STATUS_REFRESH_SECONDS = 1.0
 CHART_REFRESH_SECONDS = 2.0
 TIMELINE_POINTS = 120
@@ -188,46 +188,6 @@ def live_status(playing: bool, switch_after: float) -> None:
             hide_index=True, width="stretch")
 
 
-@st.cache_resource
-def chart_templates() -> dict[str, dict]:
-    """The live charts as plain Plotly specs, styled once by ``tunex_core.report.charts``.
-
-    Building a ``go.Figure`` validates every property: 65 ms for the bars on this 2-core machine.
-    Each refresh instead puts the new numbers into a copy of these specs and skips validation
-    (~6 ms). Shared by all sessions and never modified.
-    """
-    uniform = np.full(NUM_EMOTIONS, 1.0 / NUM_EMOTIONS)
-    return {
-        "bars": probability_bars(uniform, "Now (smoothed)").to_plotly_json(),
-        "bars-compare": probability_bars(uniform, "Now (smoothed)", compare=uniform).to_plotly_json(),
-        "timeline": probability_timeline([0.0, 1.0], np.stack([uniform, uniform])).to_plotly_json(),
-    }
-
-
-def fresh_spec(template: dict) -> dict:
-    """A copy of a template whose traces can take new data (the shared layout is not changed)."""
-    return {**template, "data": [dict(trace) for trace in template["data"]]}
-
-
-def live_bars(probabilities: np.ndarray, raw: np.ndarray | None) -> go.Figure:
-    """``probability_bars(probabilities, "Now (smoothed)", compare=raw)``, without the validation cost."""
-    spec = fresh_spec(chart_templates()["bars" if raw is None else "bars-compare"])
-    spec["data"][0]["x"] = [float(value) for value in probabilities]
-    spec["data"][0]["text"] = [f"{value:.0%}" for value in probabilities]
-    if raw is not None:
-        spec["data"][1]["x"] = [float(value) for value in raw]
-    return go.Figure(spec, _validate=False)
-
-
-def live_timeline(times: list[float], values: np.ndarray) -> go.Figure:
-    """``probability_timeline(times, values)``, without the validation cost."""
-    spec = fresh_spec(chart_templates()["timeline"])
-    seconds_ago = [time_point - times[-1] for time_point in times]
-    for index, trace in enumerate(spec["data"]):
-        trace["x"], trace["y"] = seconds_ago, [float(value) for value in values[:, index]]
-    return go.Figure(spec, _validate=False)
-
-
 def live_charts(playing: bool) -> None:
     """The probability bars and the rolling timeline, refreshed every ``CHART_REFRESH_SECONDS``."""
     snapshot: LiveSnapshot = live_session.snapshot()
@@ -238,10 +198,12 @@ def live_charts(playing: bool) -> None:
     if snapshot.driver == DRIVER_LARGEST and snapshot.faces:
         raw = snapshot.faces[0].raw.probabilities
     left, right = st.columns(2)
-    left.plotly_chart(live_bars(driving.probabilities, raw), width="stretch", key="live-bars")
+    left.caption("Now (smoothed)" + (" · black tick: this frame" if raw is not None else ""))
+    left.image(draw_probability_bars(driving.probabilities, raw), width="stretch")
     if snapshot.timeline:
         times, values = thin_timeline(snapshot.timeline, TIMELINE_POINTS)
-        right.plotly_chart(live_timeline(times, values), width="stretch", key="live-timeline")
+        right.caption("The last 30 seconds")
+        right.image(draw_timeline(times, values), width="stretch")
 
 
 # Rerun on a tab change so that the Snapshot tab's camera opens only while that tab is shown: a
