@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,7 @@ from tests.browser.helpers import (  # noqa: E402 (the browser tests' server and
 from tests.browser.y4m import fit_image, i420_to_rgb, load_rgb, rgb_to_i420, synthetic_face  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
+START_SECONDS = 60  # a session whose video has not come back by then counts as failed
 LOOP_FRAMES = 90  # the fake camera loops over 3 s of frames
 SQUARE = 24  # side of one code square, in pixels
 CODE_COLUMNS, CODE_ROWS = 8, 2
@@ -370,20 +372,19 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             pages.append(page)
         for page in pages:
             page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="Start camera").click()
-        frames = []
+        frames: list = [None] * count
         failures = {}
-        for number, page in enumerate(pages, start=1):
-            deadline = time.monotonic() + 90
-            frame = None
-            while frame is None and time.monotonic() < deadline:
-                frame = video_frame(page)
-                if frame is None:
-                    page.wait_for_timeout(250)
+        deadline = time.monotonic() + START_SECONDS  # all sessions start together
+        while time.monotonic() < deadline and any(frame is None for frame in frames):
+            for index, page in enumerate(pages):
+                if frames[index] is None:
+                    frames[index] = video_frame(page)
+            time.sleep(0.25)
+        for number, (frame, page) in enumerate(zip(frames, pages, strict=True), start=1):
             if frame is None:
-                failures[number] = f"no video came back in 90 s; the page shows: {component_text(page)!r}"
+                failures[number] = f"no video came back in {START_SECONDS} s; the page shows: {component_text(page)!r}"
                 print(f"  {server.name} session {number}: {failures[number]}\n  server log tail:\n"
                       f"{server.log_path.read_text(errors='replace')[-1500:]}", flush=True)
-            frames.append(frame)
         for frame in frames:
             if frame is not None:
                 frame.evaluate(COLLECTOR_SCRIPT, settings)
@@ -440,12 +441,21 @@ def settle_rss(server: Server, seconds: float) -> float:
     return min(readings[-5:]) if readings else server.rss_megabytes()
 
 
+def stop_on_signals() -> None:
+    """Turn SIGTERM (e.g. from ``timeout``) into SystemExit so the servers are stopped on the way out."""
+    def handler(signal_number, frame):
+        raise SystemExit(128 + signal_number)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 3], help="viewer counts to measure")
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement window per run")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds of streaming before measuring")
-    parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait before the RSS after")
+    parser.add_argument("--settle", type=float, default=45.0, help="seconds to wait before the RSS after")
     arguments = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -466,8 +476,12 @@ def main(argv: list[str] | None = None) -> int:
               f"cores: {os.cpu_count()}; overlay check: {check.drawn_in_annotated} pixels drawn around the face "
               f"(region {check.region}), a frame counts as analysed from {threshold}", flush=True)
         tunex = start_server("TuneX", PROJECT_ROOT / "app.py", PROJECT_ROOT, "live", folder / "tunex.log", folder / "home")
-        passthrough = start_server("passthrough", folder / "passthrough_app.py", folder, "", folder / "passthrough.log",
-                                   folder / "home")
+        try:
+            passthrough = start_server("passthrough", folder / "passthrough_app.py", folder, "",
+                                       folder / "passthrough.log", folder / "home")
+        except BaseException:
+            stop_streamlit(tunex)
+            raise
         settings = {"width": WIDTH, "height": HEIGHT, "square": SQUARE, "columns": CODE_COLUMNS, "rows": CODE_ROWS,
                     "left": CODE_LEFT, "top": CODE_TOP, "region": list(check.region),
                     "reference": check.reference.reshape(-1).tolist(), "difference": DRAWN_DIFFERENCE}

@@ -51,10 +51,11 @@ DETECTION_INTERVAL_SECONDS = 0.3
 # Analyses per second for all sessions together (one costs ~14 ms of CPU with boxes held, ~26 ms
 # with a detection): with 3 viewers each gets 6, leaving the cores to the video (bench/live_bench.py).
 TOTAL_ANALYSES_PER_SECOND = 18.0
-MEMORY_RELEASE_DELAYS = (10.0, 40.0)  # seconds after a stream ends when freed memory is handed back again
+MEMORY_RELEASE_DELAYS = (10.0, 30.0, 60.0)  # seconds after a stream ends when freed memory is handed back again
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
-# Live sessions analysed at once. Each analysis thread is mostly native code (OpenCV, LiteRT);
-# measured with bench/live_bench.py on 2 cores: 3 viewers each get >= 8 analysed frames/s.
+# Live sessions analysed at once (TUNEX_MAX_LIVE_SESSIONS). They share TOTAL_ANALYSES_PER_SECOND, so
+# more sessions mean fewer analyses each; beyond 4 on a 2-core machine the video itself suffers
+# (bench/live_bench.py). Viewers beyond the limit get their video back without analysis.
 DEFAULT_MAX_LIVE_SESSIONS = 4
 DRIVER_GROUP = "group"
 
