@@ -56,6 +56,7 @@ from tests.browser.y4m import fit_image, i420_to_rgb, load_rgb, rgb_to_i420, syn
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 START_SECONDS = 60  # a session whose video has not come back by then counts as failed
+RECLICK_SECONDS = 15  # Start is pressed again when a session shows no video this long after the click
 LOOP_FRAMES = 90  # the fake camera loops over 3 s of frames
 SQUARE = 24  # side of one code square, in pixels
 CODE_COLUMNS, CODE_ROWS = 8, 2
@@ -374,11 +375,21 @@ def run_sessions(browser, server: Server, count: int, seconds: float, warmup: fl
             page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="Start camera").click()
         frames: list = [None] * count
         failures = {}
-        deadline = time.monotonic() + START_SECONDS  # all sessions start together
+        started_at = time.monotonic()
+        deadline = started_at + START_SECONDS  # all sessions start together
+        clicked_at = [started_at] * count
         while time.monotonic() < deadline and any(frame is None for frame in frames):
             for index, page in enumerate(pages):
                 if frames[index] is None:
                     frames[index] = video_frame(page)
+                if frames[index] is None and time.monotonic() - clicked_at[index] > RECLICK_SECONDS:
+                    # A click that landed while the component was still setting up is lost: press again
+                    # if the button still says Start (a user would).
+                    button = page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="Start camera")
+                    if button.count() and button.is_visible():
+                        button.click()
+                        print(f"  {server.name} session {index + 1}: pressed Start again", flush=True)
+                    clicked_at[index] = time.monotonic()
             time.sleep(0.25)
         for number, (frame, page) in enumerate(zip(frames, pages, strict=True), start=1):
             if frame is None:
