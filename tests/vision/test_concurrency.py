@@ -108,3 +108,10 @@ def test_classifier_alone_is_safe_across_threads(litert_pipeline, fer_fixture):
         return mismatches
 
     assert sum(run_in_threads(work, THREADS)) == 0
+
+
+def test_idle_engines_are_released_after_the_threads_leave(litert_pipeline, different_frames):
+    run_in_threads(lambda number: litert_pipeline.process(different_frames[number]), THREADS)
+    litert_pipeline.release_idle_engines(keep=1)
+    assert litert_pipeline._detectors.created == 1 and litert_pipeline.classifier.engines.created == 1
+    assert litert_pipeline.process(different_frames[0])  # still works

@@ -102,3 +102,15 @@ def test_a_failing_factory_frees_its_place():
 def test_limits_below_one_are_refused(arguments):
     with pytest.raises(ValueError):
         ObjectPool(object, **arguments)
+
+
+def test_shrink_drops_idle_objects_beyond_keep():
+    pool = ObjectPool(counter_factory())
+    with pool.borrow(), pool.borrow(), pool.borrow():
+        pass
+    assert pool.created == 3
+    assert pool.shrink(keep=1) == 2
+    assert pool.created == 1
+    with pool.borrow() as item:
+        assert item["number"] == 0  # the one returned last (the outermost loan) was kept
+    assert pool.shrink(keep=1) == 0

@@ -368,6 +368,10 @@ class LiveSession:
                 self._busy = None
                 if self._worker is threading.current_thread():
                     self._worker = None
+            if self.slots is not None and self.slots.in_use == 0:
+                release_idle = getattr(self.pipeline, "release_idle_engines", None)
+                if release_idle is not None:
+                    release_idle()  # the last viewer left: keep one interpreter and cascade, not one per viewer
             schedule_memory_release()
 
     def stop(self, timeout: float = 5.0) -> None:

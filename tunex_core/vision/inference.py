@@ -32,6 +32,7 @@ class EmotionClassifier:
         self._predict_batch = predict_batch
         self.backend = backend
         self.temperature = float(temperature)
+        self.engines: ObjectPool | None = None  # the LiteRT interpreters, when there is a pool of them
 
     @classmethod
     def from_keras_model(cls, model, temperature: float = 1.0) -> EmotionClassifier:
@@ -82,7 +83,9 @@ class EmotionClassifier:
                     outputs[row] = interpreter.get_tensor(output_index)[0]
             return outputs
 
-        return cls(predict_batch, backend="litert", temperature=temperature)
+        classifier = cls(predict_batch, backend="litert", temperature=temperature)
+        classifier.engines = interpreters
+        return classifier
 
     def predict(self, faces: np.ndarray, flip_average: bool = False, tta: str | None = None) -> np.ndarray:
         """Probabilities (N, 7) for faces shaped (N, 48, 48) or (N, 48, 48, 1), uint8 or float 0..255.

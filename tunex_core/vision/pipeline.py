@@ -125,6 +125,13 @@ class EmotionPipeline:
             for box, row in zip(boxes, probabilities, strict=True)
         ]
 
+    def release_idle_engines(self, keep: int = 1) -> int:
+        """Free idle detectors and interpreters beyond ``keep`` of each (made for viewers who have left)."""
+        dropped = self._detectors.shrink(keep)
+        if self.classifier.engines is not None:
+            dropped += self.classifier.engines.shrink(keep)
+        return dropped
+
     def classify_faces(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities for already-cropped 48x48 faces (N, 48, 48), with the pipeline's test-time augmentation."""
         return self.classifier.predict(faces, tta=self.tta)

@@ -41,6 +41,15 @@ class ObjectPool(Generic[Item]):
         with self._condition:
             return self._created
 
+    def shrink(self, keep: int = 1) -> int:
+        """Drop idle objects beyond ``keep`` (e.g. when the viewers that needed them have left); returns how many."""
+        with self._condition:
+            dropped = max(0, len(self._idle) - max(0, keep))
+            if dropped:
+                del self._idle[:dropped]  # the least recently used ones
+                self._created -= dropped
+            return dropped
+
     @contextmanager
     def borrow(self) -> Iterator[Item]:
         """Use an object exclusively inside the ``with`` block."""
