@@ -22,6 +22,28 @@ PROFILE_MESSAGE_KEY = "profile_message"
 SONG_MAP_RECORDED_MOOD_KEY = "song_map_recorded_mood"
 
 
+def route_first_request_through_app() -> None:
+    """Make a page URL opened as a fresh server's first request show the app's own navigation.
+
+    Streamlit sees the ``pages/`` folder beside ``app.py`` and, until some script calls
+    ``st.navigation``, runs in its old multipage mode: a first request for ``/live`` runs
+    ``pages/live.py`` alone, lists every file of ``pages/`` in the sidebar and skips ``app.py``
+    (no Session-mood panel), for every visitor until someone opens ``/``. Every page imports this
+    module, so the first page run in that mode switches the mode off and reruns, now through
+    ``app.py``, on the same URL.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+route_first_request_through_app()
+
+
 def init_session_state() -> None:
     """Set the session-state defaults once per browser session."""
     st.session_state.setdefault(MOOD_KEY, None)

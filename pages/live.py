@@ -5,16 +5,36 @@ from __future__ import annotations
 import time
 
 import av
+import cv2
 import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from pages.common import cached_pipeline, record_confidence_history, set_session_mood
+from pages.common import (
+    cached_pipeline,
+    current_profile_id,
+    record_confidence_history,
+    set_session_mood,
+    show_write_outcome,
+)
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.errors import ModelFileError
-from tunex_core.live.session import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, ice_servers_from_environment
+from tunex_core.live.charts import draw_probability_bars, draw_timeline
+from tunex_core.live.session import (
+    DEFAULT_MAX_LIVE_SESSIONS,
+    DRIVER_GROUP,
+    DRIVER_LARGEST,
+    AnalysisSlots,
+    LiveSession,
+    LiveSnapshot,
+    ice_servers_from_environment,
+    max_live_sessions_from_environment,
+    thin_timeline,
+)
 from tunex_core.mood import Mood
-from tunex_core.report.charts import probability_bars, probability_timeline
+from tunex_core.personal.profiles import ProfileError, ProfileStore
+from tunex_core.report.charts import probability_bars
+from tunex_core.storage import DatabaseBusyError
 from tunex_core.vision.calibration import CalibrationError, RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
 from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
@@ -23,9 +43,22 @@ NO_FACE_TIPS = (
     "No face found. Tips: face the camera, move into even light (no strong light behind you), "
     "and sit about an arm's length away so your face fills roughly a third of the picture."
 )
-REFRESH_SECONDS = 0.4
-# Per browser session for now: a RestingFaceCalibration (to_json/from_json store it with a profile later).
+# The panels are redrawn by fragment reruns that hold the GIL while they run, taking it from the
+# threads that move the video (py-spy: they held it ~28% of the time with 3 viewers), and that make
+# the browser re-render. So the status (mood, metrics, messages) refreshes every second, the charts
+# every two seconds, and the charts are small images (tunex_core.live.charts), not Plotly figures.
+STATUS_REFRESH_SECONDS = 1.0
+CHART_REFRESH_SECONDS = 2.0
+TIMELINE_POINTS = 120
+
+# OpenCV's own thread pool would run face detection on extra threads beside the video's (2 cores:
+# oversubscribed); each session's analysis thread does its detection itself.
+cv2.setNumThreads(1)
+
+# This session's RestingFaceCalibration, and the profile it belongs to (saved in that profile's settings).
 CALIBRATION_KEY = "resting_calibration"
+CALIBRATION_PROFILE_KEY = "resting_calibration_profile"
+CALIBRATION_SETTING = "face_calibration"
 CALIBRATION_SECONDS = 3.0
 MIN_CALIBRATION_READINGS = 3
 
@@ -38,16 +71,54 @@ except ModelFileError as error:
     st.error(f"The emotion model could not be loaded. {error}")
     st.stop()
 
+
+@st.cache_resource
+def analysis_slots() -> AnalysisSlots:
+    """How many sessions this server analyses at once (shared by every browser session)."""
+    try:
+        return AnalysisSlots(max_live_sessions_from_environment())
+    except ValueError as error:
+        st.warning(f"{error}. Using the default of {DEFAULT_MAX_LIVE_SESSIONS}.")
+        return AnalysisSlots(DEFAULT_MAX_LIVE_SESSIONS)
+
+
 if "live_session" not in st.session_state:
-    st.session_state.live_session = LiveSession(pipeline)
+    st.session_state.live_session = LiveSession(pipeline, slots=analysis_slots())
 live_session: LiveSession = st.session_state.live_session
+def load_profile_calibration() -> None:
+    """Put the current profile's saved calibration in the session (once per profile; a damaged one is ignored)."""
+    profile_id = current_profile_id()
+    if st.session_state.get(CALIBRATION_PROFILE_KEY) == profile_id:
+        return
+    calibration = None
+    try:
+        with ProfileStore() as store:
+            profile = store.get(profile_id)
+        saved = profile.settings.get(CALIBRATION_SETTING) if profile is not None else None
+        if saved:
+            calibration = RestingFaceCalibration.from_dict(saved)
+    except (DatabaseBusyError, CalibrationError):
+        calibration = None
+    st.session_state[CALIBRATION_KEY] = calibration
+    st.session_state[CALIBRATION_PROFILE_KEY] = profile_id
+
+
+load_profile_calibration()
 live_session.set_calibration(st.session_state.get(CALIBRATION_KEY))
 
 
 def save_calibration(calibration: RestingFaceCalibration | None) -> None:
-    """Remember (or forget) this person's resting-face calibration and apply it to the live session."""
+    """Remember (or forget) this person's resting-face calibration: in the session, the live session and the profile."""
     st.session_state[CALIBRATION_KEY] = calibration
     live_session.set_calibration(calibration)
+    value = calibration.to_dict() if calibration is not None else None
+    try:
+        with ProfileStore() as store:
+            outcome = store.update_settings(current_profile_id(), {CALIBRATION_SETTING: value})
+    except (DatabaseBusyError, ProfileError) as error:
+        st.warning(f"The calibration applies in this browser tab but could not be saved with your profile ({error}).")
+        return
+    show_write_outcome(outcome, "your calibration")
 
 
 def calibration_panel(playing: bool | None = None) -> None:
@@ -96,29 +167,32 @@ def describe(label: str, confidence: float) -> str:
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
-    # Runs on the WebRTC worker thread: no st.* calls here.
+    # Runs on the WebRTC worker thread: no st.* calls here. Returns at once; the analysis has its own thread.
     image = frame.to_ndarray(format="bgr24")
     annotated = live_session.process_frame(image)
     return av.VideoFrame.from_ndarray(annotated, format="bgr24")
 
 
-calibration_panel()
-camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"])
-
-with camera_tab:
+def smoothing_settings() -> float:
+    """The smoothing sliders; returns the "change the mood after" seconds."""
     with st.expander("Smoothing and faces", expanded=False):
         half_life = st.slider("Smoothing half-life (seconds)", 0.1, 3.0, 0.6, 0.1,
                               help="How quickly the probabilities follow the face.")
         switch_after = st.slider("Change the mood after (seconds)", 0.0, 5.0, 1.5, 0.25,
                                  help="Another emotion must lead this long before the mood changes.")
         live_session.configure(half_life_seconds=half_life, switch_after_seconds=switch_after)
+    return switch_after
+
+
+def camera_stream():
+    """The WebRTC component (camera in, annotated video out); None when it cannot run here."""
     try:
         ice_servers = ice_servers_from_environment()
     except ValueError as error:
         st.warning(f"{error}. Using no ICE servers (works on this machine and the local network).")
         ice_servers = []
     try:
-        context = webrtc_streamer(
+        return webrtc_streamer(
             key="live-mood",
             mode=WebRtcMode.SENDRECV,
             video_frame_callback=video_frame_callback,
@@ -130,74 +204,109 @@ with camera_tab:
     except Exception as error:  # the component needs a live browser session; keep the fallbacks usable
         st.warning(f"Live video is not available in this session ({type(error).__name__}). "
                    "Use the Snapshot or Upload tabs.")
-        context = None
-    playing = bool(context is not None and context.state.playing)
+        return None
+
+
+def live_status(playing: bool, switch_after: float) -> None:
+    """Mood, metrics and messages: cheap, refreshed every ``STATUS_REFRESH_SECONDS`` while playing."""
+    snapshot: LiveSnapshot = live_session.snapshot()
     if not playing:
+        st.info("Press **Start camera** and allow the browser to use it. Browsers only allow the camera on "
+                "https:// or http://localhost. If it stays black, check the camera permission in the address "
+                "bar, or use the Snapshot / Upload tabs.")
+        return
+    if live_session.is_stale():
+        st.warning("Waiting for video… If this lasts, the camera may be blocked, in use by another app, "
+                   "or the connection could not be set up (see ICE servers in the README).")
+        return
+    if snapshot.busy:
+        st.warning(snapshot.busy, icon="⏳")
+        return
+    if snapshot.last_frame_at is None:
+        st.info("Video is coming in; the first analysis is on its way…")
+        return
+    if snapshot.error:
+        st.warning(f"The last frame could not be analysed ({snapshot.error}); the video keeps running.")
+    faces = snapshot.faces
+    # Record once per analysed frame, not once per refresh of this panel.
+    if st.session_state.get("recorded_frames") != snapshot.frames_processed:
+        st.session_state.recorded_frames = snapshot.frames_processed
+        record_confidence_history([
+            {"time": time.time(), "face": face.track_id, "label": face.smoothed.stable_label,
+             "confidence": face.smoothed.stable_confidence} for face in faces])
+    options = [DRIVER_LARGEST, DRIVER_GROUP, *[str(face.track_id) for face in faces]]
+    if snapshot.driver not in options:
+        options.append(snapshot.driver)
+    names = {DRIVER_LARGEST: "Largest face", DRIVER_GROUP: "Group (average of all faces)"}
+    driver = st.radio("Whose mood drives the music", options, index=options.index(snapshot.driver),
+                      format_func=lambda value: names.get(value, f"Face #{value}"), horizontal=True)
+    if driver != snapshot.driver:
+        live_session.configure(driver=driver)
+    driving = snapshot.driving
+    columns = st.columns(5)
+    columns[0].metric("Mood", describe(driving.stable_label, driving.stable_confidence) if driving else "—")
+    columns[1].metric("Faces", len(faces))
+    columns[2].metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
+                      if snapshot.milliseconds_per_frame is not None else "—")
+    columns[3].metric("Frames", snapshot.frames_processed, help="Frames analysed since the camera started.")
+    columns[4].metric("Video", f"{snapshot.video_frames_per_second:.0f} fps"
+                      if snapshot.video_frames_per_second is not None else "—",
+                      help="Frames per second coming from the camera (and going back with the faces drawn). "
+                           f"Analyses per second: {snapshot.analyses_per_second or 0:.0f}.")
+    slots = live_session.slots
+    if slots is not None:
+        st.caption(f"Live viewers analysed on this computer now: {slots.in_use} of at most {slots.limit}.")
+    if not faces:
+        st.info(NO_FACE_TIPS)
+    if driving is not None:
+        if driving.leading_label != driving.stable_label:
+            st.caption(f"{EMOTION_BY_NAME[driving.leading_label].display_name} leads for "
+                       f"{driving.leading_for_seconds:.1f}s — the mood changes after {switch_after:.1f}s.")
+        if st.button("🎵 Use this mood", type="primary", key="use-live-mood"):
+            use_mood(driving.probabilities, "live camera")
+            st.rerun(scope="app")
+    if len(faces) > 1:
+        st.dataframe(
+            [{"face": f"#{face.track_id}", "mood": describe(face.smoothed.stable_label, face.smoothed.stable_confidence),
+              "this frame": describe(face.raw.label, face.raw.confidence)} for face in faces],
+            hide_index=True, width="stretch")
+
+
+def live_charts(playing: bool) -> None:
+    """The probability bars and the rolling timeline, refreshed every ``CHART_REFRESH_SECONDS``."""
+    snapshot: LiveSnapshot = live_session.snapshot()
+    driving = snapshot.driving
+    if not playing or driving is None or snapshot.busy or live_session.is_stale():
+        return
+    raw = None
+    if snapshot.driver == DRIVER_LARGEST and snapshot.faces:
+        raw = snapshot.faces[0].raw.probabilities
+    left, right = st.columns(2)
+    left.caption("Now (smoothed)" + (" · black tick: this frame" if raw is not None else ""))
+    left.image(draw_probability_bars(driving.probabilities, raw), width="stretch")
+    if snapshot.timeline:
+        times, values = thin_timeline(snapshot.timeline, TIMELINE_POINTS)
+        right.caption("The last 30 seconds")
+        right.image(draw_timeline(times, values), width="stretch")
+
+
+# Rerun on a tab change so that the Snapshot tab's camera opens only while that tab is shown: a
+# mounted st.camera_input holds the camera open (and captures) even in a hidden tab.
+calibration_panel()
+camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"], key="live-tabs",
+                                               on_change="rerun")
+
+with camera_tab:
+    switch_after_seconds = smoothing_settings()
+    context = camera_stream()
+    camera_playing = bool(context is not None and context.state.playing)
+    if not camera_playing:
+        live_session.stop()
         live_session.reset()
-
-    @st.fragment(run_every=REFRESH_SECONDS if playing else None)
-    def live_panel() -> None:
-        snapshot: LiveSnapshot = live_session.snapshot()
-        if not playing:
-            st.info("Press **Start camera** and allow the browser to use it. Browsers only allow the camera on "
-                    "https:// or http://localhost. If it stays black, check the camera permission in the address "
-                    "bar, or use the Snapshot / Upload tabs.")
-            return
-        if snapshot.last_frame_at is None or live_session.is_stale():
-            st.warning("Waiting for video… If this lasts, the camera may be blocked, in use by another app, "
-                       "or the connection could not be set up (see ICE servers in the README).")
-            return
-        if snapshot.error:
-            st.warning(f"The last frame could not be analysed ({snapshot.error}); the video keeps running.")
-        faces = snapshot.faces
-        # Record once per analysed frame, not once per refresh of this panel.
-        if st.session_state.get("recorded_frames") != snapshot.frames_processed:
-            st.session_state.recorded_frames = snapshot.frames_processed
-            record_confidence_history([
-                {"time": time.time(), "face": face.track_id, "label": face.smoothed.stable_label,
-                 "confidence": face.smoothed.stable_confidence} for face in faces])
-        options = [DRIVER_LARGEST, DRIVER_GROUP, *[str(face.track_id) for face in faces]]
-        if snapshot.driver not in options:
-            options.append(snapshot.driver)
-        names = {DRIVER_LARGEST: "Largest face", DRIVER_GROUP: "Group (average of all faces)"}
-        driver = st.radio("Whose mood drives the music", options, index=options.index(snapshot.driver),
-                          format_func=lambda value: names.get(value, f"Face #{value}"), horizontal=True)
-        if driver != snapshot.driver:
-            live_session.configure(driver=driver)
-        driving = snapshot.driving
-        columns = st.columns(4)
-        columns[0].metric("Mood", describe(driving.stable_label, driving.stable_confidence) if driving else "—")
-        columns[1].metric("Faces", len(faces))
-        columns[2].metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
-                          if snapshot.milliseconds_per_frame is not None else "—")
-        columns[3].metric("Frames", snapshot.frames_processed)
-        if not faces:
-            st.info(NO_FACE_TIPS)
-        left, right = st.columns(2)
-        if driving is not None:
-            raw = None
-            if snapshot.driver == DRIVER_LARGEST and faces:
-                raw = faces[0].raw.probabilities
-            left.plotly_chart(probability_bars(driving.probabilities, "Now (smoothed)", compare=raw),
-                              width="stretch", key="live-bars")
-            if snapshot.timeline:
-                times = [point.time for point in snapshot.timeline]
-                values = np.stack([point.probabilities for point in snapshot.timeline])
-                right.plotly_chart(probability_timeline(times, values), width="stretch", key="live-timeline")
-            if driving.leading_label != driving.stable_label:
-                st.caption(f"{EMOTION_BY_NAME[driving.leading_label].display_name} leads for "
-                           f"{driving.leading_for_seconds:.1f}s — the mood changes after {switch_after:.1f}s.")
-            if st.button("🎵 Use this mood", type="primary", key="use-live-mood"):
-                use_mood(driving.probabilities, "live camera")
-                st.rerun(scope="app")
-        if len(faces) > 1:
-            st.dataframe(
-                [{"face": f"#{face.track_id}", "mood": describe(face.smoothed.stable_label, face.smoothed.stable_confidence),
-                  "this frame": describe(face.raw.label, face.raw.confidence)} for face in faces],
-                hide_index=True, width="stretch")
-
-    live_panel()
-    calibration_panel(playing)
+    st.fragment(live_status, run_every=STATUS_REFRESH_SECONDS if camera_playing else None)(
+        camera_playing, switch_after_seconds)
+    st.fragment(live_charts, run_every=CHART_REFRESH_SECONDS if camera_playing else None)(camera_playing)
+    calibration_panel(camera_playing)
 
 
 def analyse_picture(data: bytes | None, source: str) -> None:
@@ -243,8 +352,9 @@ def analyse_picture(data: bytes | None, source: str) -> None:
 
 with snapshot_tab:
     st.write("Take a single picture with the browser's camera — no video stream needed.")
-    snapshot_file = st.camera_input("Take a snapshot")
-    analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
+    if snapshot_tab.open:
+        snapshot_file = st.camera_input("Take a snapshot")
+        analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
 
 with upload_tab:
     st.write(f"JPEG, PNG or WebP, up to {MAX_IMAGE_BYTES // 1_048_576} MB and {MAX_IMAGE_SIDE} px per side.")

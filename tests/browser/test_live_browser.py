@@ -1,4 +1,5 @@
-"""End-to-end on the Live page in a real Chromium: photo upload, and the WebRTC stream from a fake camera."""
+"""End-to-end on the Live page in a real Chromium: photo upload, the WebRTC stream from a fake camera,
+two sessions streaming at once, and a tab closed without pressing Stop."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from tests.browser.helpers import FACE_PHOTO, exception_count, open_from_sidebar, save_screenshot
+from tests.browser.conftest import VIEWPORT
+from tests.browser.helpers import FACE_PHOTO, exception_count, open_app, open_from_sidebar, save_screenshot
 from tunex_core.emotions import DISPLAY_NAMES, EMOTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -62,31 +64,65 @@ def test_uploaded_photo_is_labelled(app_page):
 
 def test_fake_camera_stream_comes_back_with_a_box_and_label(app_page, fake_camera_image):
     open_from_sidebar(app_page, "Live mood", "live")
-    component = app_page.frame_locator('iframe[title*="webrtc"]')
+    start_camera(app_page)
+    assert_annotated_video_comes_back(app_page, fake_camera_image)
+    save_screenshot(app_page, "live-webrtc-stream")
+    assert exception_count(app_page) == 0
+
+
+def test_two_sessions_stream_at_once_and_a_closed_tab_frees_its_analysis(
+        app_page, chromium_browser, streamlit_server, fake_camera_image):
+    second_context = chromium_browser.new_context(viewport=VIEWPORT)
+    second_context.set_default_timeout(60_000)
+    try:
+        second_page = second_context.new_page()
+        open_app(second_page, streamlit_server, "live")
+        open_from_sidebar(app_page, "Live mood", "live")
+        start_camera(app_page)
+        start_camera(second_page)
+        for page in (app_page, second_page):
+            assert_annotated_video_comes_back(page, fake_camera_image)
+        viewers = app_page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"analysed on this computer now"))
+        viewers.filter(has_text=re.compile(r"now: 2 of")).wait_for(timeout=60_000)
+        assert exception_count(app_page) == 0 and exception_count(second_page) == 0
+        save_screenshot(second_page, "live-webrtc-second-session")
+    finally:
+        second_context.close()  # the tab closes without pressing Stop
+    # Its analysis thread ends when its frames stop; the first session keeps streaming.
+    viewers.filter(has_text=re.compile(r"now: 1 of")).wait_for(timeout=60_000)
+    assert_annotated_video_comes_back(app_page, fake_camera_image)
+
+
+def start_camera(page) -> None:
+    """Press the WebRTC component's Start button and wait until the page shows one analysed face."""
+    component = page.frame_locator('iframe[title*="webrtc"]')
     component.get_by_role("button", name="Start camera").click(timeout=60_000)
-    main = app_page.locator('[data-testid="stMain"]')
+    main = page.locator('[data-testid="stMain"]')
     faces_metric = main.locator('[data-testid="stMetric"]').filter(has_text="Faces")
     faces_metric.locator('[data-testid="stMetricValue"]').filter(has_text=re.compile(r"^\s*1\s*$")).wait_for(
         timeout=90_000)
+    component.locator("video").last.wait_for(state="visible")
+
+
+def assert_annotated_video_comes_back(page, fake_camera_image) -> None:
+    """The returned video is 640x480 and carries a box in the colour of the emotion the page shows."""
+    main = page.locator('[data-testid="stMain"]')
     mood_value = main.locator('[data-testid="stMetric"]').filter(has_text="Mood").locator(
         '[data-testid="stMetricValue"]').inner_text()
     match = LABEL_PATTERN.search(mood_value)
     assert match, f"no emotion label in the Mood metric: {mood_value!r}"
     colour_index = DISPLAY_NAMES.index(match.group(1))
-    component.locator("video").last.wait_for(state="visible")
+    source = colour_counts(fake_camera_image)[colour_index]
     received = None
-    for _ in range(20):
-        received = _evaluate_in_component(app_page, [rgb(emotion.colour) for emotion in EMOTIONS])
-        if received and received["counts"][colour_index] > colour_counts(fake_camera_image)[colour_index] + 300:
+    for _ in range(40):
+        received = _evaluate_in_component(page, [rgb(emotion.colour) for emotion in EMOTIONS])
+        if received and received["counts"][colour_index] > source + 300:
             break
-        app_page.wait_for_timeout(500)
-    save_screenshot(app_page, "live-webrtc-stream")
+        page.wait_for_timeout(500)
     assert received is not None, "the returned video never played"
     assert (received["width"], received["height"]) == (640, 480)
-    source = colour_counts(fake_camera_image)[colour_index]
     assert received["counts"][colour_index] > source + 300, (
         f"no {match.group(1)} box drawn on the returned video ({received['counts'][colour_index]} vs {source} px)")
-    assert exception_count(app_page) == 0
 
 
 def _evaluate_in_component(page, colours):

@@ -16,17 +16,26 @@ FRAME = np.zeros((240, 320, 3), dtype=np.uint8)
 RESTING = np.array([0.08, 0.02, 0.05, 0.02, 0.5, 0.03, 0.3])
 
 
+FACE_BOX = Box(100, 60, 90, 90)
+
+
 class ScriptedPipeline:
-    """Returns one face with the probabilities it is given (or none)."""
+    """Finds one face and classifies it with the probabilities it is given (or finds none)."""
 
     def __init__(self):
         self.probabilities: np.ndarray | None = RESTING
 
-    def process(self, frame):
+    def grayscale(self, frame):
+        return frame[..., 0]
+
+    def detect(self, gray):
+        return [] if self.probabilities is None else [FACE_BOX]
+
+    def classify_boxes(self, gray, boxes):
         if self.probabilities is None:
             return []
         label = EMOTION_NAMES[int(np.argmax(self.probabilities))]
-        return [FaceEmotion(Box(100, 60, 90, 90), label, self.probabilities)]
+        return [FaceEmotion(box, label, self.probabilities) for box in boxes]
 
 
 class Clock:
@@ -46,7 +55,7 @@ def live():
 def run_frames(session: LiveSession, clock: Clock, count: int, step: float = 0.1) -> None:
     for _ in range(count):
         clock.now += step
-        session.process_frame(FRAME)
+        session.analyse(FRAME)  # what the session's analysis thread does with each frame it takes
 
 
 def test_raw_readings_since_collects_the_largest_face_uncorrected(live):

@@ -14,6 +14,12 @@ FACE_JPEG = (TESTS_FIXTURES_DIR / "face.jpg").read_bytes()
 RESTING_BUTTON = "🎯 This is my resting face — calibrate"
 
 
+@pytest.fixture(autouse=True)
+def _own_home(isolated_home):
+    """Calibrations are saved with the profile: keep them in a temporary TuneX home."""
+    return isolated_home
+
+
 def live_page_with_upload() -> AppTest:
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
     app.run()
@@ -62,3 +68,29 @@ def test_calibrate_from_a_photo_applies_and_clears():
     button(app, "🎵 Use this mood").click()
     app.run()
     assert neutral_share(app) == pytest.approx(before)
+
+
+def test_calibration_is_saved_with_the_profile_and_comes_back_in_a_new_session():
+    from tunex_core.personal.profiles import ProfileStore
+    from tunex_core.storage import DEFAULT_PROFILE_ID
+
+    app = live_page_with_upload()
+    button(app, RESTING_BUTTON).click()
+    app.run()
+    calibration = app.session_state["resting_calibration"]
+    with ProfileStore() as store:
+        saved = store.get(DEFAULT_PROFILE_ID).settings["face_calibration"]
+    assert RestingFaceCalibration.from_dict(saved).resting_probabilities == pytest.approx(
+        calibration.resting_probabilities, abs=1e-6)
+
+    later = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)  # another browser session
+    later.run()
+    later.switch_page("pages/live.py")
+    later.run()
+    assert not later.exception
+    assert later.session_state["resting_calibration"].resting_probabilities == pytest.approx(
+        calibration.resting_probabilities, abs=1e-6)
+    button(later, "Clear calibration").click()
+    later.run()
+    with ProfileStore() as store:
+        assert store.get(DEFAULT_PROFILE_ID).settings["face_calibration"] is None

@@ -30,8 +30,17 @@ def test_live_page_loads_with_camera_and_fallbacks():
     assert not app.exception
     assert app.title[0].value == "🎥 Live mood"
     assert [tab.label for tab in app.tabs] == ["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"]
-    assert app.file_uploader and app.camera_input
+    assert app.file_uploader
     assert any("Start camera" in info.value for info in app.info)
+
+
+def test_snapshot_camera_opens_only_on_its_tab():
+    app = live_page()
+    assert not app.camera_input  # a mounted camera_input holds the camera open, even in a hidden tab
+    app.session_state["live-tabs"] = "📸 Snapshot"
+    app.run()
+    assert not app.exception
+    assert len(app.camera_input) == 1
 
 
 def test_uploaded_face_gets_a_label_and_chart():

@@ -1,14 +1,19 @@
 """Live camera sessions: per-face tracks, smoothed moods and a thread-safe hand-off.
 
 The WebRTC callback runs on a worker thread and must not touch Streamlit. It
-calls ``LiveSession.process_frame``: detect and classify, follow each face
-from frame to frame (so "face 2" stays face 2), smooth each face's
-probabilities, draw, and publish a ``LiveSnapshot`` under a lock. The page
-reads ``LiveSession.snapshot()`` a few times a second.
+calls ``LiveSession.process_frame``, which returns the frame at once with the
+latest faces drawn and hands it to the session's analysis thread. That thread
+detects and classifies the newest frame whenever the previous one is done,
+follows each face from frame to frame (so "face 2" stays face 2), smooths each
+face's probabilities and publishes a ``LiveSnapshot`` under a lock. The page
+reads ``LiveSession.snapshot()`` a few times a second. ``AnalysisSlots`` caps
+how many sessions are analysed at once on the machine.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import threading
@@ -19,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.live.smoothing import (
     DEFAULT_HALF_LIFE_SECONDS,
     DEFAULT_SWITCH_AFTER_SECONDS,
@@ -35,6 +40,24 @@ TIMELINE_SECONDS = 30.0
 TRACK_EXPIRY_SECONDS = 1.0  # a face unseen this long loses its track
 MATCH_DISTANCE = 0.6  # max centre distance for the same face, in face widths
 DRIVER_LARGEST = "largest"
+OVERLAY_HOLD_SECONDS = 1.0  # faces stay drawn on the video this long after their analysis
+IDLE_STOP_SECONDS = 3.0  # an analysis thread with no new frame for this long ends
+BUSY_RETRY_SECONDS = 0.5  # a session without an analysis slot asks again this often
+# Analyses per second and session, at most. A mood needs no more (smoothing half-life 0.6 s), and the
+# CPU left over keeps the video (decoding, encoding) at camera rate for several viewers.
+DEFAULT_ANALYSES_PER_SECOND = 10.0
+# Face detection (the Haar cascade) costs more than classifying the faces: between detections the
+# faces' boxes are held and only classified again. A face that moves is re-found this often.
+DETECTION_INTERVAL_SECONDS = 0.3
+# Analyses per second for all sessions together (one costs ~14 ms of CPU with boxes held, ~26 ms
+# with a detection): with 3 viewers each gets 6, leaving the cores to the video (bench/live_bench.py).
+TOTAL_ANALYSES_PER_SECOND = 18.0
+MEMORY_RELEASE_DELAYS = (10.0, 30.0, 60.0)  # seconds after a stream ends when freed memory is handed back again
+RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
+# Live sessions analysed at once (TUNEX_MAX_LIVE_SESSIONS). They share TOTAL_ANALYSES_PER_SECOND, so
+# more sessions mean fewer analyses each; beyond 4 on a 2-core machine the video itself suffers
+# (bench/live_bench.py). Viewers beyond the limit get their video back without analysis.
+DEFAULT_MAX_LIVE_SESSIONS = 4
 DRIVER_GROUP = "group"
 RAW_HISTORY_SECONDS = 10.0  # uncorrected readings of the largest face kept for calibrating to a resting face
 
@@ -71,6 +94,11 @@ class LiveSnapshot:
     last_frame_at: float | None = None
     milliseconds_per_frame: float | None = None
     error: str | None = None
+    video_frames: int = 0  # frames that came in (and went back), analysed or not
+    last_video_at: float | None = None
+    video_frames_per_second: float | None = None  # over the last couple of seconds
+    analyses_per_second: float | None = None
+    busy: str | None = None  # why this session's frames are not analysed right now (too many viewers)
 
 
 @dataclass
@@ -128,15 +156,96 @@ class FaceTracker:
         self._tracks, self._next_id = [], 1
 
 
+class AnalysisSlots:
+    """How many live sessions may be analysed at once on this machine (shared by all sessions).
+
+    More sessions than slots still get their video back, without analysis, and a message saying why.
+    """
+
+    def __init__(self, limit: int, total_analyses_per_second: float | None = TOTAL_ANALYSES_PER_SECOND):
+        """``total_analyses_per_second``: shared by the sessions being analysed (each gets its part)."""
+        if limit < 1:
+            raise ValueError(f"at least one live session must be allowed, got {limit}")
+        self.limit = limit
+        self.total_analyses_per_second = total_analyses_per_second
+        self._holders: set[int] = set()
+        self._lock = threading.Lock()
+
+    def acquire(self, holder: object) -> bool:
+        """Take a slot for ``holder`` (idempotent); False when all are taken."""
+        with self._lock:
+            if id(holder) in self._holders:
+                return True
+            if len(self._holders) >= self.limit:
+                return False
+            self._holders.add(id(holder))
+            return True
+
+    def release(self, holder: object) -> None:
+        """Give ``holder``'s slot back (no-op when it has none)."""
+        with self._lock:
+            self._holders.discard(id(holder))
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken right now."""
+        with self._lock:
+            return len(self._holders)
+
+    def minimum_interval(self) -> float:
+        """Seconds each analysed session waits between analyses so that all together stay in budget."""
+        if not self.total_analyses_per_second:
+            return 0.0
+        return max(1, self.in_use) / self.total_analyses_per_second
+
+
+def max_live_sessions_from_environment(environ: dict | None = None) -> int:
+    """``TUNEX_MAX_LIVE_SESSIONS`` (a positive whole number), else ``DEFAULT_MAX_LIVE_SESSIONS``."""
+    raw = (environ if environ is not None else os.environ).get("TUNEX_MAX_LIVE_SESSIONS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_LIVE_SESSIONS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be at least 1, got {value}")
+    return value
+
+
+def busy_message(limit: int) -> str:
+    """What a viewer is told when every analysis slot is taken."""
+    viewers = "viewer" if limit == 1 else "viewers"
+    return (f"This computer is already analysing {limit} live {viewers}, its limit (TUNEX_MAX_LIVE_SESSIONS). "
+            "Your video keeps playing; analysis starts as soon as someone stops their camera.")
+
+
 class LiveSession:
-    """One browser session's live state; safe to update from the video thread."""
+    """One browser session's live state; safe to use from the video thread.
+
+    ``process_frame`` (the WebRTC callback) never waits for the network: it hands the frame to
+    this session's analysis thread, replacing any frame still waiting (stale frames are
+    dropped), and returns at once with the latest analysed faces drawn. The analysis thread
+    starts with the first frame and ends by itself ``idle_seconds`` after the last one (the
+    camera stopped or the browser tab closed), giving back its analysis slot.
+    """
 
     def __init__(self, pipeline: EmotionPipeline, clock: Callable[[], float] = time.monotonic,
                  half_life_seconds: float = DEFAULT_HALF_LIFE_SECONDS,
-                 switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS):
+                 switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS,
+                 slots: AnalysisSlots | None = None, idle_seconds: float = IDLE_STOP_SECONDS,
+                 max_analyses_per_second: float | None = DEFAULT_ANALYSES_PER_SECOND,
+                 detection_interval_seconds: float = DETECTION_INTERVAL_SECONDS):
         self.pipeline = pipeline
         self.clock = clock
+        self.slots = slots
+        self.idle_seconds = idle_seconds
+        self.minimum_interval = 1.0 / max_analyses_per_second if max_analyses_per_second else 0.0
+        self.detection_interval_seconds = detection_interval_seconds
+        self._held_boxes: list[Box] = []  # the last detection's boxes (used by the analysing thread only)
+        self._detected_at: float | None = None
         self._lock = threading.Lock()
+        self._frame_arrived = threading.Condition(self._lock)
         self._tracker = FaceTracker(half_life_seconds, switch_after_seconds)
         self._group = MoodSmoother(half_life_seconds, switch_after_seconds)
         self._driving = MoodSmoother(half_life_seconds, switch_after_seconds)
@@ -145,6 +254,17 @@ class LiveSession:
         self._snapshot = LiveSnapshot()
         self._frames = 0
         self._recent_milliseconds: deque[float] = deque(maxlen=30)
+        self._pending: np.ndarray | None = None
+        self._worker: threading.Thread | None = None
+        self._stopping = False
+        self._overlay: tuple[FaceEmotion, ...] = ()
+        self._overlay_at: float | None = None
+        self._video_frames = 0
+        self._last_video_at: float | None = None
+        self._video_times: deque[float] = deque(maxlen=RATE_WINDOW_FRAMES)
+        self._analysis_times: deque[float] = deque(maxlen=RATE_WINDOW_FRAMES)
+        self._busy: str | None = None
+        self._generation = 0
         self._calibration: RestingFaceCalibration | None = None
         self._raw_history: deque[tuple[float, np.ndarray]] = deque()
 
@@ -163,7 +283,7 @@ class LiveSession:
         (session clock), for fitting a resting-face calibration; (0, 7) when no face was seen."""
         with self._lock:
             rows = [probabilities for moment, probabilities in self._raw_history if moment >= since]
-        return np.stack(rows) if rows else np.zeros((0, len(EMOTION_NAMES)))
+        return np.stack(rows) if rows else np.zeros((0, NUM_EMOTIONS))
 
     def configure(self, half_life_seconds: float | None = None, switch_after_seconds: float | None = None,
                   driver: str | None = None) -> None:
@@ -183,16 +303,47 @@ class LiveSession:
                 self._driving.reset()
 
     def process_frame(self, frame_bgr: np.ndarray) -> np.ndarray:
-        """Run one video frame through the pipeline; return it annotated. Never raises."""
-        started = time.perf_counter()
+        """Queue a video frame for analysis and return it at once, with the latest faces drawn. Never raises."""
         now = self.clock()
+        with self._lock:
+            self._pending = frame_bgr  # a frame still waiting is replaced: analysis takes the newest
+            self._video_frames += 1
+            self._last_video_at = now
+            self._video_times.append(time.monotonic())
+            self._frame_arrived.notify()
+            if self._worker is None or not self._worker.is_alive():
+                self._stopping = False
+                self._worker = threading.Thread(target=self._analyse_frames, name="tunex-live-analysis",
+                                                daemon=True)
+                self._worker.start()
+            fresh = self._overlay_at is not None and now - self._overlay_at <= OVERLAY_HOLD_SECONDS
+            overlay = self._overlay if fresh else ()
         try:
-            faces = self.pipeline.process(frame_bgr)
+            return draw_faces(frame_bgr, overlay, numbered=len(overlay) > 1) if overlay else frame_bgr
+        except Exception:  # a frame the drawing cannot handle still goes back as it came
+            return frame_bgr
+
+    def analyse(self, frame_bgr: np.ndarray) -> None:
+        """Analyse one frame now, on the calling thread, and publish the result (never raises)."""
+        started = time.perf_counter()
+        with self._lock:
+            generation = self._generation
+        try:
+            gray = self.pipeline.grayscale(frame_bgr)
+            monotonic = time.monotonic()
+            if (not self._held_boxes or self._detected_at is None
+                    or monotonic - self._detected_at >= self.detection_interval_seconds):
+                self._held_boxes, self._detected_at = self.pipeline.detect(gray), monotonic
+            faces = self.pipeline.classify_boxes(gray, self._held_boxes)
         except Exception as error:  # the video must keep flowing whatever one frame does
+            self._held_boxes = []
             with self._lock:
                 self._snapshot = replace(self._snapshot, error=f"{type(error).__name__}: {error}")
-            return frame_bgr
+            return
+        now = self.clock()
         with self._lock:
+            if generation != self._generation:  # reset while this frame was analysed: drop it
+                return
             if faces:
                 self._raw_history.append((now, faces[0].probabilities))
             while self._raw_history and now - self._raw_history[0][0] > RAW_HISTORY_SECONDS:
@@ -200,12 +351,83 @@ class LiveSession:
             faces = calibrate_faces(faces, self._calibration)
             tracked = self._tracker.update(faces, now)
             self._publish(tracked, now, (time.perf_counter() - started) * 1000.0)
-        shown = [FaceEmotion(face.box, face.smoothed.stable_label, face.smoothed.probabilities) for face in tracked]
-        annotated = draw_faces(frame_bgr, shown, numbered=len(shown) > 1)
-        return annotated
+            self._overlay = tuple(FaceEmotion(face.box, face.smoothed.stable_label, face.smoothed.probabilities)
+                                  for face in tracked)
+            self._overlay_at = now
+
+    def _analyse_frames(self) -> None:
+        """The analysis thread: analyse the newest frame whenever the previous analysis is done."""
+        # Not made nicer than the video threads: py-spy and the bench showed that a nice thread
+        # preempted while holding the GIL stalls them all (3 viewers: server CPU fell to 30%).
+        has_slot = False
+        try:
+            while True:
+                with self._lock:
+                    waited_since = time.monotonic()
+                    while self._pending is None and not self._stopping:
+                        remaining = self.idle_seconds - (time.monotonic() - waited_since)
+                        if remaining <= 0:
+                            return
+                        self._frame_arrived.wait(remaining)
+                    if self._stopping:
+                        return
+                    frame, self._pending = self._pending, None
+                if not has_slot:
+                    has_slot = self.slots is None or self.slots.acquire(self)
+                    with self._lock:
+                        self._busy = None if has_slot else busy_message(self.slots.limit)
+                        self._snapshot = replace(self._snapshot, busy=self._busy)
+                    if not has_slot:
+                        time.sleep(BUSY_RETRY_SECONDS)
+                        continue
+                started = time.monotonic()
+                self.analyse(frame)
+                interval = max(self.minimum_interval, self.slots.minimum_interval() if self.slots else 0.0)
+                rest = interval - (time.monotonic() - started)
+                if rest > 0:
+                    with self._lock:
+                        self._frame_arrived.wait_for(lambda: self._stopping, timeout=rest)
+        finally:
+            if has_slot and self.slots is not None:
+                self.slots.release(self)
+            with self._lock:
+                self._busy = None
+                if self._worker is threading.current_thread():
+                    self._worker = None
+            if self.slots is not None and self.slots.in_use == 0:
+                release_idle = getattr(self.pipeline, "release_idle_engines", None)
+                if release_idle is not None:
+                    release_idle()  # the last viewer left: keep one interpreter and cascade, not one per viewer
+            schedule_memory_release()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the analysis thread now (it also ends by itself when frames stop coming)."""
+        with self._lock:
+            worker = self._worker
+            self._stopping = True
+            self._pending = None
+            self._frame_arrived.notify_all()
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+
+    @property
+    def analysing(self) -> bool:
+        """True while this session's analysis thread runs."""
+        with self._lock:
+            return self._worker is not None and self._worker.is_alive()
+
+    def wait_for_analyses(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` frames have been analysed in all (for tests and tools)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.snapshot().frames_processed >= count:
+                return True
+            time.sleep(0.005)
+        return self.snapshot().frames_processed >= count
 
     def _publish(self, tracked: list[TrackedFace], now: float, milliseconds: float) -> None:
         self._frames += 1
+        self._analysis_times.append(time.monotonic())
         self._recent_milliseconds.append(milliseconds)
         group = None
         if tracked:
@@ -227,27 +449,77 @@ class LiveSession:
         self._snapshot = LiveSnapshot(
             faces=tuple(tracked), group_probabilities=group, driver=self._driver, driving=driving,
             timeline=tuple(self._timeline), frames_processed=self._frames, last_frame_at=now,
-            milliseconds_per_frame=float(np.median(self._recent_milliseconds)), error=None)
+            milliseconds_per_frame=float(np.median(self._recent_milliseconds)), error=None,
+            video_frames=self._video_frames, last_video_at=self._last_video_at, busy=self._busy)
 
     def snapshot(self) -> LiveSnapshot:
-        """The latest published state (a consistent copy)."""
+        """The latest published state (a consistent copy), with the video counters as of now."""
         with self._lock:
-            return self._snapshot
+            return replace(self._snapshot, video_frames=self._video_frames, last_video_at=self._last_video_at,
+                           busy=self._busy, video_frames_per_second=_rate(self._video_times),
+                           analyses_per_second=_rate(self._analysis_times))
 
     def is_stale(self, seconds: float = 2.0) -> bool:
-        """True when no frame has arrived for ``seconds`` (camera stopped or stalled)."""
-        last = self.snapshot().last_frame_at
+        """True when no video frame has arrived for ``seconds`` (camera stopped or stalled)."""
+        with self._lock:
+            last = self._last_video_at
         return last is None or self.clock() - last > seconds
 
     def reset(self) -> None:
         """Forget faces, smoothing and history (e.g. after the camera stops)."""
         with self._lock:
+            self._generation += 1
             self._tracker.reset()
             self._group.reset()
             self._driving.reset()
             self._timeline.clear()
+            self._overlay, self._overlay_at = (), None
+            self._held_boxes, self._detected_at = [], None
+            self._video_frames, self._last_video_at = 0, None
+            self._video_times.clear()
+            self._analysis_times.clear()
             self._raw_history.clear()
             self._snapshot = LiveSnapshot(driver=self._driver)
+
+
+def release_free_memory() -> bool:
+    """Ask the C allocator to hand freed memory back to the system; False where that is not possible.
+
+    A stream's decoded frames are allocated by many threads (decoder, encoder, analysis): glibc keeps
+    what they free in per-thread arenas, so the server's RSS stayed ~200 MB up after 3 viewers left.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError, TypeError):  # not glibc
+        return False
+
+
+def schedule_memory_release(delays_seconds: tuple[float, ...] = MEMORY_RELEASE_DELAYS) -> None:
+    """``release_free_memory`` now and after each delay (the WebRTC connection lets go of its frames later)."""
+    release_free_memory()
+    for delay in delays_seconds:
+        timer = threading.Timer(delay, release_free_memory)
+        timer.daemon = True
+        timer.start()
+
+
+def _rate(times: deque[float], window_seconds: float = 2.0) -> float | None:
+    """Events per second over the last ``window_seconds`` of ``times`` (monotonic seconds), None if too few."""
+    now = time.monotonic()
+    recent = [moment for moment in times if now - moment <= window_seconds]
+    if len(recent) < 2:
+        return None if not recent else 0.0
+    return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6)
+
+
+def thin_timeline(timeline: tuple[TimelinePoint, ...], max_points: int = 150) -> tuple[list[float], np.ndarray]:
+    """Times and probabilities (N, 7) of at most ``max_points`` evenly spread points, the newest kept."""
+    if not timeline:
+        return [], np.zeros((0, NUM_EMOTIONS))
+    step = max(1, -(-len(timeline) // max_points))
+    points = timeline[::-1][::step][::-1]
+    return [point.time for point in points], np.stack([point.probabilities for point in points])
 
 
 def ice_servers_from_environment(environ: dict | None = None) -> list[dict]:

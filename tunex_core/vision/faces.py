@@ -138,7 +138,8 @@ class FaceDetector:
             Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
             for (x, y, w, h) in (found if len(found) else [])
         ]
-        return sorted(boxes, key=lambda box: box.area, reverse=True)
+        # OpenCV finds faces on several threads, so equal-sized faces come back in any order: break ties.
+        return sorted(boxes, key=lambda box: (-box.area, box.y, box.x))
 
     def detect(self, frame) -> list[Box]:
         """Boxes of faces in a frame (any accepted layout), largest first, in frame pixels."""

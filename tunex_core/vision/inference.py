@@ -8,13 +8,21 @@ call overhead), or through a LiteRT (TFLite) interpreter when one is given.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.vision.faces import FACE_SIZE
+from tunex_core.vision.pool import ObjectPool
+
+# Threads per LiteRT interpreter. Sessions analyse in parallel on their own threads, so one
+# thread each avoids oversubscribing the cores (measured with bench/concurrency_bench.py).
+LITERT_THREADS = 1
+# Interpreters (and Haar cascades) kept for reuse while idle; more are made on demand and dropped
+# when returned to a full pool. As many as live sessions are analysed at once by default (4), so
+# that they are not made again and again (each costs ~10 ms and ~10 MB).
+IDLE_ENGINES = 4
 
 
 class EmotionClassifier:
@@ -24,6 +32,7 @@ class EmotionClassifier:
         self._predict_batch = predict_batch
         self.backend = backend
         self.temperature = float(temperature)
+        self.engines: ObjectPool | None = None  # the LiteRT interpreters, when there is a pool of them
 
     @classmethod
     def from_keras_model(cls, model, temperature: float = 1.0) -> EmotionClassifier:
@@ -41,25 +50,42 @@ class EmotionClassifier:
         return cls(predict_batch, backend="tensorflow", temperature=temperature)
 
     @classmethod
-    def from_tflite(cls, path: str | Path, temperature: float = 1.0, threads: int | None = None
-                    ) -> EmotionClassifier:
-        """Run a ``.tflite`` export through the LiteRT interpreter (one face per invocation)."""
+    def from_tflite(cls, path: str | Path, temperature: float = 1.0, threads: int | None = None,
+                    max_interpreters: int | None = None) -> EmotionClassifier:
+        """Run a ``.tflite`` export through LiteRT interpreters (one face per invocation).
+
+        An interpreter must not be used by two threads at once, so each call borrows one from a
+        pool (a new one is made when all are busy, up to ``max_interpreters``; then calls wait).
+        ``threads`` is each interpreter's thread count (default ``LITERT_THREADS``).
+        """
         from ai_edge_litert.interpreter import Interpreter
 
-        interpreter = Interpreter(model_path=str(path), num_threads=threads or min(2, os.cpu_count() or 1))
-        interpreter.allocate_tensors()
-        input_index = interpreter.get_input_details()[0]["index"]
-        output_index = interpreter.get_output_details()[0]["index"]
+        model_bytes, thread_count = Path(path).read_bytes(), threads or LITERT_THREADS
+
+        def new_interpreter():
+            # Interpreters made from one bytes object share the model's weights (~10 MB each, not 18).
+            interpreter = Interpreter(model_content=model_bytes, num_threads=thread_count)
+            interpreter.allocate_tensors()
+            return interpreter
+
+        interpreters = ObjectPool(new_interpreter, max_size=max_interpreters, max_idle=IDLE_ENGINES,
+                                  first=new_interpreter())
+        with interpreters.borrow() as interpreter:
+            input_index = interpreter.get_input_details()[0]["index"]
+            output_index = interpreter.get_output_details()[0]["index"]
 
         def predict_batch(faces: np.ndarray) -> np.ndarray:
             outputs = np.empty((faces.shape[0], NUM_EMOTIONS), dtype=np.float32)
-            for row in range(faces.shape[0]):
-                interpreter.set_tensor(input_index, faces[row: row + 1])
-                interpreter.invoke()
-                outputs[row] = interpreter.get_tensor(output_index)[0]
+            with interpreters.borrow() as interpreter:
+                for row in range(faces.shape[0]):
+                    interpreter.set_tensor(input_index, faces[row: row + 1])
+                    interpreter.invoke()
+                    outputs[row] = interpreter.get_tensor(output_index)[0]
             return outputs
 
-        return cls(predict_batch, backend="litert", temperature=temperature)
+        classifier = cls(predict_batch, backend="litert", temperature=temperature)
+        classifier.engines = interpreters
+        return classifier
 
     def predict(self, faces: np.ndarray, flip_average: bool = False, tta: str | None = None) -> np.ndarray:
         """Probabilities (N, 7) for faces shaped (N, 48, 48) or (N, 48, 48, 1), uint8 or float 0..255.

@@ -7,9 +7,11 @@ Drawing is separate (``tunex_core.vision.drawing``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,8 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.errors import ModelFileError
 from tunex_core.paths import METRICS_FILE, MODEL_FILE, TFLITE_MODEL_FILE
 from tunex_core.vision.faces import DEFAULT_MARGIN, Box, FaceDetector, as_bgr_frame, crop_face, to_gray
-from tunex_core.vision.inference import EmotionClassifier
+from tunex_core.vision.inference import IDLE_ENGINES, EmotionClassifier
+from tunex_core.vision.pool import ObjectPool
 
 MAX_FACES = 8  # faces classified per frame, largest first; bounds per-frame latency
 # Each face is classified with its mirror image too: +2 points of accuracy for ~1 ms (models/MODEL_CARD.md).
@@ -57,6 +60,13 @@ class EmotionPipeline:
         self.detector = detector or FaceDetector()
         self.margin = margin
         self.max_faces = max_faces
+        # A Haar cascade keeps per-call state: each thread detects with a cascade of its own.
+        # Detectors other than ``FaceDetector`` are not copied but used by one thread at a time.
+        if isinstance(self.detector, FaceDetector):
+            self._detectors = ObjectPool(partial(dataclasses.replace, self.detector), max_idle=IDLE_ENGINES,
+                                         first=self.detector)
+        else:
+            self._detectors = ObjectPool(lambda: self.detector, max_size=1, first=self.detector)
 
     @classmethod
     def load(cls, model_path: str | Path | None = None, backend: str = "auto",
@@ -85,13 +95,27 @@ class EmotionPipeline:
     def process(self, frame_bgr) -> list[FaceEmotion]:
         """Faces in the frame, largest first, each with box, label and 7 probabilities.
 
+        Safe to call from several threads at once (Streamlit sessions share one pipeline).
+
         Raises ``ValueError`` for frames that are not images (None, empty,
         wrong shape, too small or too large); gray, BGRA and non-uint8 frames
         are converted.
         """
-        frame = as_bgr_frame(frame_bgr)
-        gray = to_gray(frame)
-        boxes = self.detector.detect_gray(gray)[: self.max_faces]
+        gray = self.grayscale(frame_bgr)
+        return self.classify_boxes(gray, self.detect(gray))
+
+    @staticmethod
+    def grayscale(frame_bgr) -> np.ndarray:
+        """The frame, validated and converted like ``process`` does, in grayscale (``ValueError`` if not an image)."""
+        return to_gray(as_bgr_frame(frame_bgr))
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        """Boxes of the faces in a grayscale frame, largest first (at most ``max_faces``)."""
+        with self._detectors.borrow() as detector:
+            return detector.detect_gray(gray)[: self.max_faces]
+
+    def classify_boxes(self, gray: np.ndarray, boxes: list[Box]) -> list[FaceEmotion]:
+        """Emotions of the faces in ``boxes`` of a grayscale frame (e.g. boxes held from an earlier frame)."""
         if not boxes:
             return []
         crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
@@ -100,6 +124,13 @@ class EmotionPipeline:
             FaceEmotion(box=box, label=EMOTION_NAMES[int(np.argmax(row))], probabilities=row)
             for box, row in zip(boxes, probabilities, strict=True)
         ]
+
+    def release_idle_engines(self, keep: int = 1) -> int:
+        """Free idle detectors and interpreters beyond ``keep`` of each (made for viewers who have left)."""
+        dropped = self._detectors.shrink(keep)
+        if self.classifier.engines is not None:
+            dropped += self.classifier.engines.shrink(keep)
+        return dropped
 
     def classify_faces(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities for already-cropped 48x48 faces (N, 48, 48), with the pipeline's test-time augmentation."""

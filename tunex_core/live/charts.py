@@ -1,0 +1,80 @@
+"""The Live page's two charts drawn as small images: the probabilities now, and their last 30 s.
+
+The page refreshes them every couple of seconds while the video plays. As Plotly figures each
+refresh re-plotted them in the browser: long tasks of 0.2-1.8 s on the page's main thread (4.2 s
+in 10 s with one viewer), which held back the video's painting. An image costs the browser a
+small decode, and drawing it here ~2 ms. Interactive Plotly charts stay on the other pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from tunex_core.emotions import EMOTIONS, colour_bgr
+
+BACKGROUND = (255, 255, 255)
+GRID = (225, 225, 225)
+INK = (60, 60, 60)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], colour=INK, scale: float = 0.45,
+          thickness: int = 1) -> None:
+    cv2.putText(canvas, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)
+
+
+def draw_probability_bars(probabilities: Sequence[float], compare: Sequence[float] | None = None,
+                          width: int = 520, height: int = 230) -> np.ndarray:
+    """Horizontal bars of the 7 probabilities in emotion colours, as an RGB image.
+
+    ``compare`` (e.g. this frame's raw probabilities) is marked by a dark tick on each bar.
+    """
+    values = np.clip(np.asarray(probabilities, dtype=float), 0.0, 1.0)
+    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
+    label_width, value_width, top = 110, 48, 8
+    row = (height - 2 * top) / len(EMOTIONS)
+    bar_width = width - label_width - value_width - 10
+    for index, emotion in enumerate(EMOTIONS):
+        y = round(top + index * row)
+        middle = round(y + row / 2)
+        _text(canvas, emotion.display_name, (6, middle + 5))
+        cv2.rectangle(canvas, (label_width, y + 4), (label_width + bar_width, round(y + row) - 4), GRID, -1)
+        end = label_width + round(bar_width * values[index])
+        if end > label_width:
+            cv2.rectangle(canvas, (label_width, y + 4), (end, round(y + row) - 4), colour_bgr(emotion.name), -1)
+        if compare is not None:
+            mark = label_width + round(bar_width * float(np.clip(compare[index], 0.0, 1.0)))
+            cv2.line(canvas, (mark, y + 1), (mark, round(y + row) - 1), (34, 34, 34), 3)
+        _text(canvas, f"{values[index]:.0%}", (label_width + bar_width + 6, middle + 5))
+    return cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
+
+
+def draw_timeline(times: Sequence[float], probabilities: np.ndarray, window_seconds: float = 30.0,
+                  width: int = 520, height: int = 230) -> np.ndarray:
+    """Each emotion's probability over the last ``window_seconds`` (now at the right), as an RGB image."""
+    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
+    left, right, top, bottom = 40, width - 10, 10, height - 42
+    for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = round(bottom - fraction * (bottom - top))
+        cv2.line(canvas, (left, y), (right, y), GRID, 1)
+        _text(canvas, f"{fraction:.0%}", (2, y + 4), scale=0.35)
+    for seconds in range(0, int(window_seconds) + 1, 10):
+        x = round(right - seconds / window_seconds * (right - left))
+        cv2.line(canvas, (x, top), (x, bottom), GRID, 1)
+        _text(canvas, "now" if seconds == 0 else f"-{seconds}s", (x - 12, bottom + 14), scale=0.35)
+    values = np.asarray(probabilities, dtype=float)
+    if len(times) and values.ndim == 2 and values.shape[0] == len(times):
+        seconds_ago = float(times[-1]) - np.asarray(times, dtype=float)
+        xs = right - np.clip(seconds_ago / window_seconds, 0.0, 1.0) * (right - left)
+        for index, emotion in enumerate(EMOTIONS):
+            ys = bottom - np.clip(values[:, index], 0.0, 1.0) * (bottom - top)
+            points = np.round(np.stack([xs, ys], axis=1)).astype(np.int32)
+            cv2.polylines(canvas, [points], False, colour_bgr(emotion.name), 2, cv2.LINE_AA)
+    x = left
+    for emotion in EMOTIONS:
+        _text(canvas, emotion.display_name, (x, height - 8), colour_bgr(emotion.name), scale=0.38)
+        x += round(cv2.getTextSize(emotion.display_name, FONT, 0.38, 1)[0][0]) + 10
+    return cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
