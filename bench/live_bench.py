@@ -510,7 +510,6 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=120_000)
                 warm.close()
                 rss_before = settle_rss(tunex, 6)
-                passthrough_before = settle_rss(passthrough, 1)
                 for count in arguments.sessions:
                     ceiling = run_sessions(browser, passthrough, count, arguments.seconds, arguments.warmup,
                                            threshold, settings)
@@ -520,11 +519,10 @@ def main(argv: list[str] | None = None) -> int:
                     print_run(count, ceiling, measured)
                 browser.close()
             rss_after = settle_rss(tunex, arguments.settle)
-            passthrough_after = settle_rss(passthrough, 1)
         finally:
             for server in (tunex, passthrough):
                 stop_streamlit(server)
-        print_summary(results, rss_before, rss_after, (passthrough_before, passthrough_after))
+        print_summary(results, rss_before, rss_after)
     return 0
 
 
@@ -544,8 +542,7 @@ def print_run(count: int, ceiling: RunResult, measured: RunResult) -> None:
                 print(f"      message: {message}", flush=True)
 
 
-def print_summary(results, rss_before: float, rss_after: float, passthrough_rss: tuple[float, float]) -> None:
-    """The Markdown table of all runs, then both servers' RSS before the viewers came and after they left."""
+def print_summary(results, rss_before: float, rss_after: float) -> None:
     print("\n| viewers | passthrough distinct frames/s (each) | TuneX distinct analysed frames/s (each) | ratio | "
           "TuneX analyses/s (each) | server CPU % passthrough / TuneX | TuneX RSS MB |")
     print("|---|---|---|---|---|---|---|")
@@ -559,10 +556,6 @@ def print_summary(results, rss_before: float, rss_after: float, passthrough_rss:
               f"{measured.rss_megabytes:.0f} |")
     print(f"\nTuneX RSS before the viewers: {rss_before:.0f} MB; after they left: {rss_after:.0f} MB "
           f"({rss_after - rss_before:+.0f} MB)")
-    # The same for the passthrough app (loaded before the viewers came, no model): what streaming itself keeps.
-    passthrough_before, passthrough_after = passthrough_rss
-    print(f"passthrough RSS before the viewers: {passthrough_before:.0f} MB; after they left: {passthrough_after:.0f} MB "
-          f"({passthrough_after - passthrough_before:+.0f} MB)")
     print(f"load average at the end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 
