@@ -13,8 +13,11 @@ cd "$TUNEX_ROOT"
 if [[ ! -f models/metrics.json && -z "${TUNEX_METRICS_FILE:-}" ]]; then
     say "warning: models/metrics.json is missing: the Model page shows the SAMPLE metrics fixture"
 fi
-"$VENV_PYTHON" -m pytest -q -p no:cacheprovider tests/browser/test_navigation.py -k sidebar \
-    tests/browser/test_journey.py tests/browser/test_live_browser.py
+# Fresh screenshots only: an old artifact must never be copied into docs/ as if it were new.
+rm -f artifacts/screenshots/*.png
+# Two runs: pytest's -k would also filter the journey and live tests.
+"$VENV_PYTHON" -m pytest -q -p no:cacheprovider tests/browser/test_navigation.py -k sidebar
+"$VENV_PYTHON" -m pytest -q -p no:cacheprovider tests/browser/test_journey.py tests/browser/test_live_browser.py
 "$VENV_PYTHON" - "$@" <<'PYTHON'
 import sys
 from pathlib import Path
