@@ -15,6 +15,8 @@ never ask for a model (catalog, spotify, pages) do not pay for it.
 ``shipped_model`` / ``shipped_pipeline`` (session)
     ``models/emotion_cnn.keras`` loaded once (TensorFlow backend); the tests
     that use them are skipped when the file is absent.
+``home``
+    A temporary TuneX home for store tests, with the store's process state reset before and after.
 ``isolated_home`` / ``fake_spotify`` / ``spotify_environment`` / ``service``
     A temporary TuneX home with no Spotify settings, and the fake Spotify server on 127.0.0.1.
 """
@@ -178,3 +180,16 @@ def spotify_environment(fake_spotify, monkeypatch):
 def service(spotify_environment):
     """A ``SpotifyService`` configured from the environment (fake server, temp database)."""
     return spotify.SpotifyService.from_environment()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A temporary TuneX home for store tests; the store's process state (fallbacks, queued writes) is forgotten."""
+    from tunex_core import storage
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNEX_HOME", str(home))
+    monkeypatch.delenv("TUNEX_DB", raising=False)
+    storage.reset_process_state()
+    yield home
+    storage.reset_process_state()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.storage_helpers import LockHolder
 from tunex_core import storage
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
@@ -31,25 +32,6 @@ from tunex_core.storage import (
 V0_FIXTURE = TESTS_FIXTURES_DIR / "tunex_v0.sqlite3"
 V0_COUNTS = {"recommend_feedback": 12, "recommend_plays": 8, "mood_history": 8,
              "spotify_resolutions": 2, "spotify_searches": 1}
-LOCK_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("TUNEX_HOME", str(home))
-    monkeypatch.delenv("TUNEX_DB", raising=False)
-    storage.reset_process_state()
-    yield home
-    storage.reset_process_state()
-
-
 def v0_copy(home: Path, journal_mode: str = "WAL") -> Path:
     home.mkdir(parents=True, exist_ok=True)
     database = home / "tunex.sqlite3"
@@ -62,20 +44,6 @@ def v0_copy(home: Path, journal_mode: str = "WAL") -> Path:
 def counts(path: Path) -> dict[str, int]:
     with sqlite3.connect(path) as connection:
         return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in V0_COUNTS}
-
-
-class LockHolder:
-    """Another process holding ``BEGIN EXCLUSIVE`` on a database until ``release``."""
-
-    def __init__(self, path: Path):
-        self.process = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(path)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.storage_helpers import LockHolder
 from tunex_core import cli
 from tunex_core.paths import PROJECT_ROOT, TESTS_FIXTURES_DIR
-
-LOCK_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
 
 
 def recommend(home: Path) -> subprocess.CompletedProcess:
@@ -61,14 +54,11 @@ def test_recommend_with_a_locked_database(tmp_path):
     shutil.copy(TESTS_FIXTURES_DIR / "tunex_v0.sqlite3", database)
     with sqlite3.connect(database) as connection:
         connection.execute("PRAGMA journal_mode=DELETE")
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    holder = LockHolder(database)
     try:
-        assert holder.stdout.readline().strip() == "locked"
         assert_one_warning_and_songs(recommend(home), "locked by another program")
     finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
+        holder.release()
 
 
 def test_spotify_resolve_with_a_corrupt_cache_database(spotify_environment, isolated_home, capsys):

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.storage_helpers import LockHolder
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT, TESTS_FIXTURES_DIR
@@ -26,29 +25,6 @@ PAGES = ("pages/playlist.py", "pages/song_map.py", "pages/journal.py")
 # Far above the target (3 s) and far below the 55 s the Playlist page took before, so the test
 # catches a regression without depending on the speed of the machine.
 GENEROUS_SECONDS = 15.0
-LOCK_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
-
-
-class LockHolder:
-    """Another process holding ``BEGIN EXCLUSIVE`` on a database until ``release``."""
-
-    def __init__(self, database):
-        self.process = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(database)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def lock(isolated_home):
     """The fixture database in rollback-journal mode, locked by another process; yields the holder."""
