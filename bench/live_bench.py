@@ -264,11 +264,16 @@ class Server:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def rss_megabytes(self) -> float:
+    def rss_megabytes(self, field_name: str = "VmRSS") -> float:
+        """Resident memory in MB: ``VmRSS`` (all), ``RssAnon`` (heap, arenas) or ``RssFile`` (mapped files)."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field_name}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def memory_line(self) -> str:
+        return (f"RSS {self.rss_megabytes():.0f} MB (anonymous {self.rss_megabytes('RssAnon'):.0f}, "
+                f"mapped files {self.rss_megabytes('RssFile'):.0f})")
 
 
 def start_server(name: str, script: Path, cwd: Path, page_path: str, log_path: Path, home: Path) -> Server:
@@ -467,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement window per run")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds of streaming before measuring")
     parser.add_argument("--settle", type=float, default=45.0, help="seconds to wait before the RSS after")
+    parser.add_argument("--memory-rounds", type=int, default=0, metavar="ROUNDS",
+                        help="memory study instead: TuneX only, ROUNDS visits of the largest --sessions count, "
+                             "RSS after each (a leak grows every round; a one-time load grows once)")
     arguments = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -510,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=120_000)
                 warm.close()
                 rss_before = settle_rss(tunex, 6)
+                if arguments.memory_rounds:
+                    memory_rounds(browser, tunex, max(arguments.sessions), arguments, threshold, settings)
+                    browser.close()
+                    return 0
                 for count in arguments.sessions:
                     ceiling = run_sessions(browser, passthrough, count, arguments.seconds, arguments.warmup,
                                            threshold, settings)
@@ -524,6 +536,18 @@ def main(argv: list[str] | None = None) -> int:
                 stop_streamlit(server)
         print_summary(results, rss_before, rss_after)
     return 0
+
+
+def memory_rounds(browser, server: Server, count: int, arguments, threshold: int, settings: dict) -> None:
+    """Repeat one visit of ``count`` viewers and print the settled RSS after each (the memory study)."""
+    print(f"after the warm visit: {server.memory_line()}", flush=True)
+    for round_number in range(1, arguments.memory_rounds + 1):
+        run = run_sessions(browser, server, count, arguments.seconds, arguments.warmup, threshold, settings)
+        values = format_range([session.analysed_per_second for session in run.sessions])
+        print(f"round {round_number}: {count} viewer(s) streamed at {values} analysed frames/s; "
+              f"while streaming RSS {run.rss_megabytes:.0f} MB", flush=True)
+        settle_rss(server, arguments.settle)
+        print(f"  {arguments.settle:.0f} s after they left: {server.memory_line()}", flush=True)
 
 
 def print_run(count: int, ceiling: RunResult, measured: RunResult) -> None:

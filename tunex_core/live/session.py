@@ -12,8 +12,6 @@ how many sessions are analysed at once on the machine.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import threading
@@ -25,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.live.memory import schedule_memory_release
 from tunex_core.live.smoothing import (
     DEFAULT_HALF_LIFE_SECONDS,
     DEFAULT_SWITCH_AFTER_SECONDS,
@@ -52,7 +51,6 @@ DETECTION_INTERVAL_SECONDS = 0.3
 # Analyses per second for all sessions together (one costs ~14 ms of CPU with boxes held, ~26 ms
 # with a detection): with 3 viewers each gets 6, leaving the cores to the video (bench/live_bench.py).
 TOTAL_ANALYSES_PER_SECOND = 18.0
-MEMORY_RELEASE_DELAYS = (10.0, 30.0, 60.0)  # seconds after a stream ends when freed memory is handed back again
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
 # Live sessions analysed at once (TUNEX_MAX_LIVE_SESSIONS). They share TOTAL_ANALYSES_PER_SECOND, so
 # more sessions mean fewer analyses each; beyond 4 on a 2-core machine the video itself suffers
@@ -480,28 +478,6 @@ class LiveSession:
             self._analysis_times.clear()
             self._raw_history.clear()
             self._snapshot = LiveSnapshot(driver=self._driver)
-
-
-def release_free_memory() -> bool:
-    """Ask the C allocator to hand freed memory back to the system; False where that is not possible.
-
-    A stream's decoded frames are allocated by many threads (decoder, encoder, analysis): glibc keeps
-    what they free in per-thread arenas, so the server's RSS stayed ~200 MB up after 3 viewers left.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.malloc_trim(0))
-    except (OSError, AttributeError, TypeError):  # not glibc
-        return False
-
-
-def schedule_memory_release(delays_seconds: tuple[float, ...] = MEMORY_RELEASE_DELAYS) -> None:
-    """``release_free_memory`` now and after each delay (the WebRTC connection lets go of its frames later)."""
-    release_free_memory()
-    for delay in delays_seconds:
-        timer = threading.Timer(delay, release_free_memory)
-        timer.daemon = True
-        timer.start()
 
 
 def _rate(times: deque[float], window_seconds: float = 2.0) -> float | None:
