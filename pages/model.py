@@ -164,6 +164,34 @@ def render_evaluation_details(report: ModelReport) -> None:
         st.caption("No reliability diagram for this evaluation.")
 
 
+def render_experiments(report: ModelReport) -> None:
+    """Training recipes, ensembles and distilled students side by side (``tunex_core experiment``)."""
+    if not report.experiments:
+        return
+    st.header("Experiments: what each recipe changed")
+    rows = [{"experiment": item.name, "models": len(item.members), "parameters": item.parameters,
+             "training (min)": item.training_minutes, "PublicTest": item.public_tta,
+             "PublicTest plain": item.public_plain,
+             **{f"{name}": item.robustness.get(name) for name in sorted({name for experiment in report.experiments
+                                                                         for name in experiment.robustness})},
+             "macro F1": item.macro_f1, "PrivateTest": item.private_tta, "recipe": item.recipe}
+            for item in report.experiments]
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(pd.DataFrame(rows), hide_index=True,
+                 column_config={"PublicTest": percent, "PublicTest plain": percent, "PrivateTest": percent,
+                                "rotate": st.column_config.NumberColumn("rotated ±15°", format="percent"),
+                                "dark": st.column_config.NumberColumn("darkened", format="percent"),
+                                "macro F1": st.column_config.NumberColumn(format="%.3f"),
+                                "training (min)": st.column_config.NumberColumn(format="%.0f")})
+    st.caption("Flip TTA (the app's setting) unless marked plain. Rotated and darkened are fixed copies of "
+               "PublicTest. Choices are made on PublicTest; PrivateTest is scored once, for the final table "
+               "(empty until then). An ensemble averages its members' probabilities.")
+    recall = pd.DataFrame([{"experiment": item.name, **item.recall} for item in report.experiments])
+    st.dataframe(recall, hide_index=True,
+                 column_config={label: st.column_config.NumberColumn(format="percent") for label in report.labels})
+    st.caption("Recall per emotion on PublicTest (flip TTA): how often a face of that emotion is read right.")
+
+
 def render_mistakes(report: ModelReport) -> None:
     """A gallery of the model's confident mistakes on the committed fixture faces."""
     st.header("Confident mistakes")
@@ -228,5 +256,6 @@ if report is not None:
     render_summary(report)
     render_accuracy(report)
     render_evaluation_details(report)
+    render_experiments(report)
     render_mistakes(report)
 render_confidence_history()

@@ -148,3 +148,44 @@ def test_confidence_history_without_metrics_still_shows(monkeypatch, tmp_path):
     app = run_page([{"time": time.time(), "face": 0, "label": "fear", "confidence": 0.6}])
     assert not app.exception
     assert len(app.get("plotly_chart")) == 1
+
+
+def experiment(name: str, members: int, public: float, private: float | None = None) -> dict:
+    return {"name": name, "members": [f"runs/m{index}" for index in range(members)], "parameters": 1961639 * members,
+            "training_minutes": 90.0 * members, "recipe": "seed 2027",
+            "public_test": {"plain": public - 0.01, "tta": public, "macro_f1": 0.64, "ece": 0.03,
+                            "recall": {label: 0.6 for label in
+                                       ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")}},
+            "robustness": {"rotate": public - 0.08, "dark": public - 0.05},
+            "private_test": None if private is None else {"plain": private - 0.01, "tta": private}}
+
+
+def test_experiments_are_shown_side_by_side(monkeypatch, tmp_path, fixture_faces):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    data["experiments"] = [experiment("shipped", 1, 0.688), experiment("FER+ votes", 1, 0.695),
+                           experiment("ensemble of 2", 2, 0.71, private=0.72)]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception and not app.error
+    assert "Experiments: what each recipe changed" in [header.value for header in app.header]
+    table, recall = app.dataframe[-2].value, app.dataframe[-1].value
+    assert list(table["experiment"]) == ["shipped", "FER+ votes", "ensemble of 2"]
+    assert table["PublicTest"].tolist() == pytest.approx([0.688, 0.695, 0.71])
+    assert table["rotate"].tolist() == pytest.approx([0.608, 0.615, 0.63])
+    assert table["PrivateTest"].isna().tolist() == [True, True, False]
+    assert list(recall.columns)[:2] == ["experiment", "angry"]
+
+
+def test_a_malformed_experiment_names_its_key(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    broken = experiment("FER+ votes", 1, 0.695)
+    broken["public_test"]["tta"] = 1.7
+    data["experiments"] = [broken]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception
+    assert "experiments[0].public_test.tta" in texts(app.error)

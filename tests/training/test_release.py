@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,14 @@ def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):
     text = card.read_text()
     assert "FER+" not in text and "teacher" not in text
     assert "--epochs 48` then" in text
+
+
+def test_a_release_keeps_the_recorded_experiments(tmp_path):
+    from tunex_core.training.release import carried_sections
+
+    metrics = tmp_path / "metrics.json"
+    assert carried_sections(metrics) == {}
+    metrics.write_text("{broken")
+    assert carried_sections(metrics) == {}
+    metrics.write_text(json.dumps({"evaluations": {}, "experiments": [{"name": "A"}]}))
+    assert carried_sections(metrics) == {"experiments": [{"name": "A"}]}

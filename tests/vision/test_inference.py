@@ -174,3 +174,9 @@ def test_unknown_tta_mode_is_refused():
     with pytest.raises(ValueError, match="unknown test-time augmentation"):
         classifier.predict(np.zeros((1, 48, 48), np.uint8), tta="rotate")
     assert classifier.predict(np.zeros((3, 48, 48), np.uint8), tta="shift").shape == (3, 7)
+
+
+@pytest.mark.parametrize("temperature", [0, -1.0, float("nan"), float("inf")])
+def test_calibrate_refuses_a_temperature_that_is_not_positive_and_finite(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        calibrate(np.full((1, 7), 1 / 7), temperature)

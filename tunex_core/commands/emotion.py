@@ -76,6 +76,7 @@ def register(subparsers) -> None:
                                      "reading for that person's resting-face bias")
     predict_parser.set_defaults(handler=run_predict)
     register_release(subparsers)
+    register_experiment(subparsers)
 
 
 def _train_settings(arguments: argparse.Namespace) -> dict:
@@ -315,4 +316,71 @@ def run_release(arguments: argparse.Namespace) -> int:
     if card.is_file():
         write_model_card_results(metrics, card)
         print(f"updated {card}")
+    return 0
+
+
+def register_experiment(subparsers) -> None:
+    """Add ``experiment``: score a model or ensemble the same way as every other and record it."""
+    parser = subparsers.add_parser(
+        "experiment", help="score a model or an ensemble side by side with the others (metrics.json)",
+        description="Score a model or an ensemble with flip TTA on PublicTest, its rotated and darkened copies, "
+                    "and (with --private) PrivateTest, and record it in metrics.json's experiments for the model "
+                    "card and the Model page. Choose on PublicTest; score PrivateTest once, at the end.")
+    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest (and PrivateTest for --private)")
+    parser.add_argument("--name", required=True, help="the experiment's name in the table (replaces one of that name)")
+    parser.add_argument("--model", action="append", default=None, metavar="MODEL_OR_RUN",
+                        help="a .keras model or a run folder (final.keras, else best.keras); default: the shipped "
+                             "model. Repeat for an ensemble")
+    parser.add_argument("--private", action="store_true", help="score PrivateTest too (the final comparison)")
+    parser.add_argument("--metrics", default=None, help="the metrics file (default: the shipped models/metrics.json)")
+    parser.add_argument("--recipe", default="", help="a few words on what differs (shown in the table)")
+    parser.set_defaults(handler=run_experiment)
+
+
+def run_experiment(arguments: argparse.Namespace) -> int:
+    """Handler of ``experiment``."""
+    from tunex_core.errors import ModelFileError
+    from tunex_core.paths import METRICS_FILE, MODEL_FILE
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.experiments import (
+        ExperimentError,
+        experiment_entry,
+        member_file,
+        record_experiment,
+        score_experiment,
+    )
+    from tunex_core.vision.inference import EmotionClassifier
+    from tunex_core.vision.model import count_parameters, load_model
+
+    members = arguments.model or [str(MODEL_FILE)]
+    try:
+        files = [member_file(member) for member in members]
+        data = load_fer(arguments.data)
+        models = [load_model(file) for file in files]
+    except (DatasetError, ModelFileError, ExperimentError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    classifiers = [EmotionClassifier.from_keras_model(model) for model in models]
+    predictors = [lambda faces, flip, classifier=classifier: classifier.predict_in_batches(faces, flip_average=flip)
+                  for classifier in classifiers]
+    try:
+        scores = score_experiment(predictors, data, include_private=arguments.private)
+    except (DatasetError, KeyError) as error:
+        print(f"error: {arguments.data}: {error}", file=sys.stderr)
+        return 2
+    entry = experiment_entry(arguments.name, members, scores, sum(count_parameters(model) for model in models),
+                             arguments.recipe)
+    metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
+    try:
+        record_experiment(metrics_file, entry)
+    except ExperimentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    public = scores["public_test"]
+    line = (f"{arguments.name}: PublicTest {public['plain']:.2%} plain, {public['tta']:.2%} flip TTA; "
+            + ", ".join(f"{name} {value:.2%}" for name, value in scores["robustness"].items()))
+    if scores["private_test"]:
+        line += f"; PrivateTest {scores['private_test']['tta']:.2%} flip TTA"
+    print(line)
+    print(f"recorded in {metrics_file}")
     return 0

@@ -136,6 +136,23 @@ class FixtureMistake:
 
 
 @dataclass(frozen=True)
+class Experiment:
+    """One recipe, ensemble or distilled student scored like the others (``tunex_core experiment``)."""
+
+    name: str
+    members: tuple[str, ...]
+    parameters: int
+    training_minutes: float | None
+    recipe: str
+    public_plain: float
+    public_tta: float
+    macro_f1: float
+    recall: dict[str, float]
+    robustness: dict[str, float]  # flip-TTA accuracy on perturbed copies of PublicTest, by perturbation
+    private_tta: float | None
+
+
+@dataclass(frozen=True)
 class ModelReport:
     """Everything ``metrics.json`` says about the shipped emotion model."""
 
@@ -148,6 +165,7 @@ class ModelReport:
     baseline: Baseline | None
     fixture_mistakes: tuple[FixtureMistake, ...] | None
     temperature: float | None
+    experiments: tuple[Experiment, ...] = ()
 
     def evaluation(self, key: EvaluationKey) -> Evaluation | None:
         """The evaluation for ``key``, or ``None`` when the file has none."""
@@ -261,6 +279,7 @@ def parse_model_report(data: Any) -> ModelReport:
         baseline=_baseline(data.get("baseline"), labels),
         fixture_mistakes=_fixture_mistakes(data.get("fixture_mistakes"), labels),
         temperature=_optional_number(data, "temperature", "temperature", positive=True),
+        experiments=_experiments(data.get("experiments"), labels),
     )
 
 
@@ -385,6 +404,41 @@ def _baseline(value: Any, labels: tuple[str, ...]) -> Baseline | None:
     return Baseline(name=_text(_required(section, "name", "baseline"), "baseline.name"),
                     parameters=_optional_integer(section, "parameters", "baseline.parameters"),
                     evaluations=_evaluations(section.get("evaluations"), "baseline.evaluations", labels))
+
+
+def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
+    if value is None:
+        return ()
+    experiments = []
+    for position, item in enumerate(_sequence(value, "experiments")):
+        key = f"experiments[{position}]"
+        section = _mapping(item, key)
+        public = _mapping(_required(section, "public_test", key), f"{key}.public_test")
+        recall = _mapping(_required(public, "recall", f"{key}.public_test"), f"{key}.public_test.recall")
+        robustness = _mapping(section.get("robustness") or {}, f"{key}.robustness")
+        private = section.get("private_test")
+        members = _sequence(_required(section, "members", key), f"{key}.members")
+        minutes = section.get("training_minutes")
+        experiments.append(Experiment(
+            name=_text(_required(section, "name", key), f"{key}.name"),
+            members=tuple(_text(member, f"{key}.members") for member in members),
+            parameters=_integer(_required(section, "parameters", key), f"{key}.parameters"),
+            training_minutes=None if minutes is None else _number(minutes, f"{key}.training_minutes"),
+            recipe=_text(section.get("recipe") or "", f"{key}.recipe") if section.get("recipe") else "",
+            public_plain=_number(_required(public, "plain", f"{key}.public_test"), f"{key}.public_test.plain",
+                                 unit_interval=True),
+            public_tta=_number(_required(public, "tta", f"{key}.public_test"), f"{key}.public_test.tta",
+                               unit_interval=True),
+            macro_f1=_number(_required(public, "macro_f1", f"{key}.public_test"), f"{key}.public_test.macro_f1",
+                             unit_interval=True),
+            recall={label: _number(_required(recall, label, f"{key}.public_test.recall"),
+                                   f"{key}.public_test.recall.{label}", unit_interval=True) for label in labels},
+            robustness={name: _number(score, f"{key}.robustness.{name}", unit_interval=True)
+                        for name, score in robustness.items()},
+            private_tta=None if private is None else _number(
+                _required(_mapping(private, f"{key}.private_test"), "tta", f"{key}.private_test"),
+                f"{key}.private_test.tta", unit_interval=True)))
+    return tuple(experiments)
 
 
 def _fixture_mistakes(value: Any, labels: tuple[str, ...]) -> tuple[FixtureMistake, ...] | None:

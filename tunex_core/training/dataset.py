@@ -107,6 +107,8 @@ def _checked_split(faces: np.ndarray, labels: np.ndarray, where: str) -> Split:
 
 
 def _dataset_from_lists(faces: dict[str, list[np.ndarray]], labels: dict[str, list[int]], path: Path) -> FerDataset:
+    if not any(labels[name] for name in SPLIT_NAMES):
+        raise DatasetError(f"{path} holds no faces")
     splits = {
         name: _checked_split(np.stack(faces[name]), np.array(labels[name]), f"{path}[{name}]") if labels[name] else None
         for name in SPLIT_NAMES
@@ -116,6 +118,14 @@ def _dataset_from_lists(faces: dict[str, list[np.ndarray]], labels: dict[str, li
 
 def open_npz(path: Path):
     """``np.load`` an npz without pickles; a damaged, empty or non-npz file raises ``DatasetError``."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(6)
+    except OSError as error:
+        raise DatasetError(f"cannot read {path}: {error}") from error
+    if start and not start.startswith((b"PK", b"\x93NUMPY")):
+        # numpy would call any other file "pickled (object) data", which sends people the wrong way.
+        raise DatasetError(f"cannot read {path}: it is not an npz archive (no zip header)")
     try:
         archive = np.load(path, allow_pickle=False)
     except ARCHIVE_ERRORS as error:

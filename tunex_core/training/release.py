@@ -140,8 +140,23 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
             fixture_probabilities = calibrate(raw.predict(fixture["faces"]), temperature)
             metrics["fixture_accuracy"] = round(float((fixture_probabilities.argmax(1) == fixture["labels"]).mean()), 4)
             metrics["fixture_mistakes"] = confident_mistakes(fixture_probabilities, fixture["labels"])
+    metrics.update(carried_sections(models_dir / "metrics.json"))
     (models_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     return metrics
+
+
+CARRIED_SECTIONS = ("experiments",)  # written by other commands; a new release keeps them
+
+
+def carried_sections(metrics_file: Path) -> dict:
+    """The sections of an existing ``metrics.json`` that a release keeps (``{}`` if none or unreadable)."""
+    try:
+        previous = json.loads(metrics_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(previous, dict):
+        return {}
+    return {name: previous[name] for name in CARRIED_SECTIONS if name in previous}
 
 
 def baseline_summary(run_dir: Path, data: FerDataset) -> dict:

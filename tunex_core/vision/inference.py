@@ -138,7 +138,12 @@ def test_time_views(batch: np.ndarray, mode: str | None) -> list[np.ndarray]:
 
 
 def calibrate(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """Temperature-scale softmax outputs (T > 1 softens, T < 1 sharpens); rows sum to 1."""
+    """Temperature-scale softmax outputs (T > 1 softens, T < 1 sharpens); rows sum to 1.
+
+    Raises ``ValueError`` for a temperature that is not a finite positive number.
+    """
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError(f"temperature must be a finite positive number, got {temperature!r}")
     probabilities = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0)
     if temperature != 1.0:
         logits = np.log(probabilities) / temperature

@@ -1,0 +1,113 @@
+"""Experiments side by side: ensemble scoring and the metrics.json record."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
+from tunex_core.training.dataset import FerDataset, Split
+from tunex_core.training.experiments import (
+    ExperimentError,
+    ensemble_probabilities,
+    experiment_entry,
+    member_file,
+    record_experiment,
+    score_experiment,
+    training_minutes,
+)
+
+RANDOM = np.random.default_rng(5)
+
+
+def split(count: int) -> Split:
+    labels = np.arange(count) % NUM_EMOTIONS
+    faces = RANDOM.integers(0, 256, size=(count, 48, 48), dtype=np.uint8)
+    return Split(faces, labels)
+
+
+def oracle(labels: np.ndarray, right_share: float, flip_bonus: float = 0.0):
+    """A predictor that is right on the first ``right_share`` of faces (more with flip averaging)."""
+    def predict(faces: np.ndarray, flip: bool) -> np.ndarray:
+        share = right_share + (flip_bonus if flip else 0.0)
+        right = round(share * len(faces))
+        truth = labels[: len(faces)] if len(faces) == len(labels) else np.zeros(len(faces), dtype=int)
+        predicted = np.where(np.arange(len(faces)) < right, truth, (truth + 1) % NUM_EMOTIONS)
+        return np.eye(NUM_EMOTIONS)[predicted] * 0.9 + 0.1 / NUM_EMOTIONS
+    return predict
+
+
+def test_ensemble_is_the_mean_of_its_members():
+    faces = np.zeros((3, 48, 48), dtype=np.uint8)
+    first = lambda faces, flip: np.tile(np.eye(NUM_EMOTIONS)[0], (len(faces), 1))  # noqa: E731
+    second = lambda faces, flip: np.tile(np.eye(NUM_EMOTIONS)[1], (len(faces), 1))  # noqa: E731
+    probabilities = ensemble_probabilities([first, second], faces, True)
+    assert probabilities.shape == (3, NUM_EMOTIONS)
+    assert np.allclose(probabilities[:, :2], 0.5)
+    with pytest.raises(ExperimentError):
+        ensemble_probabilities([], faces, False)
+
+
+def test_scores_cover_public_test_robustness_and_private_only_when_asked():
+    public, private = split(70), split(35)
+    data = FerDataset(train=None, val=public, test=private, source="fixture")
+    scores = score_experiment([oracle(public.labels, 0.5, flip_bonus=0.2)], data)
+    assert scores["public_test"]["plain"] == pytest.approx(0.5)
+    assert scores["public_test"]["tta"] == pytest.approx(0.7)
+    assert set(scores["public_test"]["recall"]) == set(EMOTION_NAMES)
+    assert set(scores["robustness"]) == {"rotate", "dark"}
+    assert scores["private_test"] is None
+
+    with_private = score_experiment([oracle(private.labels, 0.4)], FerDataset(None, private, private, "fixture"),
+                                    include_private=True)
+    assert with_private["private_test"]["plain"] == pytest.approx(0.4, abs=0.02)
+
+
+def test_member_file_prefers_final_then_best(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(ExperimentError, match="neither"):
+        member_file(run)
+    (run / "best.keras").write_bytes(b"x")
+    assert member_file(run).name == "best.keras"
+    (run / "final.keras").write_bytes(b"x")
+    assert member_file(run).name == "final.keras"
+    with pytest.raises(ExperimentError, match="no such"):
+        member_file(tmp_path / "missing.keras")
+
+
+def test_training_minutes_from_the_run_log(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    assert training_minutes(run) is None
+    (run / "log.csv").write_text("epoch,loss,seconds\n0,1.0,90\n1,0.9,30\n")
+    assert training_minutes(run) == 2.0
+    assert training_minutes(run / "best.keras") == 2.0
+
+
+def test_record_keeps_the_file_and_replaces_an_entry_of_the_same_name(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"labels": list(EMOTION_NAMES), "temperature": 1.2}))
+    scores = {"public_test": {"plain": 0.6, "tta": 0.62, "macro_f1": 0.5, "ece": 0.03,
+                              "recall": dict.fromkeys(EMOTION_NAMES, 0.6)},
+              "robustness": {"rotate": 0.5, "dark": 0.55}, "private_test": None}
+    first = experiment_entry("A", ["models/a.keras"], scores, 100, "adamw", date(2026, 12, 1))
+    record_experiment(metrics, first)
+    record_experiment(metrics, experiment_entry("B", ["x", "y"], scores, 200))
+    record_experiment(metrics, {**first, "parameters": 150})
+    saved = json.loads(metrics.read_text())
+    assert saved["temperature"] == 1.2
+    assert [item["name"] for item in saved["experiments"]] == ["B", "A"]
+    assert saved["experiments"][1]["parameters"] == 150
+    assert saved["experiments"][1]["measured_on"] == "2026-12-01"
+
+
+def test_record_refuses_an_unreadable_metrics_file(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text("{not json")
+    with pytest.raises(ExperimentError, match="cannot read"):
+        record_experiment(metrics, {"name": "A"})
+    assert metrics.read_text() == "{not json"

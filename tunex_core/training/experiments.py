@@ -1,0 +1,126 @@
+"""Training experiments side by side: each recipe, ensemble or distilled student scored the same way.
+
+An experiment is one model or an ensemble (the mean of its members' probabilities), scored with
+flip TTA (the app's own setting) on PublicTest, on PublicTest's rotated and darkened copies
+(``training.perturb``), and, only when asked, on PrivateTest. ``record_experiment`` keeps the
+results in ``metrics.json``'s ``experiments`` list, one entry per name, for the model card and
+the Model page. Choices are made on PublicTest; PrivateTest is scored once, for the final table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.paths import RUN_MODEL_NAME
+from tunex_core.training.dataset import FerDataset
+from tunex_core.training.evaluation import evaluate_probabilities
+from tunex_core.training.perturb import perturb
+
+ROBUSTNESS_PERTURBATIONS = ("rotate", "dark")  # the webcam-like copies of PublicTest every experiment is scored on
+BEST_CHECKPOINT_NAME = "best.keras"
+
+Predictor = Callable[[np.ndarray, bool], np.ndarray]  # (faces, flip_average) -> probabilities (N, 7)
+
+
+class ExperimentError(ValueError):
+    """An experiment that cannot be scored or recorded (missing model, unreadable metrics file)."""
+
+
+def member_file(path: str | Path) -> Path:
+    """The ``.keras`` file of a member: the file itself, or a run folder's final (else best) model."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        for name in (RUN_MODEL_NAME, BEST_CHECKPOINT_NAME):
+            if (path / name).is_file():
+                return path / name
+        raise ExperimentError(f"{path} holds neither {RUN_MODEL_NAME} nor {BEST_CHECKPOINT_NAME}")
+    if not path.is_file():
+        raise ExperimentError(f"{path}: no such model file or run folder")
+    return path
+
+
+def training_minutes(path: str | Path) -> float | None:
+    """Minutes the run behind ``path`` trained (from its ``log.csv``), None if unknown."""
+    path = Path(path).expanduser()
+    log = (path if path.is_dir() else path.parent) / "log.csv"
+    if not log.is_file():
+        return None
+    rows = log.read_text().strip().splitlines()[1:]
+    try:
+        return round(sum(float(row.split(",")[-1]) for row in rows) / 60, 1)
+    except ValueError:
+        return None
+
+
+def ensemble_probabilities(predictors: Sequence[Predictor], faces: np.ndarray, flip_average: bool) -> np.ndarray:
+    """The mean of the members' probabilities for ``faces``."""
+    if not predictors:
+        raise ExperimentError("an experiment needs at least one model")
+    return np.mean([predict(faces, flip_average) for predict in predictors], axis=0)
+
+
+def score_experiment(predictors: Sequence[Predictor], data: FerDataset, include_private: bool = False,
+                     perturbations: Sequence[str] = ROBUSTNESS_PERTURBATIONS) -> dict:
+    """Scores of one experiment: PublicTest plain and flip TTA (with macro F1, ECE and recall per
+    class), flip-TTA accuracy on each perturbed copy of PublicTest, and PrivateTest if asked."""
+    public = data.split("val")
+    plain = evaluate_probabilities(ensemble_probabilities(predictors, public.faces, False), public.labels)
+    flipped = evaluate_probabilities(ensemble_probabilities(predictors, public.faces, True), public.labels)
+    scores: dict = {
+        "public_test": {"plain": plain.accuracy, "tta": flipped.accuracy, "macro_f1": flipped.macro_f1,
+                        "ece": flipped.ece,
+                        "recall": {name: flipped.per_class[name].recall for name in EMOTION_NAMES}},
+        "robustness": {},
+        "private_test": None,
+    }
+    for name in perturbations:
+        faces = perturb(public.faces, name)
+        scores["robustness"][name] = evaluate_probabilities(
+            ensemble_probabilities(predictors, faces, True), public.labels).accuracy
+    if include_private:
+        private = data.split("test")
+        scores["private_test"] = {
+            "plain": evaluate_probabilities(ensemble_probabilities(predictors, private.faces, False),
+                                            private.labels).accuracy,
+            "tta": evaluate_probabilities(ensemble_probabilities(predictors, private.faces, True),
+                                          private.labels).accuracy}
+    return scores
+
+
+def experiment_entry(name: str, members: Sequence[str | Path], scores: dict, parameters: int,
+                     recipe: str = "", measured_on: date | None = None) -> dict:
+    """One ``experiments`` entry of ``metrics.json``."""
+    minutes = [training_minutes(member) for member in members]
+    return {
+        "name": name,
+        "members": [str(member) for member in members],
+        "parameters": int(parameters),
+        "training_minutes": round(sum(minutes), 1) if minutes and all(m is not None for m in minutes) else None,
+        "recipe": recipe,
+        "measured_on": (measured_on or date.today()).isoformat(),
+        **scores,
+    }
+
+
+def record_experiment(metrics_file: Path, entry: dict) -> list[dict]:
+    """Put ``entry`` into ``metrics_file``'s ``experiments`` (replacing one of the same name), keep the
+    rest of the file, and return the list."""
+    try:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    except (OSError, json.JSONDecodeError) as error:
+        raise ExperimentError(f"{metrics_file}: cannot read it ({error})") from error
+    if not isinstance(metrics, dict):
+        raise ExperimentError(f"{metrics_file}: the top level is not a JSON object")
+    experiments = [item for item in metrics.get("experiments") or [] if item.get("name") != entry["name"]]
+    experiments.append(entry)
+    metrics["experiments"] = experiments
+    temporary = metrics_file.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.replace(metrics_file)
+    return experiments
