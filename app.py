@@ -7,10 +7,10 @@ import streamlit as st
 import streamlit_webrtc  # noqa: F401
 
 from pages.common import init_session_state, render_mood_sidebar
-from tunex_core.live.memory import map_large_blocks_separately
+from tunex_core.live.memory import tune_allocator_for_video
 
 # Before any stream starts its threads: video frames then go back to the system when freed.
-map_large_blocks_separately()
+tune_allocator_for_video()
 
 st.set_page_config(page_title="TuneX — tunes for expressions", page_icon="🎵", layout="wide")
 init_session_state()

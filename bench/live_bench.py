@@ -17,6 +17,8 @@ viewers came and after they left.
 
     .venv/bin/python bench/live_bench.py --sessions 1 3            # ~3 minutes
     .venv/bin/python bench/live_bench.py --sessions 1 2 3 --seconds 30
+    .venv/bin/python bench/live_bench.py --sessions 3 --memory-rounds 7 --seconds 15   # memory over visits
+    .venv/bin/python bench/live_bench.py --sessions 2 --memory-rounds 4 --trace-memory  # ... and Python's heap
 
 Needs Playwright and a Chromium (``/usr/bin/chromium`` or ``TUNEX_CHROMIUM``). The machine's load
 changes absolute numbers: compare TuneX with the passthrough measured in the same run.
@@ -259,6 +261,7 @@ class Server:
     process: subprocess.Popen
     log_path: Path
     page_path: str
+    trace_file: str = ""  # where a server started with --trace-memory writes its tracemalloc snapshots
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -276,17 +279,19 @@ class Server:
                 f"mapped files {self.rss_megabytes('RssFile'):.0f})")
 
 
-def start_server(name: str, script: Path, cwd: Path, page_path: str, log_path: Path, home: Path) -> Server:
+def start_server(name: str, script: Path, cwd: Path, page_path: str, log_path: Path, home: Path,
+                 extra_environment: dict | None = None) -> Server:
     port = free_loopback_port()
     environment = dict(os.environ, TUNEX_HOME=str(home), TUNEX_METRICS_FILE=str(metrics_file_for_server()),
-                       TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+                       TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", **(extra_environment or {}))
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(name, f"http://127.0.0.1:{port}", process, log_path, page_path)
+    server = Server(name, f"http://127.0.0.1:{port}", process, log_path, page_path,
+                    (extra_environment or {}).get("TUNEX_BENCH_TRACE_FILE", ""))
     import urllib.request
 
     deadline = time.monotonic() + 120
@@ -472,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement window per run")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds of streaming before measuring")
     parser.add_argument("--settle", type=float, default=45.0, help="seconds to wait before the RSS after")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="with --memory-rounds: run TuneX under tracemalloc and print the Python allocations "
+                             "that grew from the first round to the last")
     parser.add_argument("--memory-rounds", type=int, default=0, metavar="ROUNDS",
                         help="memory study instead: TuneX only, ROUNDS visits of the largest --sessions count, "
                              "RSS after each (a leak grows every round; a one-time load grows once)")
@@ -494,7 +502,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}; "
               f"cores: {os.cpu_count()}; overlay check: {check.drawn_in_annotated} pixels drawn around the face "
               f"(region {check.region}), a frame counts as analysed from {threshold}", flush=True)
-        tunex = start_server("TuneX", PROJECT_ROOT / "app.py", PROJECT_ROOT, "live", folder / "tunex.log", folder / "home")
+        tracing = None
+        if arguments.trace_memory:
+            if not arguments.memory_rounds:
+                raise SystemExit("--trace-memory needs --memory-rounds")
+            (folder / "probe").mkdir()
+            (folder / "probe" / "sitecustomize.py").write_text(TRACE_PROBE)
+            tracing = {"PYTHONPATH": str(folder / "probe"), "TUNEX_BENCH_TRACE_FILE": str(folder / "trace")}
+        tunex = start_server("TuneX", PROJECT_ROOT / "app.py", PROJECT_ROOT, "live", folder / "tunex.log", folder / "home",
+                             tracing)
         try:
             passthrough = start_server("passthrough", folder / "passthrough_app.py", folder, "",
                                        folder / "passthrough.log", folder / "home")
@@ -538,9 +554,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+TRACE_PROBE = textwrap.dedent("""
+    # Loaded by Python at start-up (bench/live_bench.py --trace-memory): tracemalloc, and a snapshot
+    # written on SIGUSR1.
+    import os, signal, tracemalloc
+    _target = os.environ.get("TUNEX_BENCH_TRACE_FILE")
+    if _target:
+        tracemalloc.start(8)
+        _count = [0]
+        def _dump(signal_number, frame):
+            _count[0] += 1
+            tracemalloc.take_snapshot().dump(f"{_target}.{_count[0]}.tmp")
+            os.replace(f"{_target}.{_count[0]}.tmp", f"{_target}.{_count[0]}")
+        signal.signal(signal.SIGUSR1, _dump)
+""")
+
+
+def trace_snapshot(server: Server, number: int):
+    """Ask the traced server for a tracemalloc snapshot and load it."""
+    import tracemalloc
+
+    path = Path(f"{server.trace_file}.{number}")
+    server.process.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 120
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return tracemalloc.Snapshot.load(str(path))
+
+
 def memory_rounds(browser, server: Server, count: int, arguments, threshold: int, settings: dict) -> None:
     """Repeat one visit of ``count`` viewers and print the settled RSS after each (the memory study)."""
     print(f"after the warm visit: {server.memory_line()}", flush=True)
+    snapshots = []
     for round_number in range(1, arguments.memory_rounds + 1):
         run = run_sessions(browser, server, count, arguments.seconds, arguments.warmup, threshold, settings)
         values = format_range([session.analysed_per_second for session in run.sessions])
@@ -548,6 +593,17 @@ def memory_rounds(browser, server: Server, count: int, arguments, threshold: int
               f"while streaming RSS {run.rss_megabytes:.0f} MB", flush=True)
         settle_rss(server, arguments.settle)
         print(f"  {arguments.settle:.0f} s after they left: {server.memory_line()}", flush=True)
+        if arguments.trace_memory:
+            snapshot = trace_snapshot(server, len(snapshots) + 1)
+            snapshots.append(snapshot)
+            print(f"  Python heap traced: {sum(stat.size for stat in snapshot.statistics('filename')) / 2**20:.1f} MB",
+                  flush=True)
+    if len(snapshots) >= 2:
+        print(f"\nPython allocations that grew from round 1 to round {len(snapshots)} (top 15):")
+        for stat in snapshots[-1].compare_to(snapshots[0], "traceback")[:15]:
+            print(f"  {stat.size_diff / 1024:+8.0f} KiB {stat.count_diff:+6d} blocks")
+            for line in stat.traceback.format()[-6:]:
+                print(f"      {line}")
 
 
 def print_run(count: int, ceiling: RunResult, measured: RunResult) -> None:

@@ -17,5 +17,8 @@ arguments=(--browser.gatherUsageStats false)
 if [[ "${CI:-}" == true || "${CI:-}" == 1 ]]; then
     arguments+=(--server.headless true)
 fi
+# Two allocator arenas from the first thread on (app.py also asks, but only after Streamlit's own
+# threads have started): the server's memory then stays flat over repeated live-video visits.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 say "starting TuneX: open the URL printed below (Ctrl+C stops it)"
 exec "$VENV_PYTHON" -m streamlit run app.py "${arguments[@]}" "$@"

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from tunex_core.live.memory import map_large_blocks_separately, release_free_memory
+from tunex_core.live.memory import release_free_memory, tune_allocator_for_video
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
@@ -19,9 +19,9 @@ GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 # resident between the kept blocks.
 FRAGMENTING_WORKLOAD = textwrap.dedent("""
     import sys, threading
-    from tunex_core.live.memory import map_large_blocks_separately
+    from tunex_core.live.memory import tune_allocator_for_video
     if sys.argv[1] == "mapped":
-        assert map_large_blocks_separately()
+        assert tune_allocator_for_video()
 
     def anonymous_megabytes():
         for line in open("/proc/self/status"):
@@ -63,9 +63,41 @@ def test_freed_frames_leave_the_process_with_the_setting():
 
 
 def test_the_settings_say_whether_they_applied():
-    assert map_large_blocks_separately() is GLIBC
+    assert tune_allocator_for_video() is GLIBC
     big = [np.ones((1000, 1000)) for _ in range(20)]  # 160 MB, then freed
     del big
     handed_back = release_free_memory()  # True only if there was something left to hand back
     assert isinstance(handed_back, bool)
     assert handed_back is False or GLIBC
+
+
+# 12 threads alive at once, each allocating: glibc gives new threads arenas of their own (up to 8
+# per core); the number of arenas is in malloc_stats' report ("Arena N:").
+ARENA_WORKLOAD = textwrap.dedent("""
+    import ctypes, sys, threading
+    from tunex_core.live.memory import tune_allocator_for_video
+    if sys.argv[1] == "tuned":
+        assert tune_allocator_for_video()
+    barrier = threading.Barrier(12)
+    def work():
+        blocks = [bytearray(5000) for _ in range(50)]
+        barrier.wait()
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ctypes.CDLL("libc.so.6").malloc_stats()
+""")
+
+
+def arenas(mode: str) -> int:
+    result = subprocess.run([sys.executable, "-c", ARENA_WORKLOAD, mode], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return sum(1 for line in result.stderr.splitlines() if line.startswith("Arena "))
+
+
+@pytest.mark.skipif(not GLIBC, reason="the setting is glibc's")
+def test_stream_threads_share_two_arenas():
+    assert arenas("tuned") <= 2
+    assert arenas("plain") > 2

@@ -1,6 +1,6 @@
 """The server's memory around live video: frames go back to the system once freed.
 
-No heavy imports here: ``app.py`` calls ``map_large_blocks_separately`` before the WebRTC stack
+No heavy imports here: ``app.py`` calls ``tune_allocator_for_video`` before the WebRTC stack
 and the model load.
 """
 
@@ -15,19 +15,29 @@ MEMORY_RELEASE_DELAYS = (10.0, 30.0, 60.0)  # seconds after a stream ends when f
 # frame is 0.9 MB; glibc would otherwise raise this threshold after the first frame and keep every
 # later frame in per-thread arenas, where freed frames stay resident (bench/live_bench.py --memory-rounds).
 FRAME_MAPPING_THRESHOLD_BYTES = 128 * 1024
+# Each stream's threads (decoder, encoder, analysis) would get their own allocator arenas, up to 8 per
+# core, each keeping some freed memory: RSS after each 3-viewer visit crept up by ~5 MB (7 visits:
+# +36 -> +67 MB); with 2 arenas it stays flat (+29 -> +38 MB) (bench/live_bench.py --memory-rounds 7).
+ALLOCATOR_ARENAS = 2
 _MALLOPT_MMAP_THRESHOLD = -3  # M_MMAP_THRESHOLD in glibc's malloc.h
+_MALLOPT_ARENA_MAX = -8  # M_ARENA_MAX
 
 
-def map_large_blocks_separately(threshold_bytes: int = FRAME_MAPPING_THRESHOLD_BYTES) -> bool:
-    """Make the C allocator give video-frame-sized blocks back to the system as soon as they are freed.
+def tune_allocator_for_video(threshold_bytes: int = FRAME_MAPPING_THRESHOLD_BYTES,
+                             arenas: int = ALLOCATOR_ARENAS) -> bool:
+    """Make the C allocator hand memory back to the system after video streams end.
 
     Fixes glibc's mmap threshold (which otherwise grows to the largest block freed so far), so that
-    frames decoded and drawn by many threads do not pile up in arenas. Call once, early, in the
-    server process; False where the allocator is not glibc's.
+    frames decoded and drawn by many threads are unmapped when freed, and caps its arenas so that
+    each new stream's threads do not leave freed memory behind in arenas of their own. Call once,
+    early, in the server process (the arena cap only holds if few threads have allocated yet);
+    False where the allocator is not glibc's.
     """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_MALLOPT_MMAP_THRESHOLD, int(threshold_bytes)))
+        mapped = libc.mallopt(_MALLOPT_MMAP_THRESHOLD, int(threshold_bytes))
+        capped = libc.mallopt(_MALLOPT_ARENA_MAX, int(arenas))
+        return bool(mapped and capped)
     except (OSError, AttributeError, TypeError):  # not glibc
         return False
 
