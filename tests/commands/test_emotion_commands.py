@@ -403,3 +403,35 @@ def test_train_settings_on_resume_reuse_the_runs_votes_and_teachers(tmp_path):
     assert "votes_file" not in fresh and "teachers" not in fresh
     webcam = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--webcam-augment", "--seed", "7"]))
     assert webcam["augment"]["blur_probability"] > 0 and webcam["augment"]["flip"] is True and webcam["seed"] == 7
+
+
+# --- experiment ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, untrained_model_file):
+    faces, labels = fer_fixture
+    data = tmp_path / "fixture.npz"
+    np.savez(data, x_val=faces, y_val=labels, x_test=faces, y_test=labels)
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"labels": list(EMOTION_NAMES), "temperature": 1.1}))
+    result = run_cli("experiment", "--data", str(data), "--name", "two untrained", "--model",
+                     str(untrained_model_file), "--model", str(untrained_model_file), "--private",
+                     "--metrics", str(metrics))
+    assert result.returncode == 0, result.stderr
+    assert "two untrained: PublicTest" in result.stdout and "PrivateTest" in result.stdout
+    saved = json.loads(metrics.read_text())
+    assert saved["temperature"] == 1.1
+    (entry,) = saved["experiments"]
+    assert entry["members"] == [str(untrained_model_file)] * 2
+    assert set(entry["robustness"]) == {"rotate", "dark"}
+    assert 0 <= entry["private_test"]["tta"] <= 1
+
+
+def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path, test_only_npz):
+    missing = run_cli("experiment", "--data", str(test_only_npz), "--name", "x", "--model",
+                      str(tmp_path / "absent.keras"), "--metrics", str(tmp_path / "m.json"))
+    assert_clean_failure(missing, 2, "absent.keras")
+    no_public = run_cli("experiment", "--data", str(test_only_npz), "--name", "x", "--metrics",
+                        str(tmp_path / "m.json"))
+    assert_clean_failure(no_public, 2, "'val'")
+    assert not (tmp_path / "m.json").exists()

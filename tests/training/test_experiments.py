@@ -111,3 +111,10 @@ def test_record_refuses_an_unreadable_metrics_file(tmp_path):
     with pytest.raises(ExperimentError, match="cannot read"):
         record_experiment(metrics, {"name": "A"})
     assert metrics.read_text() == "{not json"
+
+
+def test_members_inside_the_project_are_recorded_relative_to_it(tmp_path):
+    from tunex_core.paths import MODEL_FILE
+
+    entry = experiment_entry("A", [MODEL_FILE, tmp_path / "x.keras"], {}, 1)
+    assert entry["members"] == ["models/emotion_cnn.keras", str(tmp_path / "x.keras")]

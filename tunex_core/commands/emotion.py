@@ -6,6 +6,7 @@ TensorFlow is imported inside the handlers only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -371,6 +372,10 @@ def run_experiment(arguments: argparse.Namespace) -> int:
     entry = experiment_entry(arguments.name, members, scores, sum(count_parameters(model) for model in models),
                              arguments.recipe)
     metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
+    if entry["training_minutes"] is None and [file.resolve() for file in files] == [MODEL_FILE.resolve()]:
+        # The shipped model's run folder is not shipped; its release wrote the training time.
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            entry["training_minutes"] = json.loads(METRICS_FILE.read_text())["model"]["training_minutes"]
     try:
         record_experiment(metrics_file, entry)
     except ExperimentError as error:

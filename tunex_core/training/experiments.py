@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
-from tunex_core.paths import RUN_MODEL_NAME
+from tunex_core.paths import PROJECT_ROOT, RUN_MODEL_NAME
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities
 from tunex_core.training.perturb import perturb
@@ -43,6 +43,14 @@ def member_file(path: str | Path) -> Path:
     if not path.is_file():
         raise ExperimentError(f"{path}: no such model file or run folder")
     return path
+
+
+def project_relative(path: str | Path) -> str:
+    """``path`` relative to the project when it lies inside it (portable in metrics.json), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def training_minutes(path: str | Path) -> float | None:
@@ -99,7 +107,7 @@ def experiment_entry(name: str, members: Sequence[str | Path], scores: dict, par
     minutes = [training_minutes(member) for member in members]
     return {
         "name": name,
-        "members": [str(member) for member in members],
+        "members": [project_relative(member) for member in members],
         "parameters": int(parameters),
         "training_minutes": round(sum(minutes), 1) if minutes and all(m is not None for m in minutes) else None,
         "recipe": recipe,
