@@ -19,6 +19,7 @@ import numpy as np
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
+from tunex_core.training.experiments import training_minutes
 from tunex_core.vision.inference import EmotionClassifier, calibrate
 
 # metrics.json variant name -> EmotionClassifier.predict(tta=...)
@@ -112,14 +113,13 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     uncalibrated = evaluate_probabilities(*outputs["private_test"]["plain"])
     hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
     log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
-    training_seconds = sum(float(row.split(",")[-1]) for row in log_rows)
     final_recipe = json.loads((run_dir / "final.json").read_text()) if (run_dir / "final.json").is_file() else {}
     metrics = {
         "model": {
             "file": keras_file.name, "tflite_file": tflite_file.name, "architecture": hyperparameters["architecture"],
             "parameters": count_parameters(model), "size_bytes": keras_file.stat().st_size,
             "tflite_size_bytes": tflite_file.stat().st_size, "trained_epochs": len(log_rows),
-            "training_minutes": round(training_seconds / 60, 1), "hyperparameters": hyperparameters,
+            "training_minutes": training_minutes(run_dir), "hyperparameters": hyperparameters,
             "final_weights": final_recipe,
         },
         "labels": list(EMOTION_NAMES),
@@ -172,7 +172,7 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
         "name": "seed 4-conv/2-dense (reproduced)",
         "parameters": count_parameters(model),
         "trained_epochs": len(log_rows),
-        "training_minutes": round(sum(float(row.split(",")[-1]) for row in log_rows) / 60, 1),
+        "training_minutes": training_minutes(run_dir),
         "hyperparameters": hyperparameters,
         "evaluations": {"private_test": {
             variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
