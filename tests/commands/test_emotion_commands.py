@@ -304,10 +304,29 @@ def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_da
 
 
 @pytest.mark.slow
+def test_train_offline_distillation_from_a_starting_model(tiny_training_data, untrained_model_file, tmp_path):
+    data, _ = tiny_training_data
+    run = tmp_path / "student"
+    result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-mode",
+                     "offline", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
+                     "--float32", "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "computing 1 teacher(s)' targets on 64 training faces" in result.stdout
+    assert "distilled from 1 teacher(s) (offline)" in result.stdout and "starting from" in result.stdout
+    saved = json.loads((run / "hyperparameters.json").read_text())
+    assert saved["distill_mode"] == "offline" and saved["init_model"] == str(untrained_model_file)
+    # a starting model of another architecture is refused by name, and nothing is trained
+    result = run_cli("train", "--data", str(data), "--architecture", "seed", "--init", str(untrained_model_file),
+                     "--epochs", "1", "--out", str(tmp_path / "seed"))
+    assert_clean_failure(result, 2, "does not fit this architecture")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("arguments", "message"), [
     (["--votes-weight", "1.5"], "--votes-weight 1.5 is out of range (between 0 and 1)"),
     (["--distill-temperature", "0"], "--distill-temperature 0.0 is out of range"),
     (["--teacher", "no/such/run"], "teacher model not found: no/such/run"),
+    (["--init", "no/such/model.keras"], "--init model not found: no/such/model.keras"),
 ])
 def test_train_refuses_bad_settings(tiny_training_data, tmp_path, arguments, message):
     data, _ = tiny_training_data

@@ -66,12 +66,16 @@ def test_model_card_recipe_names_votes_teachers_and_webcam_augmentation(tmp_path
     metrics["model"]["hyperparameters"].update({
         "optimizer": "sgd", "votes_file": "/data/ferplus_votes.npz", "votes_weight": 0.7, "contempt": "disgust",
         "teachers": ["runs/a/final.keras", "runs/b/final.keras"], "distill_weight": 0.7, "distill_temperature": 2.0,
+        "distill_mode": "offline", "init_model": "models/emotion_cnn.keras", "seed": 7, "learning_rate": 0.0005,
         "augment": {"flip": True, "jpeg_probability": 0.3}})
     write_model_card_results(metrics, card)
     text = card.read_text()
     assert "FER+ vote distributions (weight 0.7" in text and "Distilled from 2 teacher model(s)" in text
-    assert ("--optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 --teacher runs/a/final.keras "
-            "--teacher runs/b/final.keras --webcam-augment") in text
+    assert "flip-averaged predictions on the clean faces" in text
+    assert "Started from the weights of models/emotion_cnn.keras" in text
+    assert ("--seed 7 --learning-rate 0.0005 --optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 "
+            "--teacher runs/a/final.keras --teacher runs/b/final.keras --distill-weight 0.7 --distill-temperature 2.0 "
+            "--distill-mode offline --init models/emotion_cnn.keras --webcam-augment") in text
 
 
 def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):

@@ -275,6 +275,73 @@ def test_distillation_mixes_the_teachers_mean_into_the_targets():
         np.testing.assert_allclose(residual.sum(axis=1), 0.4, atol=1e-6)
 
 
+class LeftBrightTeacher:
+    """A stand-in teacher that reads 'happy' when the left half is brighter, else 'sad' (mirror-sensitive)."""
+
+    def __call__(self, faces, training=False):
+        import tensorflow as tf
+
+        left = tf.reduce_mean(faces[:, :, :24], axis=[1, 2, 3])
+        right = tf.reduce_mean(faces[:, :, 24:], axis=[1, 2, 3])
+        happy = tf.cast(left > right, tf.float32)[:, None]
+        return happy * tf.one_hot([3], 7) + (1.0 - happy) * tf.one_hot([4], 7)
+
+
+def test_offline_targets_average_the_teachers_and_both_mirror_images():
+    from tunex_core.training.trainer import offline_teacher_targets
+
+    faces = np.zeros((5, 48, 48), np.uint8)
+    faces[:, :, :24] = 200  # left half bright: the mirror image reads the other way
+    constant = np.eye(7)[6]
+    targets = offline_teacher_targets([LeftBrightTeacher(), ConstantTeacher(constant)], faces, 1.0, batch_size=2)
+    expected = 0.5 * (0.5 * np.eye(7)[3] + 0.5 * np.eye(7)[4]) + 0.5 * constant
+    np.testing.assert_allclose(targets, np.tile(expected, (5, 1)), atol=1e-6)
+
+
+def test_offline_distillation_trains_on_the_mixed_targets(tmp_path, monkeypatch):
+    import tunex_core.training.trainer as trainer
+
+    teacher = np.eye(7)[6]
+    monkeypatch.setattr(trainer, "load_teachers", lambda paths: [ConstantTeacher(teacher)])
+    seen = {}
+
+    def recording_dataset(split, batch_size, training, config, targets=None, teachers=None):
+        if training:
+            seen["targets"], seen["teachers"] = targets, teachers
+        return make_dataset(split, batch_size, training, config, targets, teachers)
+
+    monkeypatch.setattr(trainer, "make_dataset", recording_dataset)
+    data = FerDataset(train=synthetic_faces(32, 1), val=synthetic_faces(14, 2), test=None, source="synthetic")
+    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0, augment=NO_AUGMENT,
+                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode="offline",
+                         model_options={"widths": (8, 8, 8, 8), "convs_per_stage": 1})
+    trainer.train(data, tmp_path / "run", config)
+    assert seen["teachers"] is None  # no teacher forward passes during the epochs
+    expected = 0.75 * np.eye(7)[data.train.labels] + 0.25 * teacher
+    np.testing.assert_allclose(seen["targets"], expected, atol=1e-6)
+    with pytest.raises(ValueError, match="unknown distill mode 'later'"):
+        trainer.train(data, tmp_path / "other", TrainConfig(distill_mode="later"))
+
+
+def test_initial_weights_are_copied_or_refused_with_a_clear_error(tmp_path):
+    from tunex_core.errors import ModelFileError
+    from tunex_core.training.trainer import load_initial_weights
+    from tunex_core.vision.model import build_model
+
+    small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
+    source = build_model("tunex", **small)
+    source.save(tmp_path / "source.keras")
+    target = build_model("tunex", **small)
+    load_initial_weights(target, str(tmp_path / "source.keras"))
+    for copied, original in zip(target.get_weights(), source.get_weights(), strict=True):
+        np.testing.assert_array_equal(copied, original)
+    wider = build_model("tunex", widths=(8, 16, 16, 16), convs_per_stage=1)
+    with pytest.raises(ModelFileError, match="does not fit this architecture"):
+        load_initial_weights(wider, str(tmp_path / "source.keras"))
+    with pytest.raises(ModelFileError, match="not found"):
+        load_initial_weights(target, str(tmp_path / "missing.keras"))
+
+
 def test_soften_flattens_with_temperature():
     from tunex_core.training.trainer import soften
 

@@ -190,14 +190,22 @@ def recipe_extras(hyper: dict) -> str:
         extras.append(f" Targets: FER+ vote distributions (weight {hyper.get('votes_weight', 1.0)} against the "
                       f"FER-2013 label; contempt votes: {hyper.get('contempt', 'disgust')}).")
     if hyper.get("teachers"):
+        mode = ("their predictions on each augmented batch" if hyper.get("distill_mode", "online") == "online"
+                else "their flip-averaged predictions on the clean faces, computed once")
         extras.append(f" Distilled from {len(hyper['teachers'])} teacher model(s) (weight "
-                      f"{hyper.get('distill_weight')}, temperature {hyper.get('distill_temperature')}).")
+                      f"{hyper.get('distill_weight')}, temperature {hyper.get('distill_temperature')}; {mode}).")
+    if hyper.get("init_model"):
+        extras.append(f" Started from the weights of {hyper['init_model']}.")
     return "".join(extras)
 
 
 def recipe_flags(hyper: dict) -> str:
     """The ``train`` options that reproduce the recipe beyond the defaults ('' for a default run)."""
-    flags = []
+    from tunex_core.training.trainer import TrainConfig
+
+    defaults = TrainConfig()
+    flags = [f"--{name.replace('_', '-')} {hyper[name]}" for name in ("seed", "learning_rate", "batch_size")
+             if name in hyper and hyper[name] != getattr(defaults, name)]
     if hyper.get("architecture", "tunex") != "tunex":
         flags.append(f"--architecture {hyper['architecture']}")
     if hyper.get("optimizer", "adamw") != "adamw":
@@ -205,6 +213,11 @@ def recipe_flags(hyper: dict) -> str:
     if hyper.get("votes_file"):
         flags.append(f"--votes ferplus_votes.npz --votes-weight {hyper.get('votes_weight', 1.0)}")
     flags.extend(f"--teacher {teacher}" for teacher in hyper.get("teachers") or [])
+    if hyper.get("teachers"):
+        flags.append(f"--distill-weight {hyper.get('distill_weight')} --distill-temperature "
+                     f"{hyper.get('distill_temperature')} --distill-mode {hyper.get('distill_mode', 'online')}")
+    if hyper.get("init_model"):
+        flags.append(f"--init {hyper['init_model']}")
     if hyper.get("augment", {}).get("jpeg_probability"):
         flags.append("--webcam-augment")
     return "".join(f" {flag}" for flag in flags)

@@ -57,6 +57,11 @@ class TrainConfig:
     teachers: list = field(default_factory=list)
     distill_weight: float = 0.7
     distill_temperature: float = 1.0
+    # "online": the teachers see each augmented batch (costs one forward pass per teacher per step);
+    # "offline": their flip-averaged predictions on the clean training faces, computed once.
+    distill_mode: str = "online"
+    # A .keras model (or run folder) whose weights start the run instead of random ones (same architecture).
+    init_model: str | None = None
 
 
 # What ``--webcam-augment`` adds to the default augmentation: what live frames do to a face.
@@ -221,6 +226,26 @@ def teacher_targets(teachers: list, faces: tf.Tensor, temperature: float) -> tf.
     return tf.add_n(predictions) / float(len(predictions))
 
 
+def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: float,
+                            batch_size: int = 512) -> np.ndarray:
+    """The teachers' mean softened prediction on each face and its mirror image, computed once: (N, 7)."""
+    inputs = faces.astype(np.float32)[..., None]
+    views = (inputs, inputs[:, :, ::-1])
+    predictions = []
+    for teacher in teachers:
+        forward = tf.function(lambda batch, teacher=teacher: teacher(batch, training=False))
+        for view in views:
+            outputs = [forward(tf.constant(view[start:start + batch_size]))
+                       for start in range(0, len(view), batch_size)]
+            predictions.append(soften(tf.cast(tf.concat(outputs, axis=0), tf.float32), temperature).numpy())
+    return np.mean(predictions, axis=0)
+
+
+def one_hot_targets(split: Split) -> np.ndarray:
+    """The split's labels as one-hot target distributions (N, 7) float32."""
+    return keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
+
+
 def make_dataset(split: Split, batch_size: int, training: bool, config: TrainConfig,
                  targets: np.ndarray | None = None, teachers: list | None = None) -> tf.data.Dataset:
     """A ``tf.data`` pipeline of (faces float32 (N,48,48,1), target distributions (N,7)).
@@ -231,7 +256,7 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
     """
     faces = split.faces.astype(np.float32)[..., None]
     if targets is None:
-        labels = keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
+        labels = one_hot_targets(split)
     else:
         labels = np.asarray(targets, dtype=np.float32)
         if labels.shape != (len(split), NUM_EMOTIONS):
@@ -259,6 +284,26 @@ def load_teachers(paths: list) -> list[keras.Model]:
     from tunex_core.vision.model import load_model
 
     return [load_model(run_model_file(path)) for path in paths]
+
+
+def load_initial_weights(model: keras.Model, path: str) -> None:
+    """Copy the weights of the model at ``path`` (file or run folder) into ``model``.
+
+    Raises ``ModelFileError`` when the file is missing or broken, or its weights
+    do not fit ``model`` (another architecture or width).
+    """
+    from tunex_core.errors import ModelFileError
+    from tunex_core.vision.model import load_model
+
+    source = run_model_file(path)
+    weights = load_model(source).get_weights()
+    shapes = [tuple(weight.shape) for weight in weights]
+    expected = [tuple(variable.shape) for variable in model.weights]
+    if shapes != expected:
+        raise ModelFileError(f"--init {source} does not fit this architecture: its {len(shapes)} weight arrays "
+                             f"differ from the {len(expected)} this run builds (use a model trained with the "
+                             f"same --architecture)")
+    model.set_weights(weights)
 
 
 def _schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
@@ -297,12 +342,20 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     ``train_targets`` (len(train), 7): soft targets for the training faces (e.g.
     FER+ votes); by default the one-hot FER-2013 labels. Teachers named in
     ``config.teachers`` are loaded here (before mixed precision is switched on, so
-    they run in float32).
+    they run in float32); with ``distill_mode="offline"`` their targets are
+    computed once, before the first epoch, and mixed into ``train_targets``.
     """
+    if config.distill_mode not in ("online", "offline"):
+        raise ValueError(f"unknown distill mode {config.distill_mode!r}; choose online or offline")
     run_dir.mkdir(parents=True, exist_ok=True)
     train_split, val_split = data.split("train"), data.split("val")
     keras.mixed_precision.set_global_policy("float32")
     teachers = load_teachers(config.teachers) if config.teachers else None
+    if teachers and config.distill_mode == "offline":
+        print(f"computing {len(teachers)} teacher(s)' targets on {len(train_split)} training faces", flush=True)
+        base = train_targets if train_targets is not None else one_hot_targets(train_split)
+        soft = offline_teacher_targets(teachers, train_split.faces, config.distill_temperature)
+        train_targets = ((1.0 - config.distill_weight) * base + config.distill_weight * soft).astype(np.float32)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -328,17 +381,21 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
         for stale in ("log.csv", "state.json", "best.keras", "last.keras"):
             (run_dir / stale).unlink(missing_ok=True)
         model = build_model(config.architecture, **config.model_options)
+        if config.init_model:
+            load_initial_weights(model, config.init_model)
         _compile(model, config, steps_per_epoch)
     (run_dir / "hyperparameters.json").write_text(json.dumps(asdict(config), indent=2))
-    extras = [f"FER+ soft labels (weight {config.votes_weight})" if train_targets is not None else "",
-              f"distilled from {len(teachers)} teacher(s)" if teachers else ""]
+    extras = [f"FER+ soft labels (weight {config.votes_weight})" if config.votes_file else "",
+              f"distilled from {len(teachers)} teacher(s) ({config.distill_mode})" if teachers else "",
+              f"starting from {config.init_model}" if config.init_model and initial_epoch == 0 else ""]
     print(f"training {config.architecture}: {model.count_params():,} parameters, "
           f"{len(train_split)} train / {len(val_split)} PublicTest faces, "
           f"{config.epochs} epochs of {steps_per_epoch} steps"
           + "".join(f"; {extra}" for extra in extras if extra), flush=True)
     if initial_epoch < config.epochs:
         model.fit(
-            make_dataset(train_split, config.batch_size, True, config, train_targets, teachers),
+            make_dataset(train_split, config.batch_size, True, config, train_targets,
+                         teachers if config.distill_mode == "online" else None),
             validation_data=make_dataset(val_split, 512, False, config),
             epochs=config.epochs,
             initial_epoch=initial_epoch,
