@@ -454,3 +454,33 @@ def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path
                         str(tmp_path / "m.json"))
     assert_clean_failure(no_public, 2, "'val'")
     assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.slow
+def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
+    """``release`` end to end on a 1-epoch toy run: model files, metrics, card; earlier experiments and baseline kept."""
+    data = tmp_path / "fer.npz"
+    synthetic_training_npz(data)
+    with np.load(data) as archive:
+        arrays = dict(archive)
+    np.savez(data, **arrays, x_test=arrays["x_val"][::-1], y_test=arrays["y_val"][::-1])
+    run = tmp_path / "run"
+    result = run_cli("train", "--data", str(data), "--epochs", "1", "--batch-size", "16", "--float32",
+                     "--out", str(run))
+    assert result.returncode == 0, result.stderr
+    models = tmp_path / "models"
+    models.mkdir()
+    baseline = {"name": "seed baseline", "parameters": 4478727, "trained_epochs": 6, "training_minutes": 15.8,
+                "evaluations": {"private_test": {"plain": {"accuracy": 0.5469}, "tta": {"accuracy": 0.5601}}}}
+    earlier = {"experiments": [{"name": "recorded before"}], "baseline": baseline}
+    (models / "metrics.json").write_text(json.dumps({"evaluations": {}, **earlier}))
+    (models / "MODEL_CARD.md").write_text("# Card\n\n<!-- RESULTS -->\nold\n<!-- /RESULTS -->\nkept\n")
+    result = run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    assert result.returncode == 0, result.stderr
+    assert (models / "emotion_cnn.keras").is_file() and (models / "emotion_cnn.tflite").is_file()
+    metrics = json.loads((models / "metrics.json").read_text())
+    assert metrics["experiments"] == earlier["experiments"] and metrics["baseline"] == earlier["baseline"]
+    assert metrics["evaluations"]["private_test"]["tta"]["n"] == 21 and metrics["model"]["trained_epochs"] == 1
+    card = (models / "MODEL_CARD.md").read_text()
+    assert "old" not in card and "## Training recipe" in card and card.endswith("kept\n")
+    assert "| seed baseline | 54.7% (TTA 56.0%) | 4.48M parameters, 6 epochs (15.8 min)" in card

@@ -94,5 +94,5 @@ def test_a_release_keeps_the_recorded_experiments(tmp_path):
     assert carried_sections(metrics) == {}
     metrics.write_text("{broken")
     assert carried_sections(metrics) == {}
-    metrics.write_text(json.dumps({"evaluations": {}, "experiments": [{"name": "A"}]}))
-    assert carried_sections(metrics) == {"experiments": [{"name": "A"}]}
+    metrics.write_text(json.dumps({"evaluations": {}, "experiments": [{"name": "A"}], "baseline": {"name": "B"}}))
+    assert carried_sections(metrics) == {"experiments": [{"name": "A"}], "baseline": {"name": "B"}}

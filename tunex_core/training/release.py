@@ -140,12 +140,15 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
             fixture_probabilities = calibrate(raw.predict(fixture["faces"]), temperature)
             metrics["fixture_accuracy"] = round(float((fixture_probabilities.argmax(1) == fixture["labels"]).mean()), 4)
             metrics["fixture_mistakes"] = confident_mistakes(fixture_probabilities, fixture["labels"])
-    metrics.update(carried_sections(models_dir / "metrics.json"))
+    for name, section in carried_sections(models_dir / "metrics.json").items():
+        metrics.setdefault(name, section)
     (models_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     return metrics
 
 
-CARRIED_SECTIONS = ("experiments",)  # written by other commands; a new release keeps them
+# Written by other commands or by an earlier release (the seed baseline, whose run folder is not shipped):
+# a new release keeps them unless it writes them itself.
+CARRIED_SECTIONS = ("experiments", "baseline")
 
 
 def carried_sections(metrics_file: Path) -> dict:
