@@ -118,3 +118,15 @@ def test_members_inside_the_project_are_recorded_relative_to_it(tmp_path):
 
     entry = experiment_entry("A", [MODEL_FILE, tmp_path / "x.keras"], {}, 1)
     assert entry["members"] == ["models/emotion_cnn.keras", str(tmp_path / "x.keras")]
+
+
+def test_an_ensemble_trained_for_the_sum_of_its_members_minutes(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "log.csv").write_text("epoch,loss,seconds\n0,1.0,90\n1,0.9,30\n")
+    shipped = tmp_path / "shipped.keras"
+    assert experiment_entry("A", [run, shipped], {}, 1)["training_minutes"] is None  # no log beside the file
+    known = {shipped: 90.1}
+    entry = experiment_entry("A", [run, shipped], {}, 1,
+                             minutes_of=lambda member: known.get(member, training_minutes(member)))
+    assert entry["training_minutes"] == 92.1

@@ -363,6 +363,7 @@ def run_experiment(arguments: argparse.Namespace) -> int:
         member_file,
         record_experiment,
         score_experiment,
+        training_minutes,
     )
     from tunex_core.vision.inference import EmotionClassifier
     from tunex_core.vision.model import count_parameters, load_model
@@ -383,13 +384,19 @@ def run_experiment(arguments: argparse.Namespace) -> int:
     except (DatasetError, KeyError) as error:
         print(f"error: {arguments.data}: {error}", file=sys.stderr)
         return 2
-    entry = experiment_entry(arguments.name, members, scores, sum(count_parameters(model) for model in models),
-                             arguments.recipe)
-    metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
-    if entry["training_minutes"] is None and [file.resolve() for file in files] == [MODEL_FILE.resolve()]:
+    shipped_minutes = None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         # The shipped model's run folder is not shipped; its release wrote the training time.
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            entry["training_minutes"] = json.loads(METRICS_FILE.read_text())["model"]["training_minutes"]
+        shipped_minutes = float(json.loads(METRICS_FILE.read_text())["model"]["training_minutes"])
+
+    def minutes_of(member: str) -> float | None:
+        if member_file(member).resolve() == MODEL_FILE.resolve():
+            return shipped_minutes
+        return training_minutes(member)
+
+    entry = experiment_entry(arguments.name, members, scores, sum(count_parameters(model) for model in models),
+                             arguments.recipe, minutes_of=minutes_of)
+    metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
     try:
         record_experiment(metrics_file, entry)
     except ExperimentError as error:

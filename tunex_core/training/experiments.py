@@ -102,9 +102,11 @@ def score_experiment(predictors: Sequence[Predictor], data: FerDataset, include_
 
 
 def experiment_entry(name: str, members: Sequence[str | Path], scores: dict, parameters: int,
-                     recipe: str = "", measured_on: date | None = None) -> dict:
-    """One ``experiments`` entry of ``metrics.json``."""
-    minutes = [training_minutes(member) for member in members]
+                     recipe: str = "", measured_on: date | None = None,
+                     minutes_of: Callable[[str | Path], float | None] = training_minutes) -> dict:
+    """One ``experiments`` entry of ``metrics.json``; ``minutes_of`` gives a member's training minutes
+    (by default from its run's ``log.csv``), and the entry's are their sum when all are known."""
+    minutes = [minutes_of(member) for member in members]
     return {
         "name": name,
         "members": [project_relative(member) for member in members],
