@@ -433,17 +433,31 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     np.savez(data, x_val=faces, y_val=labels, x_test=faces, y_test=labels)
     metrics = tmp_path / "metrics.json"
     metrics.write_text(json.dumps({"labels": list(EMOTION_NAMES), "temperature": 1.1}))
+    votes = synthetic_votes_npz(tmp_path / "votes.npz", labels)
+    with np.load(votes) as archive:  # the same votes for PublicTest and PrivateTest
+        arrays = {name: archive[name] for name in ("votes_train", "valid_train", "columns")}
+    np.savez(votes, votes_val=arrays["votes_train"], valid_val=arrays["valid_train"],
+             votes_test=arrays["votes_train"], valid_test=arrays["valid_train"], columns=arrays["columns"])
     result = run_cli("experiment", "--data", str(data), "--name", "two untrained", "--model",
                      str(untrained_model_file), "--model", str(untrained_model_file), "--private",
-                     "--metrics", str(metrics))
+                     "--metrics", str(metrics), "--votes", str(votes))
     assert result.returncode == 0, result.stderr
     assert "two untrained: PublicTest" in result.stdout and "PrivateTest" in result.stdout
+    assert "PublicTest vs FER+ majority" in result.stdout and "PrivateTest vs FER+ majority" in result.stdout
     saved = json.loads(metrics.read_text())
     assert saved["temperature"] == 1.1
     (entry,) = saved["experiments"]
     assert entry["members"] == [str(untrained_model_file)] * 2
     assert set(entry["robustness"]) == {"rotate", "dark"}
     assert 0 <= entry["private_test"]["tta"] <= 1
+    assert set(entry["crowd"]) == {"public_test", "private_test"}
+    # votes that do not line up with the data: one clean error line, nothing recorded
+    short = tmp_path / "short.npz"
+    np.savez(short, votes_val=arrays["votes_train"][:5], columns=arrays["columns"])
+    result = run_cli("experiment", "--data", str(data), "--name", "misaligned", "--model", str(untrained_model_file),
+                     "--metrics", str(metrics), "--votes", str(short))
+    assert_clean_failure(result, 2, "5 val vote rows")
+    assert [item["name"] for item in json.loads(metrics.read_text())["experiments"]] == ["two untrained"]
 
 
 def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path, test_only_npz):

@@ -175,7 +175,28 @@ def test_experiments_are_shown_side_by_side(monkeypatch, tmp_path, fixture_faces
     assert table["PublicTest"].tolist() == pytest.approx([0.688, 0.695, 0.71])
     assert table["rotate"].tolist() == pytest.approx([0.608, 0.615, 0.63])
     assert table["PrivateTest"].isna().tolist() == [True, True, False]
+    assert "PublicTest, FER+ majority" not in table.columns  # no experiment was scored against the crowd
     assert list(recall.columns)[:2] == ["experiment", "angry"]
+
+
+def test_crowd_scores_get_columns_of_their_own(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    scored = {**experiment("FER+ votes", 1, 0.654), "crowd": {"public_test": 0.811, "private_test": 0.803}}
+    data["experiments"] = [experiment("shipped", 1, 0.699), scored]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception and not app.error
+    table = app.dataframe[-2].value
+    assert table["PublicTest, FER+ majority"].isna().tolist() == [True, False]
+    assert table["PrivateTest, FER+ majority"].tolist()[1] == pytest.approx(0.803)
+    assert any("10 annotators" in caption.value for caption in app.caption)
+    scored["crowd"]["public_test"] = "high"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    app = run_page()
+    assert not app.exception
+    assert "experiments[1].crowd.public_test" in texts(app.error)
 
 
 def test_a_malformed_experiment_names_its_key(monkeypatch, tmp_path):

@@ -66,6 +66,23 @@ def test_scores_cover_public_test_robustness_and_private_only_when_asked():
     assert with_private["private_test"]["plain"] == pytest.approx(0.4, abs=0.02)
 
 
+def test_crowd_scores_use_only_the_kept_faces_and_their_majority():
+    public, private = split(70), split(35)
+    data = FerDataset(train=None, val=public, test=private, source="fixture")
+    keep = np.arange(70) % 2 == 0  # the crowd keeps every other face
+    agreeing = public.labels[keep]
+    crowd = {"val": (keep, agreeing), "test": (np.ones(35, bool), (private.labels + 1) % NUM_EMOTIONS)}
+    scores = score_experiment([oracle(public.labels, 1.0)], data, crowd=crowd)
+    assert scores["crowd"] == {"public_test": 1.0}  # PrivateTest only when asked
+    # right on the FER labels everywhere: the crowd, disagreeing on every PrivateTest face, says 0
+    both = score_experiment([oracle(private.labels, 1.0)], FerDataset(None, private, private, "fixture"),
+                            include_private=True, crowd={"test": crowd["test"]})
+    assert both["crowd"] == {"private_test": 0.0}
+    with pytest.raises(ExperimentError, match="cover 70 faces"):
+        score_experiment([oracle(private.labels, 1.0)], FerDataset(None, private, private, "fixture"),
+                         crowd={"val": crowd["val"]})
+
+
 def test_member_file_prefers_final_then_best(tmp_path):
     run = tmp_path / "run"
     run.mkdir()

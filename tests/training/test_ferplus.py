@@ -147,3 +147,25 @@ def test_load_votes_malformed_arrays(tmp_path):
         load_votes(tmp_path / "d.npz")
     with pytest.raises(DatasetError, match="true/false flags"):
         load_votes(write_votes(tmp_path / "e.npz", [votes_row(happiness=10)] * 2, valid=[True]))
+
+
+def test_crowd_labels_are_the_kept_faces_majority(tmp_path):
+    from tunex_core.training.ferplus import crowd_labels
+
+    columns = np.array(FERPLUS_COLUMNS)
+    votes = np.zeros((4, 10), np.uint8)
+    votes[0, FERPLUS_COLUMNS.index("anger")] = 6
+    votes[0, FERPLUS_COLUMNS.index("neutral")] = 4
+    votes[1, FERPLUS_COLUMNS.index("NF")] = 10  # not a face: left out
+    votes[2, FERPLUS_COLUMNS.index("contempt")] = 7  # contempt counts as disgust
+    votes[2, FERPLUS_COLUMNS.index("sadness")] = 3
+    votes[3, FERPLUS_COLUMNS.index("happiness")] = 10
+    path = tmp_path / "votes.npz"
+    np.savez(path, votes_val=votes, valid_val=np.ones(4, bool), columns=columns)
+    keep, majority = crowd_labels(path, "val", 4)
+    assert keep.tolist() == [True, False, True, True]
+    assert [EMOTION_NAMES[label] for label in majority] == ["angry", "disgust", "happy"]
+    with pytest.raises(DatasetError, match="4 val vote rows but the data's split has 5"):
+        crowd_labels(path, "val", 5)
+    with pytest.raises(DatasetError, match="no 'votes_test' array"):
+        crowd_labels(path, "test", 4)

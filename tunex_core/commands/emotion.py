@@ -349,7 +349,18 @@ def register_experiment(subparsers) -> None:
     parser.add_argument("--private", action="store_true", help="score PrivateTest too (the final comparison)")
     parser.add_argument("--metrics", default=None, help="the metrics file (default: the shipped models/metrics.json)")
     parser.add_argument("--recipe", default="", help="a few words on what differs (shown in the table)")
+    parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
+                        help="FER+ votes aligned with --data: also score against the crowd's majority label "
+                             "(PublicTest, and PrivateTest with --private)")
     parser.set_defaults(handler=run_experiment)
+
+
+def _crowd_labels(votes: str, data, include_private: bool) -> dict:
+    """FER+ majority labels for PublicTest (and PrivateTest) of ``data``; ``DatasetError`` if unusable."""
+    from tunex_core.training.ferplus import crowd_labels
+
+    split_names = ("val", "test") if include_private else ("val",)
+    return {name: crowd_labels(votes, name, len(data.split(name))) for name in split_names}
 
 
 def run_experiment(arguments: argparse.Namespace) -> int:
@@ -380,7 +391,8 @@ def run_experiment(arguments: argparse.Namespace) -> int:
     predictors = [lambda faces, flip, classifier=classifier: classifier.predict_in_batches(faces, flip_average=flip)
                   for classifier in classifiers]
     try:
-        scores = score_experiment(predictors, data, include_private=arguments.private)
+        crowd = _crowd_labels(arguments.votes, data, arguments.private) if arguments.votes else None
+        scores = score_experiment(predictors, data, include_private=arguments.private, crowd=crowd)
     except (DatasetError, KeyError) as error:
         print(f"error: {arguments.data}: {error}", file=sys.stderr)
         return 2
@@ -407,6 +419,8 @@ def run_experiment(arguments: argparse.Namespace) -> int:
             + ", ".join(f"{name} {value:.2%}" for name, value in scores["robustness"].items()))
     if scores["private_test"]:
         line += f"; PrivateTest {scores['private_test']['tta']:.2%} flip TTA"
+    for split_key, accuracy in (scores.get("crowd") or {}).items():
+        line += f"; {'PublicTest' if split_key == 'public_test' else 'PrivateTest'} vs FER+ majority {accuracy:.2%}"
     print(line)
     print(f"recorded in {metrics_file}")
     return 0

@@ -18,7 +18,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,8 @@ class Experiment:
     recall: dict[str, float]
     robustness: dict[str, float]  # flip-TTA accuracy on perturbed copies of PublicTest, by perturbation
     private_tta: float | None
+    # flip-TTA accuracy against the FER+ crowd's majority label, by split key (public_test, private_test)
+    crowd: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -417,6 +419,7 @@ def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
         recall = _mapping(_required(public, "recall", f"{key}.public_test"), f"{key}.public_test.recall")
         robustness = _mapping(section.get("robustness") or {}, f"{key}.robustness")
         private = section.get("private_test")
+        crowd = _mapping(section.get("crowd") or {}, f"{key}.crowd")
         members = _sequence(_required(section, "members", key), f"{key}.members")
         minutes = section.get("training_minutes")
         experiments.append(Experiment(
@@ -437,7 +440,9 @@ def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
                         for name, score in robustness.items()},
             private_tta=None if private is None else _number(
                 _required(_mapping(private, f"{key}.private_test"), "tta", f"{key}.private_test"),
-                f"{key}.private_test.tta", unit_interval=True)))
+                f"{key}.private_test.tta", unit_interval=True),
+            crowd={split_key: _number(score, f"{key}.crowd.{split_key}", unit_interval=True)
+                   for split_key, score in crowd.items()}))
     return tuple(experiments)
 
 

@@ -10,7 +10,7 @@ the Model page. Choices are made on PublicTest; PrivateTest is scored once, for 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -74,12 +74,18 @@ def ensemble_probabilities(predictors: Sequence[Predictor], faces: np.ndarray, f
 
 
 def score_experiment(predictors: Sequence[Predictor], data: FerDataset, include_private: bool = False,
-                     perturbations: Sequence[str] = ROBUSTNESS_PERTURBATIONS) -> dict:
+                     perturbations: Sequence[str] = ROBUSTNESS_PERTURBATIONS,
+                     crowd: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict:
     """Scores of one experiment: PublicTest plain and flip TTA (with macro F1, ECE and recall per
-    class), flip-TTA accuracy on each perturbed copy of PublicTest, and PrivateTest if asked."""
+    class), flip-TTA accuracy on each perturbed copy of PublicTest, and PrivateTest if asked.
+
+    ``crowd`` maps a split name (``val``, ``test``) to (keep mask, crowd majority labels of the kept
+    faces) from FER+ votes: those splits are also scored against the crowd (flip TTA), as ``crowd``.
+    """
     public = data.split("val")
+    public_tta = ensemble_probabilities(predictors, public.faces, True)
     plain = evaluate_probabilities(ensemble_probabilities(predictors, public.faces, False), public.labels)
-    flipped = evaluate_probabilities(ensemble_probabilities(predictors, public.faces, True), public.labels)
+    flipped = evaluate_probabilities(public_tta, public.labels)
     scores: dict = {
         "public_test": {"plain": plain.accuracy, "tta": flipped.accuracy, "macro_f1": flipped.macro_f1,
                         "ece": flipped.ece,
@@ -91,14 +97,29 @@ def score_experiment(predictors: Sequence[Predictor], data: FerDataset, include_
         faces = perturb(public.faces, name)
         scores["robustness"][name] = evaluate_probabilities(
             ensemble_probabilities(predictors, faces, True), public.labels).accuracy
+    tta_probabilities = {"val": public_tta}
     if include_private:
         private = data.split("test")
+        tta_probabilities["test"] = ensemble_probabilities(predictors, private.faces, True)
         scores["private_test"] = {
             "plain": evaluate_probabilities(ensemble_probabilities(predictors, private.faces, False),
                                             private.labels).accuracy,
-            "tta": evaluate_probabilities(ensemble_probabilities(predictors, private.faces, True),
-                                          private.labels).accuracy}
+            "tta": evaluate_probabilities(tta_probabilities["test"], private.labels).accuracy}
+    if crowd:
+        scores["crowd"] = {CROWD_KEYS[split_name]: crowd_accuracy(tta_probabilities[split_name], *crowd[split_name])
+                           for split_name in ("val", "test") if split_name in crowd and split_name in tta_probabilities}
     return scores
+
+
+CROWD_KEYS = {"val": "public_test", "test": "private_test"}
+
+
+def crowd_accuracy(probabilities: np.ndarray, keep: np.ndarray, majority: np.ndarray) -> float:
+    """Share of the kept faces whose prediction is the crowd's majority label."""
+    if len(keep) != len(probabilities) or int(keep.sum()) != len(majority):
+        raise ExperimentError(f"the crowd labels cover {len(keep)} faces ({int(keep.sum())} kept) but the split has "
+                              f"{len(probabilities)}")
+    return round(float(np.mean(probabilities[keep].argmax(axis=1) == majority)), 4)
 
 
 def experiment_entry(name: str, members: Sequence[str | Path], scores: dict, parameters: int,

@@ -24,6 +24,8 @@ simple):
 
 Only the training split is relabelled: PublicTest (model selection) and
 PrivateTest (the reported score) stay scored on FER-2013's own labels.
+``crowd_labels`` gives the crowd's majority for a test split, a second lens on
+the same faces (``tunex_core experiment --votes``).
 """
 
 from __future__ import annotations
@@ -146,3 +148,19 @@ def soft_training_split(split: Split, votes_path: str | Path, votes_weight: floa
         raise DatasetError(f"{votes_path}: no training face is left after the FER+ drop rules")
     kept = Split(split.faces[targets.keep], split.labels[targets.keep])
     return kept, mixed_targets(targets.distributions, kept.labels, votes_weight), targets
+
+
+def crowd_labels(votes_path: str | Path, split_name: str, count: int,
+                 contempt: str = "disgust") -> tuple[np.ndarray, np.ndarray]:
+    """(keep (count,) bool, majority label per kept face) of one split by the drop rules above.
+
+    The majority is the most-voted of the 7 classes after the rules (ties go to the
+    class that comes first in FER-2013's order). ``DatasetError`` when the votes
+    are unusable or not aligned with a split of ``count`` faces.
+    """
+    votes, valid, columns = load_votes(votes_path, split_name)
+    if len(votes) != count:
+        raise DatasetError(f"{votes_path}: {len(votes)} {split_name} vote rows but the data's split has {count} "
+                           f"faces; the votes must be aligned row by row with the data")
+    targets = vote_targets(votes, valid, columns, contempt)
+    return targets.keep, targets.distributions.argmax(axis=1)
