@@ -226,6 +226,11 @@ def teacher_targets(teachers: list, faces: tf.Tensor, temperature: float) -> tf.
     return tf.add_n(predictions) / float(len(predictions))
 
 
+def blend_with_teachers(targets, teacher_predictions, weight: float):
+    """``(1 - weight)`` x the targets + ``weight`` x the teachers' predictions (NumPy arrays or tensors)."""
+    return (1.0 - weight) * targets + weight * teacher_predictions
+
+
 def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: float,
                             batch_size: int = 512) -> np.ndarray:
     """The teachers' mean softened prediction on each face and its mirror image, computed once: (N, 7)."""
@@ -268,10 +273,9 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
         dataset = dataset.map(lambda x, y: (_augment_batch(x, config.augment), y),
                               num_parallel_calls=1)
         if teachers:
-            weight = config.distill_weight
-
             def distil(x, y):
-                return x, (1.0 - weight) * y + weight * teacher_targets(teachers, x, config.distill_temperature)
+                return x, blend_with_teachers(y, teacher_targets(teachers, x, config.distill_temperature),
+                                              config.distill_weight)
 
             dataset = dataset.map(distil, num_parallel_calls=1)
     else:
@@ -355,7 +359,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
         print(f"computing {len(teachers)} teacher(s)' targets on {len(train_split)} training faces", flush=True)
         base = train_targets if train_targets is not None else one_hot_targets(train_split)
         soft = offline_teacher_targets(teachers, train_split.faces, config.distill_temperature)
-        train_targets = ((1.0 - config.distill_weight) * base + config.distill_weight * soft).astype(np.float32)
+        train_targets = blend_with_teachers(base, soft, config.distill_weight).astype(np.float32)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
