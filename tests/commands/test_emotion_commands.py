@@ -470,6 +470,43 @@ def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path
     assert not (tmp_path / "m.json").exists()
 
 
+def test_record_baseline_scores_a_run_beside_the_shipped_model(tmp_path, fer_fixture, untrained_model_file):
+    faces, labels = fer_fixture
+    data = tmp_path / "fixture.npz"
+    np.savez(data, x_val=faces, y_val=labels, x_test=faces[::-1], y_test=labels[::-1])
+    run = tmp_path / "seed-run"
+    run.mkdir()
+    (run / "final.keras").write_bytes(untrained_model_file.read_bytes())
+    (run / "hyperparameters.json").write_text(json.dumps({"architecture": "seed", "epochs": 2}))
+    (run / "log.csv").write_text("epoch,accuracy,val_accuracy,seconds\n1,0.2,0.2,150.0\n2,0.3,0.3,162.0\n")
+    models = tmp_path / "models"
+    models.mkdir()
+    shipped = {"model": {"file": "emotion_cnn.keras"}, "evaluations": {}, "experiments": [{"name": "kept"}]}
+    (models / "metrics.json").write_text(json.dumps(shipped))
+    result = run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    assert result.returncode == 0, result.stderr
+    assert "2 epochs, 5.2 min" in result.stdout
+    metrics = json.loads((models / "metrics.json").read_text())
+    assert {name: metrics[name] for name in shipped} == shipped
+    baseline = metrics["baseline"]
+    assert baseline["name"] == "seed 4-conv/2-dense (reproduced)" and baseline["trained_epochs"] == 2
+    assert set(baseline["evaluations"]) == {"public_test", "private_test"}
+    assert baseline["evaluations"]["private_test"]["tta"]["n"] == len(labels)
+    # no shipped model, a run without a model, a run without its log: one error line, nothing changed
+    before = (models / "metrics.json").read_text()
+    empty = tmp_path / "empty-models"
+    empty.mkdir()
+    (empty / "metrics.json").write_text("{}")
+    assert_clean_failure(run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
+                                 str(empty)), 2, "run `release` first")
+    assert_clean_failure(run_cli("record-baseline", "--run", str(tmp_path), "--data", str(data), "--models-dir",
+                                 str(models)), 2, "holds neither final.keras nor best.keras")
+    (run / "log.csv").unlink()
+    assert_clean_failure(run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
+                                 str(models)), 2, "log.csv")
+    assert (models / "metrics.json").read_text() == before
+
+
 @pytest.mark.slow
 def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     """``release`` end to end on a 1-epoch toy run: model files, metrics, card; earlier experiments and baseline kept."""
@@ -498,3 +535,11 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     card = (models / "MODEL_CARD.md").read_text()
     assert "old" not in card and "## Training recipe" in card and card.endswith("kept\n")
     assert "| seed baseline | 54.7% (TTA 56.0%) | 4.48M parameters, 6 epochs (15.8 min)" in card
+    # a later baseline replaces that row without re-releasing the shipped model
+    shipped_model = (models / "emotion_cnn.keras").read_bytes()
+    result = run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    assert result.returncode == 0, result.stderr
+    card = (models / "MODEL_CARD.md").read_text()
+    assert "| seed baseline |" not in card and "| TuneX CNN (another run) |" in card and card.endswith("kept\n")
+    assert (models / "emotion_cnn.keras").read_bytes() == shipped_model
+    assert json.loads((models / "metrics.json").read_text())["experiments"] == earlier["experiments"]

@@ -84,6 +84,7 @@ def register(subparsers) -> None:
                                      "reading for that person's resting-face bias")
     predict_parser.set_defaults(handler=run_predict)
     register_release(subparsers)
+    register_record_baseline(subparsers)
     register_experiment(subparsers)
 
 
@@ -328,6 +329,51 @@ def run_release(arguments: argparse.Namespace) -> int:
                   f"ECE {result['ece']:.3f}")
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
     card = (Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR) / "MODEL_CARD.md"
+    if card.is_file():
+        write_model_card_results(metrics, card)
+        print(f"updated {card}")
+    return 0
+
+
+def register_record_baseline(subparsers) -> None:
+    """Add ``record-baseline``: score a seed-architecture run beside the shipped model."""
+    parser = subparsers.add_parser(
+        "record-baseline", help="score a seed-architecture run and record it as the shipped model's baseline",
+        description="Evaluate a training run of the seed architecture on PublicTest and PrivateTest and record it "
+                    "as the baseline in metrics.json and the model card's comparison, without re-releasing the "
+                    "shipped model.")
+    parser.add_argument("--run", required=True, help="the baseline's run folder (final.keras, else best.keras)")
+    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
+    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    parser.set_defaults(handler=run_record_baseline)
+
+
+def run_record_baseline(arguments: argparse.Namespace) -> int:
+    """Handler of ``record-baseline``."""
+    from tunex_core.errors import ModelFileError
+    from tunex_core.paths import MODELS_DIR
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.experiments import ExperimentError
+    from tunex_core.training.release import baseline_summary, record_baseline, write_model_card_results
+
+    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    run_dir = Path(arguments.run)
+    try:
+        data = load_fer(arguments.data)
+        baseline = baseline_summary(run_dir, data)
+        metrics = record_baseline(models_dir / "metrics.json", baseline)
+    except (DatasetError, ModelFileError, ExperimentError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {run_dir}: {error.strerror or error} ({error.filename})", file=sys.stderr)
+        return 2
+    for split_key, variants in baseline["evaluations"].items():
+        for variant, result in variants.items():
+            print(f"{split_key:<13}{variant:<10} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}")
+    print(f"{baseline['trained_epochs']} epochs, {baseline['training_minutes']} min; recorded in "
+          f"{models_dir / 'metrics.json'}")
+    card = models_dir / "MODEL_CARD.md"
     if card.is_file():
         write_model_card_results(metrics, card)
         print(f"updated {card}")

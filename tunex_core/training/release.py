@@ -162,25 +162,51 @@ def carried_sections(metrics_file: Path) -> dict:
     return {name: previous[name] for name in CARRIED_SECTIONS if name in previous}
 
 
+BASELINE_NAMES = {"seed": "seed 4-conv/2-dense (reproduced)", "tunex": "TuneX CNN (another run)"}
+
+
 def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
-    """Evaluate a seed-baseline run's final model on PrivateTest for the comparison table."""
+    """Evaluate a seed-baseline run's model on PublicTest and PrivateTest (every TTA variant) for the
+    comparison with the shipped model. Uncalibrated: the accuracies do not depend on a temperature."""
+    from tunex_core.training.experiments import member_file
     from tunex_core.vision.model import count_parameters, load_model
 
-    model = load_model(run_dir / "final.keras")
+    model = load_model(member_file(run_dir))
     classifier = EmotionClassifier.from_keras_model(model)
-    split = data.split("test")
     hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
     log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
+    evaluations = {}
+    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
+        split = data.split(split_name)
+        evaluations[split_key] = {
+            variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
+            for variant, tta in TTA_VARIANTS.items()}
     return {
-        "name": "seed 4-conv/2-dense (reproduced)",
+        "name": BASELINE_NAMES.get(hyperparameters.get("architecture"),
+                                   f"{hyperparameters.get('architecture')} architecture (reproduced)"),
         "parameters": count_parameters(model),
         "trained_epochs": len(log_rows),
         "training_minutes": training_minutes(run_dir),
         "hyperparameters": hyperparameters,
-        "evaluations": {"private_test": {
-            variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
-            for variant, tta in TTA_VARIANTS.items()}},
+        "evaluations": evaluations,
     }
+
+
+def record_baseline(metrics_file: Path, baseline: dict) -> dict:
+    """Put ``baseline`` into the shipped model's ``metrics_file`` (replacing the one there); return the metrics.
+
+    ``ValueError`` if the file is missing, unreadable or not a release's metrics (no ``model`` section)."""
+    try:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"{metrics_file}: cannot read it ({error.strerror or error})") from error
+    except ValueError as error:
+        raise ValueError(f"{metrics_file} is not valid JSON ({error})") from error
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("model"), dict):
+        raise ValueError(f"{metrics_file} holds no shipped model (run `release` first)")
+    metrics["baseline"] = baseline
+    metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    return metrics
 
 
 RESULTS_START, RESULTS_END = "<!-- RESULTS -->", "<!-- /RESULTS -->"
