@@ -24,6 +24,7 @@ from tunex_core.report.model_charts import (
 )
 from tunex_core.report.model_report import (
     METRICS_FILE_VARIABLE,
+    ROBUSTNESS_NAMES,
     EvaluationKey,
     ModelReport,
     accuracy_bars,
@@ -32,6 +33,7 @@ from tunex_core.report.model_report import (
     load_model_report,
     metrics_file_path,
     mistake_faces,
+    robustness_columns,
     summarise_confidence,
 )
 
@@ -170,11 +172,11 @@ def render_experiments(report: ModelReport) -> None:
         return
     st.header("Experiments: what each recipe changed")
     with_crowd = any(item.crowd for item in report.experiments)
+    perturbations = robustness_columns(report.experiments)
     rows = [{"experiment": item.name, "models": len(item.members), "parameters": item.parameters,
              "training (min)": item.training_minutes, "PublicTest": item.public_tta,
              "PublicTest plain": item.public_plain,
-             **{f"{name}": item.robustness.get(name) for name in sorted({name for experiment in report.experiments
-                                                                         for name in experiment.robustness})},
+             **{name: item.robustness.get(name) for name in perturbations},
              "macro F1": item.macro_f1, "PrivateTest": item.private_tta,
              **({"PublicTest, FER+ majority": item.crowd.get("public_test"),
                  "PrivateTest, FER+ majority": item.crowd.get("private_test")} if with_crowd else {}),
@@ -184,13 +186,14 @@ def render_experiments(report: ModelReport) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True,
                  column_config={"PublicTest": percent, "PublicTest plain": percent, "PrivateTest": percent,
                                 "PublicTest, FER+ majority": percent, "PrivateTest, FER+ majority": percent,
-                                "rotate": st.column_config.NumberColumn("rotated ±15°", format="percent"),
-                                "dark": st.column_config.NumberColumn("darkened", format="percent"),
+                                **{name: st.column_config.NumberColumn(ROBUSTNESS_NAMES.get(name, name),
+                                                                       format="percent") for name in perturbations},
                                 "macro F1": st.column_config.NumberColumn(format="%.3f"),
                                 "training (min)": st.column_config.NumberColumn(format="%.0f")})
-    st.caption("Flip TTA (the app's setting) unless marked plain. Rotated and darkened are fixed copies of "
-               "PublicTest. Choices are made on PublicTest; PrivateTest is scored once, for the final table "
-               "(empty until then). An ensemble averages its members' probabilities."
+    st.caption("Flip TTA (the app's setting) unless marked plain. Rotated, darkened, blurred, JPEG and "
+               "mouth-covered are fixed copies of PublicTest (what a webcam does to a face; empty where an "
+               "experiment was not scored on one). Choices are made on PublicTest; PrivateTest is scored once, "
+               "for the final table (empty until then). An ensemble averages its members' probabilities."
                + (" \"FER+ majority\" scores the same faces against the label most of FER+'s 10 annotators "
                   "chose (faces the crowd called unknown or not a face left out): FER-2013's own labels "
                   "disagree with that majority on about a third of the faces." if with_crowd else ""))

@@ -448,7 +448,7 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     assert saved["temperature"] == 1.1
     (entry,) = saved["experiments"]
     assert entry["members"] == [str(untrained_model_file)] * 2
-    assert set(entry["robustness"]) == {"rotate", "dark"}
+    assert set(entry["robustness"]) == {"rotate", "dark", "blur", "jpeg", "occlude"}
     assert 0 <= entry["private_test"]["tta"] <= 1
     assert set(entry["crowd"]) == {"public_test", "private_test"}
     # votes that do not line up with the data: one clean error line, nothing recorded

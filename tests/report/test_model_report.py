@@ -12,6 +12,7 @@ import pytest
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import METRICS_FILE
 from tunex_core.report.model_report import (
+    ROBUSTNESS_NAMES,
     ConfidenceSample,
     EvaluationKey,
     FixtureMistake,
@@ -23,6 +24,7 @@ from tunex_core.report.model_report import (
     mistake_faces,
     normalised_confusion,
     parse_model_report,
+    robustness_columns,
     summarise_confidence,
 )
 
@@ -275,3 +277,24 @@ def test_paths_default_to_the_project_files_and_follow_the_environment(monkeypat
     monkeypatch.setenv("TUNEX_FIXTURE_FACES_FILE", str(tmp_path / "f.npz"))
     assert metrics_file_path() == tmp_path / "m.json"
     assert fixture_faces_path() == tmp_path / "f.npz"
+
+
+def scored_experiment(name: str, robustness: dict[str, float]) -> dict:
+    return {"name": name, "members": ["models/emotion_cnn.keras"], "parameters": 1961639,
+            "public_test": {"plain": 0.68, "tta": 0.7, "macro_f1": 0.68,
+                            "recall": {label: 0.6 for label in EMOTION_NAMES}},
+            "robustness": robustness}
+
+
+def test_robustness_columns_keep_the_table_order_then_unknown_perturbations(sample):
+    sample["experiments"] = [scored_experiment("a", {"occlude": 0.42, "rotate": 0.66}),
+                             scored_experiment("b", {"snow": 0.3, "dark": 0.65})]
+    report = parse_model_report(sample)
+    assert robustness_columns(report.experiments) == ["rotate", "dark", "occlude", "snow"]
+    assert robustness_columns(()) == []
+
+
+def test_every_perturbation_experiments_are_scored_on_has_a_column_title():
+    from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS
+
+    assert list(ROBUSTNESS_NAMES) == list(ROBUSTNESS_PERTURBATIONS)

@@ -58,7 +58,7 @@ def test_scores_cover_public_test_robustness_and_private_only_when_asked():
     assert scores["public_test"]["plain"] == pytest.approx(0.5)
     assert scores["public_test"]["tta"] == pytest.approx(0.7)
     assert set(scores["public_test"]["recall"]) == set(EMOTION_NAMES)
-    assert set(scores["robustness"]) == {"rotate", "dark"}
+    assert set(scores["robustness"]) == {"rotate", "dark", "blur", "jpeg", "occlude"}
     assert scores["private_test"] is None
 
     with_private = score_experiment([oracle(private.labels, 0.4)], FerDataset(None, private, private, "fixture"),

@@ -32,6 +32,10 @@ FIXTURE_FACES_FILE_VARIABLE = "TUNEX_FIXTURE_FACES_FILE"
 
 SPLIT_NAMES: dict[str, str] = {"public_test": "PublicTest", "private_test": "PrivateTest"}
 VARIANT_NAMES: dict[str, str] = {"plain": "plain", "tta": "flip TTA", "tta_shift": "flip+shift TTA"}
+# Column titles of the perturbed PublicTest copies experiments are scored on (tunex_core.training.perturb), in
+# table order.
+ROBUSTNESS_NAMES: dict[str, str] = {"rotate": "rotated ±15°", "dark": "darkened", "blur": "blurred",
+                                    "jpeg": "JPEG quality 20", "occlude": "mouth covered"}
 
 
 @dataclass(frozen=True)
@@ -406,6 +410,12 @@ def _baseline(value: Any, labels: tuple[str, ...]) -> Baseline | None:
     return Baseline(name=_text(_required(section, "name", "baseline"), "baseline.name"),
                     parameters=_optional_integer(section, "parameters", "baseline.parameters"),
                     evaluations=_evaluations(section.get("evaluations"), "baseline.evaluations", labels))
+
+
+def robustness_columns(experiments: Sequence[Experiment]) -> list[str]:
+    """The perturbations any of ``experiments`` was scored on: ``ROBUSTNESS_NAMES``' order, unknown ones after."""
+    scored = {name for experiment in experiments for name in experiment.robustness}
+    return [name for name in ROBUSTNESS_NAMES if name in scored] + sorted(scored - set(ROBUSTNESS_NAMES))
 
 
 def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:

@@ -20,9 +20,9 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import PROJECT_ROOT, RUN_MODEL_NAME
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities
-from tunex_core.training.perturb import perturb
+from tunex_core.training.perturb import PERTURBATIONS, perturb
 
-ROBUSTNESS_PERTURBATIONS = ("rotate", "dark")  # the webcam-like copies of PublicTest every experiment is scored on
+ROBUSTNESS_PERTURBATIONS = tuple(PERTURBATIONS)  # the webcam-like copies of PublicTest every experiment is scored on
 BEST_CHECKPOINT_NAME = "best.keras"
 
 Predictor = Callable[[np.ndarray, bool], np.ndarray]  # (faces, flip_average) -> probabilities (N, 7)
