@@ -384,7 +384,8 @@ def register_experiment(subparsers) -> None:
     """Add ``experiment``: score a model or ensemble the same way as every other and record it."""
     parser = subparsers.add_parser(
         "experiment", help="score a model or an ensemble side by side with the others (metrics.json)",
-        description="Score a model or an ensemble with flip TTA on PublicTest, its rotated and darkened copies, "
+        description="Score a model or an ensemble with flip TTA on PublicTest, its five webcam-like copies "
+                    "(rotated, darkened, blurred, JPEG, mouth covered), "
                     "and (with --private) PrivateTest, and record it in metrics.json's experiments for the model "
                     "card and the Model page. Choose on PublicTest; score PrivateTest once, at the end.")
     parser.add_argument("--data", required=True, help="FER-2013 with PublicTest (and PrivateTest for --private)")
