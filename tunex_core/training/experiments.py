@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.files import write_json_atomically
 from tunex_core.paths import PROJECT_ROOT, RUN_MODEL_NAME
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities
@@ -151,7 +152,5 @@ def record_experiment(metrics_file: Path, entry: dict) -> list[dict]:
     experiments = [item for item in metrics.get("experiments") or [] if item.get("name") != entry["name"]]
     experiments.append(entry)
     metrics["experiments"] = experiments
-    temporary = metrics_file.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    temporary.replace(metrics_file)
+    write_json_atomically(metrics_file, metrics)
     return experiments

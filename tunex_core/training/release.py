@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.files import write_json_atomically, write_text_atomically
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import training_minutes
@@ -142,7 +143,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
             metrics["fixture_mistakes"] = confident_mistakes(fixture_probabilities, fixture["labels"])
     for name, section in carried_sections(models_dir / "metrics.json").items():
         metrics.setdefault(name, section)
-    (models_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    write_json_atomically(models_dir / "metrics.json", metrics)
     return metrics
 
 
@@ -205,7 +206,7 @@ def record_baseline(metrics_file: Path, baseline: dict) -> dict:
     if not isinstance(metrics, dict) or not isinstance(metrics.get("model"), dict):
         raise ValueError(f"{metrics_file} holds no shipped model (run `release` first)")
     metrics["baseline"] = baseline
-    metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    write_json_atomically(metrics_file, metrics)
     return metrics
 
 
@@ -330,4 +331,4 @@ def write_model_card_results(metrics: dict, card: Path) -> None:
     _, found, after = rest.partition(RESULTS_END)
     if not found:
         after = rest
-    card.write_text(before + RESULTS_START + "\n" + results_markdown(metrics) + "\n" + RESULTS_END + after)
+    write_text_atomically(card, before + RESULTS_START + "\n" + results_markdown(metrics) + "\n" + RESULTS_END + after)

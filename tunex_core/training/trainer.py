@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
+from tunex_core.files import write_json_atomically
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
@@ -117,7 +118,7 @@ class EpochLogger(keras.callbacks.Callback):
         if epoch + 1 > self.total_epochs - self.keep_last_epochs:
             self.model.save(self.run_dir / f"epoch_{epoch + 1:02d}.keras")
         state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
-        (self.run_dir / "state.json").write_text(json.dumps(state))
+        write_json_atomically(self.run_dir / "state.json", state)
         print(
             f"epoch {epoch + 1}/{self.total_epochs}  loss {row['loss']:.4f}  "
             f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
