@@ -54,3 +54,23 @@ def test_a_value_json_cannot_hold_is_refused_before_anything_is_written(tmp_path
         write_json_atomically(target, {"array": object()})
     assert target.read_text() == '{"kept": true}\n'
     assert sorted(path.name for path in tmp_path.iterdir()) == ["metrics.json"]
+
+
+def test_binary_streams_are_written_whole_or_not_at_all(tmp_path):
+    import numpy as np
+
+    from tunex_core.files import atomic_stream
+
+    target = tmp_path / "targets.npz"
+    with atomic_stream(target, "wb") as stream:
+        np.savez(stream, targets=np.eye(7, dtype=np.float32))
+    with np.load(target) as saved:
+        np.testing.assert_array_equal(saved["targets"], np.eye(7))
+    with pytest.raises(RuntimeError, match="interrupted"), atomic_stream(target, "wb") as stream:
+        stream.write(b"half a file")
+        raise RuntimeError("interrupted")
+    with np.load(target) as saved:
+        np.testing.assert_array_equal(saved["targets"], np.eye(7))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["targets.npz"]
+    with pytest.raises(ValueError, match="choose 'w'"), atomic_stream(target, "a"):
+        pass

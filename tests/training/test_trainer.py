@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -358,3 +359,55 @@ def test_run_model_file_accepts_run_folders_and_files(tmp_path):
 
     assert run_model_file(tmp_path) == tmp_path / "final.keras"
     assert run_model_file(tmp_path / "member.keras") == tmp_path / "member.keras"
+
+
+def test_offline_targets_are_kept_for_a_resumed_run_and_recomputed_when_a_teacher_changes(tmp_path, monkeypatch):
+    import os
+
+    import tunex_core.training.trainer as trainer
+
+    teacher_file = tmp_path / "teacher.keras"
+    teacher_file.write_bytes(b"weights")
+    loads = []
+
+    def counting_loader(paths):
+        loads.append(list(paths))
+        return [ConstantTeacher(np.eye(7)[6])]
+
+    monkeypatch.setattr(trainer, "load_teachers", counting_loader)
+    faces = synthetic_faces(6, 1).faces
+    cache = tmp_path / "run" / trainer.TEACHER_TARGETS_NAME
+    cache.parent.mkdir()
+    first = trainer.cached_offline_targets(cache, [str(teacher_file)], faces, 1.0)
+    again = trainer.cached_offline_targets(cache, [str(teacher_file)], faces, 1.0)
+    np.testing.assert_array_equal(again, first)
+    np.testing.assert_allclose(first, np.tile(np.eye(7)[6], (6, 1)), atol=1e-6)
+    assert len(loads) == 1  # the second call read the cache and loaded no teacher
+    assert sorted(path.name for path in cache.parent.iterdir()) == [trainer.TEACHER_TARGETS_NAME]
+
+    trainer.cached_offline_targets(cache, [str(teacher_file)], faces, 2.0)  # another temperature
+    trainer.cached_offline_targets(cache, [str(teacher_file)], faces[:5], 2.0)  # other faces
+    status = teacher_file.stat()
+    os.utime(teacher_file, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))  # the teacher was retrained
+    trainer.cached_offline_targets(cache, [str(teacher_file)], faces[:5], 2.0)
+    cache.write_bytes(b"PK\x03\x04 truncated")
+    trainer.cached_offline_targets(cache, [str(teacher_file)], faces[:5], 2.0)
+    assert len(loads) == 5
+    trainer.cached_offline_targets(cache, [str(teacher_file)], faces[:5], 2.0)
+    assert len(loads) == 5
+
+
+def test_a_resumed_offline_distillation_does_not_load_its_teachers_again(tmp_path, monkeypatch):
+    import tunex_core.training.trainer as trainer
+
+    loads = []
+    monkeypatch.setattr(trainer, "load_teachers",
+                        lambda paths: loads.append(paths) or [ConstantTeacher(np.eye(7)[6])])
+    data = FerDataset(train=synthetic_faces(32, 1), val=synthetic_faces(14, 2), test=None, source="synthetic")
+    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0, augment=NO_AUGMENT,
+                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode="offline",
+                         model_options={"widths": (8, 8, 8, 8), "convs_per_stage": 1})
+    trainer.train(data, tmp_path / "run", config)
+    trainer.train(data, tmp_path / "run", replace(config, epochs=2), resume=True)
+    assert len(loads) == 1
+    assert len((tmp_path / "run" / "log.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs

@@ -5,14 +5,17 @@ PrivateTest (``test``) is never read here. Each run folder holds
 ``hyperparameters.json``, ``log.csv`` (one row per epoch), ``last.keras``
 (model + optimizer state, for ``--resume``), ``best.keras`` (best PublicTest
 accuracy) and, at the end, ``final.keras`` (the best weights, inference only).
+Offline distillation keeps its teachers' targets in ``teacher_targets.npz``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
-from tunex_core.files import write_json_atomically
+from tunex_core.files import atomic_stream, write_json_atomically
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
@@ -247,6 +250,42 @@ def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: floa
     return np.mean(predictions, axis=0)
 
 
+TEACHER_TARGETS_NAME = "teacher_targets.npz"
+
+
+def teacher_targets_key(teacher_paths: list, faces: np.ndarray, temperature: float) -> str:
+    """What offline targets depend on: each teacher file (path, size, modification time), the training faces
+    and the temperature, as one string."""
+    files = []
+    for path in teacher_paths:
+        model_file = run_model_file(path).resolve()
+        status = model_file.stat() if model_file.is_file() else None
+        files.append([str(model_file), status and status.st_size, status and status.st_mtime_ns])
+    digest = hashlib.sha256(np.ascontiguousarray(faces).tobytes()).hexdigest()
+    return json.dumps({"teachers": files, "faces": [list(faces.shape), digest], "temperature": temperature})
+
+
+def cached_offline_targets(cache_file: Path, teacher_paths: list, faces: np.ndarray,
+                           temperature: float) -> np.ndarray:
+    """:func:`offline_teacher_targets` of the teachers at ``teacher_paths``, kept in ``cache_file`` so that a
+    resumed run does not compute them again; recomputed when a teacher file, the faces or the temperature
+    changed, or the cache cannot be read."""
+    key = teacher_targets_key(teacher_paths, faces, temperature)
+    try:
+        with np.load(cache_file) as cached:
+            if str(cached["key"]) == key and cached["targets"].shape == (len(faces), NUM_EMOTIONS):
+                print(f"teachers' targets read from {cache_file}", flush=True)
+                return cached["targets"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        pass
+    teachers = load_teachers(teacher_paths)
+    print(f"computing {len(teachers)} teacher(s)' targets on {len(faces)} training faces", flush=True)
+    targets = offline_teacher_targets(teachers, faces, temperature).astype(np.float32)
+    with atomic_stream(cache_file, "wb") as stream:
+        np.savez(stream, targets=targets, key=np.array(key))
+    return targets
+
+
 def one_hot_targets(split: Split) -> np.ndarray:
     """The split's labels as one-hot target distributions (N, 7) float32."""
     return keras.utils.to_categorical(split.labels, NUM_EMOTIONS).astype(np.float32)
@@ -355,12 +394,14 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     run_dir.mkdir(parents=True, exist_ok=True)
     train_split, val_split = data.split("train"), data.split("val")
     keras.mixed_precision.set_global_policy("float32")
-    teachers = load_teachers(config.teachers) if config.teachers else None
-    if teachers and config.distill_mode == "offline":
-        print(f"computing {len(teachers)} teacher(s)' targets on {len(train_split)} training faces", flush=True)
+    teachers = None
+    if config.teachers and config.distill_mode == "offline":
         base = train_targets if train_targets is not None else one_hot_targets(train_split)
-        soft = offline_teacher_targets(teachers, train_split.faces, config.distill_temperature)
+        soft = cached_offline_targets(run_dir / TEACHER_TARGETS_NAME, config.teachers, train_split.faces,
+                                      config.distill_temperature)
         train_targets = blend_with_teachers(base, soft, config.distill_weight).astype(np.float32)
+    elif config.teachers:
+        teachers = load_teachers(config.teachers)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -391,7 +432,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
         _compile(model, config, steps_per_epoch)
     (run_dir / "hyperparameters.json").write_text(json.dumps(asdict(config), indent=2))
     extras = [f"FER+ soft labels (weight {config.votes_weight})" if config.votes_file else "",
-              f"distilled from {len(teachers)} teacher(s) ({config.distill_mode})" if teachers else "",
+              f"distilled from {len(config.teachers)} teacher(s) ({config.distill_mode})" if config.teachers else "",
               f"starting from {config.init_model}" if config.init_model and initial_epoch == 0 else ""]
     print(f"training {config.architecture}: {model.count_params():,} parameters, "
           f"{len(train_split)} train / {len(val_split)} PublicTest faces, "
