@@ -83,8 +83,8 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     refresh = data.split("train").faces if precise_batch_norm else None
     model = average_checkpoints(checkpoints, config, refresh_faces=refresh)
     model.save(run_dir / "final.keras")
-    (run_dir / "final.json").write_text(json.dumps({
-        "checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm}, indent=2))
+    write_json_atomically(run_dir / "final.json", {
+        "checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm})
     return run_dir / "final.keras"
 
 
