@@ -279,6 +279,8 @@ def test_train_with_votes_sgd_and_webcam_augmentation(tiny_training_data, tmp_pa
     assert "FER+ soft labels (weight 0.7)" in result.stdout and "62 train / 21 PublicTest faces" in result.stdout
     saved = json.loads((run / "hyperparameters.json").read_text())
     assert saved["votes_file"] == str(votes) and saved["votes_weight"] == 0.7 and saved["optimizer"] == "sgd"
+    # SGD without a named rate gets its own pair, not AdamW's (0.002 would barely move SGD)
+    assert saved["learning_rate"] == 0.05 and saved["weight_decay"] == 0.002
     assert saved["augment"]["jpeg_probability"] > 0 and saved["augment"]["rotation_degrees"] == 20.0
     assert (run / "final.keras").is_file()
 
@@ -325,6 +327,7 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
 @pytest.mark.parametrize(("arguments", "message"), [
     (["--votes-weight", "1.5"], "--votes-weight 1.5 is out of range (between 0 and 1)"),
     (["--distill-temperature", "0"], "--distill-temperature 0.0 is out of range"),
+    (["--weight-decay", "-0.1"], "--weight-decay -0.1 is out of range (from 0 up to 1)"),
     (["--teacher", "no/such/run"], "teacher model not found: no/such/run"),
     (["--init", "no/such/model.keras"], "--init model not found: no/such/model.keras"),
 ])

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from tunex_core.training.evaluation import evaluate_probabilities
-from tunex_core.training.release import ANCHORS, RESULTS_END, RESULTS_START, confident_mistakes, write_model_card_results
+from tunex_core.training.release import (
+    ANCHORS,
+    RESULTS_END,
+    RESULTS_START,
+    confident_mistakes,
+    recipe_flags,
+    write_model_card_results,
+)
 
 
 def test_confident_mistakes_are_wrong_and_sorted():
@@ -73,7 +80,7 @@ def test_model_card_recipe_names_votes_teachers_and_webcam_augmentation(tmp_path
     assert "FER+ vote distributions (weight 0.7" in text and "Distilled from 2 teacher model(s)" in text
     assert "flip-averaged predictions on the clean faces" in text
     assert "Started from the weights of models/emotion_cnn.keras" in text
-    assert ("--seed 7 --learning-rate 0.0005 --optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 "
+    assert ("--seed 7 --learning-rate 0.0005 --weight-decay 0.05 --optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 "
             "--teacher runs/a/final.keras --teacher runs/b/final.keras --distill-weight 0.7 --distill-temperature 2.0 "
             "--distill-mode offline --init models/emotion_cnn.keras --webcam-augment") in text
 
@@ -96,3 +103,10 @@ def test_a_release_keeps_the_recorded_experiments(tmp_path):
     assert carried_sections(metrics) == {}
     metrics.write_text(json.dumps({"evaluations": {}, "experiments": [{"name": "A"}], "baseline": {"name": "B"}}))
     assert carried_sections(metrics) == {"experiments": [{"name": "A"}], "baseline": {"name": "B"}}
+
+
+def test_recipe_flags_compare_with_the_optimizers_own_defaults():
+    assert recipe_flags({"optimizer": "sgd", "learning_rate": 0.05, "weight_decay": 0.002}) == " --optimizer sgd"
+    assert recipe_flags({"optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.01}) == " --weight-decay 0.01"
+    assert recipe_flags({"optimizer": "sgd", "learning_rate": 0.002, "weight_decay": 0.05}) == (
+        " --learning-rate 0.002 --weight-decay 0.05 --optimizer sgd")

@@ -30,7 +30,11 @@ def register(subparsers) -> None:
     train_parser.add_argument("--out", default="runs/tunex", help="run folder (default runs/tunex)")
     train_parser.add_argument("--architecture", choices=("tunex", "seed"), default="tunex")
     train_parser.add_argument("--batch-size", type=int, default=None)
-    train_parser.add_argument("--learning-rate", type=float, default=None)
+    train_parser.add_argument("--learning-rate", type=float, default=None,
+                              help="peak learning rate (default 0.002 with adamw, 0.05 with sgd)")
+    train_parser.add_argument("--weight-decay", type=float, default=None,
+                              help="decoupled weight decay: each step shrinks weights by learning rate x this "
+                                   "(default 0.05 with adamw, 0.002 with sgd)")
     train_parser.add_argument("--float32", action="store_true", help="disable bfloat16 mixed precision")
     train_parser.add_argument("--seed", type=int, default=None, help="random seed (vary it for ensemble members)")
     train_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=None,
@@ -90,13 +94,15 @@ def register(subparsers) -> None:
 
 def _train_settings(arguments: argparse.Namespace) -> dict:
     """TrainConfig overrides from the command line; with ``--resume`` the run's saved votes/teachers are reused."""
-    from tunex_core.training.trainer import WEBCAM_AUGMENT, TrainConfig
+    from tunex_core.training.trainer import OPTIMIZER_DEFAULTS, WEBCAM_AUGMENT, TrainConfig
 
     overrides: dict = {"architecture": arguments.architecture}
-    for name in ("epochs", "batch_size", "learning_rate", "seed", "optimizer", "votes_weight", "contempt",
-                 "distill_weight", "distill_temperature", "distill_mode"):
+    for name in ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "optimizer", "votes_weight",
+                 "contempt", "distill_weight", "distill_temperature", "distill_mode"):
         if getattr(arguments, name) is not None:
             overrides[name] = getattr(arguments, name)
+    for name, value in OPTIMIZER_DEFAULTS[overrides.get("optimizer", TrainConfig.optimizer)].items():
+        overrides.setdefault(name, value)
     if arguments.float32:
         overrides["mixed_precision"] = False
     if arguments.votes is not None:
@@ -123,11 +129,13 @@ def _train_settings(arguments: argparse.Namespace) -> dict:
 def _check_train_settings(settings: dict) -> str | None:
     """A one-line complaint about out-of-range numbers, or None."""
     checks = {"epochs": lambda v: v >= 1, "batch_size": lambda v: v >= 1, "learning_rate": lambda v: v > 0,
+              "weight_decay": lambda v: 0 <= v < 1,
               "votes_weight": lambda v: 0 <= v <= 1, "distill_weight": lambda v: 0 <= v <= 1,
               "distill_temperature": lambda v: v > 0}
     for name, valid in checks.items():
         if name in settings and not valid(settings[name]):
-            ranges = {"votes_weight": "between 0 and 1", "distill_weight": "between 0 and 1"}
+            ranges = {"votes_weight": "between 0 and 1", "distill_weight": "between 0 and 1",
+                      "weight_decay": "from 0 up to 1"}
             return f"--{name.replace('_', '-')} {settings[name]} is out of range ({ranges.get(name, 'must be positive')})"
     return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -231,11 +232,12 @@ def recipe_extras(hyper: dict) -> str:
 
 def recipe_flags(hyper: dict) -> str:
     """The ``train`` options that reproduce the recipe beyond the defaults ('' for a default run)."""
-    from tunex_core.training.trainer import TrainConfig
+    from tunex_core.training.trainer import OPTIMIZER_DEFAULTS, TrainConfig
 
-    defaults = TrainConfig()
-    flags = [f"--{name.replace('_', '-')} {hyper[name]}" for name in ("seed", "learning_rate", "batch_size")
-             if name in hyper and hyper[name] != getattr(defaults, name)]
+    defaults = {**asdict(TrainConfig()), **OPTIMIZER_DEFAULTS.get(hyper.get("optimizer", "adamw"), {})}
+    flags = [f"--{name.replace('_', '-')} {hyper[name]}"
+             for name in ("seed", "learning_rate", "weight_decay", "batch_size")
+             if name in hyper and hyper[name] != defaults[name]]
     if hyper.get("architecture", "tunex") != "tunex":
         flags.append(f"--architecture {hyper['architecture']}")
     if hyper.get("optimizer", "adamw") != "adamw":

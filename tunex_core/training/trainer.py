@@ -29,6 +29,14 @@ from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
 
+# Peak learning rate and weight decay of each optimizer when the command line names none. Keras decays
+# weights decoupled (each step shrinks a weight by learning rate x weight decay), so SGD's pair keeps AdamW's
+# shrink per step (1e-4 at the peak) at its 25 times higher learning rate.
+OPTIMIZER_DEFAULTS = {
+    "adamw": {"learning_rate": 0.002, "weight_decay": 0.05},
+    "sgd": {"learning_rate": 0.05, "weight_decay": 0.002},
+}
+
 
 @dataclass
 class TrainConfig:
@@ -38,10 +46,10 @@ class TrainConfig:
     optimizer: str = "adamw"  # "adamw" or "sgd" (Nesterov momentum)
     epochs: int = 48
     batch_size: int = 128
-    learning_rate: float = 0.002
+    learning_rate: float = OPTIMIZER_DEFAULTS["adamw"]["learning_rate"]
     warmup_epochs: int = 2
     momentum: float = 0.9
-    weight_decay: float = 0.05
+    weight_decay: float = OPTIMIZER_DEFAULTS["adamw"]["weight_decay"]
     label_smoothing: float = 0.1
     mixed_precision: bool = True
     seed: int = 2026
