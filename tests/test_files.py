@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from tunex_core import files
-from tunex_core.files import write_json_atomically, write_text_atomically
+from tunex_core.files import replace_atomically, write_json_atomically, write_text_atomically
 
 
 def test_writes_a_new_file_with_the_usual_permissions(tmp_path):
@@ -74,3 +74,27 @@ def test_binary_streams_are_written_whole_or_not_at_all(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["targets.npz"]
     with pytest.raises(ValueError, match="choose 'w'"), atomic_stream(target, "a"):
         pass
+
+
+def test_a_file_made_by_another_library_replaces_the_old_one_only_when_whole(tmp_path):
+    target = tmp_path / "last.keras"
+    target.write_bytes(b"epoch 2")
+    target.chmod(0o640)
+    seen = []
+
+    def save(path):
+        seen.append(path)
+        path.write_bytes(b"epoch 3")
+
+    replace_atomically(target, save)
+    assert seen[0].suffix == ".keras" and seen[0].parent == tmp_path  # e.g. Keras refuses other suffixes
+    assert target.read_bytes() == b"epoch 3" and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+    def killed_while_saving(path):
+        path.write_bytes(b"epo")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replace_atomically(target, killed_while_saving)
+    assert target.read_bytes() == b"epoch 3"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["last.keras"]

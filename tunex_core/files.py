@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -21,7 +21,7 @@ def atomic_stream(path: Path, mode: str = "w") -> Iterator[IO]:
     if mode not in ("w", "wb"):
         raise ValueError(f"mode {mode!r}: choose 'w' (text) or 'wb' (bytes)")
     path = Path(path)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    temporary = _temporary_beside(path)
     # Mode 0o666 lets the kernel apply the umask (a new file gets the usual permissions) without
     # reading the process-wide umask, which would race with other threads.
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -30,12 +30,37 @@ def atomic_stream(path: Path, mode: str = "w") -> Iterator[IO]:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
+        _move_into_place(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` produce a file at a temporary path beside ``path`` (same suffix, e.g. ``model.save``),
+    then flush it to disk and rename it over ``path``: an interrupted ``write`` keeps the old file whole."""
+    path = Path(path)
+    temporary = _temporary_beside(path)
+    try:
+        write(temporary)
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
+        _move_into_place(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A hidden, unused name in ``path``'s folder that keeps its suffix (Keras insists on ``.keras``)."""
+    return path.parent / f".{path.stem}.{secrets.token_hex(8)}.tmp{path.suffix}"
+
+
+def _move_into_place(temporary: Path, path: Path) -> None:
+    """Give ``temporary`` the permissions of the file it replaces, if any, and rename it to ``path``."""
+    if path.exists():
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+    os.replace(temporary, path)
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -131,6 +131,9 @@ def smoke_run(tmp_path_factory):
     phases["log_2"] = read_log(run)
     phases["state_2"] = json.loads((run / "state.json").read_text())
     phases["hyperparameters_2"] = json.loads((run / "hyperparameters.json").read_text())
+    # a run killed after logging epoch 3 but before recording it in state.json: the resumed run redoes epoch 3
+    with open(run / "log.csv", "a", newline="") as handle:
+        handle.write("3,9.99999,0.5,9.99999,0.5,0.001,1.0\r\n")
     train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 4}), resume=True)
     phases["log_4"] = read_log(run)
     return phases
@@ -166,6 +169,8 @@ def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
     assert smoke_run["state_2"]["epochs_done"] == 2
     assert smoke_run["hyperparameters_2"]["epochs"] == 2
     assert [row["epoch"] for row in smoke_run["log_4"]] == ["1", "2", "3", "4"]
+    assert smoke_run["log_4"][2]["loss"] != "9.99999"  # the half-finished epoch's row was dropped, not kept
+    assert not [name for name in smoke_run["files"] if name.startswith(".")]  # no temporary files left
 
 
 @pytest.mark.slow
@@ -411,3 +416,16 @@ def test_a_resumed_offline_distillation_does_not_load_its_teachers_again(tmp_pat
     trainer.train(data, tmp_path / "run", replace(config, epochs=2), resume=True)
     assert len(loads) == 1
     assert len((tmp_path / "run" / "log.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
+
+
+def test_trim_log_keeps_the_header_and_whole_rows_up_to_the_saved_epoch(tmp_path):
+    from tunex_core.training.trainer import trim_log
+
+    log_file = tmp_path / "log.csv"
+    log_file.write_bytes(b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n3,1.6\r\n4,1.")
+    trim_log(log_file, 2)
+    assert log_file.read_bytes() == b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n"
+    trim_log(log_file, 2)  # nothing to drop: the file is left as it is
+    assert log_file.read_bytes() == b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n"
+    trim_log(tmp_path / "missing.csv", 2)
+    assert not (tmp_path / "missing.csv").exists()

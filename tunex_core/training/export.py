@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tunex_core.files import atomic_stream
+
 
 def export_tflite(model, destination: str | Path) -> Path:
     """Convert a float32 Keras model to ``.tflite`` (float32 weights, no quantisation)."""
@@ -11,5 +13,7 @@ def export_tflite(model, destination: str | Path) -> Path:
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     destination = Path(destination)
-    destination.write_bytes(converter.convert())
+    flat_buffer = converter.convert()
+    with atomic_stream(destination, "wb") as stream:
+        stream.write(flat_buffer)
     return destination

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
-from tunex_core.files import write_json_atomically, write_text_atomically
+from tunex_core.files import replace_atomically, write_json_atomically, write_text_atomically
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import training_minutes
@@ -75,7 +75,7 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     """Build ``run_dir/final.keras``: the best epoch, or the mean of the last ``average_last`` epoch
     checkpoints, with batch-norm statistics re-estimated on clean training faces ("precise BN":
     training-time statistics come from augmented faces)."""
-    from tunex_core.training.trainer import TrainConfig, average_checkpoints
+    from tunex_core.training.trainer import TrainConfig, average_checkpoints, save_model_atomically
 
     config = TrainConfig(**json.loads((run_dir / "hyperparameters.json").read_text()))
     checkpoints = sorted(run_dir.glob("epoch_*.keras"))[-average_last:] if average_last else [run_dir / "best.keras"]
@@ -83,7 +83,7 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
         raise ValueError(f"{run_dir} holds {len(checkpoints)} epoch checkpoints; {average_last} requested")
     refresh = data.split("train").faces if precise_batch_norm else None
     model = average_checkpoints(checkpoints, config, refresh_faces=refresh)
-    model.save(run_dir / "final.keras")
+    save_model_atomically(model, run_dir / "final.keras")
     write_json_atomically(run_dir / "final.json", {
         "checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm})
     return run_dir / "final.keras"
@@ -97,7 +97,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
 
     models_dir.mkdir(parents=True, exist_ok=True)
     keras_file, tflite_file = models_dir / "emotion_cnn.keras", models_dir / "emotion_cnn.tflite"
-    shutil.copyfile(run_dir / "final.keras", keras_file)
+    replace_atomically(keras_file, lambda temporary: shutil.copyfile(run_dir / "final.keras", temporary))
     model = load_model(keras_file)
     export_tflite(model, tflite_file)
     raw = EmotionClassifier.from_keras_model(model)

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
-from tunex_core.files import atomic_stream, write_json_atomically
+from tunex_core.files import atomic_stream, replace_atomically, write_json_atomically, write_text_atomically
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.vision.model import build_model
@@ -114,6 +114,15 @@ class EpochLogger(keras.callbacks.Callback):
             "learning_rate": learning_rate,
             "seconds": round(seconds, 1),
         }
+        # Checkpoints, then the log row, then state.json, each written whole: a run killed at any
+        # point resumes from the last epoch state.json names (resume drops log rows past it).
+        improved = row["val_accuracy"] > self.best_accuracy
+        if improved:
+            self.best_accuracy = row["val_accuracy"]
+            save_model_atomically(self.model, self.run_dir / "best.keras")
+        save_model_atomically(self.model, self.run_dir / "last.keras")
+        if epoch + 1 > self.total_epochs - self.keep_last_epochs:
+            save_model_atomically(self.model, self.run_dir / f"epoch_{epoch + 1:02d}.keras")
         log_file = self.run_dir / "log.csv"
         new_file = not log_file.exists()
         with open(log_file, "a", newline="") as handle:
@@ -121,13 +130,6 @@ class EpochLogger(keras.callbacks.Callback):
             if new_file:
                 writer.writeheader()
             writer.writerow(row)
-        improved = row["val_accuracy"] > self.best_accuracy
-        if improved:
-            self.best_accuracy = row["val_accuracy"]
-            self.model.save(self.run_dir / "best.keras")
-        self.model.save(self.run_dir / "last.keras")
-        if epoch + 1 > self.total_epochs - self.keep_last_epochs:
-            self.model.save(self.run_dir / f"epoch_{epoch + 1:02d}.keras")
         state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
         write_json_atomically(self.run_dir / "state.json", state)
         print(
@@ -427,6 +429,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             # The checkpoint's cosine schedule ends at its old last epoch; stretch it to the new one.
             model.optimizer.learning_rate = _schedule(config, steps_per_epoch)
         initial_epoch, best_accuracy = state["epochs_done"], state["best_val_accuracy"]
+        trim_log(run_dir / "log.csv", initial_epoch)
         print(f"resuming {run_dir} after epoch {initial_epoch} "
               f"(best PublicTest accuracy {best_accuracy:.4f})", flush=True)
     else:
@@ -459,13 +462,31 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     return export_inference_model(run_dir / "best.keras", run_dir / "final.keras", config)
 
 
+def save_model_atomically(model: keras.Model, path: Path) -> None:
+    """``model.save(path)`` through a temporary file: a run killed while saving keeps the previous file."""
+    replace_atomically(path, model.save)
+
+
+def trim_log(log_file: Path, epochs_done: int) -> None:
+    """Drop ``log.csv`` rows after epoch ``epochs_done`` (left by a run killed between its log and its state),
+    and rows cut short."""
+    if not log_file.is_file():
+        return
+    with open(log_file, newline="") as handle:  # keep the csv module's \r\n line ends as they are
+        lines = handle.read().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n")
+                        and line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= epochs_done]
+    if len(kept) < len(lines):
+        write_text_atomically(log_file, "".join(kept))
+
+
 def export_inference_model(checkpoint: Path, destination: Path, config: TrainConfig) -> Path:
     """Rebuild the model in float32 with the checkpoint's weights, without optimizer state."""
     keras.mixed_precision.set_global_policy("float32")
     trained = keras.models.load_model(checkpoint, compile=False)
     model = build_model(config.architecture, **config.model_options)
     model.set_weights(trained.get_weights())
-    model.save(destination)
+    save_model_atomically(model, destination)
     return destination
 
 
