@@ -134,8 +134,13 @@ def smoke_run(tmp_path_factory):
     # a run killed after logging epoch 3 but before recording it in state.json: the resumed run redoes epoch 3
     with open(run / "log.csv", "a", newline="") as handle:
         handle.write("3,9.99999,0.5,9.99999,0.5,0.001,1.0\r\n")
+    # ... and whose epoch-3 checkpoints were still waiting for that record (a broken file: loading it would fail)
+    (run / "pending").mkdir()
+    (run / "pending" / "last.keras").write_bytes(b"half a checkpoint")
+    (run / "pending" / "epoch.json").write_text('{"epoch": 3}')
     train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 4}), resume=True)
     phases["log_4"] = read_log(run)
+    phases["files_4"] = sorted(path.name for path in run.iterdir())
     return phases
 
 
@@ -170,7 +175,9 @@ def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
     assert smoke_run["hyperparameters_2"]["epochs"] == 2
     assert [row["epoch"] for row in smoke_run["log_4"]] == ["1", "2", "3", "4"]
     assert smoke_run["log_4"][2]["loss"] != "9.99999"  # the half-finished epoch's row was dropped, not kept
-    assert not [name for name in smoke_run["files"] if name.startswith(".")]  # no temporary files left
+    for files in (smoke_run["files"], smoke_run["files_4"]):
+        assert not [name for name in files if name.startswith(".")]  # no temporary files left
+        assert "pending" not in files
 
 
 @pytest.mark.slow
@@ -429,3 +436,33 @@ def test_trim_log_keeps_the_header_and_whole_rows_up_to_the_saved_epoch(tmp_path
     assert log_file.read_bytes() == b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n"
     trim_log(tmp_path / "missing.csv", 2)
     assert not (tmp_path / "missing.csv").exists()
+
+
+def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_epoch(tmp_path):
+    from tunex_core.training.trainer import settle_pending_checkpoints, start_pending_checkpoints
+
+    def pending_epoch(epoch, marker=True):
+        pending = start_pending_checkpoints(tmp_path)
+        (pending / "last.keras").write_text(f"epoch {epoch}")
+        (pending / "best.keras").write_text(f"epoch {epoch}")
+        if marker:
+            (pending / "epoch.json").write_text(json.dumps({"epoch": epoch}))
+
+    (tmp_path / "last.keras").write_text("epoch 4")
+    pending_epoch(5)
+    settle_pending_checkpoints(tmp_path, 4)  # killed before state.json recorded epoch 5
+    assert (tmp_path / "last.keras").read_text() == "epoch 4" and not (tmp_path / "best.keras").exists()
+    assert not (tmp_path / "pending").exists()
+    pending_epoch(5, marker=False)  # killed while saving
+    settle_pending_checkpoints(tmp_path, 5)
+    assert (tmp_path / "last.keras").read_text() == "epoch 4"
+    pending_epoch(5)
+    (tmp_path / "pending" / "epoch.json").write_text("{")  # a marker cut short
+    settle_pending_checkpoints(tmp_path, 5)
+    assert (tmp_path / "last.keras").read_text() == "epoch 4"
+    pending_epoch(5)
+    settle_pending_checkpoints(tmp_path, 5)  # recorded, killed before the checkpoints moved: they move now
+    assert (tmp_path / "last.keras").read_text() == "epoch 5" and (tmp_path / "best.keras").read_text() == "epoch 5"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["best.keras", "last.keras"]
+    settle_pending_checkpoints(tmp_path, 5)  # nothing pending: nothing changes
+    assert (tmp_path / "last.keras").read_text() == "epoch 5"

@@ -14,6 +14,8 @@ import csv
 import hashlib
 import json
 import math
+import os
+import shutil
 import time
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -114,15 +116,18 @@ class EpochLogger(keras.callbacks.Callback):
             "learning_rate": learning_rate,
             "seconds": round(seconds, 1),
         }
-        # Checkpoints, then the log row, then state.json, each written whole: a run killed at any
-        # point resumes from the last epoch state.json names (resume drops log rows past it).
+        # The epoch's checkpoints wait in pending/ until state.json names the epoch (the commit), then
+        # move into place; a run killed before the commit resumes from the previous epoch's files.
         improved = row["val_accuracy"] > self.best_accuracy
         if improved:
             self.best_accuracy = row["val_accuracy"]
-            save_model_atomically(self.model, self.run_dir / "best.keras")
-        save_model_atomically(self.model, self.run_dir / "last.keras")
+        names = (["best.keras"] if improved else []) + ["last.keras"]
         if epoch + 1 > self.total_epochs - self.keep_last_epochs:
-            save_model_atomically(self.model, self.run_dir / f"epoch_{epoch + 1:02d}.keras")
+            names.append(f"epoch_{epoch + 1:02d}.keras")
+        pending = start_pending_checkpoints(self.run_dir)
+        for name in names:
+            save_model_atomically(self.model, pending / name)
+        write_json_atomically(pending / PENDING_MARKER_NAME, {"epoch": epoch + 1})
         log_file = self.run_dir / "log.csv"
         new_file = not log_file.exists()
         with open(log_file, "a", newline="") as handle:
@@ -132,6 +137,7 @@ class EpochLogger(keras.callbacks.Callback):
             writer.writerow(row)
         state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
         write_json_atomically(self.run_dir / "state.json", state)
+        settle_pending_checkpoints(self.run_dir, epoch + 1)
         print(
             f"epoch {epoch + 1}/{self.total_epochs}  loss {row['loss']:.4f}  "
             f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
@@ -261,6 +267,8 @@ def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: floa
 
 
 TEACHER_TARGETS_NAME = "teacher_targets.npz"
+PENDING_FOLDER_NAME = "pending"
+PENDING_MARKER_NAME = "epoch.json"
 
 
 def teacher_targets_key(teacher_paths: list, faces: np.ndarray, temperature: float) -> str:
@@ -420,6 +428,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     initial_epoch, best_accuracy = 0, -1.0
     if resume and (run_dir / "last.keras").exists() and state_file.exists():
         state = json.loads(state_file.read_text())
+        settle_pending_checkpoints(run_dir, state["epochs_done"])
         saved = json.loads((run_dir / "hyperparameters.json").read_text())
         extended = saved["epochs"] != config.epochs
         saved.update({"epochs": config.epochs})
@@ -437,6 +446,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             print(f"nothing to resume in {run_dir}; starting a new run", flush=True)
         for stale in ("log.csv", "state.json", "best.keras", "last.keras"):
             (run_dir / stale).unlink(missing_ok=True)
+        shutil.rmtree(run_dir / PENDING_FOLDER_NAME, ignore_errors=True)
         model = build_model(config.architecture, **config.model_options)
         if config.init_model:
             load_initial_weights(model, config.init_model)
@@ -474,10 +484,38 @@ def trim_log(log_file: Path, epochs_done: int) -> None:
         return
     with open(log_file, newline="") as handle:  # keep the csv module's \r\n line ends as they are
         lines = handle.read().splitlines(keepends=True)
-    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n")
-                        and line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= epochs_done]
+    kept = lines[:1]
+    for line in lines[1:]:
+        epoch = line.split(",", 1)[0]
+        if line.endswith("\n") and epoch.isdigit() and int(epoch) <= epochs_done:
+            kept.append(line)
     if len(kept) < len(lines):
         write_text_atomically(log_file, "".join(kept))
+
+
+def start_pending_checkpoints(run_dir: Path) -> Path:
+    """An empty ``pending/`` folder in ``run_dir`` for the checkpoints of an epoch not yet in state.json."""
+    pending = run_dir / PENDING_FOLDER_NAME
+    shutil.rmtree(pending, ignore_errors=True)
+    pending.mkdir()
+    return pending
+
+
+def settle_pending_checkpoints(run_dir: Path, epochs_done: int) -> None:
+    """Move ``pending/``'s checkpoints into ``run_dir`` if state.json has recorded their epoch (its marker says
+    an epoch up to ``epochs_done``); otherwise they belong to an epoch that never finished: drop them."""
+    pending = run_dir / PENDING_FOLDER_NAME
+    if not pending.is_dir():
+        return
+    marker = pending / PENDING_MARKER_NAME
+    try:
+        committed = json.loads(marker.read_text())["epoch"] <= epochs_done
+    except (OSError, ValueError, KeyError, TypeError):
+        committed = False
+    if committed:
+        for checkpoint in sorted(pending.glob("*.keras")):
+            os.replace(checkpoint, run_dir / checkpoint.name)
+    shutil.rmtree(pending, ignore_errors=True)
 
 
 def export_inference_model(checkpoint: Path, destination: Path, config: TrainConfig) -> Path:
