@@ -310,13 +310,13 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
     data, _ = tiny_training_data
     run = tmp_path / "student"
     result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-mode",
-                     "offline", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
+                     "offline-per-view", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
                      "--float32", "--out", str(run))
     assert result.returncode == 0, result.stderr
     assert "computing 1 teacher(s)' targets on 64 training faces" in result.stdout
-    assert "distilled from 1 teacher(s) (offline)" in result.stdout and "starting from" in result.stdout
+    assert "distilled from 1 teacher(s) (offline-per-view)" in result.stdout and "starting from" in result.stdout
     saved = json.loads((run / "hyperparameters.json").read_text())
-    assert saved["distill_mode"] == "offline" and saved["init_model"] == str(untrained_model_file)
+    assert saved["distill_mode"] == "offline-per-view" and saved["init_model"] == str(untrained_model_file)
     # a starting model of another architecture is refused by name, and nothing is trained
     result = run_cli("train", "--data", str(data), "--architecture", "seed", "--init", str(untrained_model_file),
                      "--epochs", "1", "--out", str(tmp_path / "seed"))

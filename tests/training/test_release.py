@@ -85,6 +85,20 @@ def test_model_card_recipe_names_votes_teachers_and_webcam_augmentation(tmp_path
             "--distill-mode offline --init models/emotion_cnn.keras --webcam-augment") in text
 
 
+def test_model_card_recipe_names_each_distillation_mode(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    sentences = {"online": "their predictions on each augmented batch",
+                 "offline-per-view": "their predictions on the clean face or its mirror image, whichever the student"}
+    for mode, sentence in sentences.items():
+        card.write_text(f"# Card\n\n{RESULTS_START}\n")
+        metrics = fake_metrics()
+        metrics["model"]["hyperparameters"].update({"teachers": ["runs/a"], "distill_weight": 0.7,
+                                                    "distill_temperature": 1.0, "distill_mode": mode})
+        write_model_card_results(metrics, card)
+        text = card.read_text()
+        assert sentence in text and f"--distill-mode {mode}" in text
+
+
 def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):
     card = tmp_path / "MODEL_CARD.md"
     card.write_text(f"# Card\n\n{RESULTS_START}\n")

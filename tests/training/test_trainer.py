@@ -311,6 +311,68 @@ def test_offline_targets_average_the_teachers_and_both_mirror_images():
     np.testing.assert_allclose(targets, np.tile(expected, (5, 1)), atol=1e-6)
 
 
+def test_offline_targets_per_view_keep_the_face_and_its_mirror_image_apart():
+    from tunex_core.training.trainer import offline_teacher_targets
+
+    faces = np.zeros((5, 48, 48), np.uint8)
+    faces[:, :, :24] = 200
+    teachers = [LeftBrightTeacher(), ConstantTeacher(np.eye(7)[6])]
+    targets = offline_teacher_targets(teachers, faces, 1.0, batch_size=2, per_view=True)
+    assert targets.shape == (5, 2, 7)
+    np.testing.assert_allclose(targets[:, 0], np.tile(0.5 * np.eye(7)[3] + 0.5 * np.eye(7)[6], (5, 1)), atol=1e-6)
+    np.testing.assert_allclose(targets[:, 1], np.tile(0.5 * np.eye(7)[4] + 0.5 * np.eye(7)[6], (5, 1)), atol=1e-6)
+    np.testing.assert_allclose(targets.mean(axis=1), offline_teacher_targets(teachers, faces, 1.0), atol=1e-6)
+
+
+def test_per_view_targets_follow_the_random_flip():
+    rng = np.random.default_rng(3)
+    faces = rng.integers(0, 256, (64, 48, 48), dtype=np.uint8)
+    split = Split(faces=faces, labels=np.zeros(64, np.int64))
+    targets = np.stack([np.tile(np.eye(7)[3], (64, 1)), np.tile(np.eye(7)[4], (64, 1))], axis=1).astype(np.float32)
+    config = TrainConfig(augment={**NO_AUGMENT, "flip": True})
+    as_is, mirror = faces.reshape(64, -1).astype(np.float32), faces[:, :, ::-1].reshape(64, -1).astype(np.float32)
+    mirrored_count = 0
+    for images, batch_targets in make_dataset(split, 16, True, config, targets=targets):
+        for image, target in zip(images.numpy().reshape(16, -1), batch_targets.numpy(), strict=True):
+            distance_as_is = np.abs(as_is - image).max(axis=1).min()
+            distance_mirrored = np.abs(mirror - image).max(axis=1).min()
+            mirrored = distance_mirrored < 0.5
+            assert mirrored != (distance_as_is < 0.5)  # each image is one face, either as is or mirrored
+            assert target.argmax() == (4 if mirrored else 3)
+            mirrored_count += mirrored
+    assert 16 < mirrored_count < 48  # about half of the 64 faces were shown mirrored
+    for _, batch_targets in make_dataset(split, 16, True, TrainConfig(augment=NO_AUGMENT), targets=targets):
+        assert (batch_targets.numpy().argmax(axis=1) == 3).all()  # no flip: every face is shown as is
+    with pytest.raises(ValueError, match="targets must have shape"):
+        make_dataset(split, 16, False, config, targets=targets)  # evaluation shows faces as they are
+
+
+def test_offline_per_view_distillation_trains_on_the_view_the_student_sees(tmp_path, monkeypatch):
+    import tunex_core.training.trainer as trainer
+
+    monkeypatch.setattr(trainer, "load_teachers", lambda paths: [LeftBrightTeacher()])
+    seen = {}
+
+    def recording_dataset(split, batch_size, training, config, targets=None, teachers=None):
+        if training:
+            seen["targets"] = targets
+        return make_dataset(split, batch_size, training, config, targets, teachers)
+
+    monkeypatch.setattr(trainer, "make_dataset", recording_dataset)
+    data = FerDataset(train=synthetic_faces(32, 1), val=synthetic_faces(14, 2), test=None, source="synthetic")
+    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0, augment=NO_AUGMENT,
+                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode="offline-per-view",
+                         model_options={"widths": (8, 8, 8, 8), "convs_per_stage": 1})
+    trainer.train(data, tmp_path / "run", config)
+    assert seen["targets"].shape == (32, 2, 7)
+    reading = trainer.offline_teacher_targets([LeftBrightTeacher()], data.train.faces, 1.0, per_view=True)
+    labels = np.eye(7)[data.train.labels][:, None]
+    np.testing.assert_allclose(seen["targets"], 0.75 * labels + 0.25 * reading, atol=1e-6)
+    assert not np.allclose(reading[:, 0], reading[:, 1])  # the synthetic faces are not symmetric
+    with np.load(tmp_path / "run" / trainer.TEACHER_TARGETS_NAME) as cached:
+        assert cached["targets"].shape == (32, 2, 7) and '"per_view": true' in str(cached["key"])
+
+
 def test_offline_distillation_trains_on_the_mixed_targets(tmp_path, monkeypatch):
     import tunex_core.training.trainer as trainer
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tunex_core.training.perturb import DESCRIPTIONS, PERTURBATIONS
+from tunex_core.training.recipes import DISTILL_MODES
 
 PERTURBATION_NAMES = tuple(PERTURBATIONS)
 # The CLI reads files the user names on purpose, so it allows larger photos than uploads.
@@ -53,10 +54,12 @@ def register(subparsers) -> None:
                               help="weight of the teachers' predictions in the targets, 0..1 (default 0.7)")
     train_parser.add_argument("--distill-temperature", type=float, default=None,
                               help="soften the teachers' predictions by this temperature (default 1)")
-    train_parser.add_argument("--distill-mode", choices=("online", "offline"), default=None,
-                              help="online (default): the teachers see every augmented batch; offline: their "
-                                   "flip-averaged predictions on the clean faces, computed once (each online float32 "
-                                   "teacher adds 25-37%% to an epoch on a 2-core CPU)")
+    train_parser.add_argument("--distill-mode", choices=tuple(DISTILL_MODES), default=None,
+                              help="online (default): the teachers see every augmented batch (each float32 teacher "
+                                   "adds 25-37%% to an epoch on a 2-core CPU); offline: their flip-averaged "
+                                   "predictions on the clean faces, computed once; offline-per-view: their "
+                                   "predictions on the face or its mirror image, whichever the student is shown, "
+                                   "computed once")
     train_parser.add_argument("--init", default=None, metavar="RUN_OR_MODEL",
                               help="start from this model's weights (same architecture) instead of random ones, "
                                    "e.g. to distil an ensemble into one of its members with a short schedule")

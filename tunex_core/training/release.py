@@ -22,6 +22,7 @@ from tunex_core.files import replace_atomically, write_json_atomically, write_te
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import training_minutes
+from tunex_core.training.recipes import DISTILL_MODES
 from tunex_core.vision.inference import EmotionClassifier, calibrate
 
 # metrics.json variant name -> EmotionClassifier.predict(tta=...)
@@ -221,8 +222,7 @@ def recipe_extras(hyper: dict) -> str:
         extras.append(f" Targets: FER+ vote distributions (weight {hyper.get('votes_weight', 1.0)} against the "
                       f"FER-2013 label; contempt votes: {hyper.get('contempt', 'disgust')}).")
     if hyper.get("teachers"):
-        mode = ("their predictions on each augmented batch" if hyper.get("distill_mode", "online") == "online"
-                else "their flip-averaged predictions on the clean faces, computed once")
+        mode = DISTILL_MODES.get(hyper.get("distill_mode", "online"), hyper.get("distill_mode"))
         extras.append(f" Distilled from {len(hyper['teachers'])} teacher model(s) (weight "
                       f"{hyper.get('distill_weight')}, temperature {hyper.get('distill_temperature')}; {mode}).")
     if hyper.get("init_model"):

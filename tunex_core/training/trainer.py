@@ -29,6 +29,7 @@ from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.files import atomic_stream, replace_atomically, write_json_atomically, write_text_atomically
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
+from tunex_core.training.recipes import DISTILL_MODES
 from tunex_core.vision.model import build_model
 
 # Peak learning rate and weight decay of each optimizer when the command line names none. Keras decays
@@ -71,8 +72,7 @@ class TrainConfig:
     teachers: list = field(default_factory=list)
     distill_weight: float = 0.7
     distill_temperature: float = 1.0
-    # "online": the teachers see each augmented batch (costs one forward pass per teacher per step);
-    # "offline": their flip-averaged predictions on the clean training faces, computed once.
+    # One of DISTILL_MODES.
     distill_mode: str = "online"
     # A .keras model (or run folder) whose weights start the run instead of random ones (same architecture).
     init_model: str | None = None
@@ -252,8 +252,9 @@ def blend_with_teachers(targets, teacher_predictions, weight: float):
 
 
 def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: float,
-                            batch_size: int = 512) -> np.ndarray:
-    """The teachers' mean softened prediction on each face and its mirror image, computed once: (N, 7)."""
+                            batch_size: int = 512, per_view: bool = False) -> np.ndarray:
+    """The teachers' mean softened prediction on each face and its mirror image, computed once: (N, 7), or with
+    ``per_view`` (N, 2, 7): the reading of the face, then of its mirror image."""
     inputs = faces.astype(np.float32)[..., None]
     views = (inputs, inputs[:, :, ::-1])
     predictions = []
@@ -263,7 +264,8 @@ def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: floa
             outputs = [forward(tf.constant(view[start:start + batch_size]))
                        for start in range(0, len(view), batch_size)]
             predictions.append(soften(tf.cast(tf.concat(outputs, axis=0), tf.float32), temperature).numpy())
-    return np.mean(predictions, axis=0)
+    by_view = np.stack([np.mean(predictions[view::len(views)], axis=0) for view in range(len(views))], axis=1)
+    return by_view if per_view else by_view.mean(axis=1)
 
 
 TEACHER_TARGETS_NAME = "teacher_targets.npz"
@@ -271,34 +273,38 @@ PENDING_FOLDER_NAME = "pending"
 PENDING_MARKER_NAME = "epoch.json"
 
 
-def teacher_targets_key(teacher_paths: list, faces: np.ndarray, temperature: float) -> str:
-    """What offline targets depend on: each teacher file (path, size, modification time), the training faces
-    and the temperature, as one string."""
+def teacher_targets_key(teacher_paths: list, faces: np.ndarray, temperature: float, per_view: bool = False) -> str:
+    """What offline targets depend on: each teacher file (path, size, modification time), the training faces,
+    the temperature and whether the views are kept apart, as one string."""
     files = []
     for path in teacher_paths:
         model_file = run_model_file(path).resolve()
         status = model_file.stat() if model_file.is_file() else None
         files.append([str(model_file), status and status.st_size, status and status.st_mtime_ns])
     digest = hashlib.sha256(np.ascontiguousarray(faces).tobytes()).hexdigest()
-    return json.dumps({"teachers": files, "faces": [list(faces.shape), digest], "temperature": temperature})
+    key = {"teachers": files, "faces": [list(faces.shape), digest], "temperature": temperature}
+    if per_view:
+        key["per_view"] = True
+    return json.dumps(key)
 
 
 def cached_offline_targets(cache_file: Path, teacher_paths: list, faces: np.ndarray,
-                           temperature: float) -> np.ndarray:
+                           temperature: float, per_view: bool = False) -> np.ndarray:
     """:func:`offline_teacher_targets` of the teachers at ``teacher_paths``, kept in ``cache_file`` so that a
     resumed run does not compute them again; recomputed when a teacher file, the faces or the temperature
     changed, or the cache cannot be read."""
-    key = teacher_targets_key(teacher_paths, faces, temperature)
+    key = teacher_targets_key(teacher_paths, faces, temperature, per_view)
+    shape = (len(faces), 2, NUM_EMOTIONS) if per_view else (len(faces), NUM_EMOTIONS)
     try:
         with np.load(cache_file) as cached:
-            if str(cached["key"]) == key and cached["targets"].shape == (len(faces), NUM_EMOTIONS):
+            if str(cached["key"]) == key and cached["targets"].shape == shape:
                 print(f"teachers' targets read from {cache_file}", flush=True)
                 return cached["targets"]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         pass
     teachers = load_teachers(teacher_paths)
     print(f"computing {len(teachers)} teacher(s)' targets on {len(faces)} training faces", flush=True)
-    targets = offline_teacher_targets(teachers, faces, temperature).astype(np.float32)
+    targets = offline_teacher_targets(teachers, faces, temperature, per_view=per_view).astype(np.float32)
     with atomic_stream(cache_file, "wb") as stream:
         np.savez(stream, targets=targets, key=np.array(key))
     return targets
@@ -314,22 +320,29 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
     """A ``tf.data`` pipeline of (faces float32 (N,48,48,1), target distributions (N,7)).
 
     Targets are the one-hot labels unless ``targets`` (N, 7) are given (e.g. FER+
-    soft labels). With ``teachers`` (training only), each augmented batch's targets
-    are mixed with the teachers' predictions on that same augmented batch.
+    soft labels), or (N, 2, 7) for training: one target for the face and one for its
+    mirror image, chosen by the random flip. With ``teachers`` (training only), each
+    augmented batch's targets are mixed with the teachers' predictions on that same
+    augmented batch.
     """
     faces = split.faces.astype(np.float32)[..., None]
     if targets is None:
         labels = one_hot_targets(split)
     else:
         labels = np.asarray(targets, dtype=np.float32)
-        if labels.shape != (len(split), NUM_EMOTIONS):
-            raise ValueError(f"targets must have shape ({len(split)}, {NUM_EMOTIONS}), got {labels.shape}")
+        shapes = [(len(split), NUM_EMOTIONS)] + ([(len(split), 2, NUM_EMOTIONS)] if training else [])
+        if labels.shape not in shapes:
+            raise ValueError(f"targets must have shape {' or '.join(map(str, shapes))}, got {labels.shape}")
     dataset = tf.data.Dataset.from_tensor_slices((faces, labels))
     if training:
         dataset = dataset.shuffle(len(split), seed=config.seed, reshuffle_each_iteration=True)
         dataset = dataset.batch(batch_size, drop_remainder=True)
-        dataset = dataset.map(lambda x, y: (_augment_batch(x, config.augment), y),
-                              num_parallel_calls=1)
+        settings = config.augment
+        if labels.ndim == 3:
+            dataset = dataset.map(lambda x, y: _flip_with_targets(x, y, bool(settings.get("flip"))),
+                                  num_parallel_calls=1)
+            settings = {**settings, "flip": False}
+        dataset = dataset.map(lambda x, y: (_augment_batch(x, settings), y), num_parallel_calls=1)
         if teachers:
             def distil(x, y):
                 return x, blend_with_teachers(y, teacher_targets(teachers, x, config.distill_temperature),
@@ -339,6 +352,16 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
     else:
         dataset = dataset.batch(batch_size)
     return dataset.prefetch(2)
+
+
+def _flip_with_targets(images: tf.Tensor, targets: tf.Tensor, flip: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mirror a random half of the batch (if ``flip``) and keep, per face, the target of the view it now shows:
+    ``targets`` (B, 2, 7) hold the face's target, then its mirror image's; returns (images, (B, 7) targets)."""
+    if not flip:
+        return images, targets[:, 0]
+    mirrored = tf.random.uniform([tf.shape(images)[0]]) < 0.5
+    images = tf.where(mirrored[:, None, None, None], tf.reverse(images, axis=[2]), images)
+    return images, tf.where(mirrored[:, None], targets[:, 1], targets[:, 0])
 
 
 def load_teachers(paths: list) -> list[keras.Model]:
@@ -407,16 +430,18 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     they run in float32); with ``distill_mode="offline"`` their targets are
     computed once, before the first epoch, and mixed into ``train_targets``.
     """
-    if config.distill_mode not in ("online", "offline"):
-        raise ValueError(f"unknown distill mode {config.distill_mode!r}; choose online or offline")
+    if config.distill_mode not in DISTILL_MODES:
+        raise ValueError(f"unknown distill mode {config.distill_mode!r}; choose {', '.join(DISTILL_MODES)}")
     run_dir.mkdir(parents=True, exist_ok=True)
     train_split, val_split = data.split("train"), data.split("val")
     keras.mixed_precision.set_global_policy("float32")
     teachers = None
-    if config.teachers and config.distill_mode == "offline":
+    if config.teachers and config.distill_mode != "online":
+        per_view = config.distill_mode == "offline-per-view"
         base = train_targets if train_targets is not None else one_hot_targets(train_split)
         soft = cached_offline_targets(run_dir / TEACHER_TARGETS_NAME, config.teachers, train_split.faces,
-                                      config.distill_temperature)
+                                      config.distill_temperature, per_view)
+        base = base[:, None] if per_view else base
         train_targets = blend_with_teachers(base, soft, config.distill_weight).astype(np.float32)
     elif config.teachers:
         teachers = load_teachers(config.teachers)
