@@ -427,8 +427,9 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     ``train_targets`` (len(train), 7): soft targets for the training faces (e.g.
     FER+ votes); by default the one-hot FER-2013 labels. Teachers named in
     ``config.teachers`` are loaded here (before mixed precision is switched on, so
-    they run in float32); with ``distill_mode="offline"`` their targets are
-    computed once, before the first epoch, and mixed into ``train_targets``.
+    they run in float32); with an offline ``distill_mode`` their targets are
+    computed once, before the first epoch, and mixed into ``train_targets``
+    ("offline-per-view": one target for each face and one for its mirror image).
     """
     if config.distill_mode not in DISTILL_MODES:
         raise ValueError(f"unknown distill mode {config.distill_mode!r}; choose {', '.join(DISTILL_MODES)}")
