@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 from dataclasses import replace
 
@@ -127,7 +129,13 @@ def smoke_run(tmp_path_factory):
     phases["hyperparameters"] = json.loads((run / "hyperparameters.json").read_text())
     phases["log_1"] = read_log(run)
     phases["state_1"] = json.loads((run / "state.json").read_text())
-    phases["resumed"] = train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 2}), resume=True)
+    # killed in epoch 1 after state.json recorded it, before its checkpoints moved out of pending/
+    (run / "pending").mkdir()
+    (run / "last.keras").rename(run / "pending" / "last.keras")
+    (run / "pending" / "epoch.json").write_text('{"epoch": 1}')
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        phases["resumed"] = train(data, run, TrainConfig(**{**phases["hyperparameters"], "epochs": 2}), resume=True)
+    phases["printed_2"] = printed.getvalue()
     phases["log_2"] = read_log(run)
     phases["state_2"] = json.loads((run / "state.json").read_text())
     phases["hyperparameters_2"] = json.loads((run / "hyperparameters.json").read_text())
@@ -172,6 +180,7 @@ def test_smoke_resume_with_one_more_epoch_appends_one_row(smoke_run):
     assert [row["epoch"] for row in smoke_run["log_2"]] == ["1", "2"]
     assert smoke_run["log_2"][0] == smoke_run["log_1"][0]  # the first row is kept as it was
     assert smoke_run["state_2"]["epochs_done"] == 2
+    assert "resuming" in smoke_run["printed_2"] and "after epoch 1" in smoke_run["printed_2"]
     assert smoke_run["hyperparameters_2"]["epochs"] == 2
     assert [row["epoch"] for row in smoke_run["log_4"]] == ["1", "2", "3", "4"]
     assert smoke_run["log_4"][2]["loss"] != "9.99999"  # the half-finished epoch's row was dropped, not kept

@@ -452,9 +452,10 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     steps_per_epoch = len(train_split) // config.batch_size
     state_file = run_dir / "state.json"
     initial_epoch, best_accuracy = 0, -1.0
-    if resume and (run_dir / "last.keras").exists() and state_file.exists():
-        state = json.loads(state_file.read_text())
+    state = json.loads(state_file.read_text()) if resume and state_file.exists() else None
+    if state is not None:
         settle_pending_checkpoints(run_dir, state["epochs_done"])
+    if state is not None and (run_dir / "last.keras").exists():
         saved = json.loads((run_dir / "hyperparameters.json").read_text())
         extended = saved["epochs"] != config.epochs
         saved.update({"epochs": config.epochs})
