@@ -80,6 +80,7 @@ def test_model_card_recipe_names_votes_teachers_and_webcam_augmentation(tmp_path
     assert "FER+ vote distributions (weight 0.7" in text and "Distilled from 2 teacher model(s)" in text
     assert "flip-averaged predictions on the clean faces" in text
     assert "Started from the weights of models/emotion_cnn.keras" in text
+    assert "epochs on a 2-core CPU, starting from models/emotion_cnn.keras |" in text
     assert ("--seed 7 --learning-rate 0.0005 --weight-decay 0.05 --optimizer sgd --votes ferplus_votes.npz --votes-weight 0.7 "
             "--teacher runs/a/final.keras --teacher runs/b/final.keras --distill-weight 0.7 --distill-temperature 2.0 "
             "--distill-mode offline --init models/emotion_cnn.keras --webcam-augment") in text
@@ -97,6 +98,17 @@ def test_model_card_recipe_names_each_distillation_mode(tmp_path):
         write_model_card_results(metrics, card)
         text = card.read_text()
         assert sentence in text and f"--distill-mode {mode}" in text
+
+
+def test_model_card_says_what_the_temperature_does(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    sentences = {0.8: "under-confident", 1.2: "over-confident", 1.02: "already close to calibrated"}
+    for temperature, words in sentences.items():
+        card.write_text(f"# Card\n\n{RESULTS_START}\n")
+        write_model_card_results({**fake_metrics(), "temperature": temperature}, card)
+        text = card.read_text()
+        assert f"temperature fitted on PublicTest is {temperature}" in text and words in text
+        assert "Label smoothing already" not in text
 
 
 def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):

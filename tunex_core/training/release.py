@@ -298,7 +298,7 @@ def results_markdown(metrics: dict) -> str:
         "",
         f"Calibration: the temperature fitted on PublicTest is {metrics['temperature']} (1 = unchanged); with it, "
         f"PrivateTest's expected calibration error goes from {calibration['private_test_ece_before']:.3f} to "
-        f"{calibration['private_test_ece_after']:.3f}. Label smoothing already keeps the raw model well calibrated; "
+        f"{calibration['private_test_ece_after']:.3f}. {_confidence_sentence(metrics['temperature'])} "
         "TuneX applies the temperature to every prediction.",
         "",
         f"Latency per face ({latency['backend']}, this 2-core CPU): {latency['batch_1_p50']:.2f} ms median, "
@@ -312,7 +312,8 @@ def results_markdown(metrics: dict) -> str:
         "|---|---|---|",
         f"| **TuneX CNN (this model)** | **{private['accuracy']:.1%}** (TTA "
         f"{evaluations['private_test']['tta']['accuracy']:.1%}) | {model['parameters'] / 1e6:.2f}M parameters, "
-        f"{model['trained_epochs']} epochs on a 2-core CPU |",
+        f"{model['trained_epochs']} epochs on a 2-core CPU"
+        + (f", starting from {hyper['init_model']}" if hyper.get("init_model") else "") + " |",
     ]
     baseline = metrics.get("baseline")
     if baseline:
@@ -323,6 +324,15 @@ def results_markdown(metrics: dict) -> str:
     for anchor in metrics["anchors"]:
         lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
     return "\n".join(lines)
+
+
+def _confidence_sentence(temperature: float) -> str:
+    """What the fitted temperature says about the raw model's confidence, in one sentence."""
+    if temperature < 0.95:
+        return "The raw model is under-confident (its probabilities are too flat), so the temperature sharpens them."
+    if temperature > 1.05:
+        return "The raw model is over-confident, so the temperature softens its probabilities."
+    return "The raw model is already close to calibrated."
 
 
 def write_model_card_results(metrics: dict, card: Path) -> None:
