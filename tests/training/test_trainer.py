@@ -356,23 +356,32 @@ def test_per_view_targets_follow_the_random_flip():
         make_dataset(split, 16, False, config, targets=targets)  # evaluation shows faces as they are
 
 
-def test_offline_per_view_distillation_trains_on_the_view_the_student_sees(tmp_path, monkeypatch):
+def distil_recording_targets(tmp_path, monkeypatch, teacher, mode: str) -> tuple[dict, FerDataset]:
+    """A 1-epoch offline distillation from ``teacher`` (distill weight 0.25); the training targets and
+    teachers make_dataset was given, and the data."""
     import tunex_core.training.trainer as trainer
 
-    monkeypatch.setattr(trainer, "load_teachers", lambda paths: [LeftBrightTeacher()])
+    monkeypatch.setattr(trainer, "load_teachers", lambda paths: [teacher])
     seen = {}
 
     def recording_dataset(split, batch_size, training, config, targets=None, teachers=None):
         if training:
-            seen["targets"] = targets
+            seen["targets"], seen["teachers"] = targets, teachers
         return make_dataset(split, batch_size, training, config, targets, teachers)
 
     monkeypatch.setattr(trainer, "make_dataset", recording_dataset)
     data = FerDataset(train=synthetic_faces(32, 1), val=synthetic_faces(14, 2), test=None, source="synthetic")
     config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0, augment=NO_AUGMENT,
-                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode="offline-per-view",
+                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode=mode,
                          model_options={"widths": (8, 8, 8, 8), "convs_per_stage": 1})
     trainer.train(data, tmp_path / "run", config)
+    return seen, data
+
+
+def test_offline_per_view_distillation_trains_on_the_view_the_student_sees(tmp_path, monkeypatch):
+    import tunex_core.training.trainer as trainer
+
+    seen, data = distil_recording_targets(tmp_path, monkeypatch, LeftBrightTeacher(), "offline-per-view")
     assert seen["targets"].shape == (32, 2, 7)
     reading = trainer.offline_teacher_targets([LeftBrightTeacher()], data.train.faces, 1.0, per_view=True)
     labels = np.eye(7)[data.train.labels][:, None]
@@ -386,20 +395,7 @@ def test_offline_distillation_trains_on_the_mixed_targets(tmp_path, monkeypatch)
     import tunex_core.training.trainer as trainer
 
     teacher = np.eye(7)[6]
-    monkeypatch.setattr(trainer, "load_teachers", lambda paths: [ConstantTeacher(teacher)])
-    seen = {}
-
-    def recording_dataset(split, batch_size, training, config, targets=None, teachers=None):
-        if training:
-            seen["targets"], seen["teachers"] = targets, teachers
-        return make_dataset(split, batch_size, training, config, targets, teachers)
-
-    monkeypatch.setattr(trainer, "make_dataset", recording_dataset)
-    data = FerDataset(train=synthetic_faces(32, 1), val=synthetic_faces(14, 2), test=None, source="synthetic")
-    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=False, warmup_epochs=0, augment=NO_AUGMENT,
-                         teachers=["teacher.keras"], distill_weight=0.25, distill_mode="offline",
-                         model_options={"widths": (8, 8, 8, 8), "convs_per_stage": 1})
-    trainer.train(data, tmp_path / "run", config)
+    seen, data = distil_recording_targets(tmp_path, monkeypatch, ConstantTeacher(teacher), "offline")
     assert seen["teachers"] is None  # no teacher forward passes during the epochs
     expected = 0.75 * np.eye(7)[data.train.labels] + 0.25 * teacher
     np.testing.assert_allclose(seen["targets"], expected, atol=1e-6)
