@@ -152,8 +152,7 @@ def _augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
     batch = tf.shape(images)[0]
     size = tf.cast(tf.shape(images)[1], tf.float32)
     if settings.get("flip"):
-        flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
-        images = tf.where(flip, tf.reverse(images, axis=[2]), images)
+        images, _ = _random_mirror(images)
     angle = tf.random.uniform([batch], -1.0, 1.0) * settings["rotation_degrees"] * math.pi / 180.0
     scale = 1.0 + tf.random.uniform([batch], -1.0, 1.0) * settings["zoom"]
     shift_x = tf.random.uniform([batch], -1.0, 1.0) * settings["shift"] * size
@@ -339,10 +338,11 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
         dataset = dataset.batch(batch_size, drop_remainder=True)
         settings = config.augment
         if labels.ndim == 3:
-            dataset = dataset.map(lambda x, y: _flip_with_targets(x, y, bool(settings.get("flip"))),
-                                  num_parallel_calls=1)
+            flip = bool(settings.get("flip"))
+            dataset = dataset.map(lambda x, y: _flip_with_targets(x, y, flip), num_parallel_calls=1)
             settings = {**settings, "flip": False}
-        dataset = dataset.map(lambda x, y: (_augment_batch(x, settings), y), num_parallel_calls=1)
+        dataset = dataset.map(lambda x, y: (_augment_batch(x, settings), y),
+                              num_parallel_calls=1)
         if teachers:
             def distil(x, y):
                 return x, blend_with_teachers(y, teacher_targets(teachers, x, config.distill_temperature),
@@ -359,9 +359,14 @@ def _flip_with_targets(images: tf.Tensor, targets: tf.Tensor, flip: bool) -> tup
     ``targets`` (B, 2, 7) hold the face's target, then its mirror image's; returns (images, (B, 7) targets)."""
     if not flip:
         return images, targets[:, 0]
-    mirrored = tf.random.uniform([tf.shape(images)[0]]) < 0.5
-    images = tf.where(mirrored[:, None, None, None], tf.reverse(images, axis=[2]), images)
+    images, mirrored = _random_mirror(images)
     return images, tf.where(mirrored[:, None], targets[:, 1], targets[:, 0])
+
+
+def _random_mirror(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mirror a random half of the batch left-right; returns the images and which were mirrored (B,) bool."""
+    mirrored = tf.random.uniform([tf.shape(images)[0]]) < 0.5
+    return tf.where(mirrored[:, None, None, None], tf.reverse(images, axis=[2]), images), mirrored
 
 
 def load_teachers(paths: list) -> list[keras.Model]:
