@@ -57,8 +57,8 @@ else:
     columns[0].metric(f"Accuracy ({headline.display_name})", f"{evaluation.accuracy:.1%}")
     if evaluation.ece is not None:
         columns[1].metric("Calibration error (ECE)", f"{evaluation.ece:.3f}")
-    if report.latency is not None and report.latency.batch_1_p50 is not None:
-        columns[2].metric("Time per face", f"{report.latency.batch_1_p50:.1f} ms")
+    if report.latency is not None and report.latency.per_face is not None:
+        columns[2].metric("Time per face", f"{report.latency.per_face:.1f} ms")
     st.page_link("pages/model.py", label="Details: confusion matrix, per-class scores, calibration", icon="📊")
 
 st.caption("Privacy: video frames are analysed in memory and never saved or sent anywhere. Likes, skips and "

@@ -72,8 +72,10 @@ def render_summary(report: ModelReport) -> None:
     if model is not None and model.parameters is not None:
         columns[3].metric("Parameters", f"{model.parameters / 1e6:.2f} M")
     latency = report.latency
-    if latency is not None and latency.batch_1_p50 is not None:
-        columns[4].metric("Latency per face (median)", f"{latency.batch_1_p50:.1f} ms")
+    if latency is not None and latency.per_face is not None:
+        columns[4].metric("Time per face (median)", f"{latency.per_face:.1f} ms",
+                          help="what the app runs for each face: the face and its mirror image"
+                          if latency.app_p50 is not None else "one view of one face")
     details = []
     if evaluation is not None:
         faces = f", {evaluation.n:,} faces" if evaluation.n else ""
@@ -88,12 +90,16 @@ def render_summary(report: ModelReport) -> None:
         if model.training_minutes is not None:
             details.append(f"{model.training_minutes:.0f} min of training")
     if latency is not None:
-        if latency.batch_1_p95 is not None:
-            details.append(f"95th-percentile latency {latency.batch_1_p95:.1f} ms per face")
+        p95 = latency.app_p95 if latency.app_p50 is not None else latency.batch_1_p95
+        if p95 is not None:
+            details.append(f"95th-percentile time {p95:.1f} ms per face")
         if latency.batch_8_p50_per_face is not None:
             details.append(f"{latency.batch_8_p50_per_face:.1f} ms per face in batches of 8")
     if report.temperature is not None:
         details.append(f"softmax temperature {report.temperature:.2f}")
+    if report.runtime is not None:
+        details.append(f"the app runs `{report.runtime.file}` ({report.runtime.quantization}): the Keras "
+                       f"model's label on {report.runtime.public_test.label_agreement:.1%} of PublicTest faces")
     if details:
         st.caption(" · ".join(details))
 

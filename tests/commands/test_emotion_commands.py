@@ -534,6 +534,10 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     assert (models / "emotion_cnn.keras").is_file() and (models / "emotion_cnn.tflite").is_file()
     metrics = json.loads((models / "metrics.json").read_text())
     assert metrics["experiments"] == earlier["experiments"] and metrics["baseline"] == earlier["baseline"]
+    runtime = metrics["runtime"]
+    assert runtime["file"] == "emotion_cnn.tflite" and runtime["quantization"].startswith("dynamic-range int8")
+    assert runtime["public_test"]["keras_accuracy"] == metrics["evaluations"]["public_test"]["tta"]["accuracy"]
+    assert 0 < metrics["latency_ms_per_face"]["batch_1_p50"] < metrics["latency_ms_per_face"]["app_p50"]
     assert metrics["evaluations"]["private_test"]["tta"]["n"] == 21 and metrics["model"]["trained_epochs"] == 1
     card = (models / "MODEL_CARD.md").read_text()
     assert "old" not in card and "## Training recipe" in card and card.endswith("kept\n")
@@ -546,3 +550,26 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     assert "| seed baseline |" not in card and "| TuneX CNN (another run) |" in card and card.endswith("kept\n")
     assert (models / "emotion_cnn.keras").read_bytes() == shipped_model
     assert json.loads((models / "metrics.json").read_text())["experiments"] == earlier["experiments"]
+    # `export` writes the LiteRT file again (here in float32) and measures it; weights and evaluations stay
+    evaluations = json.loads((models / "metrics.json").read_text())["evaluations"]
+    quantized_size = (models / "emotion_cnn.tflite").stat().st_size
+    result = run_cli("export", "--data", str(data), "--models-dir", str(models), "--float32")
+    assert result.returncode == 0, result.stderr
+    assert "same label 100.00%" in result.stdout and "per face with the app's mirror averaging" in result.stdout
+    metrics = json.loads((models / "metrics.json").read_text())
+    assert metrics["runtime"]["quantization"] == "float32, not quantized"
+    assert metrics["runtime"]["private_test"]["max_probability_difference"] < 1e-3
+    assert metrics["model"]["tflite_size_bytes"] == (models / "emotion_cnn.tflite").stat().st_size > 3 * quantized_size
+    assert metrics["evaluations"] == evaluations and (models / "emotion_cnn.keras").read_bytes() == shipped_model
+    card = (models / "MODEL_CARD.md").read_text()
+    assert "(float32, not quantized). With the app's mirror averaging it gives the Keras model's label on 100.0%" in card
+    # a folder without a release, or without its Keras model: one error line, nothing written
+    empty = tmp_path / "empty-models"
+    empty.mkdir()
+    (empty / "metrics.json").write_text("{}")
+    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(empty)), 2, "run `release` first")
+    (models / "emotion_cnn.keras").unlink()
+    before = (models / "metrics.json").read_text()
+    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(models)), 2,
+                         "model file not found", "emotion_cnn.keras")
+    assert (models / "metrics.json").read_text() == before

@@ -22,6 +22,14 @@ def test_home_renders_with_links_and_model_summary():
     assert any(metric.label.startswith("Accuracy") for metric in app.metric) or app.info
 
 
+def test_home_shows_the_time_the_app_spends_per_face(monkeypatch):
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(PROJECT_ROOT / "tests" / "fixtures" / "metrics_sample.json"))
+    app = home()
+    assert not app.exception
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Time per face"] == "2.4 ms"  # the face and its mirror image, not one view (1.2 ms)
+
+
 def test_picking_a_mood_by_hand_sets_the_session_mood():
     app = home()
     app.radio[0].set_value("sad")

@@ -56,6 +56,10 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     assert "scores on PrivateTest · flip TTA, 3,589 faces" in texts(app.caption)
     assert metrics["Macro F1"] == "0.693"
     assert metrics["Calibration error (ECE)"] == "2.4%"
+    assert metrics["Time per face (median)"] == "2.4 ms"  # the face and its mirror image, as the app runs it
+    caption = texts(app.caption)
+    assert "95th-percentile time 2.9 ms per face" in caption
+    assert "the Keras model's label on 99.7% of PublicTest faces" in caption
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
     assert len(app.get("image")) == 4  # the four fixture mistakes in the sample
     assert "No live readings yet" in texts(app.info)

@@ -58,6 +58,10 @@ def test_sample_file_parses_into_typed_results():
     assert shipped.reliability.count[0] == 0 and shipped.reliability.accuracy[0] is None
     assert shipped.negative_log_likelihood == pytest.approx(0.8121)
     assert report.latency.batch_1_p50 == pytest.approx(1.2)
+    assert report.latency.app_p50 == pytest.approx(2.4) and report.latency.per_face == pytest.approx(2.4)
+    assert report.runtime.file == "emotion_cnn.tflite" and report.runtime.quantization.startswith("dynamic-range")
+    assert report.runtime.public_test.label_agreement == pytest.approx(0.9967)
+    assert report.runtime.private_test.accuracy == pytest.approx(0.7105)
     assert [anchor.name for anchor in report.anchors] == [
         "fer PyPI package", "seed reports", "best published single models"]
     assert report.baseline.name == "seed 4-conv/2-dense"
@@ -121,6 +125,28 @@ def test_partial_file_without_baseline_and_optional_evaluation_parts(sample):
     assert shipped.per_class is None and shipped.confusion is None and shipped.reliability is None
     assert report.baseline is None and report.fixture_mistakes is None and report.latency is None
     assert all(bar.kind != "baseline" for bar in accuracy_bars(report))
+
+
+def test_files_measured_before_the_app_latency_report_one_view_per_face(sample):
+    for name in ("app_tta", "app_p50", "app_p95"):
+        del sample["latency_ms_per_face"][name]
+    del sample["runtime"]
+    report = parse_model_report(sample)
+    assert report.latency.app_p50 is None and report.latency.per_face == pytest.approx(1.2)
+    assert report.runtime is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda runtime: runtime.pop("private_test"), r"runtime\.private_test is missing"),
+    (lambda runtime: runtime["public_test"].update(label_agreement=1.5),
+     r"runtime\.public_test\.label_agreement must lie in 0\.\.1"),
+    (lambda runtime: runtime.update(quantization=""), r"runtime\.quantization must be a non-empty string"),
+    (lambda runtime: runtime.clear() or runtime.update(file=7), r"runtime\.file must be a non-empty string"),
+])
+def test_a_malformed_runtime_section_names_its_key(sample, change, message):
+    change(sample["runtime"])
+    with pytest.raises(ValueError, match=message):
+        parse_model_report(sample)
 
 
 def test_headline_falls_back_when_the_shipped_evaluation_is_absent(sample):

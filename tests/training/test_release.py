@@ -136,3 +136,23 @@ def test_recipe_flags_compare_with_the_optimizers_own_defaults():
     assert recipe_flags({"optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.01}) == " --weight-decay 0.01"
     assert recipe_flags({"optimizer": "sgd", "learning_rate": 0.002, "weight_decay": 0.05}) == (
         " --learning-rate 0.002 --weight-decay 0.05 --optimizer sgd")
+
+
+def test_model_card_reports_the_apps_time_per_face_and_the_runtime_files_fidelity(tmp_path):
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\n{RESULTS_START}\n")
+    metrics = fake_metrics()
+    write_model_card_results(metrics, card)
+    assert "for what the app runs per face" not in card.read_text() and "The app runs" not in card.read_text()
+    metrics["latency_ms_per_face"].update(app_tta="flip", app_p50=2.37, app_p95=2.49)
+    fidelity = {"accuracy": 0.7021, "keras_accuracy": 0.7016, "label_agreement": 0.9967,
+                "max_probability_difference": 0.0316}
+    metrics["runtime"] = {"file": "emotion_cnn.tflite", "quantization": "dynamic-range int8", "tta": "flip",
+                          "public_test": fidelity, "private_test": {**fidelity, "max_probability_difference": 0.0743}}
+    write_model_card_results(metrics, card)
+    text = card.read_text()
+    assert "2.37 ms median (2.49 ms 95th percentile) for what the app runs per face" in text
+    assert "1.10 ms median, 1.50 ms 95th percentile for one view of one face" in text
+    assert ("The app runs `emotion_cnn.tflite` (dynamic-range int8). With the app's mirror averaging it gives the "
+            "Keras model's label on 99.7% of PublicTest") in text
+    assert "(largest difference of one probability 0.07)" in text and "against the Keras model's 70.16%" in text

@@ -148,11 +148,22 @@ def test_litert_matches_keras_for_the_shipped_export(shipped_model, fer_fixture)
     pytest.importorskip("ai_edge_litert.interpreter")
     if not TFLITE_MODEL_FILE.is_file():
         pytest.skip(f"{TFLITE_MODEL_FILE} is absent")
-    faces = fer_fixture[0][:16]
+    faces = fer_fixture[0]
     litert = EmotionClassifier.from_tflite(TFLITE_MODEL_FILE)
     keras_path = EmotionClassifier.from_keras_model(shipped_model)
     assert litert.backend == "litert"
-    np.testing.assert_allclose(litert.predict(faces), keras_path.predict(faces), atol=2e-3)
+    runtime, reference = litert.predict(faces), keras_path.predict(faces)
+    # int8 weights move each probability a little (0.015 at most on these 70 faces), rarely the label
+    assert np.abs(runtime - reference).max() < 0.06
+    assert (runtime.argmax(axis=1) == reference.argmax(axis=1)).mean() >= 0.97
+
+
+def test_the_shipped_export_is_the_quantized_one():
+    from tunex_core.paths import MODEL_FILE
+
+    if not (TFLITE_MODEL_FILE.is_file() and MODEL_FILE.is_file()):
+        pytest.skip("the shipped model files are absent")
+    assert TFLITE_MODEL_FILE.stat().st_size < 0.4 * MODEL_FILE.stat().st_size  # int8 weights: a quarter of float32
 
 
 def test_shift_tta_uses_ten_views_of_the_right_shape():

@@ -92,6 +92,7 @@ def register(subparsers) -> None:
     predict_parser.set_defaults(handler=run_predict)
     register_release(subparsers)
     register_record_baseline(subparsers)
+    register_export(subparsers)
     register_experiment(subparsers)
 
 
@@ -384,6 +385,50 @@ def run_record_baseline(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<10} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}")
     print(f"{baseline['trained_epochs']} epochs, {baseline['training_minutes']} min; recorded in "
           f"{models_dir / 'metrics.json'}")
+    card = models_dir / "MODEL_CARD.md"
+    if card.is_file():
+        write_model_card_results(metrics, card)
+        print(f"updated {card}")
+    return 0
+
+
+def register_export(subparsers) -> None:
+    """Add ``export``: export the shipped model's LiteRT file again and measure it."""
+    parser = subparsers.add_parser(
+        "export", help="export the shipped model's LiteRT file again and measure it (metrics.json)",
+        description="Export models/emotion_cnn.keras to emotion_cnn.tflite (int8 weights unless --float32), "
+                    "measure how often it gives the Keras model's label on PublicTest and PrivateTest with the "
+                    "app's mirror averaging, and its time per face; record both in metrics.json and the model "
+                    "card. The weights, evaluations and temperature stay as released.")
+    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
+    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    parser.add_argument("--float32", action="store_true", help="keep float32 weights (four times the size and time)")
+    parser.set_defaults(handler=run_export)
+
+
+def run_export(arguments: argparse.Namespace) -> int:
+    """Handler of ``export``."""
+    from tunex_core.errors import ModelFileError
+    from tunex_core.paths import MODELS_DIR
+    from tunex_core.training.dataset import DatasetError, load_fer
+    from tunex_core.training.release import reexport_shipped, write_model_card_results
+
+    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    try:
+        data = load_fer(arguments.data)
+        metrics = reexport_shipped(models_dir, data, quantize=not arguments.float32)
+    except (DatasetError, ModelFileError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    runtime, latency = metrics["runtime"], metrics["latency_ms_per_face"]
+    for split_key in ("public_test", "private_test"):
+        result = runtime[split_key]
+        print(f"{split_key:<13} LiteRT accuracy {result['accuracy']:.2%} (Keras {result['keras_accuracy']:.2%}), "
+              f"same label {result['label_agreement']:.2%}, largest probability difference "
+              f"{result['max_probability_difference']:.3f}")
+    print(f"{runtime['file']}: {metrics['model']['tflite_size_bytes'] / 1e6:.1f} MB, {runtime['quantization']}; "
+          f"{latency['app_p50']:.2f} ms per face with the app's mirror averaging ({latency['batch_1_p50']:.2f} ms "
+          "per view)")
     card = models_dir / "MODEL_CARD.md"
     if card.is_file():
         write_model_card_results(metrics, card)

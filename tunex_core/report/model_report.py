@@ -106,9 +106,36 @@ class ModelInfo:
 class Latency:
     """Inference time per face in milliseconds."""
 
-    batch_1_p50: float | None = None
+    batch_1_p50: float | None = None  # one view of one face
     batch_1_p95: float | None = None
     batch_8_p50_per_face: float | None = None
+    app_p50: float | None = None  # what the app runs per face: every view of its test-time augmentation
+    app_p95: float | None = None
+
+    @property
+    def per_face(self) -> float | None:
+        """The median time the app spends on one face (one view's time for files measured before that)."""
+        return self.app_p50 if self.app_p50 is not None else self.batch_1_p50
+
+
+@dataclass(frozen=True)
+class RuntimeFidelity:
+    """How the LiteRT file the app runs compares with the Keras model, on one split (app's TTA)."""
+
+    accuracy: float
+    keras_accuracy: float
+    label_agreement: float
+    max_probability_difference: float
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The LiteRT file the app runs: its quantization and how closely it follows the Keras model."""
+
+    file: str
+    quantization: str
+    public_test: RuntimeFidelity
+    private_test: RuntimeFidelity
 
 
 @dataclass(frozen=True)
@@ -172,6 +199,7 @@ class ModelReport:
     fixture_mistakes: tuple[FixtureMistake, ...] | None
     temperature: float | None
     experiments: tuple[Experiment, ...] = ()
+    runtime: Runtime | None = None
 
     def evaluation(self, key: EvaluationKey) -> Evaluation | None:
         """The evaluation for ``key``, or ``None`` when the file has none."""
@@ -286,6 +314,7 @@ def parse_model_report(data: Any) -> ModelReport:
         fixture_mistakes=_fixture_mistakes(data.get("fixture_mistakes"), labels),
         temperature=_optional_number(data, "temperature", "temperature", positive=True),
         experiments=_experiments(data.get("experiments"), labels),
+        runtime=_runtime(data.get("runtime")),
     )
 
 
@@ -373,9 +402,26 @@ def _latency(value: Any) -> Latency | None:
     if value is None:
         return None
     section = _mapping(value, "latency_ms_per_face")
-    names = ("batch_1_p50", "batch_1_p95", "batch_8_p50_per_face")
+    names = ("batch_1_p50", "batch_1_p95", "batch_8_p50_per_face", "app_p50", "app_p95")
     return Latency(**{name: _optional_number(section, name, f"latency_ms_per_face.{name}", positive=True)
                       for name in names})
+
+
+def _runtime(value: Any) -> Runtime | None:
+    if value is None:
+        return None
+    section = _mapping(value, "runtime")
+
+    def fidelity(split_key: str) -> RuntimeFidelity:
+        split = _mapping(_required(section, split_key, "runtime"), f"runtime.{split_key}")
+        return RuntimeFidelity(**{
+            name: _number(_required(split, name, f"runtime.{split_key}"), f"runtime.{split_key}.{name}",
+                          unit_interval=True)
+            for name in ("accuracy", "keras_accuracy", "label_agreement", "max_probability_difference")})
+
+    return Runtime(file=_text(_required(section, "file", "runtime"), "runtime.file"),
+                   quantization=_text(_required(section, "quantization", "runtime"), "runtime.quantization"),
+                   public_test=fidelity("public_test"), private_test=fidelity("private_test"))
 
 
 def _shipped(value: Any) -> EvaluationKey | None:

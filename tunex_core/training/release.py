@@ -3,8 +3,10 @@
 ``python -m tunex_core release --run runs/NAME --data FER2013`` copies the
 run's final model, exports the LiteRT flat buffer, fits the calibration
 temperature on PublicTest, evaluates PublicTest and PrivateTest with and
-without flip TTA, measures per-face latency, and records the confident
-mistakes on the committed test fixture.
+without flip TTA, measures how closely the LiteRT file follows the Keras model
+and how long it takes per face, and records the confident mistakes on the
+committed test fixture. ``python -m tunex_core export --data FER2013`` redoes
+the LiteRT part for the shipped model without a run folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tunex_core.training.evaluation import evaluate_probabilities, fit_temperatu
 from tunex_core.training.experiments import training_minutes
 from tunex_core.training.recipes import DISTILL_MODES
 from tunex_core.vision.inference import EmotionClassifier, calibrate
+from tunex_core.vision.pipeline import DEFAULT_TTA
 
 # metrics.json variant name -> EmotionClassifier.predict(tta=...)
 TTA_VARIANTS = {"plain": None, "tta": "flip", "tta_shift": "shift"}
@@ -38,17 +41,23 @@ ANCHORS = [
 
 
 def measure_latency(classifier: EmotionClassifier, repeats: int = 300) -> dict:
-    """Per-face latency in ms: batch of 1 (p50, p95) and batch of 8 (p50 per face)."""
+    """Per-face latency in ms: one view of one face (p50, p95), the app's work per face (its
+    test-time augmentation included: p50, p95) and a batch of 8 (p50 per face)."""
     rng = np.random.default_rng(0)
     single = rng.integers(0, 255, (1, 48, 48), dtype=np.uint8)
     eight = rng.integers(0, 255, (8, 48, 48), dtype=np.uint8)
     for _ in range(30):
         classifier.predict(single)
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        classifier.predict(single)
-        timings.append((time.perf_counter() - started) * 1000)
+
+    def timed(tta: str | None) -> list[float]:
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            classifier.predict(single, tta=tta)
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+    timings, app_timings = timed(None), timed(DEFAULT_TTA)
     batch_timings = []
     for _ in range(repeats // 3):
         started = time.perf_counter()
@@ -59,7 +68,44 @@ def measure_latency(classifier: EmotionClassifier, repeats: int = 300) -> dict:
         "batch_1_p50": round(float(np.percentile(timings, 50)), 3),
         "batch_1_p95": round(float(np.percentile(timings, 95)), 3),
         "batch_8_p50_per_face": round(float(np.percentile(batch_timings, 50)), 3),
+        "app_tta": DEFAULT_TTA,
+        "app_p50": round(float(np.percentile(app_timings, 50)), 3),
+        "app_p95": round(float(np.percentile(app_timings, 95)), 3),
     }
+
+
+def runtime_fidelity(reference: dict[str, np.ndarray], runtime: EmotionClassifier, data: FerDataset) -> dict:
+    """How the LiteRT file the app runs compares with the Keras model it was exported from.
+
+    ``reference`` holds the Keras model's probabilities with the app's test-time augmentation for
+    ``public_test`` and ``private_test``; ``runtime`` is the LiteRT classifier (temperature 1, like
+    the reference). Per split: the runtime's accuracy, how often it gives the Keras model's label, and
+    the largest difference of one probability.
+    """
+    summary = {}
+    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
+        split = data.split(split_name)
+        probabilities = runtime.predict_in_batches(split.faces, tta=DEFAULT_TTA)
+        expected = reference[split_key]
+        summary[split_key] = {
+            "accuracy": round(float((probabilities.argmax(1) == split.labels).mean()), 4),
+            "keras_accuracy": round(float((expected.argmax(1) == split.labels).mean()), 4),
+            "label_agreement": round(float((probabilities.argmax(1) == expected.argmax(1)).mean()), 4),
+            "max_probability_difference": round(float(np.abs(probabilities - expected).max()), 4),
+        }
+    return summary
+
+
+def export_runtime(model, tflite_file: Path, reference: dict[str, np.ndarray], data: FerDataset,
+                   quantize: bool = True) -> tuple[dict, dict]:
+    """Export ``model`` to ``tflite_file`` and measure it: (``runtime`` section, LiteRT latency)."""
+    from tunex_core.training.export import QUANTIZATION_NAMES, export_tflite
+
+    export_tflite(model, tflite_file, quantize=quantize)
+    runtime = EmotionClassifier.from_tflite(tflite_file)
+    section = {"file": tflite_file.name, "quantization": QUANTIZATION_NAMES[quantize], "tta": DEFAULT_TTA,
+               **runtime_fidelity(reference, runtime, data)}
+    return section, measure_latency(runtime)
 
 
 def confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, limit: int = 12) -> list[dict]:
@@ -93,20 +139,21 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
 def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
             baseline: dict | None = None, shipped_tta: str = "plain") -> dict:
     """Ship ``run_dir/final.keras`` into ``models_dir`` and write ``metrics.json``; return the metrics."""
-    from tunex_core.training.export import export_tflite
     from tunex_core.vision.model import count_parameters, load_model
 
     models_dir.mkdir(parents=True, exist_ok=True)
     keras_file, tflite_file = models_dir / "emotion_cnn.keras", models_dir / "emotion_cnn.tflite"
     replace_atomically(keras_file, lambda temporary: shutil.copyfile(run_dir / "final.keras", temporary))
     model = load_model(keras_file)
-    export_tflite(model, tflite_file)
     raw = EmotionClassifier.from_keras_model(model)
     outputs = {}
     for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
         split = data.split(split_name)
         outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, tta=TTA_VARIANTS[variant]), split.labels)
                               for variant in TTA_VARIANTS}
+    app_variant = next(variant for variant, tta in TTA_VARIANTS.items() if tta == DEFAULT_TTA)
+    runtime, runtime_latency = export_runtime(
+        model, tflite_file, {split_key: variants[app_variant][0] for split_key, variants in outputs.items()}, data)
     temperature = fit_temperature(*outputs["public_test"]["plain"])
     evaluations = {
         split_key: {variant: evaluate_probabilities(calibrate(probabilities, temperature), labels).to_dict()
@@ -132,7 +179,8 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
         "temperature": temperature,
         "calibration": {"fitted_on": "public_test", "private_test_ece_before": uncalibrated.ece,
                         "private_test_ece_after": evaluations["private_test"]["plain"]["ece"]},
-        "latency_ms_per_face": measure_latency(EmotionClassifier.from_tflite(tflite_file)),
+        "runtime": runtime,
+        "latency_ms_per_face": runtime_latency,
         "latency_ms_per_face_tensorflow": measure_latency(raw),
         "anchors": ANCHORS,
     }
@@ -199,6 +247,40 @@ def record_baseline(metrics_file: Path, baseline: dict) -> dict:
     """Put ``baseline`` into the shipped model's ``metrics_file`` (replacing the one there); return the metrics.
 
     ``ValueError`` if the file is missing, unreadable or not a release's metrics (no ``model`` section)."""
+    metrics = read_release_metrics(metrics_file)
+    metrics["baseline"] = baseline
+    write_json_atomically(metrics_file, metrics)
+    return metrics
+
+
+def reexport_shipped(models_dir: Path, data: FerDataset, quantize: bool = True) -> dict:
+    """Export the shipped ``emotion_cnn.keras`` to ``emotion_cnn.tflite`` again, measure the new file
+    (``runtime`` and LiteRT latency in ``metrics.json``) and return the updated metrics.
+
+    The weights, evaluations and temperature stay as released. ``ValueError`` if ``metrics.json`` is
+    not a release's; ``ModelFileError`` if the Keras model is missing or unreadable.
+    """
+    from tunex_core.vision.model import load_model
+
+    metrics_file = models_dir / "metrics.json"
+    metrics = read_release_metrics(metrics_file)
+    model = load_model(models_dir / "emotion_cnn.keras")
+    keras = EmotionClassifier.from_keras_model(model)
+    reference = {split_key: keras.predict_in_batches(data.split(split_name).faces, tta=DEFAULT_TTA)
+                 for split_key, split_name in (("public_test", "val"), ("private_test", "test"))}
+    tflite_file = models_dir / "emotion_cnn.tflite"
+    metrics["runtime"], metrics["latency_ms_per_face"] = export_runtime(model, tflite_file, reference, data, quantize)
+    metrics["latency_ms_per_face_tensorflow"] = measure_latency(keras)
+    metrics["model"]["tflite_file"] = tflite_file.name
+    metrics["model"]["tflite_size_bytes"] = tflite_file.stat().st_size
+    write_json_atomically(metrics_file, metrics)
+    return metrics
+
+
+def read_release_metrics(metrics_file: Path) -> dict:
+    """The shipped model's ``metrics.json`` as written by ``release``.
+
+    ``ValueError`` if the file is missing, unreadable or not a release's metrics (no ``model`` section)."""
     try:
         metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     except OSError as error:
@@ -207,8 +289,6 @@ def record_baseline(metrics_file: Path, baseline: dict) -> dict:
         raise ValueError(f"{metrics_file} is not valid JSON ({error})") from error
     if not isinstance(metrics, dict) or not isinstance(metrics.get("model"), dict):
         raise ValueError(f"{metrics_file} holds no shipped model (run `release` first)")
-    metrics["baseline"] = baseline
-    write_json_atomically(metrics_file, metrics)
     return metrics
 
 
@@ -301,11 +381,9 @@ def results_markdown(metrics: dict) -> str:
         f"{calibration['private_test_ece_after']:.3f}. {_confidence_sentence(metrics['temperature'])} "
         "TuneX applies the temperature to every prediction.",
         "",
-        f"Latency per face ({latency['backend']}, this 2-core CPU): {latency['batch_1_p50']:.2f} ms median, "
-        f"{latency['batch_1_p95']:.2f} ms 95th percentile for one face; "
-        f"{latency['batch_8_p50_per_face']:.2f} ms per face in a batch of 8 "
-        f"(TensorFlow `tf.function`: {metrics['latency_ms_per_face_tensorflow']['batch_1_p50']:.2f} ms).",
+        latency_sentence(latency, metrics["latency_ms_per_face_tensorflow"]),
         "",
+        *runtime_lines(metrics.get("runtime")),
         "## Compared with",
         "",
         "| model | PrivateTest accuracy | note |",
@@ -324,6 +402,33 @@ def results_markdown(metrics: dict) -> str:
     for anchor in metrics["anchors"]:
         lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
     return "\n".join(lines)
+
+
+def latency_sentence(latency: dict, tensorflow: dict) -> str:
+    """The model card's sentence on time per face (LiteRT file, and the Keras model for comparison)."""
+    app = (f"{latency['app_p50']:.2f} ms median ({latency['app_p95']:.2f} ms 95th percentile) for what the app "
+           f"runs per face, the face and its mirror image; " if "app_p50" in latency else "")
+    return (f"Latency per face ({latency['backend']}, this 2-core CPU, one thread): {app}"
+            f"{latency['batch_1_p50']:.2f} ms median, {latency['batch_1_p95']:.2f} ms 95th percentile for one "
+            f"view of one face; {latency['batch_8_p50_per_face']:.2f} ms per face in a batch of 8 "
+            f"(TensorFlow `tf.function`: {tensorflow['batch_1_p50']:.2f} ms for one view).")
+
+
+def runtime_lines(runtime: dict | None) -> list[str]:
+    """The model card's paragraph on the LiteRT file against the Keras model ([] before it was measured)."""
+    if not runtime:
+        return []
+    public, private = runtime["public_test"], runtime["private_test"]
+    return [
+        f"The app runs `{runtime['file']}` ({runtime['quantization']}). With the app's mirror "
+        f"averaging it gives the Keras model's label on {public['label_agreement']:.1%} of PublicTest and "
+        f"{private['label_agreement']:.1%} of PrivateTest faces (largest difference of one probability "
+        f"{max(public['max_probability_difference'], private['max_probability_difference']):.2f}); accuracy "
+        f"{public['accuracy']:.2%} on PublicTest and {private['accuracy']:.2%} on PrivateTest, against the "
+        f"Keras model's {public['keras_accuracy']:.2%} and {private['keras_accuracy']:.2%}. The tables above "
+        "are the Keras model's.",
+        "",
+    ]
 
 
 def _confidence_sentence(temperature: float) -> str:
