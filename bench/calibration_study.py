@@ -100,6 +100,12 @@ VARIANTS = {
     "shift x20, strength 0.5": {"kind": "shift", "bound": 20.0, "strength": 0.5},
     "shift x10, s 0.5, neutral 0.5": {"kind": "shift", "bound": 10.0, "strength": 0.5, "neutral": 0.5},
     "one-sided x10, strength 0.5": {"kind": "one_sided", "bound": 10.0, "strength": 0.5},
+    "s>=0.5 until neutral, neutral 0.5": {"kind": "shift", "bound": 10.0, "strength": 0.5, "neutral": 0.5,
+                                          "until_neutral": True},
+    "s>=0.4 until neutral, neutral 0.5": {"kind": "shift", "bound": 10.0, "strength": 0.4, "neutral": 0.5,
+                                          "until_neutral": True},
+    "s>=0.5 until neutral, neutral 0.6": {"kind": "shift", "bound": 10.0, "strength": 0.5, "neutral": 0.6,
+                                          "until_neutral": True},
 }
 
 
