@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import FACE_BOX, FACE_PHOTO, iou
 from tunex_core.emotions import EMOTION_NAMES
-from tunex_core.paths import MODEL_FILE
+from tunex_core.paths import MODEL_FILE, TFLITE_MODEL_FILE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,6 +85,23 @@ def test_evaluate_tta(test_only_npz, untrained_model_file):
     payload = last_json_line(result)
     assert payload["tta"] is True and payload["n"] == 70
     assert "(flip TTA)" in result.stdout
+
+
+@pytest.mark.slow
+def test_evaluate_scores_the_litert_file_the_app_runs(test_only_npz, untrained_model_file):
+    if not TFLITE_MODEL_FILE.is_file():
+        pytest.skip(f"{TFLITE_MODEL_FILE} is absent")
+    scores = {}
+    for backend in ("tensorflow", "litert"):
+        result = run_cli("evaluate", "--data", str(test_only_npz), "--tta", "--backend", backend, "--json")
+        assert result.returncode == 0, result.stderr
+        payload = last_json_line(result)
+        assert payload["backend"] == backend and payload["n"] == 70
+        scores[backend] = payload["accuracy"]
+    assert abs(scores["litert"] - scores["tensorflow"]) <= 2 / 70  # int8 weights: the same label on almost every face
+    # a model without a .tflite beside it: one error line naming the file LiteRT needs
+    result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file), "--backend", "litert")
+    assert_clean_failure(result, 2, "model file not found", untrained_model_file.with_suffix(".tflite").name)
 
 
 def test_evaluate_missing_data(tmp_path):

@@ -77,6 +77,9 @@ def register(subparsers) -> None:
     evaluate_parser.add_argument("--model", action="append", default=None, metavar="MODEL_OR_RUN",
                                  help="a .keras model or a run folder (its final.keras); default: the shipped "
                                       "model. Repeat to score an ensemble (the mean of the members' probabilities)")
+    evaluate_parser.add_argument("--backend", choices=("tensorflow", "litert"), default="tensorflow",
+                                 help="tensorflow: the .keras model (default; the model card's tables); litert: "
+                                      "the .tflite file beside it, with int8 weights, which the app runs")
     evaluate_parser.add_argument("--perturb", choices=PERTURBATION_NAMES, default=None,
                                  help="score a fixed perturbed copy of the split: " + ", ".join(
                                      f"{name} = {DESCRIPTIONS[name]}" for name in PERTURBATION_NAMES))
@@ -212,7 +215,7 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
     models = [run_model_file(path) for path in arguments.model] if arguments.model else [None]
     try:
         split = load_fer(arguments.data).split(arguments.split)
-        classifiers = [EmotionPipeline.load(model, backend="tensorflow").classifier for model in models]
+        classifiers = [EmotionPipeline.load(model, backend=arguments.backend).classifier for model in models]
     except (DatasetError, ModelFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -232,7 +235,8 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
         print(f"{name:<10}{scores.precision:>10.3f}{scores.recall:>8.3f}{scores.f1:>7.3f}{scores.support:>6}")
     if arguments.json:
         payload = {"split": arguments.split, "tta": arguments.tta, "perturbation": arguments.perturb,
-                   "models": [str(model) if model else "shipped" for model in models], **result.to_dict()}
+                   "backend": arguments.backend, "models": [str(model) if model else "shipped" for model in models],
+                   **result.to_dict()}
         print(json.dumps(payload))
     return 0
 
