@@ -585,8 +585,11 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     empty.mkdir()
     (empty / "metrics.json").write_text("{}")
     assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(empty)), 2, "run `release` first")
-    (models / "emotion_cnn.keras").unlink()
     before = (models / "metrics.json").read_text()
+    (models / "emotion_cnn.tflite").unlink()
+    (models / "emotion_cnn.tflite").mkdir()  # a destination that cannot be written
+    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(models)), 2, "Is a directory")
+    (models / "emotion_cnn.keras").unlink()
     assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(models)), 2,
                          "model file not found", "emotion_cnn.keras")
     assert (models / "metrics.json").read_text() == before

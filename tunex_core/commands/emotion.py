@@ -424,6 +424,9 @@ def run_export(arguments: argparse.Namespace) -> int:
     except (DatasetError, ModelFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"error: {models_dir}: {error.strerror or error} ({error.filename})", file=sys.stderr)
+        return 2
     runtime, latency = metrics["runtime"], metrics["latency_ms_per_face"]
     for split_key in ("public_test", "private_test"):
         result = runtime[split_key]
