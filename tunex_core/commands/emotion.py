@@ -328,7 +328,7 @@ def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
     from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.release import baseline_summary, final_weights, release, write_model_card_results
+    from tunex_core.training.release import baseline_summary, final_weights, release
 
     try:
         data = load_fer(arguments.data)
@@ -344,11 +344,18 @@ def run_release(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
                   f"ECE {result['ece']:.3f}")
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
-    card = (Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR) / "MODEL_CARD.md"
+    refresh_model_card(metrics, Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR)
+    return 0
+
+
+def refresh_model_card(metrics: dict, models_dir: Path) -> None:
+    """Rewrite the results section of ``models_dir``'s model card from ``metrics`` (if the card is there)."""
+    from tunex_core.training.release import write_model_card_results
+
+    card = models_dir / "MODEL_CARD.md"
     if card.is_file():
         write_model_card_results(metrics, card)
         print(f"updated {card}")
-    return 0
 
 
 def register_record_baseline(subparsers) -> None:
@@ -370,7 +377,7 @@ def run_record_baseline(arguments: argparse.Namespace) -> int:
     from tunex_core.paths import MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.experiments import ExperimentError
-    from tunex_core.training.release import baseline_summary, record_baseline, write_model_card_results
+    from tunex_core.training.release import baseline_summary, record_baseline
 
     models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
     run_dir = Path(arguments.run)
@@ -389,10 +396,7 @@ def run_record_baseline(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<10} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}")
     print(f"{baseline['trained_epochs']} epochs, {baseline['training_minutes']} min; recorded in "
           f"{models_dir / 'metrics.json'}")
-    card = models_dir / "MODEL_CARD.md"
-    if card.is_file():
-        write_model_card_results(metrics, card)
-        print(f"updated {card}")
+    refresh_model_card(metrics, models_dir)
     return 0
 
 
@@ -415,7 +419,7 @@ def run_export(arguments: argparse.Namespace) -> int:
     from tunex_core.errors import ModelFileError
     from tunex_core.paths import MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.release import reexport_shipped, write_model_card_results
+    from tunex_core.training.release import reexport_shipped
 
     models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
     try:
@@ -436,10 +440,7 @@ def run_export(arguments: argparse.Namespace) -> int:
     print(f"{runtime['file']}: {metrics['model']['tflite_size_bytes'] / 1e6:.1f} MB, {runtime['quantization']}; "
           f"{latency['app_p50']:.2f} ms per face with the app's mirror averaging ({latency['batch_1_p50']:.2f} ms "
           "per view)")
-    card = models_dir / "MODEL_CARD.md"
-    if card.is_file():
-        write_model_card_results(metrics, card)
-        print(f"updated {card}")
+    refresh_model_card(metrics, models_dir)
     return 0
 
 
