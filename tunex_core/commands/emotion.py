@@ -437,6 +437,9 @@ def run_export(arguments: argparse.Namespace) -> int:
         print(f"{split_key:<13} LiteRT accuracy {result['accuracy']:.2%} (Keras {result['keras_accuracy']:.2%}), "
               f"same label {result['label_agreement']:.2%}, largest probability difference "
               f"{result['max_probability_difference']:.3f}")
+    if "quantization_refused" in runtime:
+        print(f"the int8 file followed the Keras model too loosely on PublicTest (same label "
+              f"{runtime['quantization_refused']['label_agreement']:.2%}); the float32 file was written instead")
     print(f"{runtime['file']}: {metrics['model']['tflite_size_bytes'] / 1e6:.1f} MB, {runtime['quantization']}; "
           f"{latency['app_p50']:.2f} ms per face with the app's mirror averaging ({latency['batch_1_p50']:.2f} ms "
           "per view)")
