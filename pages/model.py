@@ -74,8 +74,7 @@ def render_summary(report: ModelReport) -> None:
     latency = report.latency
     if latency is not None and latency.per_face is not None:
         columns[4].metric("Time per face (median)", f"{latency.per_face:.1f} ms",
-                          help="what the app runs for each face: the face and its mirror image"
-                          if latency.app_p50 is not None else "one view of one face")
+                          help=f"what the app runs for each face: {latency.per_face_views}")
     details = []
     if evaluation is not None:
         faces = f", {evaluation.n:,} faces" if evaluation.n else ""
@@ -98,8 +97,10 @@ def render_summary(report: ModelReport) -> None:
     if report.temperature is not None:
         details.append(f"softmax temperature {report.temperature:.2f}")
     if report.runtime is not None:
-        details.append(f"the app runs `{report.runtime.file}` ({report.runtime.quantization}): the Keras "
-                       f"model's label on {report.runtime.public_test.label_agreement:.1%} of PublicTest faces")
+        runtime = report.runtime
+        details.append(f"the app runs `{runtime.file}` ({runtime.quantization}): the Keras model's label on "
+                       f"{runtime.public_test.label_agreement:.1%} of PublicTest and "
+                       f"{runtime.private_test.label_agreement:.1%} of PrivateTest faces")
     if details:
         st.caption(" · ".join(details))
 

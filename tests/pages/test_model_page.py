@@ -59,7 +59,9 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     assert metrics["Time per face (median)"] == "2.4 ms"  # the face and its mirror image, as the app runs it
     caption = texts(app.caption)
     assert "95th-percentile time 2.9 ms per face" in caption
-    assert "the Keras model's label on 99.7% of PublicTest faces" in caption
+    assert "the Keras model's label on 99.7% of PublicTest and 99.6% of PrivateTest faces" in caption
+    time_per_face = next(metric for metric in app.metric if metric.label == "Time per face (median)")
+    assert time_per_face.help == "what the app runs for each face: the face and its mirror image"
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
     assert len(app.get("image")) == 4  # the four fixture mistakes in the sample
     assert "No live readings yet" in texts(app.info)

@@ -59,6 +59,7 @@ def test_sample_file_parses_into_typed_results():
     assert shipped.negative_log_likelihood == pytest.approx(0.8121)
     assert report.latency.batch_1_p50 == pytest.approx(1.2)
     assert report.latency.app_p50 == pytest.approx(2.4) and report.latency.per_face == pytest.approx(2.4)
+    assert report.latency.app_tta == "flip" and report.latency.per_face_views == "the face and its mirror image"
     assert report.runtime.file == "emotion_cnn.tflite" and report.runtime.quantization.startswith("dynamic-range")
     assert report.runtime.public_test.label_agreement == pytest.approx(0.9967)
     assert report.runtime.private_test.accuracy == pytest.approx(0.7105)
@@ -133,7 +134,16 @@ def test_files_measured_before_the_app_latency_report_one_view_per_face(sample):
     del sample["runtime"]
     report = parse_model_report(sample)
     assert report.latency.app_p50 is None and report.latency.per_face == pytest.approx(1.2)
+    assert report.latency.per_face_views == "one view of the face"
     assert report.runtime is None
+
+
+def test_the_apps_time_per_face_names_its_test_time_augmentation(sample):
+    sample["latency_ms_per_face"]["app_tta"] = "shift"
+    assert parse_model_report(sample).latency.per_face_views.startswith("the face and its mirror image, each also")
+    sample["latency_ms_per_face"]["app_tta"] = "rotate"
+    with pytest.raises(ValueError, match=r"latency_ms_per_face\.app_tta must be one of None, flip, shift, got 'rotate'"):
+        parse_model_report(sample)
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -151,8 +151,9 @@ def test_model_card_reports_the_apps_time_per_face_and_the_runtime_files_fidelit
                           "public_test": fidelity, "private_test": {**fidelity, "max_probability_difference": 0.0743}}
     write_model_card_results(metrics, card)
     text = card.read_text()
-    assert "2.37 ms median (2.49 ms 95th percentile) for what the app runs per face" in text
+    assert ("2.37 ms median (2.49 ms 95th percentile) for what the app runs per face, the face and its mirror "
+            "image;") in text
     assert "1.10 ms median, 1.50 ms 95th percentile for one view of one face" in text
-    assert ("The app runs `emotion_cnn.tflite` (dynamic-range int8). With the app's mirror averaging it gives the "
-            "Keras model's label on 99.7% of PublicTest") in text
+    assert ("The app runs `emotion_cnn.tflite` (dynamic-range int8). Averaging the face and its mirror image, as "
+            "the app does, it gives the Keras model's label on 99.7% of PublicTest") in text
     assert "(largest difference of one probability 0.07)" in text and "against the Keras model's 70.16%" in text

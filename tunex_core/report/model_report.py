@@ -26,6 +26,7 @@ import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import FIXTURE_FACES_FILE, METRICS_FILE
+from tunex_core.vision.inference import TTA_MODES, TTA_VIEWS
 
 METRICS_FILE_VARIABLE = "TUNEX_METRICS_FILE"
 FIXTURE_FACES_FILE_VARIABLE = "TUNEX_FIXTURE_FACES_FILE"
@@ -111,11 +112,17 @@ class Latency:
     batch_8_p50_per_face: float | None = None
     app_p50: float | None = None  # what the app runs per face: every view of its test-time augmentation
     app_p95: float | None = None
+    app_tta: str | None = None  # that test-time augmentation (a ``TTA_MODES`` name; None: one view)
 
     @property
     def per_face(self) -> float | None:
         """The median time the app spends on one face (one view's time for files measured before that)."""
         return self.app_p50 if self.app_p50 is not None else self.batch_1_p50
+
+    @property
+    def per_face_views(self) -> str:
+        """What ``per_face`` times, in words."""
+        return TTA_VIEWS[self.app_tta] if self.app_p50 is not None else TTA_VIEWS[None]
 
 
 @dataclass(frozen=True)
@@ -403,8 +410,12 @@ def _latency(value: Any) -> Latency | None:
         return None
     section = _mapping(value, "latency_ms_per_face")
     names = ("batch_1_p50", "batch_1_p95", "batch_8_p50_per_face", "app_p50", "app_p95")
+    app_tta = section.get("app_tta")
+    if app_tta not in TTA_MODES:
+        raise ValueError(f"latency_ms_per_face.app_tta must be one of {', '.join(map(str, TTA_MODES))}, "
+                         f"got {app_tta!r}")
     return Latency(**{name: _optional_number(section, name, f"latency_ms_per_face.{name}", positive=True)
-                      for name in names})
+                      for name in names}, app_tta=app_tta)
 
 
 def _runtime(value: Any) -> Runtime | None:

@@ -25,7 +25,7 @@ from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import training_minutes
 from tunex_core.training.recipes import DISTILL_MODES
-from tunex_core.vision.inference import EmotionClassifier, calibrate
+from tunex_core.vision.inference import TTA_VIEWS, EmotionClassifier, calibrate
 from tunex_core.vision.pipeline import DEFAULT_TTA
 
 # metrics.json variant name -> EmotionClassifier.predict(tta=...)
@@ -433,7 +433,7 @@ def results_markdown(metrics: dict) -> str:
 def latency_sentence(latency: dict, tensorflow: dict) -> str:
     """The model card's sentence on time per face (LiteRT file, and the Keras model for comparison)."""
     app = (f"{latency['app_p50']:.2f} ms median ({latency['app_p95']:.2f} ms 95th percentile) for what the app "
-           f"runs per face, the face and its mirror image; " if "app_p50" in latency else "")
+           f"runs per face, {TTA_VIEWS[latency.get('app_tta')]}; " if "app_p50" in latency else "")
     return (f"Latency per face ({latency['backend']}, this 2-core CPU, one thread): {app}"
             f"{latency['batch_1_p50']:.2f} ms median, {latency['batch_1_p95']:.2f} ms 95th percentile for one "
             f"view of one face; {latency['batch_8_p50_per_face']:.2f} ms per face in a batch of 8 "
@@ -446,8 +446,8 @@ def runtime_lines(runtime: dict | None) -> list[str]:
         return []
     public, private = runtime["public_test"], runtime["private_test"]
     return [
-        f"The app runs `{runtime['file']}` ({runtime['quantization']}). With the app's mirror "
-        f"averaging it gives the Keras model's label on {public['label_agreement']:.1%} of PublicTest and "
+        f"The app runs `{runtime['file']}` ({runtime['quantization']}). Averaging {TTA_VIEWS[runtime.get('tta')]}, "
+        f"as the app does, it gives the Keras model's label on {public['label_agreement']:.1%} of PublicTest and "
         f"{private['label_agreement']:.1%} of PrivateTest faces (largest difference of one probability "
         f"{max(public['max_probability_difference'], private['max_probability_difference']):.2f}); accuracy "
         f"{public['accuracy']:.2%} on PublicTest and {private['accuracy']:.2%} on PrivateTest, against the "

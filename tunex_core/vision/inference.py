@@ -120,6 +120,10 @@ class EmotionClassifier:
 
 TTA_MODES = (None, "flip", "shift")
 SHIFT_PIXELS = 2
+# What each test-time augmentation averages, in words (the Model page and the model card).
+TTA_VIEWS = {None: "one view of the face", "flip": "the face and its mirror image",
+             "shift": f"the face and its mirror image, each also shifted by {SHIFT_PIXELS} px in four directions"
+                      " (10 views)"}
 
 
 def test_time_views(batch: np.ndarray, mode: str | None) -> list[np.ndarray]:
