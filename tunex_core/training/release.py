@@ -74,6 +74,16 @@ def measure_latency(classifier: EmotionClassifier, repeats: int = 300) -> dict:
     }
 
 
+# metrics.json's key for each held-out split -> its FerDataset name.
+TEST_SPLITS = {"public_test": "val", "private_test": "test"}
+
+
+def test_split_probabilities(classifier: EmotionClassifier, data: FerDataset, tta: str | None) -> dict[str, np.ndarray]:
+    """``classifier``'s probabilities with test-time augmentation ``tta`` for each of ``TEST_SPLITS``."""
+    return {split_key: classifier.predict_in_batches(data.split(split_name).faces, tta=tta)
+            for split_key, split_name in TEST_SPLITS.items()}
+
+
 def runtime_fidelity(reference: dict[str, np.ndarray], runtime: EmotionClassifier, data: FerDataset) -> dict:
     """How the LiteRT file the app runs compares with the Keras model it was exported from.
 
@@ -83,9 +93,8 @@ def runtime_fidelity(reference: dict[str, np.ndarray], runtime: EmotionClassifie
     the largest difference of one probability.
     """
     summary = {}
-    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
-        split = data.split(split_name)
-        probabilities = runtime.predict_in_batches(split.faces, tta=DEFAULT_TTA)
+    for split_key, probabilities in test_split_probabilities(runtime, data, DEFAULT_TTA).items():
+        split = data.split(TEST_SPLITS[split_key])
         expected = reference[split_key]
         summary[split_key] = {
             "accuracy": round(float((probabilities.argmax(1) == split.labels).mean()), 4),
@@ -173,7 +182,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     model = load_model(keras_file)
     raw = EmotionClassifier.from_keras_model(model)
     outputs = {}
-    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
+    for split_key, split_name in TEST_SPLITS.items():
         split = data.split(split_name)
         outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, tta=TTA_VARIANTS[variant]), split.labels)
                               for variant in TTA_VARIANTS}
@@ -253,7 +262,7 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
     hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
     log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
     evaluations = {}
-    for split_key, split_name in (("public_test", "val"), ("private_test", "test")):
+    for split_key, split_name in TEST_SPLITS.items():
         split = data.split(split_name)
         evaluations[split_key] = {
             variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
@@ -292,8 +301,7 @@ def reexport_shipped(models_dir: Path, data: FerDataset, quantize: bool = True) 
     metrics = read_release_metrics(metrics_file)
     model = load_model(models_dir / "emotion_cnn.keras")
     keras = EmotionClassifier.from_keras_model(model)
-    reference = {split_key: keras.predict_in_batches(data.split(split_name).faces, tta=DEFAULT_TTA)
-                 for split_key, split_name in (("public_test", "val"), ("private_test", "test"))}
+    reference = test_split_probabilities(keras, data, DEFAULT_TTA)
     tflite_file = models_dir / "emotion_cnn.tflite"
     metrics["runtime"], metrics["latency_ms_per_face"] = export_runtime(model, tflite_file, reference, data, quantize)
     metrics["latency_ms_per_face_tensorflow"] = measure_latency(keras)
