@@ -572,14 +572,16 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     quantized_size = (models / "emotion_cnn.tflite").stat().st_size
     result = run_cli("export", "--data", str(data), "--models-dir", str(models), "--float32")
     assert result.returncode == 0, result.stderr
-    assert "same label 100.00%" in result.stdout and "per face with the app's mirror averaging" in result.stdout
+    assert "same label 100.00%" in result.stdout
+    assert "per face as the app runs it (the face and its mirror image;" in result.stdout
     metrics = json.loads((models / "metrics.json").read_text())
     assert metrics["runtime"]["quantization"] == "float32, not quantized"
     assert metrics["runtime"]["private_test"]["max_probability_difference"] < 1e-3
     assert metrics["model"]["tflite_size_bytes"] == (models / "emotion_cnn.tflite").stat().st_size > 3 * quantized_size
     assert metrics["evaluations"] == evaluations and (models / "emotion_cnn.keras").read_bytes() == shipped_model
     card = (models / "MODEL_CARD.md").read_text()
-    assert "(float32, not quantized). With the app's mirror averaging it gives the Keras model's label on 100.0%" in card
+    assert ("(float32, not quantized). Averaging the face and its mirror image, as the app does, it gives the Keras "
+            "model's label on 100.0%") in card
     # a folder without a release, or without its Keras model: one error line, nothing written
     empty = tmp_path / "empty-models"
     empty.mkdir()

@@ -420,6 +420,7 @@ def run_export(arguments: argparse.Namespace) -> int:
     from tunex_core.paths import MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.release import reexport_shipped
+    from tunex_core.vision.inference import TTA_VIEWS
 
     models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
     try:
@@ -441,8 +442,8 @@ def run_export(arguments: argparse.Namespace) -> int:
         print(f"the int8 file followed the Keras model too loosely on PublicTest (same label "
               f"{runtime['quantization_refused']['label_agreement']:.2%}); the float32 file was written instead")
     print(f"{runtime['file']}: {metrics['model']['tflite_size_bytes'] / 1e6:.1f} MB, {runtime['quantization']}; "
-          f"{latency['app_p50']:.2f} ms per face with the app's mirror averaging ({latency['batch_1_p50']:.2f} ms "
-          "per view)")
+          f"{latency['app_p50']:.2f} ms per face as the app runs it ({TTA_VIEWS[latency['app_tta']]}; "
+          f"{latency['batch_1_p50']:.2f} ms per view)")
     refresh_model_card(metrics, models_dir)
     return 0
 
