@@ -11,7 +11,8 @@ import pytest
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.vision.calibration import (
     MAX_CORRECTION_FACTOR,
-    RESTING_TARGET,
+    MAX_TARGET_NEUTRAL,
+    MIN_TARGET_NEUTRAL,
     CalibrationError,
     RestingFaceCalibration,
     calibrate_faces,
@@ -35,9 +36,10 @@ SAD_RESTING_FACE = reading(sad=0.55, neutral=0.25, angry=0.1)
 
 
 def test_resting_target_is_mostly_neutral():
-    assert RESTING_TARGET.sum() == pytest.approx(1.0)
-    assert EMOTION_NAMES[int(RESTING_TARGET.argmax())] == "neutral"
-    assert resting_target(0.5)[INDEX("neutral")] == 0.5
+    for neutral in (MIN_TARGET_NEUTRAL, 0.5, MAX_TARGET_NEUTRAL):
+        target = resting_target(neutral)
+        assert target.sum() == pytest.approx(1.0) and target[INDEX("neutral")] == neutral
+        assert EMOTION_NAMES[int(target.argmax())] == "neutral"
     with pytest.raises(ValueError):
         resting_target(1.0)
 
@@ -45,7 +47,27 @@ def test_resting_target_is_mostly_neutral():
 def test_full_strength_makes_the_resting_face_read_the_target():
     resting = reading(sad=0.4, neutral=0.3, angry=0.1)  # every ratio to the target within the bound
     calibration = RestingFaceCalibration.fit([resting], strength=1.0)
-    np.testing.assert_allclose(calibration.apply(resting), RESTING_TARGET, atol=1e-9)
+    np.testing.assert_allclose(calibration.apply(resting), resting_target(0.3), atol=1e-9)
+
+
+@pytest.mark.parametrize(("neutral", "target"), [(0.05, MIN_TARGET_NEUTRAL), (0.3, 0.3), (0.45, 0.45),
+                                                 (0.7, 0.7), (0.9, MAX_TARGET_NEUTRAL)])
+def test_the_target_keeps_the_resting_faces_own_neutral_share_within_the_range(neutral, target):
+    resting = reading(neutral=neutral, sad=(1 - neutral) / 2)
+    assert RestingFaceCalibration.fit([resting]).target_neutral == pytest.approx(target)
+    assert RestingFaceCalibration.fit([resting], target_neutral=0.6).target_neutral == 0.6
+
+
+def test_a_mild_expression_the_resting_face_does_not_show_keeps_its_label():
+    # A fixed target of neutral 0.7 lifted neutral for everything after a sad-looking resting face (neutral
+    # 0.25), so a mild happy or surprised face read neutral; the target at its own 0.3 only evens the rest out.
+    calibration = RestingFaceCalibration.fit([SAD_RESTING_FACE])
+    assert calibration.target_neutral == MIN_TARGET_NEUTRAL
+    for expression in ("happy", "surprise"):
+        mild = reading(**{expression: 0.45, "neutral": 0.4})
+        assert EMOTION_NAMES[int(calibration.apply(mild).argmax())] == expression
+    fixed = RestingFaceCalibration.fit([SAD_RESTING_FACE], target_neutral=0.7)
+    assert EMOTION_NAMES[int(fixed.apply(reading(happy=0.45, neutral=0.4)).argmax())] == "neutral"
 
 
 def test_default_strength_turns_a_sad_looking_resting_face_neutral():
@@ -149,6 +171,7 @@ def test_json_round_trip():
     restored = RestingFaceCalibration.from_json(text)
     np.testing.assert_allclose(restored.resting_probabilities, calibration.resting_probabilities, atol=1e-6)
     assert restored.strength == calibration.strength and restored.created_at == calibration.created_at
+    assert restored.target_neutral == calibration.target_neutral == pytest.approx(0.375)  # the two readings' mean
     probe = reading(sad=0.4, happy=0.3)
     np.testing.assert_allclose(restored.apply(probe), calibration.apply(probe), atol=1e-5)
 
