@@ -135,6 +135,12 @@ VARIANTS = {
                                               "adaptive": (0.4, 0.7)},
     "s>=0.5 until neutral, neutral 0.3-0.7": {"kind": "shift", "bound": 10.0, "strength": 0.5, "until_neutral": True,
                                               "adaptive": (0.3, 0.7)},
+    "s>=0.4 until neutral, neutral 0.3-0.7": {"kind": "shift", "bound": 10.0, "strength": 0.4, "until_neutral": True,
+                                              "adaptive": (0.3, 0.7)},
+    "s>=0.6 until neutral, neutral 0.3-0.7": {"kind": "shift", "bound": 10.0, "strength": 0.6, "until_neutral": True,
+                                              "adaptive": (0.3, 0.7)},
+    "s>=0.75 until neutral, neutral 0.3-0.7": {"kind": "shift", "bound": 10.0, "strength": 0.75,
+                                               "until_neutral": True, "adaptive": (0.3, 0.7)},
     "neutral floor, s>=0.5, neutral 0.3": {"kind": "neutral_floor", "bound": 10.0, "strength": 0.5, "neutral": 0.3,
                                            "until_neutral": True},
 }
