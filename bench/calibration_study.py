@@ -41,8 +41,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
-from tunex_core.paths import SHARED_FER_FILE
+from tunex_core.paths import METRICS_FILE, SHARED_FER_FILE
 from tunex_core.training.dataset import load_fer
+from tunex_core.training.experiments import record_resting_study
 from tunex_core.vision.calibration import PROBABILITY_FLOOR, RestingFaceCalibration, resting_target
 from tunex_core.vision.pipeline import EmotionPipeline
 
@@ -174,6 +175,9 @@ def main() -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--variants", nargs="*", default=None, help="only these variants (names as printed)")
+    parser.add_argument("--record", nargs="?", const=str(METRICS_FILE), default=None, metavar="METRICS_JSON",
+                        help="also record this run in metrics.json's resting_calibration (the Model page shows it; "
+                             "default file: the shipped models/metrics.json)")
     arguments = parser.parse_args()
     variants = {"none": VARIANTS["none"], **{name: VARIANTS[name] for name in (arguments.variants or VARIANTS)}}
     split = load_fer(arguments.data).split("val")
@@ -187,6 +191,7 @@ def main() -> int:
           f"{PER_CLASS} PublicTest faces per class each", flush=True)
     scenarios = {"trait + light + camera": (arguments.trait, True), "light + camera only": (0.0, True),
                  "trait only": (arguments.trait, False), "none (no personal bias)": (0.0, False)}
+    recorded = []
     for scenario, (trait, photometric) in scenarios.items():
         rng = np.random.default_rng(arguments.seed)
         started = time.perf_counter()
@@ -215,12 +220,24 @@ def main() -> int:
         print(f"\n## scenario: {scenario}  ({time.perf_counter() - started:.0f} s)")
         print(f"{'variant':<32}{'bal.acc':>8}{'gain':>7}{'rest→neutral':>13}{'strong kept':>12}  "
               + " ".join(f"{name[:5]:>5}" for name in EMOTION_NAMES))
+        corrections = []
         for name, result in results.items():
             accuracy = result["correct"].sum() / (total * NUM_EMOTIONS)
             strong = result["strong"][0] / max(1, result["strong"][1])
             recalls = " ".join(f"{value / total:>5.2f}" for value in result["correct"])
             print(f"{name:<32}{accuracy:>8.1%}{100 * (accuracy - base):>+7.1f}"
                   f"{result['rest_neutral'] / arguments.persons:>13.0%}{strong:>12.1%}  {recalls}")
+            if name != "none":
+                corrections.append({"name": name, "balanced_accuracy": round(float(accuracy), 4),
+                                    "resting_reads_neutral": round(result["rest_neutral"] / arguments.persons, 4),
+                                    "strong_kept": round(strong, 4)})
+        recorded.append({"name": scenario, "trait": trait, "photometric": photometric,
+                         "uncorrected": round(float(base), 4), "corrections": corrections})
+    if arguments.record:
+        run = {"trait": arguments.trait, "seed": arguments.seed, "persons": arguments.persons,
+               "faces_per_class": PER_CLASS, "backend": pipeline.classifier.backend, "scenarios": recorded}
+        record_resting_study(Path(arguments.record), run)
+        print(f"\nrecorded in {arguments.record} (resting_calibration)")
     return 0
 
 

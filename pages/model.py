@@ -33,6 +33,7 @@ from tunex_core.report.model_report import (
     load_model_report,
     metrics_file_path,
     mistake_faces,
+    resting_study_rows,
     robustness_columns,
     summarise_confidence,
 )
@@ -210,6 +211,36 @@ def render_experiments(report: ModelReport) -> None:
     st.caption("Recall per emotion on PublicTest (flip TTA): how often a face of that emotion is read right.")
 
 
+def render_resting_study(report: ModelReport) -> None:
+    """What calibrating to a resting face does, in the simulated-people study (``bench/calibration_study.py``)."""
+    rows = resting_study_rows(report.resting_study)
+    if not rows:
+        return
+    st.header("Calibrating to your resting face")
+    corrections = list(dict.fromkeys(name for row in rows for name in row.gains))
+    table = []
+    for row in rows:
+        entry = {"personal bias": row.scenario + (f" (trait {row.trait:g})" if row.trait else ""),
+                 "seeds": len(row.seeds), "no correction": row.uncorrected}
+        for name in corrections:
+            if name in row.gains:
+                mean, lowest, highest = row.gains[name]
+                entry[f"{name}: gain"] = f"{mean:+.1f} ({lowest:+.1f} to {highest:+.1f})"
+                entry[f"{name}: resting face reads neutral"] = row.resting_reads_neutral[name]
+        table.append(entry)
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(pd.DataFrame(table), hide_index=True,
+                 column_config={"no correction": percent,
+                                **{f"{name}: resting face reads neutral": percent for name in corrections}})
+    persons = sorted({run.persons for run in report.resting_study})
+    st.caption(f"Simulated people on PublicTest ({', '.join(map(str, persons))} per scenario and seed): each "
+               "person's faces share a blended-in face (trait), a light and a camera; the resting photo is one "
+               "of their neutral faces. Balanced accuracy with no correction; gain in points with each "
+               "correction (mean, lowest to highest over the seeds); the lowest share of persons whose resting "
+               "photo reads neutral after it. A proxy: the real check is photos of people with their own "
+               "resting photo. `python bench/calibration_study.py --record` adds a run.")
+
+
 def render_mistakes(report: ModelReport) -> None:
     """A gallery of the model's confident mistakes on the committed fixture faces."""
     st.header("Confident mistakes")
@@ -275,5 +306,6 @@ if report is not None:
     render_accuracy(report)
     render_evaluation_details(report)
     render_experiments(report)
+    render_resting_study(report)
     render_mistakes(report)
 render_confidence_history()

@@ -216,3 +216,27 @@ def test_a_malformed_experiment_names_its_key(monkeypatch, tmp_path):
     app = run_page()
     assert not app.exception
     assert "experiments[0].public_test.tta" in texts(app.error)
+
+
+def test_the_resting_face_study_gets_its_own_table(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    data["resting_calibration"] = json.loads(SAMPLE_FILE.with_name("resting_calibration_sample.json").read_text())
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception and not app.error
+    assert "Calibrating to your resting face" in [header.value for header in app.header]
+    table = next(frame.value for frame in app.dataframe if "personal bias" in frame.value.columns)
+    assert list(table["personal bias"]) == ["trait + light + camera (trait 0.3)",
+                                            "trait + light + camera (trait 0.4)", "none (no personal bias)"]
+    assert list(table["seeds"]) == [2, 1, 2]
+    assert list(table["TuneX (shipped code): gain"]) == ["+2.5 (+2.4 to +2.6)", "+2.8 (+2.8 to +2.8)",
+                                                         "-0.5 (-0.5 to -0.5)"]
+    assert table["divide (naive prior shift): resting face reads neutral"].tolist() == [0.04, 0.04, 0.0]
+    assert "50 per scenario and seed" in texts(app.caption)
+    data["resting_calibration"][0]["persons"] = "fifty"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    app = run_page()
+    assert not app.exception
+    assert "resting_calibration[0].persons" in texts(app.error)

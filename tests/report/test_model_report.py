@@ -24,11 +24,13 @@ from tunex_core.report.model_report import (
     mistake_faces,
     normalised_confusion,
     parse_model_report,
+    resting_study_rows,
     robustness_columns,
     summarise_confidence,
 )
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "metrics_sample.json"
+RESTING_STUDY_FILE = SAMPLE_FILE.with_name("resting_calibration_sample.json")
 
 
 @pytest.fixture
@@ -334,3 +336,42 @@ def test_every_perturbation_experiments_are_scored_on_has_a_column_title():
     from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS
 
     assert list(ROBUSTNESS_NAMES) == list(ROBUSTNESS_PERTURBATIONS)
+
+
+def test_the_resting_face_study_is_grouped_by_scenario_and_trait_over_the_seeds(sample):
+    assert parse_model_report(sample).resting_study == ()
+    sample["resting_calibration"] = json.loads(RESTING_STUDY_FILE.read_text(encoding="utf-8"))
+    report = parse_model_report(sample)
+    assert [(run.trait, run.seed) for run in report.resting_study] == [(0.3, 11), (0.3, 7), (0.4, 11)]
+    assert report.resting_study[0].scenarios[0].corrections[1].name == "divide (naive prior shift)"
+    rows = resting_study_rows(report.resting_study)
+    assert [(row.scenario, row.trait, row.seeds) for row in rows] == [
+        ("trait + light + camera", 0.3, (11, 7)), ("trait + light + camera", 0.4, (11,)),
+        ("none (no personal bias)", 0.0, (11, 7))]
+    biased, stronger, unbiased = rows
+    assert biased.uncorrected == pytest.approx(0.415)
+    assert biased.gains["TuneX (shipped code)"] == pytest.approx((2.5, 2.4, 2.6))
+    assert biased.gains["divide (naive prior shift)"] == pytest.approx((1.55, 1.3, 1.8))
+    assert biased.resting_reads_neutral == {"TuneX (shipped code)": 1.0, "divide (naive prior shift)": 0.04}
+    # the trait-free scenario of the 0.4 run repeats seed 11's: counted once
+    assert unbiased.uncorrected == pytest.approx(0.674)
+    assert unbiased.gains["divide (naive prior shift)"] == pytest.approx((-6.1, -6.1, -6.1))
+    assert unbiased.resting_reads_neutral["TuneX (shipped code)"] == 0.98
+    assert stronger.gains["TuneX (shipped code)"] == pytest.approx((2.8, 2.8, 2.8))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda runs: runs[0].pop("seed"), r"resting_calibration\[0\]\.seed is missing"),
+    (lambda runs: runs[1].update(persons=0), r"resting_calibration\[1\]\.persons must be at least 1"),
+    (lambda runs: runs[0]["scenarios"][1].update(uncorrected=67.6),
+     r"resting_calibration\[0\]\.scenarios\[1\]\.uncorrected must lie in 0\.\.1"),
+    (lambda runs: runs[2]["scenarios"][0]["corrections"][0].pop("strong_kept"),
+     r"resting_calibration\[2\]\.scenarios\[0\]\.corrections\[0\]\.strong_kept is missing"),
+    (lambda runs: runs.append("run"), r"resting_calibration\[3\] must be an object"),
+])
+def test_a_malformed_resting_study_names_its_key(sample, change, message):
+    runs = json.loads(RESTING_STUDY_FILE.read_text(encoding="utf-8"))
+    change(runs)
+    sample["resting_calibration"] = runs
+    with pytest.raises(ValueError, match=message):
+        parse_model_report(sample)

@@ -16,6 +16,7 @@ from tunex_core.training.experiments import (
     experiment_entry,
     member_file,
     record_experiment,
+    record_resting_study,
     score_experiment,
     training_minutes,
 )
@@ -120,6 +121,18 @@ def test_record_keeps_the_file_and_replaces_an_entry_of_the_same_name(tmp_path):
     assert [item["name"] for item in saved["experiments"]] == ["B", "A"]
     assert saved["experiments"][1]["parameters"] == 150
     assert saved["experiments"][1]["measured_on"] == "2026-12-01"
+
+
+def test_a_resting_study_run_replaces_the_run_of_the_same_trait_seed_and_persons(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"experiments": [{"name": "A"}]}))
+    record_resting_study(metrics, {"trait": 0.3, "seed": 11, "persons": 50, "scenarios": []})
+    record_resting_study(metrics, {"trait": 0.4, "seed": 11, "persons": 50, "scenarios": []})
+    record_resting_study(metrics, {"trait": 0.3, "seed": 11, "persons": 50, "scenarios": [{"name": "again"}]})
+    saved = json.loads(metrics.read_text())
+    assert saved["experiments"] == [{"name": "A"}]
+    assert [(run["trait"], run["scenarios"]) for run in saved["resting_calibration"]] == [
+        (0.4, []), (0.3, [{"name": "again"}])]
 
 
 def test_record_refuses_an_unreadable_metrics_file(tmp_path):

@@ -129,6 +129,9 @@ def test_a_release_keeps_the_recorded_experiments(tmp_path):
     assert carried_sections(metrics) == {}
     metrics.write_text(json.dumps({"evaluations": {}, "experiments": [{"name": "A"}], "baseline": {"name": "B"}}))
     assert carried_sections(metrics) == {"experiments": [{"name": "A"}], "baseline": {"name": "B"}}
+    study = [{"trait": 0.3, "seed": 11, "persons": 50, "scenarios": []}]
+    metrics.write_text(json.dumps({"evaluations": {}, "resting_calibration": study}))
+    assert carried_sections(metrics) == {"resting_calibration": study}
 
 
 def test_recipe_flags_compare_with_the_optimizers_own_defaults():

@@ -193,6 +193,36 @@ class Experiment:
 
 
 @dataclass(frozen=True)
+class RestingCorrection:
+    """One resting-face correction's result in one simulated scenario (``bench/calibration_study.py``)."""
+
+    name: str
+    balanced_accuracy: float
+    resting_reads_neutral: float  # share of persons whose resting photo reads neutral after the correction
+    strong_kept: float  # of the faces read right with confidence >= 0.8 before it, the share still right
+
+
+@dataclass(frozen=True)
+class RestingScenario:
+    """One kind of simulated personal bias: balanced accuracy with no correction and with each correction."""
+
+    name: str
+    trait: float  # weight of the other face blended into each of the person's faces (0: none)
+    uncorrected: float
+    corrections: tuple[RestingCorrection, ...]
+
+
+@dataclass(frozen=True)
+class RestingStudyRun:
+    """One run of the resting-face calibration study: its seed, trait weight and persons per scenario."""
+
+    trait: float
+    seed: int
+    persons: int
+    scenarios: tuple[RestingScenario, ...]
+
+
+@dataclass(frozen=True)
 class ModelReport:
     """Everything ``metrics.json`` says about the shipped emotion model."""
 
@@ -207,6 +237,7 @@ class ModelReport:
     temperature: float | None
     experiments: tuple[Experiment, ...] = ()
     runtime: Runtime | None = None
+    resting_study: tuple[RestingStudyRun, ...] = ()
 
     def evaluation(self, key: EvaluationKey) -> Evaluation | None:
         """The evaluation for ``key``, or ``None`` when the file has none."""
@@ -322,6 +353,7 @@ def parse_model_report(data: Any) -> ModelReport:
         temperature=_optional_number(data, "temperature", "temperature", positive=True),
         experiments=_experiments(data.get("experiments"), labels),
         runtime=_runtime(data.get("runtime")),
+        resting_study=_resting_study(data.get("resting_calibration")),
     )
 
 
@@ -511,6 +543,86 @@ def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
             crowd={split_key: _number(score, f"{key}.crowd.{split_key}", unit_interval=True)
                    for split_key, score in crowd.items()}))
     return tuple(experiments)
+
+
+def _resting_study(value: Any) -> tuple[RestingStudyRun, ...]:
+    if value is None:
+        return ()
+    runs = []
+    for position, item in enumerate(_sequence(value, "resting_calibration")):
+        key = f"resting_calibration[{position}]"
+        section = _mapping(item, key)
+        scenarios = []
+        for scenario_position, scenario_item in enumerate(
+                _sequence(_required(section, "scenarios", key), f"{key}.scenarios")):
+            scenario_key = f"{key}.scenarios[{scenario_position}]"
+            scenario = _mapping(scenario_item, scenario_key)
+            corrections = []
+            for correction_position, correction_item in enumerate(
+                    _sequence(_required(scenario, "corrections", scenario_key), f"{scenario_key}.corrections")):
+                correction_key = f"{scenario_key}.corrections[{correction_position}]"
+                correction = _mapping(correction_item, correction_key)
+                corrections.append(RestingCorrection(
+                    name=_text(_required(correction, "name", correction_key), f"{correction_key}.name"),
+                    **{name: _number(_required(correction, name, correction_key), f"{correction_key}.{name}",
+                                     unit_interval=True)
+                       for name in ("balanced_accuracy", "resting_reads_neutral", "strong_kept")}))
+            scenarios.append(RestingScenario(
+                name=_text(_required(scenario, "name", scenario_key), f"{scenario_key}.name"),
+                trait=_number(scenario.get("trait", 0.0), f"{scenario_key}.trait", unit_interval=True),
+                uncorrected=_number(_required(scenario, "uncorrected", scenario_key), f"{scenario_key}.uncorrected",
+                                    unit_interval=True),
+                corrections=tuple(corrections)))
+        persons = _integer(_required(section, "persons", key), f"{key}.persons")
+        if persons < 1:
+            raise ValueError(f"{key}.persons must be at least 1, got {persons}")
+        runs.append(RestingStudyRun(
+            trait=_number(_required(section, "trait", key), f"{key}.trait", unit_interval=True),
+            seed=_integer(_required(section, "seed", key), f"{key}.seed"), persons=persons,
+            scenarios=tuple(scenarios)))
+    return tuple(runs)
+
+
+@dataclass(frozen=True)
+class RestingStudyRow:
+    """One row of the Model page's calibration table: a scenario (and trait weight) over every recorded seed."""
+
+    scenario: str
+    trait: float
+    seeds: tuple[int, ...]
+    uncorrected: float  # mean balanced accuracy with no correction
+    gains: dict[str, tuple[float, float, float]]  # correction -> (mean, lowest, highest) change, in points
+    resting_reads_neutral: dict[str, float]  # correction -> lowest share over the seeds
+
+
+def resting_study_rows(runs: Sequence[RestingStudyRun]) -> list[RestingStudyRow]:
+    """The study's runs grouped by scenario and trait weight (scenarios without a trait once): scenarios in the
+    order first recorded, each one's trait weights in increasing order.
+
+    A run repeated with another trait weight repeats its trait-free scenarios exactly, so those are kept once
+    per seed."""
+    groups: dict[tuple[str, float], dict[int, RestingScenario]] = {}
+    for run in runs:
+        for scenario in run.scenarios:
+            groups.setdefault((scenario.name, scenario.trait), {})[run.seed] = scenario
+    scenario_order = list(dict.fromkeys(name for name, _ in groups))
+    rows = []
+    for (name, trait), by_seed in sorted(groups.items(), key=lambda item: (scenario_order.index(item[0][0]),
+                                                                           item[0][1])):
+        scenarios = list(by_seed.values())
+        names = list(dict.fromkeys(correction.name for scenario in scenarios for correction in scenario.corrections))
+        gains, neutral = {}, {}
+        for correction_name in names:
+            changes = [100 * (correction.balanced_accuracy - scenario.uncorrected)
+                       for scenario in scenarios for correction in scenario.corrections
+                       if correction.name == correction_name]
+            gains[correction_name] = (sum(changes) / len(changes), min(changes), max(changes))
+            neutral[correction_name] = min(correction.resting_reads_neutral for scenario in scenarios
+                                           for correction in scenario.corrections if correction.name == correction_name)
+        rows.append(RestingStudyRow(scenario=name, trait=trait, seeds=tuple(by_seed),
+                                    uncorrected=sum(item.uncorrected for item in scenarios) / len(scenarios),
+                                    gains=gains, resting_reads_neutral=neutral))
+    return rows
 
 
 def _fixture_mistakes(value: Any, labels: tuple[str, ...]) -> tuple[FixtureMistake, ...] | None:

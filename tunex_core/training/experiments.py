@@ -143,14 +143,31 @@ def experiment_entry(name: str, members: Sequence[str | Path], scores: dict, par
 def record_experiment(metrics_file: Path, entry: dict) -> list[dict]:
     """Put ``entry`` into ``metrics_file``'s ``experiments`` (replacing one of the same name), keep the
     rest of the file, and return the list."""
+    return _record_entry(metrics_file, "experiments", entry, lambda item: item.get("name") == entry["name"])
+
+
+RESTING_STUDY_SECTION = "resting_calibration"
+
+
+def record_resting_study(metrics_file: Path, run: dict) -> list[dict]:
+    """Put one run of ``bench/calibration_study.py`` (its trait, seed, persons and scenarios) into
+    ``metrics_file``'s ``resting_calibration`` (replacing a run with the same trait, seed and persons),
+    keep the rest of the file, and return the list."""
+    same = ("trait", "seed", "persons")
+    return _record_entry(metrics_file, RESTING_STUDY_SECTION, run,
+                         lambda item: all(item.get(name) == run[name] for name in same))
+
+
+def _record_entry(metrics_file: Path, section: str, entry: dict, replaces: Callable[[dict], bool]) -> list[dict]:
+    """Append ``entry`` to the list ``section`` of ``metrics_file`` after dropping the items ``replaces`` picks."""
     try:
         metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     except (OSError, json.JSONDecodeError) as error:
         raise ExperimentError(f"{metrics_file}: cannot read it ({error})") from error
     if not isinstance(metrics, dict):
         raise ExperimentError(f"{metrics_file}: the top level is not a JSON object")
-    experiments = [item for item in metrics.get("experiments") or [] if item.get("name") != entry["name"]]
-    experiments.append(entry)
-    metrics["experiments"] = experiments
+    entries = [item for item in metrics.get(section) or [] if not replaces(item)]
+    entries.append(entry)
+    metrics[section] = entries
     write_json_atomically(metrics_file, metrics)
-    return experiments
+    return entries

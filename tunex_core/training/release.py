@@ -232,9 +232,10 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     return metrics
 
 
-# Written by other commands or by an earlier release (the seed baseline, whose run folder is not shipped):
+# Written by other commands (experiments, the resting-face study) or by an earlier release (the seed baseline,
+# whose run folder is not shipped):
 # a new release keeps them unless it writes them itself.
-CARRIED_SECTIONS = ("experiments", "baseline")
+CARRIED_SECTIONS = ("experiments", "baseline", "resting_calibration")
 
 
 def carried_sections(metrics_file: Path) -> dict:
