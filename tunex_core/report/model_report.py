@@ -17,7 +17,7 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -395,6 +395,13 @@ def _sequence(value: Any, key: str) -> Sequence[Any]:
     return value
 
 
+def _objects(value: Any, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each item of the list ``value`` with its key (``key[position]``); each must be an object."""
+    for position, item in enumerate(_sequence(value, key)):
+        item_key = f"{key}[{position}]"
+        yield item_key, _mapping(item, item_key)
+
+
 def _required(section: Mapping[str, Any], name: str, key: str) -> Any:
     if name not in section:
         raise ValueError(f"{key}.{name} is missing")
@@ -479,9 +486,7 @@ def _anchors(value: Any) -> tuple[Anchor, ...]:
     if value is None:
         return ()
     anchors = []
-    for position, item in enumerate(_sequence(value, "anchors")):
-        key = f"anchors[{position}]"
-        section = _mapping(item, key)
+    for key, section in _objects(value, "anchors"):
         note = section.get("note", "")
         if not isinstance(note, str):
             raise ValueError(f"{key}.note must be a string, got {note!r}")
@@ -511,9 +516,7 @@ def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
     if value is None:
         return ()
     experiments = []
-    for position, item in enumerate(_sequence(value, "experiments")):
-        key = f"experiments[{position}]"
-        section = _mapping(item, key)
+    for key, section in _objects(value, "experiments"):
         public = _mapping(_required(section, "public_test", key), f"{key}.public_test")
         recall = _mapping(_required(public, "recall", f"{key}.public_test"), f"{key}.public_test.recall")
         robustness = _mapping(section.get("robustness") or {}, f"{key}.robustness")
@@ -549,19 +552,12 @@ def _resting_study(value: Any) -> tuple[RestingStudyRun, ...]:
     if value is None:
         return ()
     runs = []
-    for position, item in enumerate(_sequence(value, "resting_calibration")):
-        key = f"resting_calibration[{position}]"
-        section = _mapping(item, key)
+    for key, section in _objects(value, "resting_calibration"):
         scenarios = []
-        for scenario_position, scenario_item in enumerate(
-                _sequence(_required(section, "scenarios", key), f"{key}.scenarios")):
-            scenario_key = f"{key}.scenarios[{scenario_position}]"
-            scenario = _mapping(scenario_item, scenario_key)
+        for scenario_key, scenario in _objects(_required(section, "scenarios", key), f"{key}.scenarios"):
             corrections = []
-            for correction_position, correction_item in enumerate(
-                    _sequence(_required(scenario, "corrections", scenario_key), f"{scenario_key}.corrections")):
-                correction_key = f"{scenario_key}.corrections[{correction_position}]"
-                correction = _mapping(correction_item, correction_key)
+            for correction_key, correction in _objects(_required(scenario, "corrections", scenario_key),
+                                                       f"{scenario_key}.corrections"):
                 corrections.append(RestingCorrection(
                     name=_text(_required(correction, "name", correction_key), f"{correction_key}.name"),
                     **{name: _number(_required(correction, name, correction_key), f"{correction_key}.{name}",
@@ -629,9 +625,7 @@ def _fixture_mistakes(value: Any, labels: tuple[str, ...]) -> tuple[FixtureMista
     if value is None:
         return None
     mistakes = []
-    for position, item in enumerate(_sequence(value, "fixture_mistakes")):
-        key = f"fixture_mistakes[{position}]"
-        section = _mapping(item, key)
+    for key, section in _objects(value, "fixture_mistakes"):
         true_label = _text(_required(section, "true", key), f"{key}.true")
         predicted = _text(_required(section, "predicted", key), f"{key}.predicted")
         for name, label in (("true", true_label), ("predicted", predicted)):
