@@ -338,6 +338,13 @@ def test_every_perturbation_experiments_are_scored_on_has_a_column_title():
     assert list(ROBUSTNESS_NAMES) == list(ROBUSTNESS_PERTURBATIONS)
 
 
+def test_the_words_for_test_time_augmentation_are_the_classifiers():
+    from tunex_core.report.model_report import TTA_VIEWS
+    from tunex_core.vision import inference
+
+    assert TTA_VIEWS == inference.TTA_VIEWS and list(TTA_VIEWS) == list(inference.TTA_MODES)
+
+
 def test_the_resting_face_study_is_grouped_by_scenario_and_trait_over_the_seeds(sample):
     assert parse_model_report(sample).resting_study == ()
     sample["resting_calibration"] = json.loads(RESTING_STUDY_FILE.read_text(encoding="utf-8"))
