@@ -23,7 +23,7 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.files import replace_atomically, write_json_atomically, write_text_atomically
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
-from tunex_core.training.experiments import training_minutes
+from tunex_core.training.experiments import RESTING_STUDY_SECTION, training_minutes
 from tunex_core.training.recipes import DISTILL_MODES
 from tunex_core.vision.inference import TTA_VIEWS, EmotionClassifier, calibrate
 from tunex_core.vision.pipeline import DEFAULT_TTA
@@ -75,13 +75,13 @@ def measure_latency(classifier: EmotionClassifier, repeats: int = 300) -> dict:
 
 
 # metrics.json's key for each held-out split -> its FerDataset name.
-TEST_SPLITS = {"public_test": "val", "private_test": "test"}
+HELD_OUT_SPLITS = {"public_test": "val", "private_test": "test"}
 
 
-def test_split_probabilities(classifier: EmotionClassifier, data: FerDataset, tta: str | None) -> dict[str, np.ndarray]:
-    """``classifier``'s probabilities with test-time augmentation ``tta`` for each of ``TEST_SPLITS``."""
+def held_out_probabilities(classifier: EmotionClassifier, data: FerDataset, tta: str | None) -> dict[str, np.ndarray]:
+    """``classifier``'s probabilities with test-time augmentation ``tta`` for each of ``HELD_OUT_SPLITS``."""
     return {split_key: classifier.predict_in_batches(data.split(split_name).faces, tta=tta)
-            for split_key, split_name in TEST_SPLITS.items()}
+            for split_key, split_name in HELD_OUT_SPLITS.items()}
 
 
 def runtime_fidelity(reference: dict[str, np.ndarray], runtime: EmotionClassifier, data: FerDataset) -> dict:
@@ -93,8 +93,8 @@ def runtime_fidelity(reference: dict[str, np.ndarray], runtime: EmotionClassifie
     the largest difference of one probability.
     """
     summary = {}
-    for split_key, probabilities in test_split_probabilities(runtime, data, DEFAULT_TTA).items():
-        split = data.split(TEST_SPLITS[split_key])
+    for split_key, probabilities in held_out_probabilities(runtime, data, DEFAULT_TTA).items():
+        split = data.split(HELD_OUT_SPLITS[split_key])
         expected = reference[split_key]
         summary[split_key] = {
             "accuracy": round(float((probabilities.argmax(1) == split.labels).mean()), 4),
@@ -182,7 +182,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     model = load_model(keras_file)
     raw = EmotionClassifier.from_keras_model(model)
     outputs = {}
-    for split_key, split_name in TEST_SPLITS.items():
+    for split_key, split_name in HELD_OUT_SPLITS.items():
         split = data.split(split_name)
         outputs[split_key] = {variant: (raw.predict_in_batches(split.faces, tta=TTA_VARIANTS[variant]), split.labels)
                               for variant in TTA_VARIANTS}
@@ -235,7 +235,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
 # Written by other commands (experiments, the resting-face study) or by an earlier release (the seed baseline,
 # whose run folder is not shipped):
 # a new release keeps them unless it writes them itself.
-CARRIED_SECTIONS = ("experiments", "baseline", "resting_calibration")
+CARRIED_SECTIONS = ("experiments", "baseline", RESTING_STUDY_SECTION)
 
 
 def carried_sections(metrics_file: Path) -> dict:
@@ -263,7 +263,7 @@ def baseline_summary(run_dir: Path, data: FerDataset) -> dict:
     hyperparameters = json.loads((run_dir / "hyperparameters.json").read_text())
     log_rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
     evaluations = {}
-    for split_key, split_name in TEST_SPLITS.items():
+    for split_key, split_name in HELD_OUT_SPLITS.items():
         split = data.split(split_name)
         evaluations[split_key] = {
             variant: evaluate_probabilities(classifier.predict_in_batches(split.faces, tta=tta), split.labels).to_dict()
@@ -302,7 +302,7 @@ def reexport_shipped(models_dir: Path, data: FerDataset, quantize: bool = True) 
     metrics = read_release_metrics(metrics_file)
     model = load_model(models_dir / "emotion_cnn.keras")
     keras = EmotionClassifier.from_keras_model(model)
-    reference = test_split_probabilities(keras, data, DEFAULT_TTA)
+    reference = held_out_probabilities(keras, data, DEFAULT_TTA)
     tflite_file = models_dir / "emotion_cnn.tflite"
     metrics["runtime"], metrics["latency_ms_per_face"] = export_runtime(model, tflite_file, reference, data, quantize)
     metrics["latency_ms_per_face_tensorflow"] = measure_latency(keras)
