@@ -213,6 +213,40 @@ def test_the_build_is_deterministic_and_checkable(sources, tmp_path, overrides):
     assert data_is_current(pmemo, tmp_path / "out", spotify, overrides) == []
 
 
+def _scale_mapping_errors(path: Path, factor: float) -> None:
+    mapping = json.loads(path.read_text(encoding="utf-8"))
+    for score in mapping["scores"]:
+        score["mae"] *= factor
+    path.write_text(json.dumps(mapping, indent=1) + "\n", encoding="utf-8")
+
+
+def _shift_estimates(path: Path, shift: float) -> None:
+    import pyarrow as arrow
+    import pyarrow.parquet as parquet
+
+    table = parquet.read_table(path)
+    valence = table.column("valence").to_numpy() + shift
+    table = table.set_column(table.column_names.index("valence"), "valence", arrow.array(valence))
+    parquet.write_table(table, path)
+
+
+def test_the_check_forgives_last_digit_arithmetic_but_not_real_changes(sources, tmp_path, overrides):
+    pmemo, spotify = sources
+    build(sources, tmp_path, overrides)
+    output = tmp_path / "out"
+    mapping = output / MAPPING_NAME
+
+    built = mapping.read_bytes()
+    _scale_mapping_errors(mapping, 1 + 1e-12)
+    _shift_estimates(output / MERGED_CATALOG_NAME, 1e-4)
+    assert mapping.read_bytes() != built
+    assert data_is_current(pmemo, output, spotify, overrides) == []
+
+    _scale_mapping_errors(mapping, 1 + 1e-6)
+    _shift_estimates(output / MERGED_CATALOG_NAME, 1e-3)
+    assert data_is_current(pmemo, output, spotify, overrides) == [MERGED_CATALOG_NAME, MAPPING_NAME]
+
+
 @pytest.mark.parametrize(("damage", "fragments"), [
     (lambda folder: (folder / TABLE_LAYOUTS[1].file_name).unlink(), [TABLE_LAYOUTS[1].file_name, "not found"]),
     (lambda folder: (folder / TABLE_LAYOUTS[0].file_name).write_bytes(b"\x1f\x8b\x08garbage"),

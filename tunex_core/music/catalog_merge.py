@@ -38,6 +38,8 @@ from tunex_core.music.title_matching import artist_names, match_score, normalise
 SPOTIFY_ID_BASE = 1_000_000
 """Spotify tracks' musicIds start here (PMEmo's ids are far below)."""
 SPOTIFY_ID_HASH_BYTES = 6
+ESTIMATE_DECIMALS = 4
+"""Decimals kept for the estimated valence and arousal of Spotify tracks."""
 
 
 @dataclass
@@ -223,8 +225,8 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
         if music_id in pmemo_ids:
             raise CatalogError(f"Spotify track {track.spotify_id} would take PMEmo's musicId {music_id}")
         estimated_rows.append(CatalogRow(
-            music_id=music_id, title=track.title, artist=track.artist, valence=round(track_valence, 4),
-            arousal=round(track_arousal, 4), featured_artists=track.artists[1:],
+            music_id=music_id, title=track.title, artist=track.artist, valence=round(track_valence, ESTIMATE_DECIMALS),
+            arousal=round(track_arousal, ESTIMATE_DECIMALS), featured_artists=track.artists[1:],
             spotify_id=track.spotify_id, genre=track.genre, subgenre=track.subgenre, year=track.year,
             decade=track.decade, popularity=track.popularity, va_source=ESTIMATED,
         ))
