@@ -191,7 +191,7 @@ def render_experiments(report: ModelReport) -> None:
              "recipe": item.recipe}
             for item in report.experiments]
     percent = st.column_config.NumberColumn(format="percent")
-    st.dataframe(pd.DataFrame(rows), hide_index=True,
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height="content",
                  column_config={"PublicTest": percent, "PublicTest plain": percent, "PrivateTest": percent,
                                 "PublicTest, FER+ majority": percent, "PrivateTest, FER+ majority": percent,
                                 **{name: st.column_config.NumberColumn(ROBUSTNESS_NAMES.get(name, name),
@@ -206,7 +206,7 @@ def render_experiments(report: ModelReport) -> None:
                   "chose (faces the crowd called unknown or not a face left out): FER-2013's own labels "
                   "disagree with that majority on about a third of the faces." if with_crowd else ""))
     recall = pd.DataFrame([{"experiment": item.name, **item.recall} for item in report.experiments])
-    st.dataframe(recall, hide_index=True,
+    st.dataframe(recall, hide_index=True, height="content",
                  column_config={label: st.column_config.NumberColumn(format="percent") for label in report.labels})
     st.caption("Recall per emotion on PublicTest (flip TTA): how often a face of that emotion is read right.")
 
