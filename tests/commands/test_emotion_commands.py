@@ -452,7 +452,8 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     data = tmp_path / "fixture.npz"
     np.savez(data, x_val=faces, y_val=labels, x_test=faces, y_test=labels)
     metrics = tmp_path / "metrics.json"
-    metrics.write_text(json.dumps({"labels": list(EMOTION_NAMES), "temperature": 1.1}))
+    metrics.write_text(json.dumps({"labels": list(EMOTION_NAMES), "temperature": 1.1, "experiments": [
+        {"name": "one untrained", "members": [str(untrained_model_file)], "training_minutes": 12.5}]}))
     votes = synthetic_votes_npz(tmp_path / "votes.npz", labels)
     with np.load(votes) as archive:  # the same votes for PublicTest and PrivateTest
         arrays = {name: archive[name] for name in ("votes_train", "valid_train", "columns")}
@@ -466,8 +467,9 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     assert "PublicTest vs FER+ majority" in result.stdout and "PrivateTest vs FER+ majority" in result.stdout
     saved = json.loads(metrics.read_text())
     assert saved["temperature"] == 1.1
-    (entry,) = saved["experiments"]
+    (_, entry) = saved["experiments"]
     assert entry["members"] == [str(untrained_model_file)] * 2
+    assert entry["training_minutes"] == 25.0  # no run log beside the file: the minutes recorded for it alone
     assert set(entry["robustness"]) == {"rotate", "dark", "blur", "jpeg", "occlude"}
     assert 0 <= entry["private_test"]["tta"] <= 1
     assert set(entry["crowd"]) == {"public_test", "private_test"}
@@ -477,7 +479,8 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     result = run_cli("experiment", "--data", str(data), "--name", "misaligned", "--model", str(untrained_model_file),
                      "--metrics", str(metrics), "--votes", str(short))
     assert_clean_failure(result, 2, "5 val vote rows")
-    assert [item["name"] for item in json.loads(metrics.read_text())["experiments"]] == ["two untrained"]
+    assert [item["name"] for item in json.loads(metrics.read_text())["experiments"]] == ["one untrained",
+                                                                                         "two untrained"]
 
 
 def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path, test_only_npz):

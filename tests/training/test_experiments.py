@@ -17,6 +17,7 @@ from tunex_core.training.experiments import (
     member_file,
     record_experiment,
     record_resting_study,
+    recorded_minutes,
     score_experiment,
     training_minutes,
 )
@@ -95,6 +96,22 @@ def test_member_file_prefers_final_then_best(tmp_path):
     assert member_file(run).name == "final.keras"
     with pytest.raises(ExperimentError, match="no such"):
         member_file(tmp_path / "missing.keras")
+
+
+def test_recorded_minutes_come_from_an_earlier_experiment_on_the_member_alone(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    member = tmp_path / "member" / "final.keras"
+    assert recorded_minutes(metrics, member) is None  # no file yet
+    metrics.write_text(json.dumps({"experiments": [
+        {"name": "pair", "members": [str(member), "other.keras"], "training_minutes": 200.0},
+        {"name": "unknown", "members": [str(member)], "training_minutes": None},
+        {"name": "alone", "members": [str(member)], "training_minutes": 90.1},
+    ]}))
+    assert recorded_minutes(metrics, member) == 90.1
+    assert recorded_minutes(metrics, tmp_path / "other" / "final.keras") is None
+    for broken in ("[1, 2]", '{"experiments": [3, null]}', '{"experiments": 3}', "{"):
+        metrics.write_text(broken)
+        assert recorded_minutes(metrics, member) is None
 
 
 def test_training_minutes_from_the_run_log(tmp_path):

@@ -488,6 +488,7 @@ def run_experiment(arguments: argparse.Namespace) -> int:
         experiment_entry,
         member_file,
         record_experiment,
+        recorded_minutes,
         score_experiment,
         training_minutes,
     )
@@ -516,14 +517,16 @@ def run_experiment(arguments: argparse.Namespace) -> int:
         # The shipped model's run folder is not shipped; its release wrote the training time.
         shipped_minutes = float(json.loads(METRICS_FILE.read_text())["model"]["training_minutes"])
 
+    metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
+
     def minutes_of(member: str) -> float | None:
         if member_file(member).resolve() == MODEL_FILE.resolve():
             return shipped_minutes
-        return training_minutes(member)
+        minutes = training_minutes(member)
+        return minutes if minutes is not None else recorded_minutes(metrics_file, member)
 
     entry = experiment_entry(arguments.name, members, scores, sum(count_parameters(model) for model in models),
                              arguments.recipe, minutes_of=minutes_of)
-    metrics_file = Path(arguments.metrics) if arguments.metrics else METRICS_FILE
     try:
         record_experiment(metrics_file, entry)
     except ExperimentError as error:

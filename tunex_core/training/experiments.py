@@ -67,6 +67,23 @@ def training_minutes(path: str | Path) -> float | None:
         return None
 
 
+def recorded_minutes(metrics_file: Path, member: str | Path) -> float | None:
+    """A member's training minutes as an earlier experiment on it alone recorded them (a member folder
+    kept without its run's ``log.csv``), None if none did or ``metrics_file`` cannot be read."""
+    try:
+        experiments = json.loads(metrics_file.read_text(encoding="utf-8")).get("experiments") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    name = project_relative(member)
+    for item in experiments if isinstance(experiments, list) else []:
+        if not isinstance(item, dict) or item.get("members") != [name]:
+            continue
+        minutes = item.get("training_minutes")
+        if isinstance(minutes, (int, float)) and not isinstance(minutes, bool):
+            return float(minutes)
+    return None
+
+
 def ensemble_probabilities(predictors: Sequence[Predictor], faces: np.ndarray, flip_average: bool) -> np.ndarray:
     """The mean of the members' probabilities for ``faces``."""
     if not predictors:
