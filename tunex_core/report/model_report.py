@@ -613,12 +613,11 @@ def resting_study_rows(runs: Sequence[RestingStudyRun]) -> list[RestingStudyRow]
         names = list(dict.fromkeys(correction.name for scenario in scenarios for correction in scenario.corrections))
         gains, neutral = {}, {}
         for correction_name in names:
-            changes = [100 * (correction.balanced_accuracy - scenario.uncorrected)
-                       for scenario in scenarios for correction in scenario.corrections
-                       if correction.name == correction_name]
+            matching = [(scenario, correction) for scenario in scenarios for correction in scenario.corrections
+                        if correction.name == correction_name]
+            changes = [100 * (correction.balanced_accuracy - scenario.uncorrected) for scenario, correction in matching]
             gains[correction_name] = (sum(changes) / len(changes), min(changes), max(changes))
-            neutral[correction_name] = min(correction.resting_reads_neutral for scenario in scenarios
-                                           for correction in scenario.corrections if correction.name == correction_name)
+            neutral[correction_name] = min(correction.resting_reads_neutral for _, correction in matching)
         rows.append(RestingStudyRow(scenario=name, trait=trait, seeds=tuple(by_seed),
                                     uncorrected=sum(item.uncorrected for item in scenarios) / len(scenarios),
                                     gains=gains, resting_reads_neutral=neutral))
