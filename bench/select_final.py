@@ -50,12 +50,13 @@ def main() -> int:
             path = run / f"selection_average_{count}.keras"
             model.save(path)
             candidates[f"average of last {count}"] = path
-    print(f"{'candidate':<24}{'TTA':<7}{'PublicTest acc':>15}{'log loss':>10}")
+    width = max(len(name) for name in candidates) + 2
+    print(f"{'candidate':<{width}}{'TTA':<7}{'PublicTest acc':>15}{'log loss':>10}")
     for name, path in candidates.items():
         classifier = EmotionClassifier.from_keras_model(load_model(path))
         for tta in (None, "flip", "shift"):
             result = evaluate_probabilities(classifier.predict_in_batches(faces, tta=tta), labels)
-            print(f"{name:<24}{tta or 'none':<7}{result.accuracy:>15.2%}{result.negative_log_likelihood:>10.4f}",
+            print(f"{name:<{width}}{tta or 'none':<7}{result.accuracy:>15.2%}{result.negative_log_likelihood:>10.4f}",
                   flush=True)
     return 0
 
