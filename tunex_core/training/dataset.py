@@ -199,7 +199,8 @@ def load_csv(path: Path) -> FerDataset:
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
     except csv.Error as error:  # e.g. a field over the csv module's 131,072-character limit, a NUL byte
-        line = f" line {reader.line_num}" if reader is not None else ""
+        # DictReader.line_num is only updated after a row parses; the inner reader's names the bad line.
+        line = f" line {reader.reader.line_num}" if reader is not None else ""
         raise DatasetError(f"{path}{line}: not a well-formed fer2013.csv ({error})") from error
     return _dataset_from_lists(faces, labels, path)
 
