@@ -78,17 +78,27 @@ def test_csv_missing_column(tmp_path):
         load_fer(path)
 
 
-def test_csv_unknown_usage_names_row(tmp_path):
+def test_csv_unknown_usage_names_line(tmp_path):
     path = write_csv(tmp_path / "fer.csv", [*CSV_ROWS, (0, 5, "Validation")])
-    with pytest.raises(DatasetError, match=r"row 8: unknown Usage 'Validation'"):
+    with pytest.raises(DatasetError, match=r"line 8: unknown Usage 'Validation'"):
         load_fer(path)
 
 
-def test_csv_wrong_pixel_count_names_row(tmp_path):
+def test_csv_wrong_pixel_count_names_line(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
         handle.write("2,1 2 3,Training\n")
-    with pytest.raises(DatasetError, match="row 8: expected 2304 pixels, got 3"):
+    with pytest.raises(DatasetError, match="line 8: expected 2304 pixels, got 3"):
+        load_fer(path)
+
+
+def test_csv_error_names_the_line_after_a_field_spanning_lines(tmp_path):
+    path = write_csv(tmp_path / "fer.csv")
+    pixels = " ".join(["1"] * 1152)
+    with open(path, "a") as handle:
+        handle.write(f'2,"{pixels}\n{pixels}",Training\n')  # one face over lines 8-9
+        handle.write("2,1 2 3,Training\n")
+    with pytest.raises(DatasetError, match="line 10: expected 2304 pixels, got 3"):
         load_fer(path)
 
 
@@ -124,7 +134,7 @@ def test_csv_non_numeric_pixels(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
         handle.write("2," + " ".join(["x"] * 2304) + ",Training\n")
-    with pytest.raises(DatasetError, match="row 8"):
+    with pytest.raises(DatasetError, match="line 8"):
         load_fer(path)
 
 
@@ -132,7 +142,7 @@ def test_csv_non_integer_label(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
         handle.write("happy," + " ".join(["1"] * 2304) + ",Training\n")
-    with pytest.raises(DatasetError, match="row 8"):
+    with pytest.raises(DatasetError, match="line 8"):
         load_fer(path)
 
 
@@ -140,7 +150,7 @@ def test_csv_short_row(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
         handle.write("2," + " ".join(["1"] * 2304) + "\n")
-    with pytest.raises(DatasetError, match="row 8"):
+    with pytest.raises(DatasetError, match="line 8"):
         load_fer(path)
 
 
@@ -373,12 +383,12 @@ def test_csv_field_over_the_csv_limit(tmp_path):
         load_fer(path)
 
 
-def test_csv_non_finite_pixels_name_the_row(tmp_path):
+def test_csv_non_finite_pixels_name_the_line(tmp_path):
     rows = list(CSV_ROWS)
     path = write_csv(tmp_path / "fer.csv", rows)
     with open(path, "a") as handle:
         handle.write("0," + " ".join(["nan"] + ["1"] * 2303) + ",Training\n")
-    with pytest.raises(DatasetError, match=r"row 8: pixels must be numbers 0\.\.255"):
+    with pytest.raises(DatasetError, match=r"line 8: pixels must be numbers 0\.\.255"):
         load_fer(path)
 
 

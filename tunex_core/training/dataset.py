@@ -175,25 +175,26 @@ def load_csv(path: Path) -> FerDataset:
             missing = {"emotion", "pixels", "Usage"} - set(reader.fieldnames or [])
             if missing:
                 raise DatasetError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            for row_number, row in enumerate(reader, start=2):
+            for row in reader:
+                line_number = reader.line_num  # the row's last line: a quoted field may span lines
                 usage, pixel_text, emotion_text = row.get("Usage"), row.get("pixels"), row.get("emotion")
                 if usage is None or pixel_text is None or emotion_text is None:
-                    raise DatasetError(f"{path} row {row_number}: expected 3 fields (emotion, pixels, Usage)")
+                    raise DatasetError(f"{path} line {line_number}: expected 3 fields (emotion, pixels, Usage)")
                 split = USAGE_TO_SPLIT.get(usage.strip())
                 if split is None:
-                    raise DatasetError(f"{path} row {row_number}: unknown Usage {usage!r}")
+                    raise DatasetError(f"{path} line {line_number}: unknown Usage {usage!r}")
                 try:
                     pixels = np.array(pixel_text.split(), dtype=np.float32)
                     label = int(emotion_text)
                 except ValueError as error:
-                    raise DatasetError(f"{path} row {row_number}: emotion must be an integer and pixels "
+                    raise DatasetError(f"{path} line {line_number}: emotion must be an integer and pixels "
                                        f"numbers ({error})") from error
                 if pixels.size != FACE_SIZE * FACE_SIZE:
                     raise DatasetError(
-                        f"{path} row {row_number}: expected 2304 pixels, got {pixels.size}"
+                        f"{path} line {line_number}: expected 2304 pixels, got {pixels.size}"
                     )
                 if not np.all(np.isfinite(pixels)) or pixels.min() < 0 or pixels.max() > 255:
-                    raise DatasetError(f"{path} row {row_number}: pixels must be numbers 0..255")
+                    raise DatasetError(f"{path} line {line_number}: pixels must be numbers 0..255")
                 faces[split].append(pixels.reshape(FACE_SIZE, FACE_SIZE))
                 labels[split].append(label)
     except (OSError, UnicodeDecodeError) as error:
