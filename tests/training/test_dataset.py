@@ -129,7 +129,7 @@ def test_csv_header_only_holds_no_faces(tmp_path):
         load_fer(path)
 
 
-# Malformed rows must name the file and row (they used to escape as bare ValueError/AttributeError)
+# Malformed rows must name the file and line (they used to escape as bare ValueError/AttributeError)
 def test_csv_non_numeric_pixels(tmp_path):
     path = write_csv(tmp_path / "fer.csv")
     with open(path, "a") as handle:
