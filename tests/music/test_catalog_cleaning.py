@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from tunex_core.music.catalog import CatalogRow
+from tunex_core.music.catalog import CatalogError, CatalogRow
 from tunex_core.music.catalog_build import data_is_current, read_overrides
 from tunex_core.music.catalog_cleaning import (
     CatalogOverride,
@@ -174,6 +174,23 @@ def test_shipped_catalog_is_clean():
 def test_overrides_file_is_valid():
     overrides = read_overrides(CATALOG_OVERRIDES_FILE)
     assert overrides and all(override.reason for override in overrides)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"musicId,field,value,reason\n1,title," + b"x" * 140_000 + b",too long\n", "unreadable CSV after line 1"),
+    (b"musicId,field,value,reason\n1,title,\xff\xfe,latin-1\n", "not UTF-8 text"),
+    (b"musicId,field,value,reason\nseven,title,X,not a number\n", "line 2: bad override"),
+])
+def test_a_broken_overrides_file_is_named_not_a_traceback(tmp_path, content, message):
+    path = tmp_path / "overrides.csv"
+    path.write_bytes(content)
+    with pytest.raises(CatalogError, match=message):
+        read_overrides(path)
+
+
+def test_an_overrides_folder_is_refused(tmp_path):
+    with pytest.raises(CatalogError, match="is a folder"):
+        read_overrides(tmp_path)
 
 
 @pytest.mark.skipif(not (SHARED_PMEMO_DIR / "pmemo_static.csv").is_file() or not SHARED_SPOTIFY_DIR.is_dir(),

@@ -92,6 +92,14 @@ def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOve
                     raise CatalogError(f"{path}: line {reader.line_num}: bad override ({error})") from None
     except FileNotFoundError:
         raise CatalogError(f"{path}: overrides file not found") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path}: is a folder, expected the overrides CSV") from None
+    except UnicodeDecodeError as error:
+        raise CatalogError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise CatalogError(f"{path}: unreadable CSV after line {reader.line_num} ({error})") from None
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot read the overrides ({error.strerror})") from None
     return overrides
 
 
