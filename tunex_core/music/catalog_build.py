@@ -112,8 +112,9 @@ def build_data(source: str | Path = SHARED_PMEMO_DIR, output: str | Path = DATA_
     if not (source / RAW_CATALOG_NAME).is_file():
         raise CatalogError(f"{source}: no {RAW_CATALOG_NAME} here; pass --source with the PMEmo folder")
     raw_rows = read_catalog_rows(source / RAW_CATALOG_NAME)
+    overrides = read_overrides(overrides_path)
     try:
-        rows, report = clean_catalog(raw_rows, read_overrides(overrides_path))
+        rows, report = clean_catalog(raw_rows, overrides)
     except ValueError as error:
         raise CatalogError(f"{overrides_path}: {error}") from None
 
