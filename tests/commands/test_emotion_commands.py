@@ -324,16 +324,23 @@ def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_da
 
 @pytest.mark.slow
 def test_train_offline_distillation_from_a_starting_model(tiny_training_data, untrained_model_file, tmp_path):
+    from tunex_core.commands.emotion import _automatic_precision
+
     data, _ = tiny_training_data
     run = tmp_path / "student"
     result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-mode",
                      "offline-per-view", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
-                     "--float32", "--out", str(run))
+                     "--out", str(run))
     assert result.returncode == 0, result.stderr
+    # no precision named: chosen for this machine, said, and saved with the run
+    chosen = _automatic_precision()
+    assert f"precision: {chosen[1]}" in result.stdout
+    assert ("bfloat16 mixed precision;" if chosen[0] else "float32;") in result.stdout
     assert "computing 1 teacher(s)' targets on 64 training faces" in result.stdout
     assert "distilled from 1 teacher(s) (offline-per-view)" in result.stdout and "starting from" in result.stdout
     saved = json.loads((run / "hyperparameters.json").read_text())
     assert saved["distill_mode"] == "offline-per-view" and saved["init_model"] == str(untrained_model_file)
+    assert saved["mixed_precision"] is chosen[0]
     # a starting model of another architecture is refused by name, and nothing is trained
     result = run_cli("train", "--data", str(data), "--architecture", "seed", "--init", str(untrained_model_file),
                      "--epochs", "1", "--out", str(tmp_path / "seed"))
@@ -347,6 +354,7 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
     (["--weight-decay", "-0.1"], "--weight-decay -0.1 is out of range (from 0 up to 1)"),
     (["--teacher", "no/such/run"], "teacher model not found: no/such/run"),
     (["--init", "no/such/model.keras"], "--init model not found: no/such/model.keras"),
+    (["--float32", "--bfloat16"], "argument --bfloat16: not allowed with argument --float32"),
 ])
 def test_train_refuses_bad_settings(tiny_training_data, tmp_path, arguments, message):
     data, _ = tiny_training_data
@@ -440,6 +448,12 @@ def test_train_settings_on_resume_reuse_the_runs_votes_and_teachers(tmp_path):
     assert overridden["votes_weight"] == 0.9 and overridden["votes_file"] == "/data/votes.npz"
     fresh = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run)]))
     assert "votes_file" not in fresh and "teachers" not in fresh
+    assert "mixed_precision" not in fresh  # chosen for the machine when training starts
+    assert _train_settings(parser.parse_args(["train", "--data", "x.npz", "--float32"]))["mixed_precision"] is False
+    assert _train_settings(parser.parse_args(["train", "--data", "x.npz", "--bfloat16"]))["mixed_precision"] is True
+    (run / "hyperparameters.json").write_text(json.dumps({"mixed_precision": False}))
+    assert _train_settings(parser.parse_args(["train", "--data", "x.npz", "--out", str(run), "--resume"]))[
+        "mixed_precision"] is False  # a resumed run keeps its precision
     webcam = _train_settings(parser.parse_args(["train", "--data", "x.npz", "--webcam-augment", "--seed", "7"]))
     assert webcam["augment"]["blur_probability"] > 0 and webcam["augment"]["flip"] is True and webcam["seed"] == 7
 

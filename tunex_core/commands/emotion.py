@@ -36,7 +36,11 @@ def register(subparsers) -> None:
     train_parser.add_argument("--weight-decay", type=float, default=None,
                               help="decoupled weight decay: each step shrinks weights by learning rate x this "
                                    "(default 0.05 with adamw, 0.002 with sgd)")
-    train_parser.add_argument("--float32", action="store_true", help="disable bfloat16 mixed precision")
+    precision = train_parser.add_mutually_exclusive_group()
+    precision.add_argument("--float32", action="store_true",
+                           help="train in float32 (default where bfloat16 is not fast: no GPU and no AVX-512)")
+    precision.add_argument("--bfloat16", action="store_true",
+                           help="train with bfloat16 mixed precision (default with a GPU or an AVX-512 CPU)")
     train_parser.add_argument("--seed", type=int, default=None, help="random seed (vary it for ensemble members)")
     train_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=None,
                               help="adamw (default) or sgd with Nesterov momentum 0.9")
@@ -110,8 +114,8 @@ def _train_settings(arguments: argparse.Namespace) -> dict:
             overrides[name] = getattr(arguments, name)
     for name, value in OPTIMIZER_DEFAULTS[overrides.get("optimizer", TrainConfig.optimizer)].items():
         overrides.setdefault(name, value)
-    if arguments.float32:
-        overrides["mixed_precision"] = False
+    if arguments.float32 or arguments.bfloat16:
+        overrides["mixed_precision"] = arguments.bfloat16
     if arguments.votes is not None:
         overrides["votes_file"] = str(arguments.votes)
     if arguments.teacher:
@@ -127,7 +131,7 @@ def _train_settings(arguments: argparse.Namespace) -> dict:
         except (OSError, ValueError):
             saved = {}
         for name in ("votes_file", "votes_weight", "contempt", "teachers", "distill_weight", "distill_temperature",
-                     "distill_mode"):
+                     "distill_mode", "mixed_precision"):
             if name not in overrides and saved.get(name) not in (None, []):
                 overrides[name] = saved[name]
     return overrides
@@ -145,6 +149,15 @@ def _check_train_settings(settings: dict) -> str | None:
                       "weight_decay": "from 0 up to 1"}
             return f"--{name.replace('_', '-')} {settings[name]} is out of range ({ranges.get(name, 'must be positive')})"
     return None
+
+
+def _automatic_precision() -> tuple[bool, str]:
+    """bfloat16 mixed precision where this machine runs it fast, else float32, and why."""
+    import tensorflow as tf
+
+    from tunex_core.training.recipes import choose_precision, cpu_flags
+
+    return choose_precision(cpu_flags(), len(tf.config.list_physical_devices("GPU")))
 
 
 def run_train(arguments: argparse.Namespace) -> int:
@@ -177,6 +190,9 @@ def run_train(arguments: argparse.Namespace) -> int:
     except DatasetError as error:
         print(f"error: {error} (training needs the Training and PublicTest splits)", file=sys.stderr)
         return 2
+    if "mixed_precision" not in settings:
+        settings["mixed_precision"], reason = _automatic_precision()
+        print(f"precision: {reason}", flush=True)
     config = TrainConfig(**settings)
     targets = None
     if config.votes_file:

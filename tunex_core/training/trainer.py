@@ -484,7 +484,8 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             load_initial_weights(model, config.init_model)
         _compile(model, config, steps_per_epoch)
     write_json_atomically(run_dir / "hyperparameters.json", asdict(config))
-    extras = [f"FER+ soft labels (weight {config.votes_weight})" if config.votes_file else "",
+    extras = ["bfloat16 mixed precision" if config.mixed_precision else "float32",
+              f"FER+ soft labels (weight {config.votes_weight})" if config.votes_file else "",
               f"distilled from {len(config.teachers)} teacher(s) ({config.distill_mode})" if config.teachers else "",
               f"starting from {config.init_model}" if config.init_model and initial_epoch == 0 else ""]
     print(f"training {config.architecture}: {model.count_params():,} parameters, "
