@@ -324,7 +324,7 @@ def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_da
 
 @pytest.mark.slow
 def test_train_offline_distillation_from_a_starting_model(tiny_training_data, untrained_model_file, tmp_path):
-    from tunex_core.commands.emotion import _automatic_precision
+    from tunex_core.training.trainer import automatic_precision
 
     data, _ = tiny_training_data
     run = tmp_path / "student"
@@ -333,7 +333,7 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
                      "--out", str(run))
     assert result.returncode == 0, result.stderr
     # no precision named: chosen for this machine, said, and saved with the run
-    chosen = _automatic_precision()
+    chosen = automatic_precision()
     assert f"precision: {chosen[1]}" in result.stdout
     assert ("bfloat16 mixed precision;" if chosen[0] else "float32;") in result.stdout
     assert "computing 1 teacher(s)' targets on 64 training faces" in result.stdout

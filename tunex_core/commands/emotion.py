@@ -151,15 +151,6 @@ def _check_train_settings(settings: dict) -> str | None:
     return None
 
 
-def _automatic_precision() -> tuple[bool, str]:
-    """bfloat16 mixed precision where this machine runs it fast, else float32, and why."""
-    import tensorflow as tf
-
-    from tunex_core.training.recipes import choose_precision, cpu_flags
-
-    return choose_precision(cpu_flags(), len(tf.config.list_physical_devices("GPU")))
-
-
 def run_train(arguments: argparse.Namespace) -> int:
     """Handler of ``train``."""
     from dataclasses import replace
@@ -191,7 +182,9 @@ def run_train(arguments: argparse.Namespace) -> int:
         print(f"error: {error} (training needs the Training and PublicTest splits)", file=sys.stderr)
         return 2
     if "mixed_precision" not in settings:
-        settings["mixed_precision"], reason = _automatic_precision()
+        from tunex_core.training.trainer import automatic_precision
+
+        settings["mixed_precision"], reason = automatic_precision()
         print(f"precision: {reason}", flush=True)
     config = TrainConfig(**settings)
     targets = None

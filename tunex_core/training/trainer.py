@@ -29,7 +29,7 @@ from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.files import atomic_stream, replace_atomically, write_json_atomically, write_text_atomically
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
-from tunex_core.training.recipes import DISTILL_MODES
+from tunex_core.training.recipes import DISTILL_MODES, choose_precision, cpu_flags
 from tunex_core.vision.model import build_model
 
 # Peak learning rate and weight decay of each optimizer when the command line names none. Keras decays
@@ -503,6 +503,11 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
         )
     return export_inference_model(run_dir / "best.keras", run_dir / "final.keras", config)
+
+
+def automatic_precision() -> tuple[bool, str]:
+    """bfloat16 mixed precision where this machine runs it fast, else float32, and why (``choose_precision``)."""
+    return choose_precision(cpu_flags(), len(tf.config.list_physical_devices("GPU")))
 
 
 def save_model_atomically(model: keras.Model, path: Path) -> None:
