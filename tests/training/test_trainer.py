@@ -533,3 +533,28 @@ def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_ep
     assert sorted(path.name for path in tmp_path.iterdir()) == ["best.keras", "last.keras"]
     settle_pending_checkpoints(tmp_path, 5)  # nothing pending: nothing changes
     assert (tmp_path / "last.keras").read_text() == "epoch 5"
+
+
+def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
+    from tunex_core.training.trainer import average_checkpoints
+    from tunex_core.vision.model import build_model
+
+    small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
+    config = TrainConfig(model_options=small)
+    first, second = build_model("tunex", **small), build_model("tunex", **small)
+    first.save(tmp_path / "first.keras")
+    second.save(tmp_path / "second.keras")
+    paths = [tmp_path / "first.keras", tmp_path / "second.keras"]
+    even = average_checkpoints(paths, config)
+    weighted = average_checkpoints(paths, config, shares=[3.0, 1.0])
+    only_first = average_checkpoints(paths, config, shares=[1.0, 0.0])
+    for mean, interpolated, kept, a, b in zip(even.get_weights(), weighted.get_weights(), only_first.get_weights(),
+                                              first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(interpolated, 0.75 * a + 0.25 * b, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(kept, a)
+        assert interpolated.dtype == a.dtype
+    assert any(not np.allclose(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
+    for shares in ([1.0], [1.0, -0.5], [0.0, 0.0]):
+        with pytest.raises(ValueError, match="share"):
+            average_checkpoints(paths, config, shares=shares)

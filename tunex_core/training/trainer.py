@@ -566,10 +566,12 @@ def export_inference_model(checkpoint: Path, destination: Path, config: TrainCon
     return destination
 
 
-def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_faces: np.ndarray | None = None
-                        ) -> keras.Model:
+def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_faces: np.ndarray | None = None,
+                        shares: list[float] | None = None) -> keras.Model:
     """A float32 model whose weights are the mean of the checkpoints' (stochastic weight averaging).
 
+    With ``shares`` (one non-negative number per checkpoint, not all zero) the mean is weighted:
+    ``[0.6, 0.4]`` of a model and its fine-tune interpolates between them in weight space.
     Averaged weights need batch-norm statistics of their own: with ``refresh_faces``
     (training faces, no augmentation) the moving means and variances are
     re-estimated by forward passes in training mode; otherwise the checkpoints'
@@ -577,10 +579,13 @@ def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_fa
     """
     if not checkpoints:
         raise ValueError("no checkpoints to average")
+    if shares is not None and (len(shares) != len(checkpoints) or min(shares) < 0 or sum(shares) <= 0):
+        raise ValueError(f"need one non-negative share per checkpoint ({len(checkpoints)}), not all zero; got {shares}")
     keras.mixed_precision.set_global_policy("float32")
     model = build_model(config.architecture, **config.model_options)
     weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
-    model.set_weights([np.mean(values, axis=0) for values in zip(*weight_sets, strict=True)])
+    model.set_weights([np.average(np.stack(values), axis=0, weights=shares).astype(values[0].dtype)
+                       for values in zip(*weight_sets, strict=True)])
     if refresh_faces is not None:
         refresh_batch_norm(model, refresh_faces)
     return model
