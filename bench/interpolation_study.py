@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from tunex_core.training.dataset import Split, load_fer
 from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS, member_file, score_experiment
 from tunex_core.training.trainer import TrainConfig, average_checkpoints
 from tunex_core.vision.inference import EmotionClassifier
-from tunex_core.vision.model import load_model
 
 
 def fine_tune_config(fine_tune: Path) -> TrainConfig:
@@ -89,18 +87,15 @@ def main() -> int:
     print(f"base {base}, fine-tune {fine_tune}; PublicTest accuracy (%), the copies with flip TTA")
     header = ["plain", "flip TTA", *arguments.copies]
     print(f"{'share':>6} {'batch norm':<13}" + "".join(f"{name:>9}" for name in header), flush=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        for share in arguments.shares:
-            for batch_norm in arguments.batch_norm:
-                model = mixed_model(base, fine_tune, share, refresh_faces if batch_norm == "re-estimated" else None)
-                path = Path(scratch) / "mix.keras"
-                model.save(path)
-                classifier = EmotionClassifier.from_keras_model(load_model(path))
-                scores = score_experiment(
-                    [lambda faces, flip, classifier=classifier: classifier.predict_in_batches(faces, flip_average=flip)],
-                    data, perturbations=arguments.copies)
-                values = row(scores, arguments.copies)
-                print(f"{share:>6.2f} {batch_norm:<13}" + "".join(f"{value:>9.2f}" for value in values), flush=True)
+    for share in arguments.shares:
+        for batch_norm in arguments.batch_norm:
+            model = mixed_model(base, fine_tune, share, refresh_faces if batch_norm == "re-estimated" else None)
+            classifier = EmotionClassifier.from_keras_model(model)
+            scores = score_experiment(
+                [lambda faces, flip, classifier=classifier: classifier.predict_in_batches(faces, flip_average=flip)],
+                data, perturbations=arguments.copies)
+            values = row(scores, arguments.copies)
+            print(f"{share:>6.2f} {batch_norm:<13}" + "".join(f"{value:>9.2f}" for value in values), flush=True)
     return 0
 
 
