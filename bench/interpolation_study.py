@@ -14,17 +14,14 @@ training faces. PrivateTest is never read: choose here, then ``experiment --priv
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tunex_core.paths import MODEL_FILE, SHARED_FER_FILE
-from tunex_core.training.dataset import Split, load_fer
+from tunex_core.training.dataset import load_fer
 from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS, member_file, score_experiment
 from tunex_core.training.trainer import TrainConfig, average_checkpoints
 from tunex_core.vision.inference import EmotionClassifier
@@ -32,22 +29,14 @@ from tunex_core.vision.inference import EmotionClassifier
 
 def fine_tune_config(fine_tune: Path) -> TrainConfig:
     """The architecture of the fine-tune's run (its ``hyperparameters.json``), else the default one."""
-    hyperparameters = fine_tune.parent / "hyperparameters.json"
-    return TrainConfig(**json.loads(hyperparameters.read_text())) if hyperparameters.is_file() else TrainConfig()
+    run = fine_tune.parent
+    return TrainConfig.from_run(run) if (run / "hyperparameters.json").is_file() else TrainConfig()
 
 
 def mixed_model(base: Path, fine_tune: Path, share: float, refresh_faces=None):
     """The float32 model ``(1 - share) · base + share · fine_tune`` (same architecture)."""
     return average_checkpoints([base, fine_tune], fine_tune_config(fine_tune), refresh_faces=refresh_faces,
                                shares=[1 - share, share])
-
-
-def sample_faces(split: Split | None, limit: int | None) -> Split | None:
-    """``limit`` faces of ``split`` drawn evenly across it (the splits are sorted by label); all with no limit."""
-    if split is None or not limit or limit >= len(split.labels):
-        return split
-    chosen = np.linspace(0, len(split.labels) - 1, limit).round().astype(int)
-    return Split(split.faces[chosen], split.labels[chosen])
 
 
 def row(scores: dict, copies: list[str]) -> list[float]:
@@ -77,7 +66,7 @@ def main() -> int:
         parser.error("shares lie between 0 (the base model) and 1 (the fine-tune)")
     base, fine_tune = member_file(arguments.base), member_file(arguments.fine_tune)
     data = load_fer(arguments.data)
-    data = replace(data, **{name: sample_faces(getattr(data, name), arguments.limit) for name in ("train", "val")},
+    data = replace(data, **{name: data.split(name).spread_sample(arguments.limit) for name in ("train", "val")},
                    test=None)
     refresh_faces = data.split("train").faces
     if arguments.save:

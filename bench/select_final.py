@@ -12,7 +12,6 @@ flip+shift TTA. Prints PublicTest accuracy and log loss for each.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -32,13 +31,13 @@ def main() -> int:
     parser.add_argument("--run", required=True)
     parser.add_argument("--data", default=str(SHARED_FER_FILE))
     parser.add_argument("--last", type=int, nargs="*", default=[4, 8, 12])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N PublicTest faces (smoke runs)")
+    parser.add_argument("--limit", type=int, default=None, help="only N PublicTest faces, spread across it (smoke runs)")
     arguments = parser.parse_args()
     run = Path(arguments.run)
     data = load_fer(arguments.data)
-    val = data.split("val")
-    faces, labels = val.faces[: arguments.limit], val.labels[: arguments.limit]
-    config = TrainConfig(**json.loads((run / "hyperparameters.json").read_text()))
+    sample = data.split("val").spread_sample(arguments.limit)
+    faces, labels = sample.faces, sample.labels
+    config = TrainConfig.from_run(run)
     candidates = {"best epoch": export_inference_model(run / "best.keras", run / "selection_best.keras", config)}
     refreshed = average_checkpoints([run / "best.keras"], config, refresh_faces=data.split("train").faces)
     refreshed.save(run / "selection_best_refreshed.keras")

@@ -416,3 +416,26 @@ def test_unknown_split_name():
     assert len(data.split("train")) == 1
     with pytest.raises(DatasetError, match="unknown split 'validation'"):
         data.split("validation")
+
+
+def test_spread_sample_draws_across_a_split_sorted_by_label():
+    labels = np.repeat(np.arange(7), 100)
+    split = Split(np.arange(700, dtype=np.uint8).repeat(48 * 48).reshape(700, 48, 48), labels)
+    sample = split.spread_sample(14)
+    assert len(sample) == 14
+    assert sorted(set(sample.labels.tolist())) == list(range(7))
+    assert np.bincount(sample.labels).tolist() == [2] * 7
+    assert sample.labels[0] == 0 and sample.labels[-1] == 6
+    assert np.array_equal(sample.faces[:, 0, 0], split.faces[np.linspace(0, 699, 14).round().astype(int), 0, 0])
+
+
+@pytest.mark.parametrize("limit", [None, 0, 700, 5000])
+def test_spread_sample_without_a_binding_limit_is_the_whole_split(limit):
+    split = Split(np.zeros((700, 48, 48), np.uint8), np.repeat(np.arange(7), 100))
+    assert split.spread_sample(limit) is split
+
+
+def test_spread_sample_refuses_a_negative_size():
+    split = Split(np.zeros((7, 48, 48), np.uint8), np.arange(7))
+    with pytest.raises(ValueError, match="positive number"):
+        split.spread_sample(-3)

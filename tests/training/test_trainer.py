@@ -162,6 +162,9 @@ def test_smoke_training_writes_the_run_folder(smoke_run):
         assert name in smoke_run["files"], name
     saved = smoke_run["hyperparameters"]
     assert saved["epochs"] == 1 and saved["batch_size"] == 16 and saved["mixed_precision"] is False
+    reread = TrainConfig.from_run(run)
+    assert (reread.batch_size, reread.warmup_epochs, reread.mixed_precision) == (16, 0, False)
+    assert list(reread.model_options["widths"]) == [8, 16, 16, 32]
     rows = smoke_run["log_1"]
     assert len(rows) == 1 and rows[0]["epoch"] == "1"
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(rows[0])

@@ -43,6 +43,18 @@ class Split:
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
+    def spread_sample(self, limit: int | None) -> Split:
+        """``limit`` faces drawn evenly across the split, all of it with no limit.
+
+        The shipped splits are sorted by label, so the first N faces of one are a single emotion.
+        """
+        if not limit or limit >= len(self):
+            return self
+        if limit < 0:
+            raise ValueError(f"a sample of {limit} faces; give a positive number")
+        chosen = np.linspace(0, len(self) - 1, limit).round().astype(int)
+        return Split(self.faces[chosen], self.labels[chosen])
+
 
 @dataclass(frozen=True)
 class FerDataset:

@@ -159,7 +159,7 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     training-time statistics come from augmented faces)."""
     from tunex_core.training.trainer import TrainConfig, average_checkpoints, save_model_atomically
 
-    config = TrainConfig(**json.loads((run_dir / "hyperparameters.json").read_text()))
+    config = TrainConfig.from_run(run_dir)
     checkpoints = sorted(run_dir.glob("epoch_*.keras"))[-average_last:] if average_last else [run_dir / "best.keras"]
     if average_last and len(checkpoints) < average_last:
         raise ValueError(f"{run_dir} holds {len(checkpoints)} epoch checkpoints; {average_last} requested")

@@ -77,6 +77,11 @@ class TrainConfig:
     # A .keras model (or run folder) whose weights start the run instead of random ones (same architecture).
     init_model: str | None = None
 
+    @classmethod
+    def from_run(cls, run_dir: Path) -> TrainConfig:
+        """The settings a run folder was trained with (its ``hyperparameters.json``)."""
+        return cls(**json.loads((Path(run_dir) / "hyperparameters.json").read_text()))
+
 
 # What ``--webcam-augment`` adds to the default augmentation: what live frames do to a face.
 WEBCAM_AUGMENT = {
