@@ -48,10 +48,10 @@ class Split:
 
         The shipped splits are sorted by label, so the first N faces of one are a single emotion.
         """
+        if limit is not None and limit < 0:
+            raise ValueError(f"a sample of {limit} faces; give a positive number")
         if not limit or limit >= len(self):
             return self
-        if limit < 0:
-            raise ValueError(f"a sample of {limit} faces; give a positive number")
         chosen = np.linspace(0, len(self) - 1, limit).round().astype(int)
         return Split(self.faces[chosen], self.labels[chosen])
 

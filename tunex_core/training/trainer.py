@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import keras
@@ -466,10 +466,9 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
     if state is not None:
         settle_pending_checkpoints(run_dir, state["epochs_done"])
     if state is not None and (run_dir / "last.keras").exists():
-        saved = json.loads((run_dir / "hyperparameters.json").read_text())
-        extended = saved["epochs"] != config.epochs
-        saved.update({"epochs": config.epochs})
-        config = TrainConfig(**saved)
+        saved = TrainConfig.from_run(run_dir)
+        extended = saved.epochs != config.epochs
+        config = replace(saved, epochs=config.epochs)
         model = keras.models.load_model(run_dir / "last.keras")
         if extended:
             # The checkpoint's cosine schedule ends at its old last epoch; stretch it to the new one.
