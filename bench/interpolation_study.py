@@ -8,7 +8,7 @@ with the checkpoints' batch-norm statistics mixed too and, separately, re-estima
 training faces. PrivateTest is never read: choose here, then ``experiment --private`` the choice.
 
     python bench/interpolation_study.py --base models/emotion_cnn.keras --fine-tune runs/webcam-student \
-        [--shares 0 0.25 0.5 0.75 1] [--save 0.5 runs/webcam-student/mix_050.keras]
+        [--shares 0 0.25 0.5 0.75 1] [--save 0.5 runs/webcam-student/mix_050.keras --save-batch-norm mixed]
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tunex_core.paths import MODEL_FILE, SHARED_FER_FILE
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS, member_file, score_experiment
-from tunex_core.training.trainer import TrainConfig, average_checkpoints
+from tunex_core.training.trainer import TrainConfig, average_weights
 from tunex_core.vision.inference import EmotionClassifier
+from tunex_core.vision.model import load_model
 
 
 def fine_tune_config(fine_tune: Path) -> TrainConfig:
@@ -33,10 +34,11 @@ def fine_tune_config(fine_tune: Path) -> TrainConfig:
     return TrainConfig.from_run(run) if (run / "hyperparameters.json").is_file() else TrainConfig()
 
 
-def mixed_model(base: Path, fine_tune: Path, share: float, refresh_faces=None):
-    """The float32 model ``(1 - share) · base + share · fine_tune`` (same architecture)."""
-    return average_checkpoints([base, fine_tune], fine_tune_config(fine_tune), refresh_faces=refresh_faces,
-                               shares=[1 - share, share])
+def mixed_model(base_weights: list, fine_tune_weights: list, config: TrainConfig, share: float,
+                refresh_faces=None):
+    """The float32 model ``(1 - share) · base + share · fine_tune`` (same architecture, weights in memory)."""
+    return average_weights([base_weights, fine_tune_weights], config, refresh_faces=refresh_faces,
+                           shares=[1 - share, share])
 
 
 def row(scores: dict, copies: list[str]) -> list[float]:
@@ -53,7 +55,9 @@ def main() -> int:
     parser.add_argument("--data", default=str(SHARED_FER_FILE))
     parser.add_argument("--shares", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0])
     parser.add_argument("--save", nargs=2, metavar=("SHARE", "PATH"),
-                        help="also write the mix with this share (batch norm re-estimated) to PATH")
+                        help="also write the mix with this share to PATH (batch norm: --save-batch-norm)")
+    parser.add_argument("--save-batch-norm", default="re-estimated", choices=["mixed", "re-estimated"],
+                        help="the batch-norm statistics of the --save mix (default: re-estimated)")
     parser.add_argument("--batch-norm", nargs="+", default=["mixed", "re-estimated"], choices=["mixed", "re-estimated"],
                         help="batch-norm statistics: the two models' mixed, and/or re-estimated on clean training faces")
     parser.add_argument("--copies", nargs="*", default=list(ROBUSTNESS_PERTURBATIONS),
@@ -65,20 +69,24 @@ def main() -> int:
     if any(not 0 <= share <= 1 for share in arguments.shares):
         parser.error("shares lie between 0 (the base model) and 1 (the fine-tune)")
     base, fine_tune = member_file(arguments.base), member_file(arguments.fine_tune)
+    config = fine_tune_config(fine_tune)
+    base_weights, fine_tune_weights = (load_model(path).get_weights() for path in (base, fine_tune))
     data = load_fer(arguments.data)
     data = replace(data, **{name: data.split(name).spread_sample(arguments.limit) for name in ("train", "val")},
                    test=None)
     refresh_faces = data.split("train").faces
     if arguments.save:
         share, path = float(arguments.save[0]), Path(arguments.save[1])
-        mixed_model(base, fine_tune, share, refresh_faces).save(path)
-        print(f"saved share {share} to {path}")
+        save_refresh = refresh_faces if arguments.save_batch_norm == "re-estimated" else None
+        mixed_model(base_weights, fine_tune_weights, config, share, save_refresh).save(path)
+        print(f"saved share {share} (batch norm {arguments.save_batch_norm}) to {path}")
     print(f"base {base}, fine-tune {fine_tune}; PublicTest accuracy (%), the copies with flip TTA")
     header = ["plain", "flip TTA", *arguments.copies]
     print(f"{'share':>6} {'batch norm':<13}" + "".join(f"{name:>9}" for name in header), flush=True)
     for share in arguments.shares:
         for batch_norm in arguments.batch_norm:
-            model = mixed_model(base, fine_tune, share, refresh_faces if batch_norm == "re-estimated" else None)
+            model = mixed_model(base_weights, fine_tune_weights, config, share,
+                                refresh_faces if batch_norm == "re-estimated" else None)
             classifier = EmotionClassifier.from_keras_model(model)
             scores = score_experiment(
                 [lambda faces, flip, classifier=classifier: classifier.predict_in_batches(faces, flip_average=flip)],

@@ -539,7 +539,7 @@ def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_ep
 
 
 def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
-    from tunex_core.training.trainer import average_checkpoints
+    from tunex_core.training.trainer import average_checkpoints, average_weights
     from tunex_core.vision.model import build_model
 
     small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
@@ -558,6 +558,11 @@ def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
         np.testing.assert_array_equal(kept, a)
         assert interpolated.dtype == a.dtype
     assert any(not np.allclose(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
+    in_memory = average_weights([first.get_weights(), second.get_weights()], config, shares=[3.0, 1.0])
+    for loaded, kept in zip(weighted.get_weights(), in_memory.get_weights(), strict=True):
+        np.testing.assert_array_equal(loaded, kept)
     for shares in ([1.0], [1.0, -0.5], [0.0, 0.0]):
         with pytest.raises(ValueError, match="share"):
             average_checkpoints(paths, config, shares=shares)
+    with pytest.raises(ValueError, match="no weights"):
+        average_weights([], config)

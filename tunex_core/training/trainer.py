@@ -583,11 +583,20 @@ def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_fa
     """
     if not checkpoints:
         raise ValueError("no checkpoints to average")
-    if shares is not None and (len(shares) != len(checkpoints) or min(shares) < 0 or sum(shares) <= 0):
-        raise ValueError(f"need one non-negative share per checkpoint ({len(checkpoints)}), not all zero; got {shares}")
+    weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
+    return average_weights(weight_sets, config, refresh_faces=refresh_faces, shares=shares)
+
+
+def average_weights(weight_sets: list[list[np.ndarray]], config: TrainConfig,
+                    refresh_faces: np.ndarray | None = None, shares: list[float] | None = None) -> keras.Model:
+    """``average_checkpoints`` for weights already in memory (each a ``model.get_weights()`` list of
+    ``config``'s architecture): callers that mix the same models many ways load them once."""
+    if not weight_sets:
+        raise ValueError("no weights to average")
+    if shares is not None and (len(shares) != len(weight_sets) or min(shares) < 0 or sum(shares) <= 0):
+        raise ValueError(f"need one non-negative share per checkpoint ({len(weight_sets)}), not all zero; got {shares}")
     keras.mixed_precision.set_global_policy("float32")
     model = build_model(config.architecture, **config.model_options)
-    weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
     model.set_weights([np.average(np.stack(values), axis=0, weights=shares).astype(values[0].dtype)
                        for values in zip(*weight_sets, strict=True)])
     if refresh_faces is not None:
