@@ -11,9 +11,11 @@ import pytest
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.training.evaluation import (
     class_scores,
+    compare_paired,
     confusion_matrix,
     evaluate_probabilities,
     fit_temperature,
+    mcnemar_p_value,
     reliability,
 )
 from tunex_core.vision.inference import calibrate
@@ -151,3 +153,40 @@ def test_fit_temperature_recovers_planted_temperature(planted):
     before = evaluate_probabilities(reported, labels).negative_log_likelihood
     after = evaluate_probabilities(calibrate(reported, fitted), labels).negative_log_likelihood
     assert after <= before + 1e-4
+
+
+def test_mcnemar_p_value_is_the_exact_two_sided_binomial_tail():
+    assert mcnemar_p_value(0, 0) == 1.0  # no face tells the models apart
+    assert mcnemar_p_value(0, 5) == pytest.approx(2 / 32)
+    assert mcnemar_p_value(9, 1) == mcnemar_p_value(1, 9) == pytest.approx(2 * 11 / 1024)
+    assert mcnemar_p_value(6, 5) == 1.0  # twice a tail over one half is capped
+    # 4 faces of 3,589 (the size of the gains we keep seeing) out of ~240 discordant ones: chance
+    assert mcnemar_p_value(118, 122) > 0.8
+    assert 0.005 < mcnemar_p_value(100, 140) < 0.02  # the chi-squared approximation gives ~0.01
+    assert mcnemar_p_value(1000, 1100) == pytest.approx(mcnemar_p_value(1100, 1000))  # large counts stay exact
+    with pytest.raises(ValueError, match="negative"):
+        mcnemar_p_value(-1, 3)
+
+
+def test_compare_paired_counts_the_faces_only_one_model_gets_right():
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 0, 1, 2])
+    first = labels.copy()
+    first[[8, 9]] = 6  # first: 8 of 10 right
+    second = labels.copy()
+    second[[0, 1, 2, 9]] = 6  # second: 6 of 10 right; only face 9 is wrong for both
+    comparison = compare_paired(first, second, labels)
+    assert (comparison.n, comparison.first_accuracy, comparison.second_accuracy) == (10, 0.8, 0.6)
+    assert (comparison.only_first_right, comparison.only_second_right) == (3, 1)
+    assert comparison.difference == pytest.approx(-0.2)
+    assert comparison.p_value == mcnemar_p_value(3, 1)
+    low, high = comparison.interval
+    assert low < -0.2 < high and high - low > 0.2
+    same = compare_paired(first, first, labels)
+    assert (same.difference, same.p_value, same.interval) == (0.0, 1.0, (0.0, 0.0))
+
+
+def test_compare_paired_refuses_predictions_that_do_not_pair_up():
+    with pytest.raises(ValueError, match="one prediction of each model per face"):
+        compare_paired(np.array([0, 1]), np.array([0]), np.array([0, 1]))
+    with pytest.raises(ValueError, match="one prediction"):
+        compare_paired(np.array([]), np.array([]), np.array([]))

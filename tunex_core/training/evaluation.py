@@ -5,7 +5,9 @@ Pure numpy; nothing here loads a model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -136,3 +138,56 @@ def fit_temperature(probabilities: np.ndarray, true_labels: np.ndarray) -> float
     best = float(grid[np.argmin([loss(value) for value in grid])])
     fine = np.linspace(max(0.05, best - 0.05), best + 0.05, 21)
     return round(float(fine[np.argmin([loss(value) for value in fine])]), 3)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two models scored on the same faces: is the second one's accuracy really different?
+
+    Only the faces exactly one model gets right tell the models apart; ``p_value`` is the exact
+    two-sided McNemar test on them (how often a split at least this uneven happens when neither
+    model is better), ``interval`` the 95% confidence interval of ``difference``.
+    """
+
+    n: int
+    first_accuracy: float
+    second_accuracy: float
+    only_first_right: int
+    only_second_right: int
+    p_value: float
+    interval: tuple[float, float]
+
+    @property
+    def difference(self) -> float:
+        """The second model's accuracy minus the first's."""
+        return (self.only_second_right - self.only_first_right) / self.n
+
+
+def mcnemar_p_value(only_first_right: int, only_second_right: int) -> float:
+    """The exact two-sided McNemar p-value: twice the binomial(n, ½) tail at the smaller count (at most 1)."""
+    if min(only_first_right, only_second_right) < 0:
+        raise ValueError("counts of faces cannot be negative")
+    discordant = only_first_right + only_second_right
+    smaller = min(only_first_right, only_second_right)
+    tail = sum(math.comb(discordant, count) for count in range(smaller + 1))
+    return min(1.0, float(Fraction(2 * tail, 2**discordant)))
+
+
+def compare_paired(first_predicted: np.ndarray, second_predicted: np.ndarray,
+                   true_labels: np.ndarray) -> PairedComparison:
+    """Compare two models' predicted labels for the same faces (``PairedComparison``)."""
+    first_predicted, second_predicted, true_labels = (
+        np.asarray(values, dtype=np.int64).ravel() for values in (first_predicted, second_predicted, true_labels))
+    if not len(true_labels) or not len(first_predicted) == len(second_predicted) == len(true_labels):
+        raise ValueError(f"need one prediction of each model per face; got {len(first_predicted)} and "
+                         f"{len(second_predicted)} for {len(true_labels)} faces")
+    first_right, second_right = first_predicted == true_labels, second_predicted == true_labels
+    count = len(true_labels)
+    only_first, only_second = int((first_right & ~second_right).sum()), int((second_right & ~first_right).sum())
+    per_face = second_right.astype(np.float64) - first_right
+    margin = 1.96 * float(per_face.std(ddof=1)) / math.sqrt(count) if count > 1 else math.inf
+    difference = float(per_face.mean())
+    return PairedComparison(
+        n=count, first_accuracy=float(first_right.mean()), second_accuracy=float(second_right.mean()),
+        only_first_right=only_first, only_second_right=only_second,
+        p_value=mcnemar_p_value(only_first, only_second), interval=(difference - margin, difference + margin))
