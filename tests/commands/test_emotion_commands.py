@@ -544,6 +544,19 @@ def test_record_baseline_scores_a_run_beside_the_shipped_model(tmp_path, fer_fix
     assert (models / "metrics.json").read_text() == before
 
 
+def test_release_refuses_an_interpolation_it_cannot_make(tmp_path):
+    model = tmp_path / "start.keras"
+    model.write_bytes(b"weights")
+    common = ("release", "--run", str(tmp_path), "--data", str(tmp_path / "missing.npz"))
+    assert_clean_failure(run_cli(*common, "--share", "0.5"), 2, "--interpolate-from and --share go together")
+    assert_clean_failure(run_cli(*common, "--interpolate-from", str(model)), 2, "go together")
+    for share in ("0", "1.5"):
+        assert_clean_failure(run_cli(*common, "--interpolate-from", str(model), "--share", share), 2,
+                             "above 0 and at most 1")
+    assert_clean_failure(run_cli(*common, "--interpolate-from", str(tmp_path / "none.keras"), "--share", "0.5"), 2,
+                         "no such model file to interpolate from")
+
+
 @pytest.mark.slow
 def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     """``release`` end to end on a 1-epoch toy run: model files, metrics, card; earlier experiments and baseline kept."""
@@ -576,6 +589,20 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     card = (models / "MODEL_CARD.md").read_text()
     assert "old" not in card and "## Training recipe" in card and card.endswith("kept\n")
     assert "| seed baseline | 54.7% (TTA 56.0%) | 4.48M parameters, 6 epochs (15.8 min)" in card
+    # a weight-space mix with the model shipped before: from a copy (the release replaces the shipped file)
+    assert_clean_failure(run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
+                                 "--interpolate-from", str(models / "emotion_cnn.keras"), "--share", "0.5"),
+                         2, "copy it first")
+    start = tmp_path / "start.keras"
+    start.write_bytes((models / "emotion_cnn.keras").read_bytes())
+    result = run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
+                     "--interpolate-from", str(start), "--share", "0.5", "--no-precise-bn")
+    assert result.returncode == 0, result.stderr
+    recipe = json.loads((models / "metrics.json").read_text())["model"]["final_weights"]
+    assert recipe["interpolation"] == {"base": str(start), "share": 0.5} and not recipe["precise_batch_norm"]
+    card = (models / "MODEL_CARD.md").read_text()
+    assert f"The shipped weights are 0.5 · `{start}` + 0.5 · the epoch with the best PublicTest accuracy" in card
+    assert f"--no-precise-bn --interpolate-from {start} --share 0.5`" in card
     # a later baseline replaces that row without re-releasing the shipped model
     shipped_model = (models / "emotion_cnn.keras").read_bytes()
     result = run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))

@@ -13,7 +13,10 @@ from tunex_core.training.release import (
     RESULTS_END,
     RESULTS_START,
     confident_mistakes,
+    final_weights,
+    final_weights_sentence,
     recipe_flags,
+    release_flags,
     write_model_card_results,
 )
 
@@ -160,3 +163,60 @@ def test_model_card_reports_the_apps_time_per_face_and_the_runtime_files_fidelit
     assert ("The app runs `emotion_cnn.tflite` (dynamic-range int8). Averaging the face and its mirror image, as "
             "the app does, it gives the Keras model's label on 99.7% of PublicTest") in text
     assert "(largest difference of one probability 0.07)" in text and "against the Keras model's 70.16%" in text
+
+
+def test_final_weights_interpolate_from_the_model_a_run_started_from(tmp_path):
+    from dataclasses import asdict
+
+    from tunex_core.training.trainer import TrainConfig
+    from tunex_core.vision.model import build_model, load_model
+
+    small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "hyperparameters.json").write_text(json.dumps(asdict(TrainConfig(model_options=small))))
+    fine_tune, base = build_model("tunex", **small), build_model("tunex", **small)
+    fine_tune.save(run / "best.keras")
+    base.save(tmp_path / "base.keras")
+    final_weights(run, data=None, precise_batch_norm=False, interpolate_from=tmp_path / "base.keras", share=0.25)
+    for mixed, start, tuned in zip(load_model(run / "final.keras").get_weights(), base.get_weights(),
+                                   fine_tune.get_weights(), strict=True):
+        np.testing.assert_allclose(mixed, 0.75 * start + 0.25 * tuned, rtol=1e-5, atol=1e-6)
+    recipe = json.loads((run / "final.json").read_text())
+    assert recipe == {"checkpoints": ["best.keras"], "precise_batch_norm": False,
+                      "interpolation": {"base": str(tmp_path / "base.keras"), "share": 0.25}}
+    final_weights(run, data=None, precise_batch_norm=False)  # no interpolation: the best epoch as it is
+    for kept, tuned in zip(load_model(run / "final.keras").get_weights(), fine_tune.get_weights(), strict=True):
+        np.testing.assert_allclose(kept, tuned, rtol=1e-6, atol=1e-7)
+    assert "interpolation" not in json.loads((run / "final.json").read_text())
+    for share, base_file, message in ((0.0, tmp_path / "base.keras", "share"), (1.5, tmp_path / "base.keras", "share"),
+                                      (0.5, None, "needs a model"), (0.5, tmp_path / "missing.keras", "no such model")):
+        with pytest.raises(ValueError, match=message):
+            final_weights(run, data=None, precise_batch_norm=False, interpolate_from=base_file, share=share)
+
+
+def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_path):
+    assert final_weights_sentence({}) == final_weights_sentence({"checkpoints": ["best.keras"]}) == (
+        "The epoch with the best PublicTest accuracy was kept, batch-norm statistics as trained.")
+    assert release_flags({}) == "" and release_flags({"checkpoints": ["best.keras"], "precise_batch_norm": True}) == ""
+    averaged = {"checkpoints": ["epoch_07.keras", "epoch_08.keras"], "precise_batch_norm": True}
+    assert final_weights_sentence(averaged) == ("The mean weights of the last 2 epochs were kept, batch-norm statistics "
+                                                "re-estimated on clean training faces.")
+    assert release_flags(averaged) == " --average-last 2"
+    mixed = {"checkpoints": ["best.keras"], "precise_batch_norm": False,
+             "interpolation": {"base": "models/members/start/final.keras", "share": 0.1}}
+    assert final_weights_sentence(mixed) == (
+        "The shipped weights are 0.9 · `models/members/start/final.keras` + 0.1 · the epoch with the best "
+        "PublicTest accuracy of this run (in weight space), batch-norm statistics mixed the same way.")
+    assert release_flags(mixed) == " --no-precise-bn --interpolate-from models/members/start/final.keras --share 0.1"
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\n{RESULTS_START}\n")
+    metrics = fake_metrics()
+    metrics["model"]["final_weights"] = mixed
+    metrics["model"]["hyperparameters"].update(mixed_precision=False, init_model="models/members/start/final.keras")
+    write_model_card_results(metrics, card)
+    text = card.read_text()
+    assert "label smoothing 0.1, float32. Augmentation" in text and "bfloat16" not in text
+    assert "--data fer2013.npz --no-precise-bn --interpolate-from models/members/start/final.keras --share 0.1`" in text
+    assert ("starting from models/members/start/final.keras, weights mixed 0.1 with "
+            "models/members/start/final.keras |") in text

@@ -328,6 +328,11 @@ def register_release(subparsers) -> None:
                         help="ship the mean weights of the last K epoch checkpoints (default: the best epoch)")
     parser.add_argument("--no-precise-bn", action="store_true",
                         help="keep the training-time batch-norm statistics instead of re-estimating them")
+    parser.add_argument("--interpolate-from", default=None, metavar="MODEL",
+                        help="ship (1 - SHARE) x MODEL + SHARE x the run's weights, mixed in weight space "
+                             "(MODEL: the .keras file the run was fine-tuned from)")
+    parser.add_argument("--share", type=float, default=None,
+                        help="the run's share of the shipped weights with --interpolate-from (0 < SHARE <= 1)")
     parser.add_argument("--shipped-tta", choices=("plain", "tta", "tta_shift"), default="plain",
                         help="the evaluation variant the product's headline number refers to")
     parser.set_defaults(handler=run_release)
@@ -335,25 +340,44 @@ def register_release(subparsers) -> None:
 
 def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
-    from tunex_core.paths import FIXTURE_FACES_FILE, MODELS_DIR
+    from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE, MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.release import baseline_summary, final_weights, release
 
+    if (arguments.interpolate_from is None) != (arguments.share is None):
+        print("error: --interpolate-from and --share go together", file=sys.stderr)
+        return 2
+    if arguments.share is not None and not 0 < arguments.share <= 1:
+        print(f"error: --share is the run's share of the weights, above 0 and at most 1; got {arguments.share}",
+              file=sys.stderr)
+        return 2
+    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    if arguments.interpolate_from is not None:
+        base = Path(arguments.interpolate_from)
+        if not base.is_file():
+            print(f"error: {base}: no such model file to interpolate from", file=sys.stderr)
+            return 2
+        if base.resolve() == (models_dir / MODEL_FILE.name).resolve():
+            print(f"error: the release replaces {base}; copy it first (e.g. to models/members/NAME/final.keras) "
+                  "and interpolate from the copy, so the recipe names a file that still holds those weights",
+                  file=sys.stderr)
+            return 2
     try:
         data = load_fer(arguments.data)
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     baseline = baseline_summary(Path(arguments.baseline_run), data) if arguments.baseline_run else None
-    final_weights(Path(arguments.run), data, arguments.average_last, not arguments.no_precise_bn)
-    metrics = release(Path(arguments.run), data, Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR,
-                      FIXTURE_FACES_FILE, baseline, arguments.shipped_tta)
+    interpolation = ({"interpolate_from": Path(arguments.interpolate_from), "share": arguments.share}
+                     if arguments.interpolate_from else {})
+    final_weights(Path(arguments.run), data, arguments.average_last, not arguments.no_precise_bn, **interpolation)
+    metrics = release(Path(arguments.run), data, models_dir, FIXTURE_FACES_FILE, baseline, arguments.shipped_tta)
     for split_key, variants in metrics["evaluations"].items():
         for variant, result in variants.items():
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
                   f"ECE {result['ece']:.3f}")
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
-    refresh_model_card(metrics, Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR)
+    refresh_model_card(metrics, models_dir)
     return 0
 
 

@@ -153,21 +153,39 @@ def confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, limit: int
              "confidence": round(float(probabilities[index].max()), 4)} for index in ordered]
 
 
-def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precise_batch_norm: bool = True) -> Path:
+def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precise_batch_norm: bool = True,
+                  interpolate_from: Path | None = None, share: float = 1.0) -> Path:
     """Build ``run_dir/final.keras``: the best epoch, or the mean of the last ``average_last`` epoch
     checkpoints, with batch-norm statistics re-estimated on clean training faces ("precise BN":
-    training-time statistics come from augmented faces)."""
+    training-time statistics come from augmented faces) or else mixed like the weights.
+
+    With ``interpolate_from`` (a model of the same architecture, typically the one the run was
+    fine-tuned from) the result is ``(1 - share) · that model + share · the run's weights`` in
+    weight space (WiSE-FT: part of a fine-tune's gain at little cost on what the start did well).
+    """
     from tunex_core.training.trainer import TrainConfig, average_checkpoints, save_model_atomically
 
+    if not 0 < share <= 1:
+        raise ValueError(f"the run's share of the final weights lies in (0, 1]; got {share}")
+    if share < 1 and interpolate_from is None:
+        raise ValueError("a share below 1 needs a model to interpolate from")
     config = TrainConfig.from_run(run_dir)
     checkpoints = sorted(run_dir.glob("epoch_*.keras"))[-average_last:] if average_last else [run_dir / "best.keras"]
     if average_last and len(checkpoints) < average_last:
         raise ValueError(f"{run_dir} holds {len(checkpoints)} epoch checkpoints; {average_last} requested")
+    shares = [share / len(checkpoints)] * len(checkpoints)
+    sources = list(checkpoints)
+    if interpolate_from is not None:
+        if not Path(interpolate_from).is_file():
+            raise ValueError(f"{interpolate_from}: no such model file to interpolate from")
+        sources, shares = [Path(interpolate_from), *checkpoints], [1 - share, *shares]
     refresh = data.split("train").faces if precise_batch_norm else None
-    model = average_checkpoints(checkpoints, config, refresh_faces=refresh)
+    model = average_checkpoints(sources, config, refresh_faces=refresh, shares=shares)
     save_model_atomically(model, run_dir / "final.keras")
-    write_json_atomically(run_dir / "final.json", {
-        "checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm})
+    recipe = {"checkpoints": [path.name for path in checkpoints], "precise_batch_norm": precise_batch_norm}
+    if interpolate_from is not None:
+        recipe["interpolation"] = {"base": str(interpolate_from), "share": share}
+    write_json_atomically(run_dir / "final.json", recipe)
     return run_dir / "final.keras"
 
 
@@ -380,15 +398,17 @@ def results_markdown(metrics: dict) -> str:
         f"{model['trained_epochs']} epochs, batch {hyper['batch_size']}, {hyper['optimizer']} "
         f"(peak learning rate {hyper['learning_rate']}, weight decay {hyper['weight_decay']}), "
         f"{hyper['warmup_epochs']} warm-up epochs then cosine decay to zero, label smoothing "
-        f"{hyper['label_smoothing']}, bfloat16 mixed precision. Augmentation: "
+        f"{hyper['label_smoothing']}, "
+        + ("bfloat16 mixed precision" if hyper.get("mixed_precision", True) else "float32")
+        + ". Augmentation: "
         + ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in hyper["augment"].items())
-        + f".{recipe_extras(hyper)} Trained on a 2-core CPU (AMD EPYC, AVX-512 bf16) in {model['training_minutes']} minutes; "
-        f"the epoch with the best PublicTest accuracy was kept. {model['parameters']:,} parameters, "
+        + f".{recipe_extras(hyper)} Trained on a 2-core CPU in {model['training_minutes']} minutes. "
+        f"{final_weights_sentence(model.get('final_weights') or {})} {model['parameters']:,} parameters, "
         f"{model['size_bytes'] / 1e6:.1f} MB (`.keras`), {model['tflite_size_bytes'] / 1e6:.1f} MB (`.tflite`).",
         "",
         "Reproduce: `python -m tunex_core train --data fer2013.npz --out runs/tunex-main --epochs "
         f"{hyper['epochs']}{recipe_flags(hyper)}` then `python -m tunex_core release --run runs/tunex-main "
-        "--data fer2013.npz`.",
+        f"--data fer2013.npz{release_flags(model.get('final_weights') or {})}`.",
         "",
         "## Results",
         "",
@@ -426,7 +446,8 @@ def results_markdown(metrics: dict) -> str:
         f"| **TuneX CNN (this model)** | **{private['accuracy']:.1%}** (TTA "
         f"{evaluations['private_test']['tta']['accuracy']:.1%}) | {model['parameters'] / 1e6:.2f}M parameters, "
         f"{model['trained_epochs']} epochs on a 2-core CPU"
-        + (f", starting from {hyper['init_model']}" if hyper.get("init_model") else "") + " |",
+        + (f", starting from {hyper['init_model']}" if hyper.get("init_model") else "")
+        + _interpolation_note(model.get("final_weights") or {}) + " |",
     ]
     baseline = metrics.get("baseline")
     if baseline:
@@ -437,6 +458,41 @@ def results_markdown(metrics: dict) -> str:
     for anchor in metrics["anchors"]:
         lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
     return "\n".join(lines)
+
+
+def final_weights_sentence(recipe: dict) -> str:
+    """What ``final_weights`` kept (its ``final.json``), as the model card's sentence."""
+    checkpoints = recipe.get("checkpoints") or ["best.keras"]
+    kept = ("the epoch with the best PublicTest accuracy" if checkpoints == ["best.keras"]
+            else f"the mean weights of the last {len(checkpoints)} epochs")
+    interpolation = recipe.get("interpolation")
+    if interpolation:
+        share = interpolation["share"]
+        kept = (f"the shipped weights are {round(1 - share, 4)} · `{interpolation['base']}` + {share} · {kept} of this "
+                "run (in weight space)")
+    else:
+        kept = f"{kept} {'was' if checkpoints == ['best.keras'] else 'were'} kept"
+    statistics = ("batch-norm statistics re-estimated on clean training faces" if recipe.get("precise_batch_norm")
+                  else "batch-norm statistics " + ("mixed the same way" if interpolation else "as trained"))
+    return f"{kept[0].upper()}{kept[1:]}, {statistics}."
+
+
+def release_flags(recipe: dict) -> str:
+    """The ``release`` options that rebuild ``final_weights``' choice ('' for the best epoch, re-estimated)."""
+    flags = []
+    checkpoints = recipe.get("checkpoints") or ["best.keras"]
+    if checkpoints != ["best.keras"]:
+        flags.append(f"--average-last {len(checkpoints)}")
+    if recipe and not recipe.get("precise_batch_norm", True):
+        flags.append("--no-precise-bn")
+    if recipe.get("interpolation"):
+        flags.append(f"--interpolate-from {recipe['interpolation']['base']} --share {recipe['interpolation']['share']}")
+    return "".join(f" {flag}" for flag in flags)
+
+
+def _interpolation_note(recipe: dict) -> str:
+    interpolation = recipe.get("interpolation")
+    return f", weights mixed {interpolation['share']} with {interpolation['base']}" if interpolation else ""
 
 
 def latency_sentence(latency: dict, tensorflow: dict) -> str:
