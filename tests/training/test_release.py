@@ -218,5 +218,5 @@ def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_pat
     text = card.read_text()
     assert "label smoothing 0.1, float32. Augmentation" in text and "bfloat16" not in text
     assert "--data fer2013.npz --no-precise-bn --interpolate-from models/members/start/final.keras --share 0.1`" in text
-    assert ("starting from models/members/start/final.keras, weights mixed 0.1 with "
-            "models/members/start/final.keras |") in text
+    assert ("starting from models/members/start/final.keras, then 0.9 · models/members/start/final.keras + 0.1 · "
+            "these weights |") in text

@@ -492,7 +492,9 @@ def release_flags(recipe: dict) -> str:
 
 def _interpolation_note(recipe: dict) -> str:
     interpolation = recipe.get("interpolation")
-    return f", weights mixed {interpolation['share']} with {interpolation['base']}" if interpolation else ""
+    if not interpolation:
+        return ""
+    return f", then {round(1 - interpolation['share'], 4)} · {interpolation['base']} + {interpolation['share']} · these weights"
 
 
 def latency_sentence(latency: dict, tensorflow: dict) -> str:
