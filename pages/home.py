@@ -58,7 +58,9 @@ else:
     if evaluation.ece is not None:
         columns[1].metric("Calibration error (ECE)", f"{evaluation.ece:.3f}")
     if report.latency is not None and report.latency.per_face is not None:
-        columns[2].metric("Time per face", f"{report.latency.per_face:.1f} ms")
+        columns[2].metric("Time per face", f"{report.latency.per_face:.1f} ms",
+                          help="measured when the model was released, on that 2-core CPU (the model card "
+                               "compares hosts); faster processors take less")
     st.page_link("pages/model.py", label="Details: confusion matrix, per-class scores, calibration", icon="📊")
 
 st.caption("Privacy: video frames are analysed in memory and never saved or sent anywhere. Likes, skips and "

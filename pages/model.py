@@ -75,7 +75,8 @@ def render_summary(report: ModelReport) -> None:
     latency = report.latency
     if latency is not None and latency.per_face is not None:
         columns[4].metric("Time per face (median)", f"{latency.per_face:.1f} ms",
-                          help=f"what the app runs for each face: {latency.per_face_views}")
+                          help=f"what the app runs for each face: {latency.per_face_views}; measured when the "
+                               "model was released, on that 2-core CPU (faster processors take less)")
     details = []
     if evaluation is not None:
         faces = f", {evaluation.n:,} faces" if evaluation.n else ""

@@ -28,6 +28,8 @@ def test_home_shows_the_time_the_app_spends_per_face(monkeypatch):
     assert not app.exception
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Time per face"] == "2.4 ms"  # the face and its mirror image, not one view (1.2 ms)
+    helps = {metric.label: metric.help for metric in app.metric}
+    assert "measured when the model was released" in helps["Time per face"]  # not this computer's time
 
 
 def test_picking_a_mood_by_hand_sets_the_session_mood():

@@ -61,7 +61,8 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     assert "95th-percentile time 2.9 ms per face" in caption
     assert "the Keras model's label on 99.7% of PublicTest and 99.6% of PrivateTest faces" in caption
     time_per_face = next(metric for metric in app.metric if metric.label == "Time per face (median)")
-    assert time_per_face.help == "what the app runs for each face: the face and its mirror image"
+    assert time_per_face.help == ("what the app runs for each face: the face and its mirror image; measured when the "
+                                  "model was released, on that 2-core CPU (faster processors take less)")
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
     assert len(app.get("image")) == 4  # the four fixture mistakes in the sample
     assert "No live readings yet" in texts(app.info)
