@@ -198,7 +198,8 @@ def test_final_weights_interpolate_from_the_model_a_run_started_from(tmp_path):
 def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_path):
     assert final_weights_sentence({}) == final_weights_sentence({"checkpoints": ["best.keras"]}) == (
         "The epoch with the best PublicTest accuracy was kept, batch-norm statistics as trained.")
-    assert release_flags({}) == "" and release_flags({"checkpoints": ["best.keras"], "precise_batch_norm": True}) == ""
+    assert release_flags({"checkpoints": ["best.keras"], "precise_batch_norm": True}) == ""
+    assert release_flags({}) == " --no-precise-bn"  # released before final.json: training-time statistics
     averaged = {"checkpoints": ["epoch_07.keras", "epoch_08.keras"], "precise_batch_norm": True}
     assert final_weights_sentence(averaged) == ("The mean weights of the last 2 epochs were kept, batch-norm statistics "
                                                 "re-estimated on clean training faces.")

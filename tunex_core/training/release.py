@@ -478,12 +478,13 @@ def final_weights_sentence(recipe: dict) -> str:
 
 
 def release_flags(recipe: dict) -> str:
-    """The ``release`` options that rebuild ``final_weights``' choice ('' for the best epoch, re-estimated)."""
+    """The ``release`` options that rebuild ``final_weights``' choice ('' for the best epoch, re-estimated;
+    a release from before ``final.json`` shipped the best epoch with its training-time statistics)."""
     flags = []
     checkpoints = recipe.get("checkpoints") or ["best.keras"]
     if checkpoints != ["best.keras"]:
         flags.append(f"--average-last {len(checkpoints)}")
-    if recipe and not recipe.get("precise_batch_norm", True):
+    if not recipe.get("precise_batch_norm", False):
         flags.append("--no-precise-bn")
     if recipe.get("interpolation"):
         flags.append(f"--interpolate-from {recipe['interpolation']['base']} --share {recipe['interpolation']['share']}")
