@@ -342,20 +342,18 @@ def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
     from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE, MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
-    from tunex_core.training.release import baseline_summary, final_weights, release
+    from tunex_core.training.release import baseline_summary, check_interpolation, final_weights, release
 
     if (arguments.interpolate_from is None) != (arguments.share is None):
         print("error: --interpolate-from and --share go together", file=sys.stderr)
         return 2
-    if arguments.share is not None and not 0 < arguments.share <= 1:
-        print(f"error: --share is the run's share of the weights, above 0 and at most 1; got {arguments.share}",
-              file=sys.stderr)
-        return 2
     models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
     if arguments.interpolate_from is not None:
         base = Path(arguments.interpolate_from)
-        if not base.is_file():
-            print(f"error: {base}: no such model file to interpolate from", file=sys.stderr)
+        try:
+            check_interpolation(base, arguments.share)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 2
         if base.resolve() == (models_dir / MODEL_FILE.name).resolve():
             print(f"error: the release replaces {base}; copy it first (e.g. to models/members/NAME/final.keras) "

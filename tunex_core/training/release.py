@@ -165,10 +165,7 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     """
     from tunex_core.training.trainer import TrainConfig, average_checkpoints, save_model_atomically
 
-    if not 0 < share <= 1:
-        raise ValueError(f"the run's share of the final weights lies in (0, 1]; got {share}")
-    if share < 1 and interpolate_from is None:
-        raise ValueError("a share below 1 needs a model to interpolate from")
+    check_interpolation(interpolate_from, share)
     config = TrainConfig.from_run(run_dir)
     checkpoints = sorted(run_dir.glob("epoch_*.keras"))[-average_last:] if average_last else [run_dir / "best.keras"]
     if average_last and len(checkpoints) < average_last:
@@ -176,8 +173,6 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     shares = [share / len(checkpoints)] * len(checkpoints)
     sources = list(checkpoints)
     if interpolate_from is not None:
-        if not Path(interpolate_from).is_file():
-            raise ValueError(f"{interpolate_from}: no such model file to interpolate from")
         sources, shares = [Path(interpolate_from), *checkpoints], [1 - share, *shares]
     refresh = data.split("train").faces if precise_batch_norm else None
     model = average_checkpoints(sources, config, refresh_faces=refresh, shares=shares)
@@ -187,6 +182,18 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
         recipe["interpolation"] = {"base": str(interpolate_from), "share": share}
     write_json_atomically(run_dir / "final.json", recipe)
     return run_dir / "final.keras"
+
+
+def check_interpolation(interpolate_from: Path | None, share: float) -> None:
+    """Raise ``ValueError`` unless ``final_weights`` can mix ``share`` of a run with ``interpolate_from``
+    (``release`` checks this before it loads the data set)."""
+    if not 0 < share <= 1:
+        raise ValueError(f"the run's share of the weights lies above 0 and at most 1; got {share}")
+    if interpolate_from is None:
+        if share < 1:
+            raise ValueError("a share below 1 needs a model to interpolate from")
+    elif not Path(interpolate_from).is_file():
+        raise ValueError(f"{interpolate_from}: no such model file to interpolate from")
 
 
 def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
