@@ -315,7 +315,7 @@ def analyse_picture(data: bytes | None, source: str) -> None:
         return
     try:
         frame = decode_image(data)
-        raw_faces = pipeline.process(frame)
+        raw_faces = pipeline.process_photo(frame)
         faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
         st.error(f"This picture can't be used: {error}.")

@@ -80,6 +80,20 @@ def paste_face(frame: np.ndarray, face_bgr: np.ndarray, x: int, y: int, width: i
     return x, y, width, width
 
 
+def group_photo(face_bgr: np.ndarray, columns: int, rows: int, face_widths, cell: int = 400,
+                background: int = 110) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A group picture: face.jpg's face pasted in the middle of each ``cell``-px cell of a grid, row by row,
+    the n-th face ``face_widths[n]`` px wide (an int: all the same). Returns the photo and the face boxes."""
+    frame = np.full((rows * cell, columns * cell, 3), background, np.uint8)
+    widths = [face_widths] * (rows * columns) if isinstance(face_widths, int) else list(face_widths)
+    boxes = []
+    for index, width in enumerate(widths):
+        row, column = divmod(index, columns)
+        boxes.append(paste_face(frame, face_bgr, column * cell + (cell - width) // 2,
+                                row * cell + (cell - width) // 2, width))
+    return frame, boxes
+
+
 @pytest.fixture(scope="session")
 def face_bgr() -> np.ndarray:
     import cv2

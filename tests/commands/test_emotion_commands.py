@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FACE_BOX, FACE_PHOTO, iou
+from tests.conftest import FACE_BOX, FACE_PHOTO, group_photo, iou
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import MODEL_FILE, TFLITE_MODEL_FILE
 
@@ -168,6 +168,21 @@ def test_predict_face_json(model_arguments):
     assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     assert face["confidence"] == pytest.approx(face["probabilities"][face["label"]], abs=1e-4)
     assert "face 1 at" in result.stdout
+
+
+@pytest.mark.slow
+def test_predict_finds_every_face_of_a_group_photo(tmp_path, model_arguments, face_bgr):
+    import cv2
+
+    photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=80)
+    path = tmp_path / "group.png"
+    cv2.imwrite(str(path), photo)
+    result = run_cli("predict", str(path), "--json", *model_arguments)
+    assert result.returncode == 0, result.stderr
+    faces = last_json_line(result)["results"][0]["faces"]
+    assert len(faces) == 12
+    assert all(max(iou(face["box"], box) for box in pasted) > 0.5 for face in faces)
+    assert "face 12 at" in result.stdout
 
 
 @pytest.mark.slow

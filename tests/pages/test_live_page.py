@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import group_photo
 from tunex_core.emotions import DISPLAY_NAMES
 from tunex_core.paths import MODEL_FILE, PROJECT_ROOT, TESTS_FIXTURES_DIR
 
@@ -53,6 +54,20 @@ def test_uploaded_face_gets_a_label_and_chart():
     assert any(name in headings[0] for name in DISPLAY_NAMES)
     assert "%" in headings[0]
     assert not app.error
+
+
+def test_uploaded_group_photo_labels_every_face_and_the_group(face_bgr):
+    photo, _ = group_photo(face_bgr, columns=3, rows=2, face_widths=70)  # 1200x800, faces 6% of its width
+    buffer = io.BytesIO()
+    Image.fromarray(photo[:, :, ::-1]).save(buffer, format="PNG")
+    app = live_page()
+    app.file_uploader[0].upload("group.png", buffer.getvalue(), "image/png")
+    app.run()
+    assert not app.exception and not app.error
+    headings = [heading.value for heading in app.subheader]
+    assert [heading.split(":")[0] for heading in headings[:6]] == [f"Face #{number}" for number in range(1, 7)]
+    assert headings[6].startswith("Group mood:")
+    assert len(headings) == 7
 
 
 def test_use_this_mood_sets_the_session_mood():

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import FACE_BOX, boxes_close, iou, paste_face
+from tests.conftest import FACE_BOX, boxes_close, group_photo, iou, paste_face
 from tunex_core.vision.faces import (
     DEFAULT_MARGIN,
     FACE_SIZE,
@@ -16,6 +16,7 @@ from tunex_core.vision.faces import (
     FaceDetector,
     as_bgr_frame,
     crop_face,
+    still_photo_detector,
     to_gray,
 )
 
@@ -229,6 +230,20 @@ def test_detect_gray_matches_detect(detector, face_bgr):
 
 
 # --- crop_face -------------------------------------------------------------------------------------
+
+def test_still_photo_detector_finds_a_group_the_live_one_misses(detector, face_bgr):
+    photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=80)  # 1600x1200, faces 5% of its width
+    assert detector.detect(photo) == []  # on the live detector's 256-px copy a face is 13 px: too small
+    found = still_photo_detector().detect(photo)
+    assert len(found) == len(pasted) == 12
+    assert all(max(iou(box, face) for face in pasted) > 0.5 for box in found)
+
+
+def test_still_photo_detector_finds_the_portrait_like_the_live_one(detector, face_bgr):
+    live, still = detector.detect(face_bgr), still_photo_detector().detect(face_bgr)
+    assert len(still) == len(live) == 1
+    assert boxes_close(still[0], live[0])
+
 
 def test_crop_shape_and_dtype(face_bgr):
     crop = crop_face(to_gray(face_bgr), Box(*FACE_BOX))

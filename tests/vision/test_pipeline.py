@@ -12,11 +12,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import FACE_BOX, boxes_close, iou, paste_face
+from tests.conftest import FACE_BOX, boxes_close, group_photo, iou, paste_face
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.vision.faces import Box, FaceDetector
 from tunex_core.vision.model import ModelFileError
-from tunex_core.vision.pipeline import MAX_FACES, EmotionPipeline, FaceEmotion, _stored_temperature
+from tunex_core.vision.pipeline import MAX_FACES, MAX_PHOTO_FACES, EmotionPipeline, FaceEmotion, _stored_temperature
 
 
 def assert_valid_face(face: FaceEmotion) -> None:
@@ -157,6 +157,37 @@ def test_max_faces_is_configurable(untrained_classifier, face_bgr):
     assert len(EmotionPipeline(untrained_classifier).process(frame)) == 2
     one = EmotionPipeline(untrained_classifier, max_faces=1).process(frame)
     assert len(one) == 1 and one[0].box.w > 140
+
+
+def test_process_photo_finds_every_face_of_a_group(untrained_pipeline, face_bgr):
+    photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=80)
+    assert untrained_pipeline.process(photo) == []  # too small for the live detector
+    faces = untrained_pipeline.process_photo(photo)
+    assert len(faces) == 12
+    for face in faces:
+        assert_valid_face(face)
+        assert max(iou(face.box, box) for box in pasted) > 0.5
+
+
+def test_process_photo_matches_process_on_a_portrait(untrained_pipeline, face_bgr):
+    still, live = untrained_pipeline.process_photo(face_bgr), untrained_pipeline.process(face_bgr)
+    assert len(still) == len(live) == 1
+    assert boxes_close(still[0].box, live[0].box)
+
+
+def test_process_photo_keeps_the_largest_faces(untrained_classifier, face_bgr):
+    widths = [60 + 8 * index for index in range(12)]
+    photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=widths)
+    assert MAX_PHOTO_FACES >= 12 > MAX_FACES
+    faces = EmotionPipeline(untrained_classifier, max_photo_faces=5).process_photo(photo)
+    largest = sorted(pasted, key=lambda box: box[2], reverse=True)[:5]
+    assert len(faces) == 5
+    assert all(max(iou(face.box, box) for box in largest) > 0.5 for face in faces)
+
+
+def test_process_photo_refuses_what_process_refuses(untrained_pipeline):
+    with pytest.raises(ValueError, match="no frame: got None"):
+        untrained_pipeline.process_photo(None)
 
 
 def test_custom_detector_is_used(untrained_classifier, face_bgr):

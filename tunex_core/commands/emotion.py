@@ -276,7 +276,7 @@ def run_predict(arguments: argparse.Namespace) -> int:
         try:
             frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
                                  max_side=PREDICT_MAX_SIDE)
-            faces = calibrate_faces(pipeline.process(frame), calibration)
+            faces = calibrate_faces(pipeline.process_photo(frame), calibration)
         except (OSError, ImageError, ValueError) as error:
             failures += 1
             entry["error"] = str(error)
@@ -307,7 +307,7 @@ def _resting_face_calibration(pipeline, photos: list[str]):
         try:
             frame = decode_image(read_image_file(name, PREDICT_MAX_BYTES), max_bytes=PREDICT_MAX_BYTES,
                                  max_side=PREDICT_MAX_SIDE)
-            faces = pipeline.process(frame)
+            faces = pipeline.process_photo(frame)
         except (OSError, ImageError, ValueError) as error:
             return None, f"resting photo {name}: {error}"
         if not faces:

@@ -1,7 +1,9 @@
 """The emotion pipeline: frame in, faces with emotions out.
 
 ``EmotionPipeline.load()`` loads the shipped model once; ``process(frame_bgr)``
-detects faces, crops them like FER-2013 faces and classifies them in one batch.
+detects faces, crops them like FER-2013 faces and classifies them in one batch;
+``process_photo(image_bgr)`` does the same for a still photo, with a detector that
+also finds the small faces of a group picture.
 Drawing is separate (``tunex_core.vision.drawing``).
 """
 
@@ -19,11 +21,20 @@ import numpy as np
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.errors import ModelFileError
 from tunex_core.paths import METRICS_FILE, MODEL_FILE, TFLITE_MODEL_FILE
-from tunex_core.vision.faces import DEFAULT_MARGIN, Box, FaceDetector, as_bgr_frame, crop_face, to_gray
+from tunex_core.vision.faces import (
+    DEFAULT_MARGIN,
+    Box,
+    FaceDetector,
+    as_bgr_frame,
+    crop_face,
+    still_photo_detector,
+    to_gray,
+)
 from tunex_core.vision.inference import IDLE_ENGINES, EmotionClassifier
 from tunex_core.vision.pool import ObjectPool
 
 MAX_FACES = 8  # faces classified per frame, largest first; bounds per-frame latency
+MAX_PHOTO_FACES = 20  # faces classified per still photo (a group picture), largest first
 # Each face is classified with its mirror image too: +2 points of accuracy for ~1 ms (models/MODEL_CARD.md).
 DEFAULT_TTA = "flip"
 
@@ -54,19 +65,17 @@ class EmotionPipeline:
     """Face detection + emotion classification for whole frames."""
 
     def __init__(self, classifier: EmotionClassifier, detector: FaceDetector | None = None,
-                 margin: float = DEFAULT_MARGIN, max_faces: int = MAX_FACES, tta: str | None = DEFAULT_TTA):
+                 margin: float = DEFAULT_MARGIN, max_faces: int = MAX_FACES, tta: str | None = DEFAULT_TTA,
+                 photo_detector: FaceDetector | None = None, max_photo_faces: int = MAX_PHOTO_FACES):
         self.classifier = classifier
         self.tta = tta
         self.detector = detector or FaceDetector()
+        self.photo_detector = photo_detector or still_photo_detector()
         self.margin = margin
         self.max_faces = max_faces
-        # A Haar cascade keeps per-call state: each thread detects with a cascade of its own.
-        # Detectors other than ``FaceDetector`` are not copied but used by one thread at a time.
-        if isinstance(self.detector, FaceDetector):
-            self._detectors = ObjectPool(partial(dataclasses.replace, self.detector), max_idle=IDLE_ENGINES,
-                                         first=self.detector)
-        else:
-            self._detectors = ObjectPool(lambda: self.detector, max_size=1, first=self.detector)
+        self.max_photo_faces = max_photo_faces
+        self._detectors = _detector_pool(self.detector)
+        self._photo_detectors = _detector_pool(self.photo_detector)
 
     @classmethod
     def load(cls, model_path: str | Path | None = None, backend: str = "auto",
@@ -104,6 +113,19 @@ class EmotionPipeline:
         gray = self.grayscale(frame_bgr)
         return self.classify_boxes(gray, self.detect(gray))
 
+    def process_photo(self, image_bgr) -> list[FaceEmotion]:
+        """Like ``process``, for a still photo (snapshot, upload, ``predict``): up to ``max_photo_faces`` faces.
+
+        The live detector looks on a small copy for large faces only (fast enough for every frame
+        of a video); a still photo is analysed once, so its faces are looked for on a larger copy
+        and down to a smaller size, and the faces of a group picture are found
+        (``bench/photo_detection_bench.py``).
+        """
+        gray = self.grayscale(image_bgr)
+        with self._photo_detectors.borrow() as detector:
+            boxes = detector.detect_gray(gray)[: self.max_photo_faces]
+        return self.classify_boxes(gray, boxes)
+
     @staticmethod
     def grayscale(frame_bgr) -> np.ndarray:
         """The frame, validated and converted like ``process`` does, in grayscale (``ValueError`` if not an image)."""
@@ -127,7 +149,7 @@ class EmotionPipeline:
 
     def release_idle_engines(self, keep: int = 1) -> int:
         """Free idle detectors and interpreters beyond ``keep`` of each (made for viewers who have left)."""
-        dropped = self._detectors.shrink(keep)
+        dropped = self._detectors.shrink(keep) + self._photo_detectors.shrink(keep)
         if self.classifier.engines is not None:
             dropped += self.classifier.engines.shrink(keep)
         return dropped
@@ -135,6 +157,16 @@ class EmotionPipeline:
     def classify_faces(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities for already-cropped 48x48 faces (N, 48, 48), with the pipeline's test-time augmentation."""
         return self.classifier.predict(faces, tta=self.tta)
+
+
+def _detector_pool(detector) -> ObjectPool:
+    """Detectors for several threads: a Haar cascade keeps per-call state, so each thread detects with its own.
+
+    Detectors other than ``FaceDetector`` are not copied but used by one thread at a time.
+    """
+    if isinstance(detector, FaceDetector):
+        return ObjectPool(partial(dataclasses.replace, detector), max_idle=IDLE_ENGINES, first=detector)
+    return ObjectPool(lambda: detector, max_size=1, first=detector)
 
 
 def _has_litert() -> bool:
