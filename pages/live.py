@@ -37,7 +37,7 @@ from tunex_core.report.charts import probability_bars
 from tunex_core.storage import DatabaseBusyError
 from tunex_core.vision.calibration import CalibrationError, RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
-from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image
+from tunex_core.vision.images import ANALYSIS_SIDE, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, decode_image
 
 NO_FACE_TIPS = (
     "No face found. Tips: face the camera, move into even light (no strong light behind you), "
@@ -314,7 +314,7 @@ def analyse_picture(data: bytes | None, source: str) -> None:
     if data is None:
         return
     try:
-        frame = decode_image(data)
+        frame = decode_image(data, fit_side=ANALYSIS_SIDE)
         raw_faces = pipeline.process_photo(frame)
         faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
@@ -357,6 +357,8 @@ with snapshot_tab:
         analyse_picture(snapshot_file.getvalue() if snapshot_file else None, "snapshot")
 
 with upload_tab:
-    st.write(f"JPEG, PNG or WebP, up to {MAX_IMAGE_BYTES // 1_048_576} MB and {MAX_IMAGE_SIDE} px per side.")
+    st.write(f"JPEG, PNG or WebP, up to {MAX_IMAGE_BYTES // 1_048_576} MB and {MAX_IMAGE_PIXELS / 1e6:.0f} "
+             f"megapixels; larger photos are analysed at {ANALYSIS_SIDE} px. Group photos work too: every face "
+             "gets its own reading, and the group a mood.")
     uploaded = st.file_uploader("Upload a photo", type=["jpg", "jpeg", "png", "webp"])
     analyse_picture(uploaded.getvalue() if uploaded else None, "upload")

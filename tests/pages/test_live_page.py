@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import group_photo
+from tests.conftest import group_photo, paste_face
 from tunex_core.emotions import DISPLAY_NAMES
 from tunex_core.paths import MODEL_FILE, PROJECT_ROOT, TESTS_FIXTURES_DIR
 
@@ -68,6 +68,20 @@ def test_uploaded_group_photo_labels_every_face_and_the_group(face_bgr):
     assert [heading.split(":")[0] for heading in headings[:6]] == [f"Face #{number}" for number in range(1, 7)]
     assert headings[6].startswith("Group mood:")
     assert len(headings) == 7
+
+
+def test_a_24_megapixel_phone_photo_is_analysed(face_bgr):
+    photo = np.full((4284, 5712, 3), 120, np.uint8)
+    paste_face(photo, face_bgr, 2600, 1500, 600)
+    buffer = io.BytesIO()
+    Image.fromarray(photo[:, :, ::-1]).save(buffer, format="JPEG", quality=90)
+    app = live_page()
+    assert any("megapixels" in text.value for text in app.markdown)
+    app.file_uploader[0].upload("IMG_0001.jpg", buffer.getvalue(), "image/jpeg")
+    app.run()
+    assert not app.exception and not app.error
+    assert len(app.subheader) == 1
+    assert any(name in app.subheader[0].value for name in DISPLAY_NAMES)
 
 
 def test_use_this_mood_sets_the_session_mood():

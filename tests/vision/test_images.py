@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tunex_core.vision.images import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, ImageError, decode_image, read_image_file
+from tunex_core.vision.images import (
+    ANALYSIS_SIDE,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    MAX_IMAGE_SIDE,
+    ImageError,
+    decode_image,
+    read_image_file,
+)
 
 
 def encoded(image: np.ndarray, extension: str, *params) -> bytes:
@@ -113,8 +121,9 @@ def test_unsupported_format_gif():
         decode_image(buffer.getvalue())
 
 
-def test_over_10_mb_is_refused_before_decoding():
-    with pytest.raises(ImageError, match=r"the file is 10\.0 MB; the limit is 10 MB"):
+def test_over_the_byte_limit_is_refused_before_decoding():
+    megabytes = MAX_IMAGE_BYTES / 1_048_576
+    with pytest.raises(ImageError, match=rf"the file is {megabytes:.1f} MB; the limit is {megabytes:.0f} MB"):
         decode_image(b"\xff\xd8\xff" + bytes(MAX_IMAGE_BYTES))
 
 
@@ -125,23 +134,69 @@ def test_max_bytes_is_configurable(small_bgr):
     assert decode_image(data, max_bytes=len(data)).shape == (90, 120, 3)
 
 
-@pytest.mark.parametrize(("width", "height"), [(5000, 10), (10, 4097)])
-def test_side_over_4096_is_refused_from_the_header(width, height):
+@pytest.mark.parametrize(("width", "height"), [(MAX_IMAGE_SIDE + 1, 10), (10, MAX_IMAGE_SIDE + 1)])
+def test_side_over_the_limit_is_refused_from_the_header(width, height):
     with pytest.raises(ImageError, match=f"{width}x{height} px; the limit is {MAX_IMAGE_SIDE} px per side"):
         decode_image(png_header_only(width, height))
 
 
+def test_too_many_pixels_are_refused_from_the_header():
+    assert MAX_IMAGE_PIXELS < 9000 * 8000
+    with pytest.raises(ImageError, match=r"9000x8000 px \(72 megapixels\); the limit is 67 megapixels"):
+        decode_image(png_header_only(9000, 8000))
+    with pytest.raises(ImageError, match="the limit is 1 megapixels"):
+        decode_image(png_header_only(1001, 1000), max_pixels=1_000_000)
+
+
 def test_decompression_bomb_is_refused_without_allocating():
     # 100000 x 100000 x 3 would be 30 GB; Pillow's bomb guard refuses it from the header
-    with pytest.raises(ImageError, match="could be decompression bomb"):
-        decode_image(png_header_only(100_000, 100_000))
+    with pytest.raises(ImageError, match=r"could be decompression bomb|megapixels"):
+        decode_image(png_header_only(100_000, 100_000), max_side=200_000)
 
 
-def test_real_wide_png_is_refused_and_4096_accepted():
-    wide = encoded(np.zeros((10, 5000, 3), np.uint8), ".png")
-    with pytest.raises(ImageError, match="5000x10 px; the limit is 4096 px per side"):
+def test_real_wide_png_is_refused_and_the_side_limit_accepted():
+    wide = encoded(np.zeros((10, MAX_IMAGE_SIDE + 1, 3), np.uint8), ".png")
+    with pytest.raises(ImageError, match=f"{MAX_IMAGE_SIDE + 1}x10 px; the limit is {MAX_IMAGE_SIDE} px per side"):
         decode_image(wide)
-    assert decode_image(encoded(np.zeros((10, 4096, 3), np.uint8), ".png")).shape == (10, 4096, 3)
+    edge = encoded(np.zeros((10, MAX_IMAGE_SIDE, 3), np.uint8), ".png")
+    assert decode_image(edge).shape == (10, MAX_IMAGE_SIDE, 3)
+
+
+def phone_photo(width: int, height: int, orientation: int | None = None) -> tuple[np.ndarray, bytes]:
+    """A smooth colour picture and its JPEG (with an EXIF orientation tag when given)."""
+    y, x = np.mgrid[0:height, 0:width]
+    image = np.stack([x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)], axis=-1)
+    image = image.astype(np.uint8)
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    Image.fromarray(image[:, :, ::-1]).save(buffer, format="JPEG", quality=92, exif=exif.tobytes())
+    return image, buffer.getvalue()
+
+
+def test_a_24_megapixel_phone_photo_is_decoded_reduced_for_analysis():
+    image, data = phone_photo(5712, 4284)
+    assert len(data) <= MAX_IMAGE_BYTES
+    frame = decode_image(data, fit_side=ANALYSIS_SIDE)
+    assert frame.shape == (2142, 2856, 3)  # the JPEG decoder's half scale: between 2048 and 4096 px
+    expected = cv2.resize(image, (2856, 2142), interpolation=cv2.INTER_AREA)
+    assert np.abs(frame.astype(int) - expected).mean() < 3
+    assert decode_image(data).shape == (4284, 5712, 3)  # without fit_side every pixel is kept
+
+
+def test_fit_side_keeps_the_exif_orientation():
+    _, data = phone_photo(5712, 4284, orientation=6)
+    assert decode_image(data, fit_side=ANALYSIS_SIDE).shape == (2856, 2142, 3)
+
+
+def test_fit_side_scales_other_formats_and_leaves_small_pictures(small_bgr):
+    wide = encoded(np.full((100, 5000, 3), 90, np.uint8), ".png")
+    assert decode_image(wide, fit_side=4096).shape == (82, 4096, 3)
+    photo = encoded(small_bgr, ".jpg")
+    assert decode_image(photo, fit_side=4096).shape == (90, 120, 3)
+    _, exact = phone_photo(4096, 3072)
+    assert decode_image(exact, fit_side=4096).shape == (3072, 4096, 3)
 
 
 def test_image_error_is_a_value_error():
@@ -166,7 +221,7 @@ def test_read_image_file_refuses_an_oversized_file_without_reading_it(tmp_path, 
         raise AssertionError("the file was opened")
 
     monkeypatch.setattr("builtins.open", no_open)
-    with pytest.raises(ImageError, match=r"the file is 3072\.0 MB; the limit is 10 MB"):
+    with pytest.raises(ImageError, match=rf"the file is 3072\.0 MB; the limit is {MAX_IMAGE_BYTES // 1_048_576} MB"):
         read_image_file(path)
 
 

@@ -11,8 +11,15 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_SIDE = 4096
+MAX_IMAGE_BYTES = 32 * 1024 * 1024  # a 48-megapixel phone JPEG is 15-25 MB
+MAX_IMAGE_SIDE = 12_000
+MAX_IMAGE_PIXELS = 64 * 1024 * 1024  # 67 megapixels: 200 MB decoded, the most one picture may take
+# Pictures the app analyses are scaled down to this longer side (a 24-megapixel phone photo is 5712 px wide);
+# a face at 2% of the shorter side still spans more than the model's 48 pixels.
+ANALYSIS_SIDE = 4096
+# OpenCV flags that let the JPEG decoder itself decode at 1/2, 1/4 or 1/8 scale, fastest first.
+REDUCED_DECODE_FLAGS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                        (2, cv2.IMREAD_REDUCED_COLOR_2))
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")
 
 
@@ -20,11 +27,16 @@ class ImageError(ValueError):
     """The bytes are not a supported, intact image within the size limits."""
 
 
-def decode_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, max_side: int = MAX_IMAGE_SIDE) -> np.ndarray:
+def decode_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, max_side: int = MAX_IMAGE_SIDE,
+                 fit_side: int | None = None, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
     """Decode JPEG/PNG/WebP/BMP bytes into a BGR uint8 array, honouring EXIF orientation.
 
-    Raises ``ImageError`` for empty, oversized, non-image or corrupt data. The
-    header is checked before any pixel is decoded, so a decompression bomb is
+    With ``fit_side``, a larger image comes back scaled down so that its longer side is
+    ``fit_side`` (a JPEG is decoded at a reduced scale by the JPEG decoder itself, so a large
+    photo costs a fraction of its full size); without it, every pixel is kept.
+
+    Raises ``ImageError`` for empty, oversized (bytes, side or pixels), non-image or corrupt
+    data. The header is checked before any pixel is decoded, so a decompression bomb is
     refused without allocating its pixels.
     """
     if not data:
@@ -42,10 +54,29 @@ def decode_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, max_side: int = 
         raise ImageError(f"{image_format} images are not supported; use JPEG, PNG or WebP")
     if max(width, height) > max_side:
         raise ImageError(f"the image is {width}x{height} px; the limit is {max_side} px per side")
-    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if width * height > max_pixels:
+        raise ImageError(f"the image is {width}x{height} px ({width * height / 1e6:.0f} megapixels); "
+                         f"the limit is {max_pixels / 1e6:.0f} megapixels")
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _decode_flag(image_format, max(width, height), fit_side))
     if frame is None:
         raise ImageError("the image is corrupt or truncated")
+    longer = max(frame.shape[:2])
+    if fit_side is not None and longer > fit_side:
+        scale = fit_side / longer
+        size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
+        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
     return frame
+
+
+def _decode_flag(image_format: str, longer_side: int, fit_side: int | None) -> int:
+    """The OpenCV decode flag: a JPEG larger than ``fit_side`` is decoded at the smallest scale that keeps at
+    least half of ``fit_side`` (the rest of the way is a resize); everything else at full size."""
+    if fit_side is None or image_format != "JPEG" or longer_side <= fit_side:
+        return cv2.IMREAD_COLOR
+    for factor, flag in REDUCED_DECODE_FLAGS:
+        if longer_side / factor >= fit_side / 2:
+            return flag
+    return cv2.IMREAD_COLOR
 
 
 def read_image_file(path: str | Path, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
