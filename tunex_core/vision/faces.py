@@ -20,8 +20,8 @@ MIN_FRAME_SIDE = 48
 MAX_FRAME_PIXELS = 100_000_000  # larger frames are refused (memory guard)
 # Fraction of the Haar box width added on each side before resizing to 48x48. Measured with
 # bench/margin_study.py on FER-2013 PublicTest: the Haar box spans 96% of a FER crop's width
-# (geometric match at 0.02), and accuracy on re-detected faces is best with no margin
-# (0.00: 67.1%, 0.05: 66.7%, 0.10: 64.6%, 0.15: 63.0%, 0.20: 58.9%, 0.30: 51.3%).
+# (geometric match at 0.02) and is centred on it, and accuracy on re-detected faces is best with no margin
+# (0.00: 67.9%, 0.05: 66.8%, 0.10: 65.5%, 0.15: 63.2%, 0.20: 59.9%, 0.30: 52.0%; model of 2026-12-04).
 DEFAULT_MARGIN = 0.0
 # Still photos (snapshot, upload, predict) are analysed once rather than 30 times a second, so faces are
 # looked for on a larger copy and down to a smaller size. bench/photo_detection_bench.py (60 synthetic group
