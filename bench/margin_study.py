@@ -46,6 +46,23 @@ def moved_box(box: Box, shift: float, scale: float) -> Box:
     return Box(round(centre_x - new_side / 2), round(centre_y - new_side / 2), new_side, new_side)
 
 
+def redetect(faces: np.ndarray) -> tuple[list[int], list[np.ndarray], list[Box]]:
+    """Each 48x48 face upscaled ``UPSCALE`` times onto a gray canvas and found again by the app's Haar cascade
+    (at full resolution): the indices of the faces found, their canvases and the largest box in each."""
+    detector = FaceDetector(detection_width=10_000)
+    pad = 48 * UPSCALE // 2
+    kept, canvases, boxes = [], [], []
+    for index, face in enumerate(faces):
+        large = cv2.resize(face, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+        canvas = cv2.copyMakeBorder(large, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=128)
+        found = detector.detect_gray(canvas)
+        if found:
+            kept.append(index)
+            canvases.append(canvas)
+            boxes.append(found[0])
+    return kept, canvases, boxes
+
+
 def main() -> int:
     """Print accuracy per margin on PublicTest faces re-detected by the Haar cascade."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,21 +73,14 @@ def main() -> int:
     split = load_fer(arguments.data).split("val")
     faces, labels = split.faces[: arguments.limit], split.labels[: arguments.limit]
     pipeline = EmotionPipeline.load(arguments.model, backend="tensorflow")
-    detector = FaceDetector(detection_width=10_000)  # detect at full resolution here
-    pad = 48 * UPSCALE // 2
+    pad, side = 48 * UPSCALE // 2, 48 * UPSCALE
     crops = {margin: [] for margin in MARGINS}
-    kept, width_ratios, centres = [], [], []
+    width_ratios, centres = [], []
     moved = {(shift, scale): [] for shift in VERTICAL_SHIFTS for scale in SCALES}
-    for index, face in enumerate(faces):
-        large = cv2.resize(face, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-        canvas = cv2.copyMakeBorder(large, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=128)
-        boxes = detector.detect_gray(canvas)
-        if not boxes:
-            continue
-        box: Box = boxes[0]
-        kept.append(index)
-        width_ratios.append(box.w / large.shape[1])
-        centres.append(((box.x + box.w / 2 - pad) / large.shape[1], (box.y + box.h / 2 - pad) / large.shape[0]))
+    kept, canvases, boxes = redetect(faces)
+    for canvas, box in zip(canvases, boxes, strict=True):
+        width_ratios.append(box.w / side)
+        centres.append(((box.x + box.w / 2 - pad) / side, (box.y + box.h / 2 - pad) / side))
         for margin in MARGINS:
             crops[margin].append(crop_face(canvas, box, margin))
         for shift, scale in moved:
