@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import group_photo, paste_face
 from tunex_core.emotions import DISPLAY_NAMES
 from tunex_core.paths import MODEL_FILE, PROJECT_ROOT, TESTS_FIXTURES_DIR
+from tunex_core.vision.pipeline import EmotionPipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not MODEL_FILE.is_file(), reason="shipped model missing")]
 
@@ -82,6 +83,30 @@ def test_a_24_megapixel_phone_photo_is_analysed(face_bgr):
     assert not app.exception and not app.error
     assert len(app.subheader) == 1
     assert any(name in app.subheader[0].value for name in DISPLAY_NAMES)
+
+
+def test_a_picture_is_analysed_once_across_reruns(monkeypatch, face_bgr):
+    calls = []
+    analyse = EmotionPipeline.process_photo
+
+    def counted(pipeline, frame):
+        calls.append(frame.shape)
+        return analyse(pipeline, frame)
+
+    monkeypatch.setattr(EmotionPipeline, "process_photo", counted)
+    app = live_page()
+    app.file_uploader[0].upload("face.jpg", FACE_JPEG, "image/jpeg")
+    app.run()
+    next(button for button in app.button if button.label == "🎵 Use this mood").click()
+    app.run()
+    assert app.session_state["mood"].source == "upload"
+    assert len(app.subheader) == 1 and len(calls) == 1  # the click's reruns reused the faces
+    mirrored = io.BytesIO()
+    Image.fromarray(face_bgr[:, ::-1, ::-1]).save(mirrored, format="PNG")
+    app.file_uploader[0].upload("mirrored.png", mirrored.getvalue(), "image/png")
+    app.run()
+    assert not app.exception and len(app.subheader) == 1
+    assert len(calls) == 2  # another picture is analysed
 
 
 def test_use_this_mood_sets_the_session_mood():

@@ -21,6 +21,7 @@ from tunex_core.vision.images import (
     ImageError,
     decode_image,
     read_image_file,
+    scaled_to_fit,
 )
 
 
@@ -197,6 +198,14 @@ def test_fit_side_scales_other_formats_and_leaves_small_pictures(small_bgr):
     assert decode_image(photo, fit_side=4096).shape == (90, 120, 3)
     _, exact = phone_photo(4096, 3072)
     assert decode_image(exact, fit_side=4096).shape == (3072, 4096, 3)
+
+
+def test_scaled_to_fit_shrinks_only_larger_frames():
+    frame = np.zeros((3024, 4032, 3), np.uint8)
+    assert scaled_to_fit(frame, 1600).shape == (1200, 1600, 3)
+    assert scaled_to_fit(frame.transpose(1, 0, 2), 1600).shape == (1600, 1200, 3)
+    small = np.zeros((90, 120, 3), np.uint8)
+    assert scaled_to_fit(small, 1600) is small
 
 
 def test_image_error_is_a_value_error():

@@ -60,12 +60,18 @@ def decode_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, max_side: int = 
     frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _decode_flag(image_format, max(width, height), fit_side))
     if frame is None:
         raise ImageError("the image is corrupt or truncated")
+    return frame if fit_side is None else scaled_to_fit(frame, fit_side)
+
+
+def scaled_to_fit(frame: np.ndarray, longest_side: int) -> np.ndarray:
+    """``frame`` scaled down (area-averaged) so that its longer side is at most ``longest_side``; smaller
+    frames are returned as they are."""
     longer = max(frame.shape[:2])
-    if fit_side is not None and longer > fit_side:
-        scale = fit_side / longer
-        size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
-        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-    return frame
+    if longer <= longest_side:
+        return frame
+    scale = longest_side / longer
+    size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
 def _decode_flag(image_format: str, longer_side: int, fit_side: int | None) -> int:
