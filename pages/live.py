@@ -65,14 +65,14 @@ cv2.setNumThreads(1)
 
 # This session's RestingFaceCalibration, and the profile it belongs to (saved in that profile's settings).
 CALIBRATION_KEY = "resting_calibration"
-# Each still picture is analysed once (~0.7 s for a 12-megapixel photo on a 2-core CPU): reruns of the page
-# (a button, a slider) reuse its faces. Source ("snapshot", "upload") -> (digest of its bytes, its faces).
-PHOTO_FACES_KEY = "photo_faces"
-DISPLAY_SIDE = 1600  # pictures are sent to the browser at most this large; the page's column is narrower
 CALIBRATION_PROFILE_KEY = "resting_calibration_profile"
 CALIBRATION_SETTING = "face_calibration"
 CALIBRATION_SECONDS = 3.0
 MIN_CALIBRATION_READINGS = 3
+# Each still picture is analysed once (~0.7 s for a 12-megapixel photo on a 2-core CPU): reruns of the page
+# (a button, a slider) reuse its faces. Source ("snapshot", "upload") -> (digest of its bytes, its faces).
+PHOTO_FACES_KEY = "photo_faces"
+DISPLAY_SIDE = 1600  # pictures are sent to the browser at most this large; the page's column is narrower
 
 st.title("🎥 Live mood")
 st.caption("Frames are analysed in memory on this computer. Nothing is saved or sent anywhere.")

@@ -61,8 +61,10 @@ def run_in_threads(work, count: int) -> list:
     return results
 
 
-def test_threads_sharing_one_pipeline_get_their_own_correct_answers(litert_pipeline, different_frames):
-    expected = [litert_pipeline.process(frame) for frame in different_frames]
+@pytest.mark.parametrize("method", ["process", "process_photo"])
+def test_threads_sharing_one_pipeline_get_their_own_correct_answers(litert_pipeline, different_frames, method):
+    analyse = getattr(litert_pipeline, method)
+    expected = [analyse(frame) for frame in different_frames]
     assert sum(1 for faces in expected if faces) >= 12, "too few test frames with a detected face"
     labels = {faces[0].label for faces in expected if faces}
     probabilities = [faces[0].probabilities for faces in expected if faces]
@@ -74,7 +76,7 @@ def test_threads_sharing_one_pipeline_get_their_own_correct_answers(litert_pipel
         for _ in range(PASSES):
             for index in order:
                 try:
-                    faces = litert_pipeline.process(different_frames[index])
+                    faces = analyse(different_frames[index])
                 except Exception:  # an interpreter shared between threads raises here
                     errors += 1
                     continue
@@ -112,6 +114,9 @@ def test_classifier_alone_is_safe_across_threads(litert_pipeline, fer_fixture):
 
 def test_idle_engines_are_released_after_the_threads_leave(litert_pipeline, different_frames):
     run_in_threads(lambda number: litert_pipeline.process(different_frames[number]), THREADS)
+    run_in_threads(lambda number: litert_pipeline.process_photo(different_frames[number]), THREADS)
     litert_pipeline.release_idle_engines(keep=1)
-    assert litert_pipeline._detectors.created == 1 and litert_pipeline.classifier.engines.created == 1
+    assert litert_pipeline._detectors.created == 1 and litert_pipeline._photo_detectors.created == 1
+    assert litert_pipeline.classifier.engines.created == 1
     assert litert_pipeline.process(different_frames[0])  # still works
+    assert litert_pipeline.process_photo(different_frames[0])

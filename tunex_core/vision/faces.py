@@ -26,7 +26,7 @@ DEFAULT_MARGIN = 0.0
 # Still photos (snapshot, upload, predict) are analysed once rather than 30 times a second, so faces are
 # looked for on a larger copy and down to a smaller size. bench/photo_detection_bench.py (60 synthetic group
 # photos, faces 2.5-12% of the width): the live settings find 3.3% of the faces, these 98.6% with 0.13 stray
-# boxes per photo in ~0.5 s per 12-megapixel photo on the 2-core CPU (5 neighbours: 99.4% but 0.38 stray
+# boxes per photo in 0.5-0.9 s per 12-megapixel photo on the 2-core CPU (5 neighbours: 99.4% but 0.38 stray
 # boxes; 7: 98.1%, 0.07).
 PHOTO_DETECTION_WIDTH = 1280
 PHOTO_MIN_FACE_FRACTION = 0.02

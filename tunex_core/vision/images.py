@@ -31,9 +31,10 @@ def decode_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, max_side: int = 
                  fit_side: int | None = None, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
     """Decode JPEG/PNG/WebP/BMP bytes into a BGR uint8 array, honouring EXIF orientation.
 
-    With ``fit_side``, a larger image comes back scaled down so that its longer side is
-    ``fit_side`` (a JPEG is decoded at a reduced scale by the JPEG decoder itself, so a large
-    photo costs a fraction of its full size); without it, every pixel is kept.
+    With ``fit_side``, a larger image comes back scaled down so that its longer side is at most
+    ``fit_side``; a JPEG may come back smaller, down to half of it, because the JPEG decoder
+    itself decodes at 1/2, 1/4 or 1/8 scale, so a large photo costs a fraction of its full size.
+    Without ``fit_side`` every pixel is kept.
 
     Raises ``ImageError`` for empty, oversized (bytes, side or pixels), non-image or corrupt
     data. The header is checked before any pixel is decoded, so a decompression bomb is
