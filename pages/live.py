@@ -51,6 +51,11 @@ NO_FACE_TIPS = (
     "No face found. Tips: face the camera, move into even light (no strong light behind you), "
     "and sit about an arm's length away so your face fills roughly a third of the picture."
 )
+NO_FACE_IN_PHOTO_TIPS = (
+    "No face found in this photo. TuneX finds faces seen from the front (not in profile, not hidden by hands, "
+    "masks or sunglasses) and at least about a fiftieth of the photo's width; even light helps. Try another "
+    "photo, or crop this one closer to the faces."
+)
 # The panels are redrawn by fragment reruns that hold the GIL while they run, taking it from the
 # threads that move the video (py-spy: they held it ~28% of the time with 3 viewers), and that make
 # the browser re-render. So the status (mood, metrics, messages) refreshes every second, the charts
@@ -344,7 +349,8 @@ def analyse_picture(data: bytes | None, source: str) -> None:
         return
     if not faces:
         dark = float(frame.mean()) < 60
-        st.warning(NO_FACE_TIPS + (" This picture is very dark." if dark else ""))
+        tips = NO_FACE_IN_PHOTO_TIPS if source == "upload" else NO_FACE_TIPS
+        st.warning(tips + (" This picture is very dark." if dark else ""))
         st.image(scaled_to_fit(frame, DISPLAY_SIDE), channels="BGR", width="stretch")
         return
     annotated = draw_faces(frame, faces, numbered=len(faces) > 1)

@@ -144,4 +144,5 @@ def test_picture_without_a_face_gives_tips():
     app.run()
     assert not app.exception
     warning = " ".join(item.value for item in app.warning)
-    assert "No face found" in warning and "very dark" in warning
+    assert "No face found in this photo" in warning and "very dark" in warning
+    assert "arm's length" not in warning  # webcam advice is for the camera, not for someone's photo
