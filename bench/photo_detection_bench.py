@@ -9,7 +9,13 @@ laptop resolutions, then counts, for each detector setting, the faces found (a b
 within half a face of the pasted face, and of about its size), the boxes that match no face,
 and the milliseconds per photo.
 
-    python bench/photo_detection_bench.py [--photos 60] [--seed 7]
+With ``--fer``, it also runs the live and the still-photo detector on portraits: FER-2013
+PublicTest faces enlarged 4x and 8x onto a gray canvas (as ``bench/margin_study.py`` does),
+where a large, sharp face invites boxes on its parts (an eye, the mouth and chin). It counts the
+faces found, the boxes that match no face (a part, or the face at a wrong size) and the boxes beyond one
+per portrait, with and without ``drop_nested_boxes``.
+
+    python bench/photo_detection_bench.py [--photos 60] [--seed 7] [--fer [FER2013_NPZ]] [--fer-faces N]
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -25,7 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.vision.faces import FaceDetector, still_photo_detector
+from tunex_core.paths import SHARED_FER_FILE
+from tunex_core.training.dataset import load_fer
+from tunex_core.vision.faces import FaceDetector, drop_nested_boxes, still_photo_detector
 
 PORTRAIT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "face.jpg"
 PHOTO_SIZES = ((4032, 3024), (1600, 1200), (1280, 720))
@@ -102,11 +111,47 @@ def score(boxes, truth) -> tuple[int, int]:
     return len(found), unmatched
 
 
+def portraits(fer_file: str, limit: int | None) -> None:
+    """Print, for the live and the still-photo detector, faces found and stray boxes on enlarged PublicTest faces."""
+    faces = load_fer(fer_file).split("val").faces[:limit]
+    detectors = (("live detector", FaceDetector(drop_nested=False)),
+                 ("still_photo_detector()", replace(still_photo_detector(), drop_nested=False)))
+    print(f"\n{len(faces)} PublicTest faces enlarged onto a gray canvas twice their size")
+    print(f"{'':<35}{'found':>20}{'stray boxes':>22}{'boxes beyond one per face':>27}")
+    print(f"{'detector':<26}{'enlarged':>9}{'all kept':>9}{'not nested':>11}{'all kept':>11}{'not nested':>11}"
+          f"{'all kept':>14}{'not nested':>13}{'ms/photo p50':>14}")
+    for upscale in (4, 8):
+        side, pad = 48 * upscale, 48 * upscale // 2
+        truth = [(pad + side / 2, pad + side / 2, 0.96 * side)]
+        for name, detector in detectors:
+            found = found_without_nested = stray = stray_without_nested = extra = extra_without_nested = 0
+            times = []
+            for face in faces:
+                large = cv2.resize(face, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
+                canvas = cv2.copyMakeBorder(large, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=128)
+                start = time.perf_counter()
+                boxes = detector.detect_gray(canvas)
+                times.append(1000 * (time.perf_counter() - start))
+                hits, unmatched = score(boxes, truth)
+                found, stray = found + hits, stray + unmatched
+                kept = drop_nested_boxes(boxes)
+                hits_kept, unmatched_kept = score(kept, truth)
+                found_without_nested, stray_without_nested = (found_without_nested + hits_kept,
+                                                              stray_without_nested + unmatched_kept)
+                extra, extra_without_nested = extra + max(0, len(boxes) - 1), extra_without_nested + max(0, len(kept) - 1)
+            print(f"{name:<26}{upscale:>8}x{found / len(faces):>9.1%}{found_without_nested / len(faces):>11.1%}"
+                  f"{stray:>11}{stray_without_nested:>11}"
+                  f"{extra:>14}{extra_without_nested:>13}{statistics.median(times):>14.1f}")
+
+
 def main() -> int:
     """Print, per detector setting, the share of faces found, stray boxes per photo and ms per photo."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=60, help="synthetic photos (default 60)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fer", nargs="?", const=str(SHARED_FER_FILE), default=None, metavar="FER2013_NPZ",
+                        help="also measure portraits: enlarged FER-2013 PublicTest faces (default file: the shared one)")
+    parser.add_argument("--fer-faces", type=int, default=None, help="only the first N PublicTest faces")
     arguments = parser.parse_args()
     cv2.setNumThreads(1)
     generator = np.random.default_rng(arguments.seed)
@@ -140,6 +185,8 @@ def main() -> int:
         times.sort()
         print(f"{name:<44}{found / total_faces:>8.1%}{found_in_crowds / max(1, crowd_faces):>19.1%}"
               f"{stray / len(photos):>19.2f}{statistics.median(times):>14.0f}{times[int(0.95 * (len(times) - 1))]:>7.0f}")
+    if arguments.fer:
+        portraits(arguments.fer, arguments.fer_faces)
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from tunex_core.vision.faces import (
     FaceDetector,
     as_bgr_frame,
     crop_face,
+    drop_nested_boxes,
     still_photo_detector,
     to_gray,
 )
@@ -229,7 +233,45 @@ def test_detect_gray_matches_detect(detector, face_bgr):
     assert detector.detect_gray(to_gray(face_bgr)) == detector.detect(face_bgr)
 
 
-# --- crop_face -------------------------------------------------------------------------------------
+# --- drop_nested_boxes ---------------------------------------------------------------------------
+
+def test_a_box_centred_inside_a_larger_one_is_dropped():
+    face, mouth_and_chin = Box(100, 100, 200, 200), Box(150, 220, 100, 100)
+    assert drop_nested_boxes([face, mouth_and_chin]) == [face]
+
+
+def test_neighbouring_and_overlapping_faces_are_kept():
+    left, right, overlapping, far = Box(0, 0, 100, 100), Box(100, 0, 100, 100), Box(60, 60, 90, 90), Box(500, 0, 40, 40)
+    # The overlapping box's centre (105, 105) lies outside every box kept before it.
+    assert drop_nested_boxes([left, right, overlapping, far]) == [left, right, overlapping, far]
+
+
+def test_nesting_is_judged_against_kept_boxes_only():
+    face, part, part_of_part = Box(0, 0, 300, 300), Box(1000, 0, 100, 100), Box(1020, 20, 40, 40)
+    # part lies far from face, so it is kept, and then part_of_part (centred in it) is dropped.
+    assert drop_nested_boxes([face, part, part_of_part]) == [face, part]
+    assert drop_nested_boxes([]) == []
+
+
+def enlarged_fixture_face(index: int, upscale: int) -> np.ndarray:
+    """A FER-2013 fixture face enlarged ``upscale`` times onto a gray canvas twice its size."""
+    face = np.load(Path(__file__).resolve().parent.parent / "fixtures" / "fer_faces.npz")["faces"][index]
+    large = cv2.resize(face, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
+    pad = large.shape[0] // 2
+    return cv2.copyMakeBorder(large, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=128)
+
+
+@pytest.mark.parametrize("upscale", [4, 8])
+def test_a_part_of_a_large_face_is_not_reported_as_another_face(upscale):
+    canvas = enlarged_fixture_face(42, upscale)  # the cascade also finds this face's mouth and chin
+    photo_detector = still_photo_detector()
+    every_box = replace(photo_detector, drop_nested=False).detect_gray(canvas)
+    assert len(every_box) == 2
+    assert photo_detector.detect_gray(canvas) == every_box[:1]
+    assert FaceDetector().detect_gray(canvas) == FaceDetector(drop_nested=False).detect_gray(canvas)[:1]
+
+
+# --- still photos ----------------------------------------------------------------------------------
 
 def test_still_photo_detector_finds_a_group_the_live_one_misses(detector, face_bgr):
     photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=80)  # 1600x1200, faces 5% of its width
@@ -244,6 +286,8 @@ def test_still_photo_detector_finds_the_portrait_like_the_live_one(detector, fac
     assert len(still) == len(live) == 1
     assert boxes_close(still[0], live[0])
 
+
+# --- crop_face -------------------------------------------------------------------------------------
 
 def test_crop_shape_and_dtype(face_bgr):
     crop = crop_face(to_gray(face_bgr), Box(*FACE_BOX))
