@@ -92,6 +92,37 @@ def test_load_model_corrupt_file(tmp_path):
 
 # --- the shipped model ---------------------------------------------------------------------------
 
+def test_load_model_reads_a_mixed_precision_checkpoint_in_float32(tmp_path):
+    """A checkpoint trained under mixed_bfloat16 is evaluated as the float32 model a release exports."""
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        inputs = keras.Input((8,))
+        hidden = keras.layers.BatchNormalization()(keras.layers.Dense(32, activation="relu")(inputs))
+        checkpoint = keras.Model(inputs, keras.layers.Dense(3, activation="softmax", dtype="float32")(hidden))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    checkpoint.save(tmp_path / "best.keras")
+    faces = np.random.default_rng(0).normal(size=(64, 8)).astype("float32") * 100
+
+    loaded = load_model(tmp_path / "best.keras")
+
+    assert {layer.dtype_policy.name for layer in loaded.layers} == {"float32"}
+    assert {layer.dtype_policy.name for layer in checkpoint.layers} == {"float32", "mixed_bfloat16"}
+    float32_twin = keras.models.clone_model(checkpoint, clone_function=lambda layer: layer.__class__.from_config(
+        {**layer.get_config(), "dtype": "float32"}))
+    float32_twin.set_weights(checkpoint.get_weights())
+    np.testing.assert_allclose(loaded.predict(faces, verbose=0), float32_twin.predict(faces, verbose=0), atol=1e-6)
+    assert not np.allclose(checkpoint.predict(faces, verbose=0), float32_twin.predict(faces, verbose=0), atol=1e-6)
+
+
+def test_load_model_returns_a_float32_model_unchanged(shipped_model):
+    from tunex_core.vision.model import as_float32
+
+    assert as_float32(shipped_model) is shipped_model
+
+
 def test_shipped_model_file_exists_and_is_small():
     if not MODEL_FILE.is_file():
         pytest.skip(f"{MODEL_FILE} is absent")

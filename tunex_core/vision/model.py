@@ -101,9 +101,47 @@ def load_model(path: str | Path) -> keras.Model:
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}. {missing_model_hint(path)}")
     try:
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except Exception as error:  # keras raises many types for corrupt archives
         raise ModelFileError(f"model file {path} could not be loaded: {error}") from error
+    return as_float32(model)
+
+
+def as_float32(model: keras.Model) -> keras.Model:
+    """``model`` computing in float32: a training checkpoint saved under a mixed-precision policy
+    (``mixed_bfloat16``) keeps that policy when loaded and would read faces in bfloat16, so its
+    evaluation would not be the float32 model that a release exports. Float32 models come back as is."""
+    serialized = keras.saving.serialize_keras_object(model)
+    if not _has_mixed_policy(serialized):
+        return model
+    rebuilt = keras.saving.deserialize_keras_object(_with_float32_policies(serialized))
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+
+
+def _is_mixed_policy(node) -> bool:
+    return (isinstance(node, dict) and node.get("class_name") == "DTypePolicy"
+            and str(node.get("config", {}).get("name", "")).startswith("mixed_"))
+
+
+def _has_mixed_policy(node) -> bool:
+    if _is_mixed_policy(node):
+        return True
+    if isinstance(node, dict):
+        return any(_has_mixed_policy(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_mixed_policy(value) for value in node)
+    return False
+
+
+def _with_float32_policies(node):
+    if _is_mixed_policy(node):
+        return {**node, "config": {**node["config"], "name": "float32"}}
+    if isinstance(node, dict):
+        return {key: _with_float32_policies(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_float32_policies(value) for value in node]
+    return node
 
 
 def missing_model_hint(path: Path) -> str:
