@@ -38,7 +38,7 @@ def main() -> int:
     sample = data.split("val").spread_sample(arguments.limit)
     faces, labels = sample.faces, sample.labels
     config = TrainConfig.from_run(run)
-    candidates = {"best epoch": export_inference_model(run / "best.keras", run / "selection_best.keras", config)}
+    candidates = {"best epoch": export_inference_model(run / "best.keras", run / "selection_best.keras")}
     refreshed = average_checkpoints([run / "best.keras"], config, refresh_faces=data.split("train").faces)
     refreshed.save(run / "selection_best_refreshed.keras")
     candidates["best epoch, BN refreshed"] = run / "selection_best_refreshed.keras"

@@ -566,3 +566,24 @@ def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
             average_checkpoints(paths, config, shares=shares)
     with pytest.raises(ValueError, match="no weights"):
         average_weights([], config)
+
+
+def test_export_inference_model_saves_a_bfloat16_checkpoint_in_float32(tmp_path):
+    import keras
+
+    from tunex_core.training.trainer import export_inference_model
+    from tunex_core.vision.model import build_model
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        checkpoint = build_model("tunex")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    checkpoint.save(tmp_path / "best.keras")
+
+    exported = keras.models.load_model(export_inference_model(tmp_path / "best.keras", tmp_path / "final.keras"),
+                                       compile=False)
+
+    assert {layer.dtype_policy.name for layer in exported.layers} == {"float32"}
+    for saved, trained in zip(exported.get_weights(), checkpoint.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, trained)

@@ -90,8 +90,6 @@ def test_load_model_corrupt_file(tmp_path):
         load_model(path)
 
 
-# --- the shipped model ---------------------------------------------------------------------------
-
 def test_load_model_reads_a_mixed_precision_checkpoint_in_float32(tmp_path):
     """A checkpoint trained under mixed_bfloat16 is evaluated as the float32 model a release exports."""
     import keras
@@ -116,6 +114,8 @@ def test_load_model_reads_a_mixed_precision_checkpoint_in_float32(tmp_path):
     np.testing.assert_allclose(loaded.predict(faces, verbose=0), float32_twin.predict(faces, verbose=0), atol=1e-6)
     assert not np.allclose(checkpoint.predict(faces, verbose=0), float32_twin.predict(faces, verbose=0), atol=1e-6)
 
+
+# --- the shipped model ---------------------------------------------------------------------------
 
 def test_load_model_returns_a_float32_model_unchanged(shipped_model):
     from tunex_core.vision.model import as_float32

@@ -30,7 +30,7 @@ from tunex_core.files import atomic_stream, replace_atomically, write_json_atomi
 from tunex_core.paths import run_model_file
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.training.recipes import DISTILL_MODES, choose_precision, cpu_flags
-from tunex_core.vision.model import build_model
+from tunex_core.vision.model import build_model, load_model
 
 # Peak learning rate and weight decay of each optimizer when the command line names none. Keras decays
 # weights decoupled (each step shrinks a weight by learning rate x weight decay), so SGD's pair keeps AdamW's
@@ -376,8 +376,6 @@ def _random_mirror(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 
 def load_teachers(paths: list) -> list[keras.Model]:
     """Load the teacher models (float32, inference only); ``ModelFileError`` names a missing or broken one."""
-    from tunex_core.vision.model import load_model
-
     return [load_model(run_model_file(path)) for path in paths]
 
 
@@ -388,7 +386,6 @@ def load_initial_weights(model: keras.Model, path: str) -> None:
     do not fit ``model`` (another architecture or width).
     """
     from tunex_core.errors import ModelFileError
-    from tunex_core.vision.model import load_model
 
     source = run_model_file(path)
     weights = load_model(source).get_weights()
@@ -506,7 +503,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
             verbose=0,
             callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
         )
-    return export_inference_model(run_dir / "best.keras", run_dir / "final.keras", config)
+    return export_inference_model(run_dir / "best.keras", run_dir / "final.keras")
 
 
 def automatic_precision() -> tuple[bool, str]:
@@ -560,13 +557,10 @@ def settle_pending_checkpoints(run_dir: Path, epochs_done: int) -> None:
     shutil.rmtree(pending, ignore_errors=True)
 
 
-def export_inference_model(checkpoint: Path, destination: Path, config: TrainConfig) -> Path:
-    """Rebuild the model in float32 with the checkpoint's weights, without optimizer state."""
+def export_inference_model(checkpoint: Path, destination: Path) -> Path:
+    """Save the checkpoint's model in float32 (``load_model``), without optimizer state."""
     keras.mixed_precision.set_global_policy("float32")
-    trained = keras.models.load_model(checkpoint, compile=False)
-    model = build_model(config.architecture, **config.model_options)
-    model.set_weights(trained.get_weights())
-    save_model_atomically(model, destination)
+    save_model_atomically(load_model(checkpoint), destination)
     return destination
 
 

@@ -112,30 +112,17 @@ def as_float32(model: keras.Model) -> keras.Model:
     (``mixed_bfloat16``) keeps that policy when loaded and would read faces in bfloat16, so its
     evaluation would not be the float32 model that a release exports. Float32 models come back as is."""
     serialized = keras.saving.serialize_keras_object(model)
-    if not _has_mixed_policy(serialized):
+    in_float32 = _with_float32_policies(serialized)
+    if in_float32 == serialized:
         return model
-    rebuilt = keras.saving.deserialize_keras_object(_with_float32_policies(serialized))
+    rebuilt = keras.saving.deserialize_keras_object(in_float32)
     rebuilt.set_weights(model.get_weights())
     return rebuilt
 
 
-def _is_mixed_policy(node) -> bool:
-    return (isinstance(node, dict) and node.get("class_name") == "DTypePolicy"
-            and str(node.get("config", {}).get("name", "")).startswith("mixed_"))
-
-
-def _has_mixed_policy(node) -> bool:
-    if _is_mixed_policy(node):
-        return True
-    if isinstance(node, dict):
-        return any(_has_mixed_policy(value) for value in node.values())
-    if isinstance(node, list):
-        return any(_has_mixed_policy(value) for value in node)
-    return False
-
-
 def _with_float32_policies(node):
-    if _is_mixed_policy(node):
+    if (isinstance(node, dict) and node.get("class_name") == "DTypePolicy"
+            and str(node.get("config", {}).get("name", "")).startswith("mixed_")):
         return {**node, "config": {**node["config"], "name": "float32"}}
     if isinstance(node, dict):
         return {key: _with_float32_policies(value) for key, value in node.items()}
