@@ -326,14 +326,17 @@ with camera_tab:
     calibration_panel(camera_playing)
 
 
-def photo_faces(frame: np.ndarray, data: bytes, source: str) -> list:
-    """The faces (before calibration) in the still picture ``data``, decoded as ``frame``: analysed once per
-    picture and source, then reused by the page's reruns."""
+def photo_analysis(data: bytes, source: str) -> tuple[np.ndarray, list]:
+    """The still picture ``data`` decoded, and its faces before calibration: decoded and analysed once per
+    picture and source, then reused by the page's reruns (a button click reruns the whole page)."""
     digest = hashlib.sha256(data).hexdigest()
     analysed = st.session_state.setdefault(PHOTO_FACES_KEY, {})
-    if analysed.get(source, (None, None))[0] != digest:
-        analysed[source] = (digest, pipeline.process_photo(frame))
-    return analysed[source][1]
+    if analysed.get(source, (None,))[0] != digest:
+        frame = decode_image(data, fit_side=ANALYSIS_SIDE)
+        frame.setflags(write=False)  # kept across reruns: drawing works on copies
+        analysed[source] = (digest, frame, pipeline.process_photo(frame))
+    _, frame, faces = analysed[source]
+    return frame, faces
 
 
 def analyse_picture(data: bytes | None, source: str) -> None:
@@ -341,8 +344,7 @@ def analyse_picture(data: bytes | None, source: str) -> None:
     if data is None:
         return
     try:
-        frame = decode_image(data, fit_side=ANALYSIS_SIDE)
-        raw_faces = photo_faces(frame, data, source)
+        frame, raw_faces = photo_analysis(data, source)
         faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
         st.error(f"This picture can't be used: {error}.")

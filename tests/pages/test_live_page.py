@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import group_photo, paste_face
 from tunex_core.emotions import DISPLAY_NAMES
 from tunex_core.paths import MODEL_FILE, PROJECT_ROOT, TESTS_FIXTURES_DIR
+from tunex_core.vision import images
 from tunex_core.vision.pipeline import EmotionPipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not MODEL_FILE.is_file(), reason="shipped model missing")]
@@ -85,15 +86,21 @@ def test_a_24_megapixel_phone_photo_is_analysed(face_bgr):
     assert any(name in app.subheader[0].value for name in DISPLAY_NAMES)
 
 
-def test_a_picture_is_analysed_once_across_reruns(monkeypatch, face_bgr):
-    calls = []
+def test_a_picture_is_decoded_and_analysed_once_across_reruns(monkeypatch, face_bgr):
+    calls, decodes = [], []
     analyse = EmotionPipeline.process_photo
+    decode = images.decode_image
 
     def counted(pipeline, frame):
         calls.append(frame.shape)
         return analyse(pipeline, frame)
 
+    def counted_decode(data, **options):
+        decodes.append(len(data))
+        return decode(data, **options)
+
     monkeypatch.setattr(EmotionPipeline, "process_photo", counted)
+    monkeypatch.setattr(images, "decode_image", counted_decode)
     app = live_page()
     app.file_uploader[0].upload("face.jpg", FACE_JPEG, "image/jpeg")
     app.run()
@@ -101,12 +108,13 @@ def test_a_picture_is_analysed_once_across_reruns(monkeypatch, face_bgr):
     app.run()
     assert app.session_state["mood"].source == "upload"
     assert len(app.subheader) == 1 and len(calls) == 1  # the click's reruns reused the faces
+    assert len(decodes) == 1  # and the decoded picture
     mirrored = io.BytesIO()
     Image.fromarray(face_bgr[:, ::-1, ::-1]).save(mirrored, format="PNG")
     app.file_uploader[0].upload("mirrored.png", mirrored.getvalue(), "image/png")
     app.run()
     assert not app.exception and len(app.subheader) == 1
-    assert len(calls) == 2  # another picture is analysed
+    assert len(calls) == 2 and len(decodes) == 2  # another picture is decoded and analysed
 
 
 def test_use_this_mood_sets_the_session_mood():
