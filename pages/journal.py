@@ -88,6 +88,7 @@ def remember(message: str) -> None:
 
 
 def delete_playlist(playlist_id: int, name: str) -> None:
+    """Delete one of the profile's saved playlists (button callback)."""
     try:
         with open_database() as database:
             SavedPlaylistStore(database, current_profile_id()).delete(playlist_id)
@@ -98,6 +99,7 @@ def delete_playlist(playlist_id: int, name: str) -> None:
 
 
 def rename_profile(profile_id: int) -> None:
+    """Rename the profile to the name typed in its field (button callback)."""
     try:
         with ProfileStore() as store:
             store.rename(profile_id, st.session_state.get(f"journal_new_name_{profile_id}", ""))
@@ -108,6 +110,7 @@ def rename_profile(profile_id: int) -> None:
 
 
 def clear_profile(profile_id: int, name: str) -> None:
+    """Delete everything the profile holds but keep the profile (button callback)."""
     try:
         with ProfileStore() as store:
             store.clear(profile_id)
@@ -119,6 +122,7 @@ def clear_profile(profile_id: int, name: str) -> None:
 
 
 def delete_profile(profile_id: int, name: str) -> None:
+    """Delete the profile and everything it holds; the session returns to the default profile (button callback)."""
     try:
         with ProfileStore() as store:
             store.delete(profile_id)
@@ -134,6 +138,7 @@ def delete_profile(profile_id: int, name: str) -> None:
 
 
 def show_moods(history: JournalHistory) -> None:
+    """The moods tab: valence–arousal over time, emotions per day and the calendar."""
     if not history.moods:
         st.info("No moods in this period. Read one on **Live mood**, or pick one on **Home** — every mood you "
                 "use is added here.")
@@ -166,6 +171,7 @@ def show_moods(history: JournalHistory) -> None:
 
 
 def show_songs(history: JournalHistory) -> None:
+    """The songs tab: songs played per mood, with likes and skips."""
     by_mood = songs_by_mood(history.plays)
     ratings = feedback_counts(history.feedback)
     names = song_names({play.music_id for play in history.plays} | {rating.music_id for rating in ratings})
@@ -186,6 +192,7 @@ def show_songs(history: JournalHistory) -> None:
 
 
 def show_iso(history: JournalHistory) -> None:
+    """The iso tab: whether guided playlists moved the mood, from the before/after check-ins."""
     summary = iso_summary(history.checkins)
     st.markdown(summary.verdict)  # TuneX's own sentence, no user text
     if not summary.sessions:
@@ -205,6 +212,7 @@ def show_iso(history: JournalHistory) -> None:
 
 
 def show_saved_playlists(playlists: tuple[SavedPlaylist, ...]) -> None:
+    """The saved playlists tab: open, export or delete each one."""
     if not playlists:
         st.info("No saved playlists yet. On the **Playlist** page, name the playlist and press **Save playlist**.")
         return
@@ -229,6 +237,7 @@ def show_saved_playlists(playlists: tuple[SavedPlaylist, ...]) -> None:
 
 
 def show_your_data(profile: Profile) -> None:
+    """The your-data tab: where it is stored, export as JSON, rename, clear or delete the profile."""
     status = storage_status()
     where = ("a temporary in-memory store (nothing is kept after TuneX stops)" if status.in_memory
              else f"`{escape_markdown(status.location)}` on this computer")

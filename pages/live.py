@@ -102,6 +102,8 @@ def analysis_slots() -> AnalysisSlots:
 if "live_session" not in st.session_state:
     st.session_state.live_session = LiveSession(pipeline, slots=analysis_slots())
 live_session: LiveSession = st.session_state.live_session
+
+
 def load_profile_calibration() -> None:
     """Put the current profile's saved calibration in the session (once per profile; a damaged one is ignored)."""
     profile_id = current_profile_id()
@@ -179,6 +181,7 @@ def use_mood(probabilities, source: str) -> None:
 
 
 def describe(label: str, confidence: float) -> str:
+    """An emotion and its confidence as a heading, for example "😊 Happy · 87%"."""
     emotion = EMOTION_BY_NAME[label]
     return f"{emotion.emoji} {emotion.display_name} · {confidence:.0%}"
 
