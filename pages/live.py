@@ -187,7 +187,8 @@ def describe(label: str, confidence: float) -> str:
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
-    # Runs on the WebRTC worker thread: no st.* calls here. Returns at once; the analysis has its own thread.
+    """One camera frame back with the latest faces drawn on it. Runs on the WebRTC worker thread, so no
+    ``st.*`` calls here; it returns at once, the analysis has its own thread."""
     image = frame.to_ndarray(format="bgr24")
     annotated = live_session.process_frame(image)
     return av.VideoFrame.from_ndarray(annotated, format="bgr24")

@@ -105,9 +105,11 @@ class EpochLogger(keras.callbacks.Callback):
         self.started = time.time()
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Start the epoch's clock."""
         self.started = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Log the epoch, save its checkpoints (and the best one) and commit them with the run's state."""
         logs = logs or {}
         seconds = time.time() - self.started
         learning_rate = float(keras.ops.convert_to_numpy(
