@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import av
 import cv2
@@ -38,6 +39,7 @@ from tunex_core.report.charts import probability_bars
 from tunex_core.storage import DatabaseBusyError
 from tunex_core.vision.calibration import CalibrationError, RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
+from tunex_core.vision.faces import DARK_FRAME_MEAN
 from tunex_core.vision.images import (
     ANALYSIS_SIDE,
     MAX_IMAGE_BYTES,
@@ -75,7 +77,7 @@ CALIBRATION_SETTING = "face_calibration"
 CALIBRATION_SECONDS = 3.0
 MIN_CALIBRATION_READINGS = 3
 # Each still picture is analysed once (~0.7 s for a 12-megapixel photo on a 2-core CPU): reruns of the page
-# (a button, a slider) reuse its faces. Source ("snapshot", "upload") -> (digest of its bytes, its faces).
+# (a button, a slider) reuse its faces. Source ("snapshot", "upload") -> (digest of its bytes, PictureAnalysis).
 PHOTO_FACES_KEY = "photo_faces"
 DISPLAY_SIDE = 1600  # pictures are sent to the browser at most this large; the page's column is narrower
 
@@ -330,17 +332,30 @@ with camera_tab:
     calibration_panel(camera_playing)
 
 
-def photo_analysis(data: bytes, source: str) -> tuple[np.ndarray, list]:
-    """The still picture ``data`` decoded, and its faces before calibration: decoded and analysed once per
-    picture and source, then reused by the page's reruns (a button click reruns the whole page)."""
+@dataclass(frozen=True)
+class PictureAnalysis:
+    """A still picture as the page keeps it across reruns: its faces (before calibration), a copy at most
+    ``DISPLAY_SIDE`` large to draw on and show, its scale against the analysed picture, and whether it is dark."""
+
+    faces: list
+    display: np.ndarray
+    scale: float
+    dark: bool
+
+
+def photo_analysis(data: bytes, source: str) -> PictureAnalysis:
+    """The still picture ``data`` decoded and analysed once per picture and source, then reused by the page's
+    reruns (a button click reruns the whole page). Only the display-size copy is kept, not the decoded picture."""
     digest = hashlib.sha256(data).hexdigest()
     analysed = st.session_state.setdefault(PHOTO_FACES_KEY, {})
     if analysed.get(source, (None,))[0] != digest:
         frame = decode_image(data, fit_side=ANALYSIS_SIDE)
-        frame.setflags(write=False)  # kept across reruns: drawing works on copies
-        analysed[source] = (digest, frame, pipeline.process_photo(frame))
-    _, frame, faces = analysed[source]
-    return frame, faces
+        display = scaled_to_fit(frame, DISPLAY_SIDE)
+        display.setflags(write=False)  # drawing works on copies
+        analysis = PictureAnalysis(faces=pipeline.process_photo(frame), display=display,
+                                   scale=display.shape[1] / frame.shape[1], dark=float(frame.mean()) < DARK_FRAME_MEAN)
+        analysed[source] = (digest, analysis)
+    return analysed[source][1]
 
 
 def analyse_picture(data: bytes | None, source: str) -> None:
@@ -348,19 +363,19 @@ def analyse_picture(data: bytes | None, source: str) -> None:
     if data is None:
         return
     try:
-        frame, raw_faces = photo_analysis(data, source)
+        picture = photo_analysis(data, source)
+        raw_faces = picture.faces
         faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
         st.error(f"This picture can't be used: {error}.")
         return
     if not faces:
-        dark = float(frame.mean()) < 60
         tips = NO_FACE_IN_PHOTO_TIPS if source == "upload" else NO_FACE_TIPS
-        st.warning(tips + (" This picture is very dark." if dark else ""))
-        st.image(scaled_to_fit(frame, DISPLAY_SIDE), channels="BGR", width="stretch")
+        st.warning(tips + (" This picture is very dark." if picture.dark else ""))
+        st.image(picture.display, channels="BGR", width="stretch")
         return
-    annotated = draw_faces(frame, faces, numbered=len(faces) > 1)
-    st.image(scaled_to_fit(annotated, DISPLAY_SIDE), channels="BGR", width="stretch")
+    annotated = draw_faces(picture.display, faces, numbered=len(faces) > 1, scale=picture.scale)
+    st.image(annotated, channels="BGR", width="stretch")
     for number, face in enumerate(faces, start=1):
         title = f"Face #{number}: {describe(face.label, face.confidence)}" if len(faces) > 1 else \
             describe(face.label, face.confidence)

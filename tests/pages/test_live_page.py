@@ -84,6 +84,8 @@ def test_a_24_megapixel_phone_photo_is_analysed(face_bgr):
     assert not app.exception and not app.error
     assert len(app.subheader) == 1
     assert any(name in app.subheader[0].value for name in DISPLAY_NAMES)
+    kept = app.session_state["photo_faces"]["upload"][1]  # kept across reruns: a display-size copy only
+    assert max(kept.display.shape[:2]) == 1600 and kept.scale < 1
 
 
 def test_a_picture_is_decoded_and_analysed_once_across_reruns(monkeypatch, face_bgr):

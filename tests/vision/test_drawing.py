@@ -92,3 +92,17 @@ def test_draws_on_a_large_frame():
     frame = np.zeros((720, 1280, 3), np.uint8)
     drawn = draw_faces(frame, [face_at(Box(500, 200, 250, 250), "surprise", 0.5)])
     assert np.any(drawn != 0)
+
+
+def test_boxes_found_in_a_larger_frame_are_drawn_scaled_on_a_smaller_copy(frame):
+    box = Box(400, 300, 240, 240)  # found in a 1280x960 picture, drawn on its 640x480 copy
+    drawn = draw_faces(frame, [face_at(box, "sad")], scale=0.5)
+    colour = list(colour_bgr("sad"))
+    assert drawn[210, 200].tolist() == colour and drawn[210, 320].tolist() == colour  # left and right edges
+    assert np.all(drawn[156:264, 206:314] == 40)  # the face inside is untouched
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_scale_that_is_not_a_positive_number_is_refused(frame, scale):
+    with pytest.raises(ValueError, match="scale"):
+        draw_faces(frame, [face_at(Box(10, 10, 50, 50))], scale=scale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -12,17 +13,20 @@ from tunex_core.vision.pipeline import FaceEmotion
 
 
 def draw_faces(frame_bgr: np.ndarray, faces: Sequence[FaceEmotion], numbered: bool = False,
-               in_place: bool = False) -> np.ndarray:
+               in_place: bool = False, scale: float = 1.0) -> np.ndarray:
     """Draw each face's box and "Label 87%" tag; returns the annotated frame.
 
-    With ``numbered`` the tag starts with the face number (#1 is the largest).
+    With ``numbered`` the tag starts with the face number (#1 is the largest). ``scale`` is the size of
+    ``frame_bgr`` relative to the frame the boxes were found in (0.5: drawing on a half-size copy).
     """
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number, got {scale}")
     canvas = frame_bgr if in_place else frame_bgr.copy()
     height, width = canvas.shape[:2]
     thickness = max(2, round(min(height, width) / 240))
     font_scale = max(0.5, min(height, width) / 800)
     for number, face in enumerate(faces, start=1):
-        x, y, w, h = face.box
+        x, y, w, h = (round(value * scale) for value in face.box)
         colour = colour_bgr(face.label)
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
         text = f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}"
