@@ -350,10 +350,11 @@ def photo_analysis(data: bytes, source: str) -> PictureAnalysis:
     analysed = st.session_state.setdefault(PHOTO_FACES_KEY, {})
     if analysed.get(source, (None,))[0] != digest:
         frame = decode_image(data, fit_side=ANALYSIS_SIDE)
-        display = scaled_to_fit(frame, DISPLAY_SIDE)
+        faces = pipeline.process_photo(frame)
+        display = scaled_to_fit(frame, DISPLAY_SIDE)  # the frame itself when it is small enough
         display.setflags(write=False)  # drawing works on copies
-        analysis = PictureAnalysis(faces=pipeline.process_photo(frame), display=display,
-                                   scale=display.shape[1] / frame.shape[1], dark=float(frame.mean()) < DARK_FRAME_MEAN)
+        analysis = PictureAnalysis(faces=faces, display=display, scale=display.shape[1] / frame.shape[1],
+                                   dark=float(frame.mean()) < DARK_FRAME_MEAN)
         analysed[source] = (digest, analysis)
     return analysed[source][1]
 
