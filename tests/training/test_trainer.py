@@ -587,3 +587,24 @@ def test_export_inference_model_saves_a_bfloat16_checkpoint_in_float32(tmp_path)
     assert {layer.dtype_policy.name for layer in exported.layers} == {"float32"}
     for saved, trained in zip(exported.get_weights(), checkpoint.get_weights(), strict=True):
         np.testing.assert_array_equal(saved, trained)
+
+
+def test_a_mixed_precision_run_leaves_the_process_in_float32_even_when_training_fails(tmp_path, monkeypatch):
+    import keras
+
+    from tunex_core.training.trainer import train
+
+    data = FerDataset(train=synthetic_faces(32, 5), val=synthetic_faces(14, 6), test=None, source="synthetic")
+    config = TrainConfig(epochs=1, batch_size=16, mixed_precision=True, warmup_epochs=0,
+                         model_options={"widths": (8, 16, 16, 32), "convs_per_stage": 1})
+    final = keras.models.load_model(train(data, tmp_path / "run", config), compile=False)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert {layer.dtype_policy.name for layer in final.layers} == {"float32"}
+
+    def interrupted(*arguments, **options):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(keras.Model, "fit", interrupted)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        train(data, tmp_path / "failed", config)
+    assert keras.mixed_precision.global_policy().name == "float32"

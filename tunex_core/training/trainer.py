@@ -495,16 +495,20 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
           f"{len(train_split)} train / {len(val_split)} PublicTest faces, "
           f"{config.epochs} epochs of {steps_per_epoch} steps"
           + "".join(f"; {extra}" for extra in extras if extra), flush=True)
-    if initial_epoch < config.epochs:
-        model.fit(
-            make_dataset(train_split, config.batch_size, True, config, train_targets,
-                         teachers if config.distill_mode == "online" else None),
-            validation_data=make_dataset(val_split, 512, False, config),
-            epochs=config.epochs,
-            initial_epoch=initial_epoch,
-            verbose=0,
-            callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
-        )
+    try:
+        if initial_epoch < config.epochs:
+            model.fit(
+                make_dataset(train_split, config.batch_size, True, config, train_targets,
+                             teachers if config.distill_mode == "online" else None),
+                validation_data=make_dataset(val_split, 512, False, config),
+                epochs=config.epochs,
+                initial_epoch=initial_epoch,
+                verbose=0,
+                callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
+            )
+    finally:
+        # The policy is process-wide: models built after training (or after a failed run) are float32.
+        keras.mixed_precision.set_global_policy("float32")
     return export_inference_model(run_dir / "best.keras", run_dir / "final.keras")
 
 
@@ -561,7 +565,6 @@ def settle_pending_checkpoints(run_dir: Path, epochs_done: int) -> None:
 
 def export_inference_model(checkpoint: Path, destination: Path) -> Path:
     """Save the checkpoint's model in float32 (``load_model``), without optimizer state."""
-    keras.mixed_precision.set_global_policy("float32")
     save_model_atomically(load_model(checkpoint), destination)
     return destination
 
