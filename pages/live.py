@@ -354,7 +354,7 @@ def photo_analysis(data: bytes, source: str) -> PictureAnalysis:
         display = scaled_to_fit(frame, DISPLAY_SIDE)  # the frame itself when it is small enough
         display.setflags(write=False)  # drawing works on copies
         analysis = PictureAnalysis(faces=faces, display=display, scale=display.shape[1] / frame.shape[1],
-                                   dark=float(frame.mean()) < DARK_FRAME_MEAN)
+                                   dark=float(display.mean()) < DARK_FRAME_MEAN)  # area-averaged: same mean
         analysed[source] = (digest, analysis)
     return analysed[source][1]
 
