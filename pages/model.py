@@ -14,13 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import CONFIDENCE_HISTORY_KEY
+from tunex_core.markup import escape_markdown
 from tunex_core.paths import PROJECT_ROOT
 from tunex_core.report.model_charts import (
+    ACCURACY_TITLE,
+    CONFIDENCE_HISTORY_TITLE,
     accuracy_figure,
     confidence_history_figure,
     confusion_figure,
+    confusion_title,
     per_class_figure,
+    per_class_title,
     reliability_figure,
+    reliability_title,
 )
 from tunex_core.report.model_report import (
     METRICS_FILE_VARIABLE,
@@ -138,6 +144,7 @@ def render_accuracy(report: ModelReport) -> None:
     if not bars:
         st.caption("metrics.json has no accuracies yet.")
         return
+    st.markdown(f"**{ACCURACY_TITLE}**")
     st.plotly_chart(accuracy_figure(bars))
     render_evaluations_table(report)
     st.caption("FER-2013 is hard: people label its faces correctly only about 65% of the time "
@@ -156,19 +163,20 @@ def render_evaluation_details(report: ModelReport) -> None:
 
     st.header("Where it gets confused")
     if evaluation.confusion is not None:
-        st.plotly_chart(confusion_figure(evaluation.confusion, report.labels,
-                                         f"Confusion matrix, {key.display_name} (each row sums to 100%)"))
+        st.markdown(f"**{escape_markdown(confusion_title(key.display_name))}**")
+        st.plotly_chart(confusion_figure(evaluation.confusion, report.labels))
     else:
         st.caption("No confusion matrix for this evaluation.")
     if evaluation.per_class:
-        st.plotly_chart(per_class_figure(evaluation.per_class, f"Per-class scores, {key.display_name}"))
+        st.markdown(f"**{escape_markdown(per_class_title(key.display_name))}**")
+        st.plotly_chart(per_class_figure(evaluation.per_class))
     else:
         st.caption("No per-class scores for this evaluation.")
 
     st.header("Can you trust its confidence?")
     if evaluation.reliability is not None:
-        st.plotly_chart(reliability_figure(evaluation.reliability, evaluation.ece,
-                                           f"Reliability, {key.display_name}"))
+        st.markdown(f"**{escape_markdown(reliability_title(key.display_name, evaluation.ece))}**")
+        st.plotly_chart(reliability_figure(evaluation.reliability))
         st.caption("Bars on the dashed diagonal mean that a face read at 80% confidence is right 80% "
                    "of the time. ECE is the faces-weighted average gap.")
     else:
@@ -279,6 +287,7 @@ def render_confidence_history() -> None:
         st.info("No live readings yet in this session. Start the camera on **Live mood** and each "
                 "face's confidence will be plotted here.")
         return
+    st.markdown(f"**{CONFIDENCE_HISTORY_TITLE}**")
     st.plotly_chart(confidence_history_figure(samples))
     summary = pd.DataFrame([{"face": item.face, "readings": item.readings,
                              "mean confidence": item.mean_confidence, "latest emotion": item.last_label}

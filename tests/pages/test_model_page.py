@@ -69,8 +69,25 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     assert not app.error and not app.warning
 
 
+def in_page_order(node) -> list:
+    """Every element under ``node``, depth first, in the order the page shows them."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [element for key in sorted(children) for element in in_page_order(children[key])]
+
+
 def chart_titles(app: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+    """The bold heading written just above each chart (the figures carry no title of their own)."""
+    elements = in_page_order(app.main)
+    titles = []
+    for position, element in enumerate(elements):
+        if element.type == "plotly_chart":
+            heading = elements[position - 1]
+            assert heading.type == "markdown" and heading.value.startswith("**"), heading
+            titles.append(heading.value.strip("*").replace("\\", ""))
+            assert "text" not in json.loads(element.proto.spec)["layout"].get("title", {})
+    return titles
 
 
 def test_choosing_another_evaluation_redraws_its_charts(sample_metrics, fixture_faces):

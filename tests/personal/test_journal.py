@@ -94,6 +94,13 @@ def test_timeline_and_stacked_bars_follow_the_summaries():
     assert list(sad_trace.y) == [2, 0, 0]
 
 
+def test_legends_grow_the_margin_above_the_plot_instead_of_covering_it():
+    """Seven emotions wrap onto four legend rows on a phone; hung from the top they covered the bars."""
+    days = daily_summaries(HISTORY, tz=UTC)
+    for figure in (timeline_figure(days), emotions_per_day_figure(days)):
+        assert figure.layout.legend.yanchor == "bottom" and figure.layout.legend.y >= 1
+
+
 def test_songs_by_mood_and_ratings():
     plays = (PlayEntry(1.0, 10, "sad"), PlayEntry(2.0, 10, "sad"), PlayEntry(3.0, 11, "sad"),
              PlayEntry(4.0, 12, "happy"), PlayEntry(5.0, 13, None))

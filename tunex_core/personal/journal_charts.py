@@ -31,8 +31,10 @@ def _date_axis(summaries: Sequence[PeriodSummary], period: str = "day") -> dict:
 
 
 def _layout(figure: go.Figure, height: int, **extra) -> go.Figure:
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         legend={"orientation": "h", "y": 1.12}, **extra)
+    # Anchored by its bottom just above the plot, a legend that wraps onto more rows (a phone-wide
+    # page) grows the top margin instead of hanging down over the bars.
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, **extra)
     return figure
 
 

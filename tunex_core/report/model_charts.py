@@ -2,6 +2,11 @@
 
 Pure functions: each takes parsed results and returns a ``plotly.graph_objects.Figure``.
 No Streamlit here; ``pages/model.py`` only places the figures.
+
+The figures carry no title of their own: the page writes it above the chart (as the Journal
+does). A Plotly title shares the top margin with the legend, and on a phone-wide page the
+legend wraps onto several rows and covers it; the legend sits just above the plot area and
+the margin grows with it.
 """
 
 from __future__ import annotations
@@ -32,10 +37,36 @@ def _display_name(label: str) -> str:
     return emotion.display_name if emotion else label
 
 
-def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    figure.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+ACCURACY_TITLE = "Accuracy beside its anchors"
+CONFIDENCE_HISTORY_TITLE = "Live confidence per face, this session"
+
+
+def _layout(figure: go.Figure, height: int = 380) -> go.Figure:
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
     return figure
+
+
+def confusion_title(evaluation_name: str) -> str:
+    """The heading for ``confusion_figure`` of one evaluation."""
+    return f"Confusion matrix, {evaluation_name} (each row sums to 100%)"
+
+
+def per_class_title(evaluation_name: str) -> str:
+    """The heading for ``per_class_figure`` of one evaluation."""
+    return f"Per-class scores, {evaluation_name}"
+
+
+def reliability_title(evaluation_name: str, ece: float | None) -> str:
+    """The heading for ``reliability_figure``, with the expected calibration error when known."""
+    suffix = f" — ECE {ece:.1%}" if ece is not None else ""
+    return f"Reliability, {evaluation_name}{suffix}"
+
+
+def _wrapped_label(name: str) -> str:
+    """A bar label broken after its first comma, so long labels leave the bars room on a phone."""
+    head, separator, tail = name.partition(", ")
+    return f"{head},<br>{tail}" if separator else name
 
 
 def accuracy_figure(bars: Sequence[AccuracyBar]) -> go.Figure:
@@ -49,17 +80,18 @@ def accuracy_figure(bars: Sequence[AccuracyBar]) -> go.Figure:
             name=KIND_NAMES[kind], orientation="h",
             x=[bar.accuracy for bar in chosen], y=[bar.name for bar in chosen],
             marker_color=KIND_COLOURS[kind],
-            text=[f"{bar.accuracy:.1%}" for bar in chosen], textposition="outside",
+            text=[f"{bar.accuracy:.1%}" for bar in chosen], textposition="outside", cliponaxis=False,
             customdata=[bar.note for bar in chosen],
             hovertemplate="%{y}: %{x:.1%}<br>%{customdata}<extra></extra>",
         ))
     order = [bar.name for bar in sorted(bars, key=lambda bar: bar.accuracy)]
-    figure.update_yaxes(categoryorder="array", categoryarray=order)
-    figure.update_xaxes(range=[0, 1], tickformat=".0%", title="accuracy on FER-2013 test faces")
-    return _layout(figure, "Accuracy beside its anchors", height=120 + 45 * max(len(bars), 1))
+    figure.update_yaxes(categoryorder="array", categoryarray=order,
+                        tickvals=order, ticktext=[_wrapped_label(name) for name in order])
+    figure.update_xaxes(range=[0, 1], tickformat=".0%", title="accuracy (FER-2013 test)")
+    return _layout(figure, height=80 + 45 * max(len(bars), 1))
 
 
-def confusion_figure(confusion: Sequence[Sequence[int]], labels: Sequence[str], title: str) -> go.Figure:
+def confusion_figure(confusion: Sequence[Sequence[int]], labels: Sequence[str]) -> go.Figure:
     """Row-normalised confusion heatmap (rows = true class, columns = predicted), counts on hover."""
     normalised = normalised_confusion(confusion)
     names = [_display_name(label) for label in labels]
@@ -72,10 +104,10 @@ def confusion_figure(confusion: Sequence[Sequence[int]], labels: Sequence[str], 
     ))
     figure.update_yaxes(autorange="reversed", title="true")
     figure.update_xaxes(title="predicted", side="bottom")
-    return _layout(figure, title, height=460)
+    return _layout(figure, height=420)
 
 
-def per_class_figure(per_class: Mapping[str, ClassMetrics], title: str) -> go.Figure:
+def per_class_figure(per_class: Mapping[str, ClassMetrics]) -> go.Figure:
     """Grouped bars of precision, recall and F1 per class."""
     labels = list(per_class)
     names = [_display_name(label) for label in labels]
@@ -89,11 +121,11 @@ def per_class_figure(per_class: Mapping[str, ClassMetrics], title: str) -> go.Fi
         ))
     figure.update_layout(barmode="group")
     figure.update_yaxes(range=[0, 1], tickformat=".0%")
-    return _layout(figure, title)
+    return _layout(figure)
 
 
-def reliability_figure(reliability: Reliability, ece: float | None, title: str) -> go.Figure:
-    """Accuracy per confidence bin against the diagonal of perfect calibration; ECE in the title."""
+def reliability_figure(reliability: Reliability) -> go.Figure:
+    """Accuracy per confidence bin against the diagonal of perfect calibration (heading: ``reliability_title``)."""
     centres = reliability.bin_centres
     widths = [high - low for low, high in itertools.pairwise(reliability.bin_edges)]
     filled = [position for position, count in enumerate(reliability.count)
@@ -117,8 +149,7 @@ def reliability_figure(reliability: Reliability, ece: float | None, title: str) 
                                 line={"dash": "dash", "color": "#888888"}, hoverinfo="skip"))
     figure.update_xaxes(range=[low, high], title="confidence", tickformat=".0%")
     figure.update_yaxes(range=[0, 1], title="accuracy", tickformat=".0%")
-    suffix = f" — ECE {ece:.1%}" if ece is not None else ""
-    return _layout(figure, f"{title}{suffix}", height=420)
+    return _layout(figure, height=400)
 
 
 def confidence_history_figure(samples: Sequence[ConfidenceSample]) -> go.Figure:
@@ -137,4 +168,4 @@ def confidence_history_figure(samples: Sequence[ConfidenceSample]) -> go.Figure:
         ))
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%", title="confidence")
     figure.update_xaxes(title="time")
-    return _layout(figure, "Live confidence per face, this session")
+    return _layout(figure)
