@@ -10,7 +10,13 @@ import pytest
 from tunex_core.emotions import EMOTION_NAMES, EMOTIONS
 from tunex_core.music.catalog import load_catalog, load_chorus_clips, synthetic_catalog
 from tunex_core.music.recommend import recommend
-from tunex_core.music.song_map import POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
+from tunex_core.music.song_map import (
+    POINTS_LIMIT,
+    clip_curve_figure,
+    label_position,
+    resolved_draw_mode,
+    song_map_figure,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,8 @@ def test_the_iso_path_is_drawn_with_numbered_steps(catalog):
     assert list(path.text) == [str(position) for position in range(1, 9)]
     assert list(path.x) == [song.valence for song in playlist.songs]
     assert list(traces["Your mood"].x) == [0.2] and traces["Your mood"].text == ("you: sad",)
+    assert traces["Your mood"].textposition == "bottom right"  # near the left end: label on the inner side
+    assert traces["Target"].textposition == "bottom left"  # happy, at valence 1
     assert list(traces["Iso path"].x) == [0.2, playlist.target_point[0]]
 
 
@@ -80,6 +88,22 @@ def test_clip_curves_plot_valence_and_arousal_over_time():
     figure = clip_curve_figure(clip)
     assert [trace.name for trace in figure.data] == ["valence", "arousal"]
     assert list(figure.data[0].x) == list(clip.times) and list(figure.data[1].y) == list(clip.arousal)
+    # The first clip's means are 0.86 and 0.86: the two labels must not share a corner.
+    corners = [(annotation.xanchor, annotation.x) for annotation in figure.layout.annotations]
+    assert len(corners) == 2 and corners[0] != corners[1]
+
+
+def test_labels_near_either_end_of_the_valence_axis_sit_on_the_inner_side():
+    assert label_position(0.5) == "bottom center"
+    assert label_position(1.0) == "bottom left" and label_position(0.0, "top") == "top right"
+
+
+def test_emotion_names_near_each_other_or_an_edge_are_placed_apart(catalog):
+    labels = traces_by_name(song_map_figure(catalog))["Emotions"]
+    positions = dict(zip((emotion.name for emotion in EMOTIONS), labels.textposition, strict=True))
+    assert positions["fear"] != positions["disgust"]  # 0.07 apart, one above the other
+    assert positions["happy"].endswith("left")  # valence 1: the map's right edge
+    assert labels.cliponaxis is False
 
 
 def test_auto_draws_points_for_few_songs_and_a_density_for_many(catalog):

@@ -34,6 +34,12 @@ MOOD_COLOUR = "#111111"
 PATH_COLOUR = "#444444"
 HOVER_TEMPLATE = "%{text}<br>valence %{x:.3f} · arousal %{y:.3f}<br>region: REGION<extra></extra>"
 """``REGION`` is replaced by the trace's emotion; each point's text is ``song_hover_text``."""
+EMOTION_LABEL_POSITIONS: dict[str, str] = {"disgust": "bottom center", "angry": "top right", "happy": "top left"}
+"""Where an emotion's name goes beside its point (otherwise ``top center``), for the points in
+``tunex_core.emotions``: fear, disgust and angry sit close together in the upper left, and happy
+is on the right edge, where a phone-wide map ends at valence 1."""
+EDGE_VALENCE = 0.25
+"""A mood or target this close to either end of the valence axis has its label on the inner side."""
 RATED_LABEL = " · rated by listeners"
 """Added to the hover text of PMEmo's rated songs (the others are estimated; a label on 65,000 songs
 would add 2 MB to the page)."""
@@ -63,7 +69,8 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
         x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],
         mode="markers+text", name="Emotions",
         text=[f"{emotion.emoji} {emotion.display_name}" for emotion in EMOTIONS],
-        textposition="top center", textfont={"size": 14},
+        textposition=[EMOTION_LABEL_POSITIONS.get(emotion.name, "top center") for emotion in EMOTIONS],
+        textfont={"size": 14}, cliponaxis=False,
         marker={"symbol": "diamond", "size": 14, "color": [emotion.colour for emotion in EMOTIONS],
                 "line": {"color": "black", "width": 1.5}},
         hovertemplate="%{text}<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
@@ -130,6 +137,16 @@ def song_hover_texts(catalog: Catalog, indices: np.ndarray) -> list[str]:
             for index in indices.tolist()]
 
 
+def label_position(valence: float, vertical: str = "bottom") -> str:
+    """A Plotly ``textposition`` that keeps a point's label inside the map: beside the point on the
+    inner side near either end of the valence axis, centred under (or over) it elsewhere."""
+    if valence > 1 - EDGE_VALENCE:
+        return f"{vertical} left"
+    if valence < EDGE_VALENCE:
+        return f"{vertical} right"
+    return f"{vertical} center"
+
+
 def _add_playlist(figure: go.Figure, playlist: Playlist, mood_label: str | None) -> None:
     songs = playlist.songs
     mood_valence, mood_arousal = playlist.mood_point
@@ -141,7 +158,8 @@ def _add_playlist(figure: go.Figure, playlist: Playlist, mood_label: str | None)
         ))
         figure.add_trace(go.Scatter(
             x=[target_valence], y=[target_arousal], mode="markers+text", name="Target",
-            text=[f"target: {playlist.target_name or 'chosen point'}"], textposition="bottom center",
+            text=[f"target: {playlist.target_name or 'chosen point'}"],
+            textposition=label_position(target_valence), cliponaxis=False,
             marker={"symbol": "x", "size": 14, "color": MOOD_COLOUR},
             hovertemplate="target<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
         ))
@@ -159,7 +177,8 @@ def _add_playlist(figure: go.Figure, playlist: Playlist, mood_label: str | None)
     ))
     figure.add_trace(go.Scatter(
         x=[mood_valence], y=[mood_arousal], mode="markers+text", name="Your mood",
-        text=[f"you: {mood_label}" if mood_label else "you"], textposition="bottom center",
+        text=[f"you: {mood_label}" if mood_label else "you"], textposition=label_position(mood_valence),
+        cliponaxis=False,
         marker={"symbol": "star", "size": 22, "color": "white", "line": {"color": MOOD_COLOUR, "width": 2}},
         hovertemplate="your mood<br>valence %{x:.3f} · arousal %{y:.3f}<extra></extra>",
     ))
@@ -168,12 +187,14 @@ def _add_playlist(figure: go.Figure, playlist: Playlist, mood_label: str | None)
 def clip_curve_figure(clip: ChorusClip) -> go.Figure:
     """The clip's dynamic valence and arousal over time, with the static means as dotted lines."""
     figure = go.Figure()
-    for name, values, mean, colour in (("valence", clip.valence, clip.valence_mean, "#1f77b4"),
-                                       ("arousal", clip.arousal, clip.arousal_mean, "#d62728")):
+    # The two labels sit at opposite ends, so they stay apart when the two means are close.
+    for name, values, mean, colour, corner in (
+            ("valence", clip.valence, clip.valence_mean, "#1f77b4", "top left"),
+            ("arousal", clip.arousal, clip.arousal_mean, "#d62728", "top right")):
         figure.add_trace(go.Scatter(x=clip.times, y=values, mode="lines", name=name, line={"color": colour},
                                     hovertemplate=f"{name} %{{y:.3f}} at %{{x:.1f}} s<extra></extra>"))
         figure.add_hline(y=mean, line={"color": colour, "dash": "dot", "width": 1},
-                         annotation_text=f"static {name} {mean:.2f}", annotation_position="top left")
+                         annotation_text=f"static {name} {mean:.2f}", annotation_position=corner)
     figure.update_layout(
         xaxis={"title": "seconds into the clip"}, yaxis={"title": "rating (0..1)", "range": [0, 1]},
         height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
