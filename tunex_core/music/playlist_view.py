@@ -28,15 +28,6 @@ from tunex_core.music.spotify import (
 )
 from tunex_core.music.track_ids import embed_url, is_valid_track_id, open_url
 
-STATUS_LABELS: dict[SpotifyStatus, str] = {
-    SpotifyStatus.CONNECTED: "🟢 Spotify connected",
-    SpotifyStatus.OFFLINE: "🟠 Spotify offline",
-    SpotifyStatus.RATE_LIMITED: "🟡 Spotify rate-limited",
-    SpotifyStatus.NOT_CONFIGURED: "⚪ Spotify not configured",
-    SpotifyStatus.BAD_CREDENTIALS: "🔴 Spotify credentials rejected",
-}
-
-
 SEARCH_MODE_LABELS: dict[SpotifyStatus, str] = {
     SpotifyStatus.CONNECTED: "Spotify search connected: songs without an id are looked up",
     SpotifyStatus.OFFLINE: "Spotify search offline: songs without an id get a search link",
