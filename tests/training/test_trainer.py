@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -124,7 +125,10 @@ def smoke_run(tmp_path_factory):
                          model_options={"widths": (8, 16, 16, 32), "convs_per_stage": 1})
     run = tmp_path_factory.mktemp("smoke") / "run"
     phases = {"data": data, "run": run}
-    phases["final"] = train(data, run, config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        phases["final"] = train(data, run, config)
+    phases["warnings_1"] = [str(warning.message) for warning in caught]
     phases["files"] = sorted(path.name for path in run.iterdir())
     phases["hyperparameters"] = json.loads((run / "hyperparameters.json").read_text())
     phases["log_1"] = read_log(run)
@@ -169,6 +173,7 @@ def test_smoke_training_writes_the_run_folder(smoke_run):
     assert len(rows) == 1 and rows[0]["epoch"] == "1"
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(rows[0])
     assert smoke_run["state_1"]["epochs_done"] == 1
+    assert not [message for message in smoke_run["warnings_1"] if "shuffle" in message]  # the dataset shuffles
 
     model = load_model(run / "final.keras")
     assert model.output_shape == (None, 7)

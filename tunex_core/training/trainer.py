@@ -504,6 +504,7 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
                 epochs=config.epochs,
                 initial_epoch=initial_epoch,
                 verbose=0,
+                shuffle=False,  # make_dataset shuffles (seeded); Keras warns that its own shuffle would be ignored
                 callbacks=[EpochLogger(run_dir, config.epochs, best_accuracy, config.keep_last_epochs)],
             )
     finally:
