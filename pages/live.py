@@ -48,6 +48,7 @@ from tunex_core.vision.images import (
     decode_image,
     scaled_to_fit,
 )
+from tunex_core.vision.pipeline import FaceEmotion
 
 NO_FACE_TIPS = (
     "No face found. Tips: face the camera, move into even light (no strong light behind you), "
@@ -337,7 +338,7 @@ class PictureAnalysis:
     """A still picture as the page keeps it across reruns: its faces (before calibration), a copy at most
     ``DISPLAY_SIDE`` large to draw on and show, its scale against the analysed picture, and whether it is dark."""
 
-    faces: list
+    faces: list[FaceEmotion]
     display: np.ndarray
     scale: float
     dark: bool
@@ -365,8 +366,7 @@ def analyse_picture(data: bytes | None, source: str) -> None:
         return
     try:
         picture = photo_analysis(data, source)
-        raw_faces = picture.faces
-        faces = calibrate_faces(raw_faces, st.session_state.get(CALIBRATION_KEY))
+        faces = calibrate_faces(picture.faces, st.session_state.get(CALIBRATION_KEY))
     except (ImageError, ValueError) as error:
         st.error(f"This picture can't be used: {error}.")
         return
@@ -394,7 +394,7 @@ def analyse_picture(data: bytes | None, source: str) -> None:
     if st.button("🎯 This is my resting face — calibrate", key=f"rest-{source}",
                  help="Use this picture's (largest) face, relaxed and neutral, to correct later readings."):
         try:
-            save_calibration(RestingFaceCalibration.fit([raw_faces[0].probabilities]))
+            save_calibration(RestingFaceCalibration.fit([picture.faces[0].probabilities]))
         except CalibrationError as error:
             st.error(f"This picture can't be used for calibration: {error}.")
             return

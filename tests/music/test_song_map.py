@@ -55,8 +55,10 @@ def test_the_iso_path_is_drawn_with_numbered_steps(catalog):
     assert list(path.text) == [str(position) for position in range(1, 9)]
     assert list(path.x) == [song.valence for song in playlist.songs]
     assert list(traces["Your mood"].x) == [0.2] and traces["Your mood"].text == ("you: sad",)
-    assert traces["Your mood"].textposition == "bottom right"  # near the left end: label on the inner side
-    assert traces["Target"].textposition == "bottom left"  # happy, at valence 1
+    assert traces["Target"].textposition == "bottom left"  # happy, at valence 1: label on the inner side
+    near_left = recommend(catalog, 0.05, 0.3, mode="iso", target="happy", count=8)
+    mood = traces_by_name(song_map_figure(catalog, playlist=near_left, mood_label="sad"))["Your mood"]
+    assert mood.textposition == "bottom right"  # near the left end: label on the inner side
     assert list(traces["Iso path"].x) == [0.2, playlist.target_point[0]]
 
 
@@ -94,7 +96,7 @@ def test_clip_curves_plot_valence_and_arousal_over_time():
 
 
 def test_labels_near_either_end_of_the_valence_axis_sit_on_the_inner_side():
-    assert label_position(0.5) == "bottom center"
+    assert label_position(0.5) == "bottom center" and label_position(0.2) == "bottom center"
     assert label_position(1.0) == "bottom left" and label_position(0.0, "top") == "top right"
 
 

@@ -34,12 +34,12 @@ MOOD_COLOUR = "#111111"
 PATH_COLOUR = "#444444"
 HOVER_TEMPLATE = "%{text}<br>valence %{x:.3f} · arousal %{y:.3f}<br>region: REGION<extra></extra>"
 """``REGION`` is replaced by the trace's emotion; each point's text is ``song_hover_text``."""
-EMOTION_LABEL_POSITIONS: dict[str, str] = {"disgust": "bottom center", "angry": "top right", "happy": "top left"}
-"""Where an emotion's name goes beside its point (otherwise ``top center``), for the points in
-``tunex_core.emotions``: fear, disgust and angry sit close together in the upper left, and happy
-is on the right edge, where a phone-wide map ends at valence 1."""
-EDGE_VALENCE = 0.25
-"""A mood or target this close to either end of the valence axis has its label on the inner side."""
+CLUSTER_LABEL_POSITIONS: dict[str, str] = {"fear": "top center", "disgust": "bottom center", "angry": "top right"}
+"""Where the names of fear, disgust and angry go: their points in ``tunex_core.emotions`` sit within
+0.12 of each other in the upper left. Every other emotion's name follows ``label_position``."""
+EDGE_VALENCE = 0.12
+"""A label of a point this close to either end of the valence axis goes on the inner side: a phone-wide
+map ends at valence 0 and 1, and half a label is about 0.12 of its width there."""
 RATED_LABEL = " · rated by listeners"
 """Added to the hover text of PMEmo's rated songs (the others are estimated; a label on 65,000 songs
 would add 2 MB to the page)."""
@@ -69,7 +69,8 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
         x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],
         mode="markers+text", name="Emotions",
         text=[f"{emotion.emoji} {emotion.display_name}" for emotion in EMOTIONS],
-        textposition=[EMOTION_LABEL_POSITIONS.get(emotion.name, "top center") for emotion in EMOTIONS],
+        textposition=[CLUSTER_LABEL_POSITIONS.get(emotion.name) or label_position(emotion.valence, "top")
+                      for emotion in EMOTIONS],
         textfont={"size": 14}, cliponaxis=False,
         marker={"symbol": "diamond", "size": 14, "color": [emotion.colour for emotion in EMOTIONS],
                 "line": {"color": "black", "width": 1.5}},
