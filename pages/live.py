@@ -21,7 +21,7 @@ from pages.common import (
 )
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.errors import ModelFileError
-from tunex_core.live.charts import draw_probability_bars, draw_timeline
+from tunex_core.live.charts import draw_probability_bars, draw_timeline, palette_for_theme
 from tunex_core.live.session import (
     DEFAULT_MAX_LIVE_SESSIONS,
     DRIVER_GROUP,
@@ -66,6 +66,8 @@ NO_FACE_IN_PHOTO_TIPS = (
 STATUS_REFRESH_SECONDS = 1.0
 CHART_REFRESH_SECONDS = 2.0
 TIMELINE_POINTS = 120
+# Mood, Faces, Analysis per frame, Frames, Video.
+METRIC_COLUMN_WIDTHS = (1.6, 0.8, 1.3, 1.0, 1.0)
 
 # OpenCV's own thread pool would run face detection on extra threads beside the video's (2 cores:
 # oversubscribed); each session's analysis thread does its detection itself.
@@ -267,8 +269,15 @@ def live_status(playing: bool, switch_after: float) -> None:
     if driver != snapshot.driver:
         live_session.configure(driver=driver)
     driving = snapshot.driving
-    columns = st.columns(5)
-    columns[0].metric("Mood", describe(driving.stable_label, driving.stable_confidence) if driving else "—")
+    # The mood's column is the widest, and its confidence sits under the name: "😲 Surprise · 100%" in one
+    # of five equal columns was cut to "😲 Sur…" on every desktop width.
+    columns = st.columns(METRIC_COLUMN_WIDTHS)
+    if driving is None:
+        columns[0].metric("Mood", "—")
+    else:
+        emotion = EMOTION_BY_NAME[driving.stable_label]
+        columns[0].metric("Mood", f"{emotion.emoji} {emotion.display_name}",
+                          delta=f"{driving.stable_confidence:.0%} sure", delta_color="off", delta_arrow="off")
     columns[1].metric("Faces", len(faces))
     columns[2].metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
                       if snapshot.milliseconds_per_frame is not None else "—")
@@ -305,13 +314,14 @@ def live_charts(playing: bool) -> None:
     raw = None
     if snapshot.driver == DRIVER_LARGEST and snapshot.faces:
         raw = snapshot.faces[0].raw.probabilities
+    palette = palette_for_theme(st.context.theme.type)
     left, right = st.columns(2)
-    left.caption("Now (smoothed)" + (" · black tick: this frame" if raw is not None else ""))
-    left.image(draw_probability_bars(driving.probabilities, raw), width="stretch")
+    left.caption("Now (smoothed)" + (f" · {palette.tick_name} tick: this frame" if raw is not None else ""))
+    left.image(draw_probability_bars(driving.probabilities, raw, palette=palette), width="stretch")
     if snapshot.timeline:
         times, values = thin_timeline(snapshot.timeline, TIMELINE_POINTS)
         right.caption("The last 30 seconds")
-        right.image(draw_timeline(times, values), width="stretch")
+        right.image(draw_timeline(times, values, palette=palette), width="stretch")
 
 
 # Rerun on a tab change so that the Snapshot tab's camera opens only while that tab is shown: a

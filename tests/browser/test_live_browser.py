@@ -15,6 +15,9 @@ from tunex_core.emotions import DISPLAY_NAMES, EMOTIONS
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LABEL_PATTERN = re.compile("(" + "|".join(DISPLAY_NAMES) + r").*\d+%")
+EMOTION_PATTERN = re.compile("(" + "|".join(DISPLAY_NAMES) + ")")
+# Whether any text in the element is cut off (an ellipsis: its content is wider than its box).
+TRUNCATED_SCRIPT = "element => Array.from(element.querySelectorAll('*')).some(node => node.scrollWidth > node.clientWidth + 1)"
 
 # Counts the received video's pixels near each emotion colour (boxes and label tags are drawn in them).
 COLOUR_COUNT_SCRIPT = """
@@ -72,7 +75,8 @@ def test_fake_camera_stream_comes_back_with_a_box_and_label(app_page, fake_camer
 
 def test_two_sessions_stream_at_once_and_a_closed_tab_frees_its_analysis(
         app_page, chromium_browser, streamlit_server, fake_camera_image):
-    second_context = chromium_browser.new_context(viewport=VIEWPORT)
+    # The second viewer's browser prefers a dark theme: its chart images follow it, the first's stay light.
+    second_context = chromium_browser.new_context(viewport=VIEWPORT, color_scheme="dark")
     second_context.set_default_timeout(60_000)
     try:
         second_page = second_context.new_page()
@@ -85,12 +89,35 @@ def test_two_sessions_stream_at_once_and_a_closed_tab_frees_its_analysis(
         viewers = app_page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"analysed on this computer now"))
         viewers.filter(has_text=re.compile(r"now: 2 of")).wait_for(timeout=60_000)
         assert exception_count(app_page) == 0 and exception_count(second_page) == 0
+        assert max(chart_corner_colour(app_page)) > 240
+        assert max(chart_corner_colour(second_page)) < 40
         save_screenshot(second_page, "live-webrtc-second-session")
     finally:
         second_context.close()  # the tab closes without pressing Stop
     # Its analysis thread ends when its frames stop; the first session keeps streaming.
     viewers.filter(has_text=re.compile(r"now: 1 of")).wait_for(timeout=60_000)
     assert_annotated_video_comes_back(app_page, fake_camera_image)
+
+
+CORNER_PIXEL_SCRIPT = """
+image => {
+  const canvas = document.createElement('canvas');
+  canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  return Array.from(context.getImageData(1, 1, 1, 1).data.slice(0, 3));
+}
+"""
+
+
+def chart_corner_colour(page) -> list[int]:
+    """The RGB colour in the corner of the Live page's probability-bars image (its background)."""
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text(re.compile(r"^Now \(smoothed\)")).first.wait_for(timeout=60_000)
+    image = main.locator('[data-testid="stImage"] img').first
+    image.wait_for()
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+    return image.evaluate(CORNER_PIXEL_SCRIPT)
 
 
 def start_camera(page) -> None:
@@ -107,10 +134,13 @@ def start_camera(page) -> None:
 def assert_annotated_video_comes_back(page, fake_camera_image) -> None:
     """The returned video is 640x480 and carries a box in the colour of the emotion the page shows."""
     main = page.locator('[data-testid="stMain"]')
-    mood_value = main.locator('[data-testid="stMetric"]').filter(has_text="Mood").locator(
-        '[data-testid="stMetricValue"]').inner_text()
-    match = LABEL_PATTERN.search(mood_value)
-    assert match, f"no emotion label in the Mood metric: {mood_value!r}"
+    mood = main.locator('[data-testid="stMetric"]').filter(has_text="Mood")
+    mood_value = mood.locator('[data-testid="stMetricValue"]').inner_text()
+    match = EMOTION_PATTERN.search(mood_value)
+    assert match, f"no emotion in the Mood metric: {mood_value!r}"
+    confidence = mood.locator('[data-testid="stMetricDelta"]').inner_text()
+    assert re.fullmatch(r"\d+% sure", confidence.strip()), f"no confidence under the mood: {confidence!r}"
+    assert not mood.evaluate(TRUNCATED_SCRIPT), f"the Mood metric is cut off: {mood_value!r}"
     colour_index = DISPLAY_NAMES.index(match.group(1))
     source = colour_counts(fake_camera_image)[colour_index]
     received = None
