@@ -21,7 +21,13 @@ from pages.common import (
 )
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.errors import ModelFileError
-from tunex_core.live.charts import draw_probability_bars, draw_timeline, palette_for_theme
+from tunex_core.live.charts import (
+    bars_description,
+    draw_probability_bars,
+    draw_timeline,
+    palette_for_theme,
+    timeline_description,
+)
 from tunex_core.live.session import (
     DEFAULT_MAX_LIVE_SESSIONS,
     DRIVER_GROUP,
@@ -38,7 +44,7 @@ from tunex_core.personal.profiles import ProfileError, ProfileStore
 from tunex_core.report.charts import probability_bars
 from tunex_core.storage import DatabaseBusyError
 from tunex_core.vision.calibration import CalibrationError, RestingFaceCalibration, calibrate_faces
-from tunex_core.vision.drawing import draw_faces
+from tunex_core.vision.drawing import draw_faces, faces_description
 from tunex_core.vision.faces import DARK_FRAME_MEAN
 from tunex_core.vision.images import (
     ANALYSIS_SIDE,
@@ -317,11 +323,12 @@ def live_charts(playing: bool) -> None:
     palette = palette_for_theme(st.context.theme.type)
     left, right = st.columns(2)
     left.caption("Now (smoothed)" + (f" · {palette.tick_name} tick: this frame" if raw is not None else ""))
-    left.image(draw_probability_bars(driving.probabilities, raw, palette=palette), width="stretch")
+    left.image(draw_probability_bars(driving.probabilities, raw, palette=palette), width="stretch",
+               alt=bars_description(driving.probabilities))
     if snapshot.timeline:
         times, values = thin_timeline(snapshot.timeline, TIMELINE_POINTS)
         right.caption("The last 30 seconds")
-        right.image(draw_timeline(times, values, palette=palette), width="stretch")
+        right.image(draw_timeline(times, values, palette=palette), width="stretch", alt=timeline_description(values))
 
 
 # Rerun on a tab change so that the Snapshot tab's camera opens only while that tab is shown: a
@@ -383,10 +390,10 @@ def analyse_picture(data: bytes | None, source: str) -> None:
     if not faces:
         tips = NO_FACE_IN_PHOTO_TIPS if source == "upload" else NO_FACE_TIPS
         st.warning(tips + (" This picture is very dark." if picture.dark else ""))
-        st.image(picture.display, channels="BGR", width="stretch")
+        st.image(picture.display, channels="BGR", width="stretch", alt=faces_description([]))
         return
     annotated = draw_faces(picture.display, faces, numbered=len(faces) > 1, scale=picture.scale)
-    st.image(annotated, channels="BGR", width="stretch")
+    st.image(annotated, channels="BGR", width="stretch", alt=faces_description(faces))
     for number, face in enumerate(faces, start=1):
         title = f"Face #{number}: {describe(face.label, face.confidence)}" if len(faces) > 1 else \
             describe(face.label, face.confidence)

@@ -276,7 +276,9 @@ def render_mistakes(report: ModelReport) -> None:
         zoomed = np.kron(item.face, np.ones((FACE_ZOOM, FACE_ZOOM), dtype=np.uint8))
         mistake = item.mistake
         columns[position % GALLERY_COLUMNS].image(
-            zoomed, caption=f"true {mistake.true} → read {mistake.predicted} ({mistake.confidence:.0%})")
+            zoomed, caption=f"true {mistake.true} → read {mistake.predicted} ({mistake.confidence:.0%})",
+            alt=f"A test face labelled {mistake.true}, read as {mistake.predicted} with "
+                f"{mistake.confidence:.0%} confidence")
 
 
 def render_confidence_history() -> None:

@@ -91,6 +91,8 @@ def test_two_sessions_stream_at_once_and_a_closed_tab_frees_its_analysis(
         assert exception_count(app_page) == 0 and exception_count(second_page) == 0
         assert max(chart_corner_colour(app_page)) > 240
         assert max(chart_corner_colour(second_page)) < 40
+        alt = app_page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first.get_attribute("alt")
+        assert alt.startswith("Bar chart of the emotions now: ") and alt.count("%") == 7
         save_screenshot(second_page, "live-webrtc-second-session")
     finally:
         second_context.close()  # the tab closes without pressing Stop

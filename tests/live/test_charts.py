@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES, EMOTIONS
-from tunex_core.live.charts import DARK, LIGHT, draw_probability_bars, draw_timeline, palette_for_theme
+from tunex_core.live.charts import (
+    DARK,
+    LIGHT,
+    bars_description,
+    draw_probability_bars,
+    draw_timeline,
+    palette_for_theme,
+    probabilities_text,
+    timeline_description,
+)
 
 
 def colour_pixels(image: np.ndarray, hex_colour: str) -> int:
@@ -74,3 +83,17 @@ def test_the_compare_tick_shows_against_the_dark_track():
     changed = (marked != plain).any(axis=2)
     assert changed.sum() > 7 * 3 * 10
     assert marked[changed].min(axis=1).mean() > 200  # the ticks are near white
+
+
+def test_alt_texts_list_the_emotions_most_likely_first():
+    probabilities = np.zeros(7)
+    probabilities[EMOTION_NAMES.index("happy")] = 0.91
+    probabilities[EMOTION_NAMES.index("neutral")] = 0.06
+    probabilities[EMOTION_NAMES.index("sad")] = 0.03
+    text = probabilities_text(probabilities)
+    assert text.startswith("Happy 91%, Neutral 6%, Sad 3%, ") and text.count("%") == 7
+    assert bars_description(probabilities) == f"Bar chart of the emotions now: {text}."
+    history = np.tile(np.full(7, 1 / 7), (3, 1))
+    history[-1] = probabilities
+    assert timeline_description(history) == f"Line chart of each emotion over the last 30 seconds; now: {text}."
+    assert timeline_description(np.zeros((0, 7))).endswith("no readings yet.")

@@ -56,6 +56,8 @@ def test_uploaded_face_gets_a_label_and_chart():
     assert any(name in headings[0] for name in DISPLAY_NAMES)
     assert "%" in headings[0]
     assert not app.error
+    alt = app.get("image")[0].proto.imgs[0].alt
+    assert alt.startswith("The picture with one face boxed: ") and headings[0].split(" ", 1)[1].split(" ·")[0] in alt
 
 
 def test_uploaded_group_photo_labels_every_face_and_the_group(face_bgr):
@@ -70,6 +72,8 @@ def test_uploaded_group_photo_labels_every_face_and_the_group(face_bgr):
     assert [heading.split(":")[0] for heading in headings[:6]] == [f"Face #{number}" for number in range(1, 7)]
     assert headings[6].startswith("Group mood:")
     assert len(headings) == 7
+    alt = app.get("image")[0].proto.imgs[0].alt
+    assert alt.startswith("The picture with 6 faces boxed and numbered, largest first: #1 ") and "#6 " in alt
 
 
 def test_a_24_megapixel_phone_photo_is_analysed(face_bgr):

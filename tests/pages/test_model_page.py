@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -64,7 +65,10 @@ def test_page_renders_every_section_from_the_sample_metrics(sample_metrics, fixt
     assert time_per_face.help == ("what the app runs for each face: the face and its mirror image; measured when the "
                                   "model was released, on that 2-core CPU (faster processors take less)")
     assert len(app.get("plotly_chart")) == 4  # accuracy, confusion, per-class, reliability
-    assert len(app.get("image")) == 4  # the four fixture mistakes in the sample
+    gallery = app.get("image")
+    assert len(gallery) == 4  # the four fixture mistakes in the sample
+    for image in gallery:  # screen readers read what each face is, not its URL
+        assert re.fullmatch(r"A test face labelled \w+, read as \w+ with \d+% confidence", image.proto.imgs[0].alt)
     assert "No live readings yet" in texts(app.info)
     assert not app.error and not app.warning
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tunex_core.emotions import EMOTION_NAMES, colour_bgr
-from tunex_core.vision.drawing import draw_faces
+from tunex_core.vision.drawing import draw_faces, faces_description
 from tunex_core.vision.faces import Box
 from tunex_core.vision.pipeline import FaceEmotion
 
@@ -106,3 +106,10 @@ def test_boxes_found_in_a_larger_frame_are_drawn_scaled_on_a_smaller_copy(frame)
 def test_a_scale_that_is_not_a_positive_number_is_refused(frame, scale):
     with pytest.raises(ValueError, match="scale"):
         draw_faces(frame, [face_at(Box(10, 10, 50, 50))], scale=scale)
+
+
+def test_faces_description_says_what_the_boxes_read():
+    assert faces_description([]) == "The picture; no face was found in it."
+    assert faces_description([face_at((0, 0, 10, 10), "sad", 0.6)]) == "The picture with one face boxed: Sad 60%."
+    two = faces_description([face_at((0, 0, 10, 10), "happy", 0.91), face_at((20, 0, 8, 8), "angry", 0.55)])
+    assert two == "The picture with 2 faces boxed and numbered, largest first: #1 Happy 91%; #2 Angry 55%."

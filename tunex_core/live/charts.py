@@ -42,6 +42,27 @@ def palette_for_theme(theme_type: str | None) -> ChartPalette:
     return DARK if theme_type == "dark" else LIGHT
 
 
+def probabilities_text(probabilities: Sequence[float]) -> str:
+    """The 7 probabilities in words, most likely first, e.g. "Happy 91%, Neutral 3%, …" (a chart's alt text)."""
+    values = np.clip(np.asarray(probabilities, dtype=float), 0.0, 1.0)
+    order = np.argsort(-values, kind="stable")
+    return ", ".join(f"{EMOTIONS[index].display_name} {values[index]:.0%}" for index in order)
+
+
+def bars_description(probabilities: Sequence[float]) -> str:
+    """Alt text for ``draw_probability_bars``: what its bars show."""
+    return f"Bar chart of the emotions now: {probabilities_text(probabilities)}."
+
+
+def timeline_description(probabilities: np.ndarray, window_seconds: float = 30.0) -> str:
+    """Alt text for ``draw_timeline``: what it covers and where each emotion ended, now."""
+    values = np.asarray(probabilities, dtype=float)
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] != len(EMOTIONS):
+        return f"Line chart of each emotion over the last {window_seconds:.0f} seconds: no readings yet."
+    return (f"Line chart of each emotion over the last {window_seconds:.0f} seconds; "
+            f"now: {probabilities_text(values[-1])}.")
+
+
 def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], colour, scale: float = 0.45,
           thickness: int = 1) -> None:
     cv2.putText(canvas, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)

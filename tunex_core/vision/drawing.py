@@ -12,6 +12,17 @@ from tunex_core.emotions import EMOTION_BY_NAME, colour_bgr
 from tunex_core.vision.pipeline import FaceEmotion
 
 
+def faces_description(faces: Sequence[FaceEmotion]) -> str:
+    """Alt text for a picture annotated by ``draw_faces``: how many faces are boxed and what each reads."""
+    if not faces:
+        return "The picture; no face was found in it."
+    readings = [f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}" for face in faces]
+    if len(faces) == 1:
+        return f"The picture with one face boxed: {readings[0]}."
+    numbered = "; ".join(f"#{number} {reading}" for number, reading in enumerate(readings, start=1))
+    return f"The picture with {len(faces)} faces boxed and numbered, largest first: {numbered}."
+
+
 def draw_faces(frame_bgr: np.ndarray, faces: Sequence[FaceEmotion], numbered: bool = False,
                in_place: bool = False, scale: float = 1.0) -> np.ndarray:
     """Draw each face's box and "Label 87%" tag; returns the annotated frame.
