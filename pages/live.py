@@ -72,8 +72,10 @@ NO_FACE_IN_PHOTO_TIPS = (
 STATUS_REFRESH_SECONDS = 1.0
 CHART_REFRESH_SECONDS = 2.0
 TIMELINE_POINTS = 120
-# Mood, Faces, Analysis per frame, Frames, Video.
-METRIC_COLUMN_WIDTHS = (1.6, 0.8, 1.3, 1.0, 1.0)
+# The live metrics' widths in pixels: each fits its longest value ("😲 Surprise", "129 ms", 123456 frames),
+# and fixed widths keep the row from shifting as the values change each second.
+MOOD_METRIC_WIDTH, FACES_METRIC_WIDTH, ANALYSIS_METRIC_WIDTH, FRAMES_METRIC_WIDTH, VIDEO_METRIC_WIDTH = (
+    180, 70, 135, 120, 105)
 
 # OpenCV's own thread pool would run face detection on extra threads beside the video's (2 cores:
 # oversubscribed); each session's analysis thread does its detection itself.
@@ -275,23 +277,24 @@ def live_status(playing: bool, switch_after: float) -> None:
     if driver != snapshot.driver:
         live_session.configure(driver=driver)
     driving = snapshot.driving
-    # The mood's column is the widest, and its confidence sits under the name: "😲 Surprise · 100%" in one
-    # of five equal columns was cut to "😲 Sur…" on every desktop width.
-    columns = st.columns(METRIC_COLUMN_WIDTHS)
+    # One row that wraps on a phone (columns would stack five metrics one under another). The mood's
+    # confidence sits under its name: "😲 Surprise · 100%" in one of five equal columns was cut to "😲 Sur…".
+    row = st.container(horizontal=True, horizontal_alignment="distribute")
     if driving is None:
-        columns[0].metric("Mood", "—")
+        row.metric("Mood", "—", width=MOOD_METRIC_WIDTH)
     else:
         emotion = EMOTION_BY_NAME[driving.stable_label]
-        columns[0].metric("Mood", f"{emotion.emoji} {emotion.display_name}",
-                          delta=f"{driving.stable_confidence:.0%} sure", delta_color="off", delta_arrow="off")
-    columns[1].metric("Faces", len(faces))
-    columns[2].metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
-                      if snapshot.milliseconds_per_frame is not None else "—")
-    columns[3].metric("Frames", snapshot.frames_processed, help="Frames analysed since the camera started.")
-    columns[4].metric("Video", f"{snapshot.video_frames_per_second:.0f} fps"
-                      if snapshot.video_frames_per_second is not None else "—",
-                      help="Frames per second coming from the camera (and going back with the faces drawn). "
-                           f"Analyses per second: {snapshot.analyses_per_second or 0:.0f}.")
+        row.metric("Mood", f"{emotion.emoji} {emotion.display_name}", width=MOOD_METRIC_WIDTH,
+                   delta=f"{driving.stable_confidence:.0%} sure", delta_color="off", delta_arrow="off")
+    row.metric("Faces", len(faces), width=FACES_METRIC_WIDTH)
+    row.metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"
+               if snapshot.milliseconds_per_frame is not None else "—", width=ANALYSIS_METRIC_WIDTH)
+    row.metric("Frames", snapshot.frames_processed, help="Frames analysed since the camera started.",
+               width=FRAMES_METRIC_WIDTH)
+    row.metric("Video", f"{snapshot.video_frames_per_second:.0f} fps"
+               if snapshot.video_frames_per_second is not None else "—", width=VIDEO_METRIC_WIDTH,
+               help="Frames per second coming from the camera (and going back with the faces drawn). "
+                    f"Analyses per second: {snapshot.analyses_per_second or 0:.0f}.")
     slots = live_session.slots
     if slots is not None:
         st.caption(f"Live viewers analysed on this computer now: {slots.in_use} of at most {slots.limit}.")

@@ -71,6 +71,14 @@ def test_fake_camera_stream_comes_back_with_a_box_and_label(app_page, fake_camer
     assert_annotated_video_comes_back(app_page, fake_camera_image)
     save_screenshot(app_page, "live-webrtc-stream")
     assert exception_count(app_page) == 0
+    # On a phone the five metrics wrap into rows (not a column of five), and none is cut off.
+    app_page.set_viewport_size({"width": 390, "height": 900})
+    app_page.wait_for_timeout(1500)
+    metrics = app_page.locator('[data-testid="stMain"] [data-testid="stMetric"]')
+    rows = {round(metrics.nth(index).bounding_box()["y"]) for index in range(metrics.count())}
+    assert metrics.count() == 5 and len(rows) <= 3, f"the metrics take {len(rows)} rows at 390 px"
+    assert not any(metrics.nth(index).evaluate(TRUNCATED_SCRIPT) for index in range(5))
+    app_page.set_viewport_size(VIEWPORT)
 
 
 def test_two_sessions_stream_at_once_and_a_closed_tab_frees_its_analysis(
