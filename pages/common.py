@@ -13,6 +13,7 @@ from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, storage_st
 
 MOOD_KEY = "mood"
 PROFILE_KEY = "profile_id"
+PROFILE_QUERY_PARAMETER = "profile"
 PROFILE_SELECTOR_KEY = "profile_selector"
 PROFILE_IDS_KEY = "profile_ids_by_name"  # the selector shows names; the session keeps the id
 NEW_PROFILE_NAME_KEY = "new_profile_name"
@@ -45,9 +46,31 @@ route_first_request_through_app()
 
 
 def init_session_state() -> None:
-    """Set the session-state defaults once per browser session."""
+    """Set the session-state defaults once per browser session; the profile comes from the address
+    (``?profile=ID``) when it names one, so reloading the page keeps the person who was using it."""
     st.session_state.setdefault(MOOD_KEY, None)
-    st.session_state.setdefault(PROFILE_KEY, DEFAULT_PROFILE_ID)
+    if PROFILE_KEY not in st.session_state:
+        st.session_state[PROFILE_KEY] = profile_id_from_address(st.query_params.get(PROFILE_QUERY_PARAMETER))
+
+
+def profile_id_from_address(value: str | None) -> int:
+    """The profile id in the address's ``profile`` parameter, or the default profile's when there is none
+    or it is not a whole number (an unknown id falls back later, in ``session_profiles``)."""
+    try:
+        return int(value) if value is not None and value.strip().isdigit() else DEFAULT_PROFILE_ID
+    except ValueError:
+        return DEFAULT_PROFILE_ID
+
+
+def keep_profile_in_address() -> None:
+    """Write the session's profile into the address (``?profile=ID``; nothing for the default profile).
+    Streamlit clears the address's parameters on every page switch, so this runs on every page."""
+    profile_id = current_profile_id()
+    if profile_id == DEFAULT_PROFILE_ID:
+        if PROFILE_QUERY_PARAMETER in st.query_params:
+            del st.query_params[PROFILE_QUERY_PARAMETER]
+    elif st.query_params.get(PROFILE_QUERY_PARAMETER) != str(profile_id):
+        st.query_params[PROFILE_QUERY_PARAMETER] = str(profile_id)
 
 
 def current_profile_id() -> int:
@@ -135,6 +158,7 @@ def render_profile_sidebar() -> None:
                 st.button("Create profile", key="create_profile", on_click=_create_profile)
         else:
             st.caption("Profiles are unavailable while the database is locked; using the default profile.")
+        keep_profile_in_address()
         if message := st.session_state.pop(PROFILE_MESSAGE_KEY, None):
             st.warning(escape_markdown(message))
         status = storage_status()

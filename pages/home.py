@@ -39,7 +39,7 @@ choice = st.radio("How do you feel?", [emotion.name for emotion in EMOTIONS], ho
                   index=[emotion.name for emotion in EMOTIONS].index(mood.label) if mood else 6,
                   format_func=lambda name: next(f"{e.emoji} {e.display_name}" for e in EMOTIONS if e.name == name))
 if st.button("Use this mood", key="home-use-mood"):
-    set_session_mood(Mood.from_emotion(choice, source="chosen on Home"))
+    set_session_mood(Mood.from_emotion(choice, source="your pick on Home"))
     st.rerun()
 
 st.divider()

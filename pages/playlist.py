@@ -82,7 +82,7 @@ def choose_mood() -> Mood | None:
         st.info("No mood yet. Read one from your face on **Live mood**, or choose an emotion above.")
         return None
     if picked is not None and (mood is None or picked != mood.label):
-        set_session_mood(Mood.from_emotion(picked, source="chosen on Playlist"))
+        set_session_mood(Mood.from_emotion(picked, source="your pick on Playlist"))
         st.rerun()  # the sidebar, drawn before this page, shows the new mood too
     return mood
 

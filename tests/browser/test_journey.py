@@ -20,7 +20,7 @@ def test_mood_from_home_drives_song_map_and_a_playable_playlist(app_page, stream
     wait_for_app_idle(app_page)
     main.get_by_role("button", name="Use this mood").click()
     sidebar.get_by_text(re.compile("Sad")).first.wait_for(timeout=30_000)
-    assert "chosen on Home" in sidebar.inner_text()
+    assert "your pick on Home" in sidebar.inner_text()
     save_tall_screenshot(app_page, "journey-home")
 
     open_from_sidebar(app_page, "Song map", "song_map")

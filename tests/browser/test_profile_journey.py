@@ -36,7 +36,7 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     wait_for_app_idle(page)
     main.get_by_role("button", name="Use this mood").click()
     wait_for_app_idle(page)
-    sidebar.get_by_text(re.compile("chosen on Home")).wait_for(timeout=30_000)
+    sidebar.get_by_text(re.compile("your pick on Home")).wait_for(timeout=30_000)
 
     # Save the playlist under a name.
     open_from_sidebar(page, "Playlist", "playlist")
@@ -76,6 +76,14 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     assert [mood["label"] for mood in exported["moods"]] == ["sad"]
     assert [playlist["name"] for playlist in exported["saved_playlists"]] == [PLAYLIST]
 
+    # The address names the profile, so reloading the page (a new Streamlit session) keeps it.
+    assert re.search(r"/journal\?profile=\d+$", page.url), page.url
+    page.reload(wait_until="domcontentloaded")
+    wait_for_app_idle(page, "journal")
+    expect(sidebar.get_by_role("combobox", name="Profile")).to_have_value(PROFILE, timeout=30_000)
+    main.get_by_text(re.compile(f"Profile {PROFILE}")).wait_for(timeout=30_000)
+    assert exception_count(page) == 0
+
     # The default profile's journal does not have Robin's playlist.
     sidebar.get_by_role("combobox", name="Profile").click()
     page.get_by_role("option", name="Default").click()
@@ -83,3 +91,4 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     main.get_by_text(re.compile("Profile Default")).wait_for(timeout=30_000)
     expect(main.get_by_role("tab", name=re.compile(r"Saved playlists \(0\)"))).to_be_visible()
     assert exception_count(page) == 0
+    assert "profile=" not in page.url

@@ -38,7 +38,7 @@ def test_picking_a_mood_by_hand_sets_the_session_mood():
     next(button for button in app.button if button.label == "Use this mood").click()
     app.run()
     mood = app.session_state["mood"]
-    assert mood.label == "sad" and mood.source == "chosen on Home"
+    assert mood.label == "sad" and mood.source == "your pick on Home"
 
 
 def test_every_page_loads_without_exception():

@@ -109,3 +109,33 @@ def test_the_sidebar_says_when_a_damaged_database_was_replaced(isolated_home):
     assert not app.exception
     warning = " ".join(element.value for element in app.sidebar.warning).replace("\\", "")
     assert "was damaged" in warning and "tunex.sqlite3.damaged-" in warning
+
+
+def test_the_profile_is_kept_in_the_address_so_a_reload_keeps_it(isolated_home):
+    app = start_app()
+    assert "profile" not in app.query_params  # the default profile leaves the address alone
+    app.sidebar.text_input(key="new_profile_name").set_value("Sam")
+    app.sidebar.button(key="create_profile").click().run()
+    sam = next(profile for profile in ProfileStore().profiles() if profile.name == "Sam")
+    assert app.query_params["profile"] == str(sam.id)
+
+    reloaded = AppTest.from_function(sidebar_script, default_timeout=60)  # a new session at that address
+    reloaded.query_params["profile"] = str(sam.id)
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.session_state["profile_id"] == sam.id
+    assert reloaded.sidebar.selectbox(key="profile_selector").value == "Sam"
+
+    reloaded.sidebar.selectbox(key="profile_selector").set_value("Default").run()
+    assert "profile" not in reloaded.query_params
+
+
+def test_an_unknown_or_malformed_profile_in_the_address_falls_back_to_default(isolated_home):
+    for value in ("999", "abc", "-1", "²", ""):
+        app = AppTest.from_function(sidebar_script, default_timeout=60)
+        app.query_params["profile"] = value
+        app.run()
+        assert not app.exception, value
+        assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID, value
+        assert app.sidebar.selectbox(key="profile_selector").value == "Default", value
+        assert "profile" not in app.query_params, value
