@@ -56,6 +56,10 @@ def test_calibrate_from_a_photo_applies_and_clears():
     restored = RestingFaceCalibration.from_json(calibration.to_json())  # storable with a profile
     assert restored.resting_probabilities == pytest.approx(calibration.resting_probabilities, abs=1e-6)
     assert any("Calibrated to your resting face" in message.value for message in app.success)
+    # The fixture face smiles (happy 91%): not a resting face, and the page says so.
+    expression_warnings = [message.value for message in app.warning if "If you were smiling" in message.value]
+    assert expression_warnings == [calibration.expression_warning()[0].upper() + calibration.expression_warning()[1:]
+                                   + "."]
     button(app, "🎵 Use this mood").click()
     app.run()
     after = neutral_share(app)
@@ -64,7 +68,7 @@ def test_calibrate_from_a_photo_applies_and_clears():
     button(app, "Clear calibration").click()
     app.run()
     assert app.session_state["resting_calibration"] is None
-    assert not app.success
+    assert not app.success and not any("If you were smiling" in message.value for message in app.warning)
     button(app, "🎵 Use this mood").click()
     app.run()
     assert neutral_share(app) == pytest.approx(before)

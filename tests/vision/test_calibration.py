@@ -195,6 +195,31 @@ def test_describe_names_the_bias():
     assert "resting face read sad 55%" in line and "sad is toned down" in line
 
 
+def resting_reading(emotion: str, share: float) -> list[float]:
+    reading = [(1.0 - share) / 6.0] * 7
+    reading[EMOTION_NAMES.index(emotion)] = share
+    return reading
+
+
+@pytest.mark.parametrize(("emotion", "share", "expected"), [
+    ("happy", 0.91, "happy"), ("surprise", 0.7, "surprise"), ("happy", 0.6, "happy"),
+    ("happy", 0.55, None),  # a relaxed face with an upturned mouth can read so
+    ("sad", 0.95, None), ("angry", 0.8, None), ("neutral", 0.9, None),  # the biases calibration is for
+])
+def test_a_resting_face_that_reads_as_a_smile_or_surprise_is_flagged(emotion, share, expected):
+    calibration = RestingFaceCalibration.fit([resting_reading(emotion, share)])
+    assert calibration.resting_expression == expected
+    warning = calibration.expression_warning()
+    if expected is None:
+        assert warning is None
+    else:
+        hint = "smiling" if expected == "happy" else "raising your eyebrows"
+        assert warning.startswith(f"your resting face read {expected} {share:.0%}. If you were {hint}, ")
+        factor = float(warning.rsplit("×", 1)[1])
+        assert factor == pytest.approx(math.exp(calibration.log_correction[EMOTION_NAMES.index(expected)]), abs=0.05)
+        assert factor > 1.5
+
+
 def test_calibrate_faces_relabels():
     from tunex_core.vision.faces import Box
     from tunex_core.vision.pipeline import FaceEmotion

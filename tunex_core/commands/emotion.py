@@ -270,6 +270,8 @@ def run_predict(arguments: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
             return 2
         print(f"calibrated to {', '.join(arguments.baseline)}: {calibration.describe()}")
+        if warning := calibration.expression_warning():
+            print(f"warning: {warning}", file=sys.stderr)
     results, failures = [], 0
     for name in arguments.images:
         entry: dict = {"file": name, "faces": [], "error": None}
