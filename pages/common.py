@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
+from tunex_core.personal.journal import describe_age
 from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, storage_status, write_outcome_message
 
 MOOD_KEY = "mood"
 PROFILE_KEY = "profile_id"
 PROFILE_QUERY_PARAMETER = "profile"
+RESUME_MOOD_BUTTON_KEY = "resume_last_mood"
 PROFILE_SELECTOR_KEY = "profile_selector"
 PROFILE_IDS_KEY = "profile_ids_by_name"  # the selector shows names; the session keeps the id
 NEW_PROFILE_NAME_KEY = "new_profile_name"
@@ -106,6 +110,22 @@ def set_session_mood(mood: Mood) -> None:
     st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
 
 
+def last_recorded_mood() -> Mood | None:
+    """The current profile's most recent mood from its journal, or None (no history, or the database is busy)."""
+    try:
+        with feedback_store() as store:
+            records = store.recent_moods(limit=1)
+    except (DatabaseBusyError, ValueError):  # locked, or a damaged row
+        return None
+    return records[0].to_mood() if records else None
+
+
+def _resume_mood(mood: Mood) -> None:
+    """Button callback: make the journal's last mood the session mood again, without recording it twice."""
+    st.session_state[MOOD_KEY] = mood
+    st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
+
+
 def _select_profile() -> None:
     """Selector callback: make the chosen name's profile the session's profile."""
     chosen = st.session_state[PROFILE_SELECTOR_KEY]
@@ -142,8 +162,9 @@ def session_profiles() -> tuple[Profile, ...]:
     return profiles
 
 
-def render_profile_sidebar() -> None:
-    """The profile selector, a "new profile" form and the store's messages (damaged, temporary, locked)."""
+def render_profile_sidebar() -> bool:
+    """The profile selector, a "new profile" form and the store's messages (damaged, temporary, locked);
+    returns whether the database could be read (False while another program locks it)."""
     profiles = session_profiles()
     with st.sidebar:
         if profiles:
@@ -166,16 +187,24 @@ def render_profile_sidebar() -> None:
             st.warning(escape_markdown(notice))
         if status.pending_writes:
             st.info(f"{status.pending_writes} change(s) wait for the database to be free and will be saved then.")
+    return bool(profiles)
 
 
 def render_mood_sidebar() -> None:
     """The sidebar of every page: the profile selector and store messages, then the session mood."""
-    render_profile_sidebar()
+    database_readable = render_profile_sidebar()
     mood = session_mood()
     with st.sidebar:
         st.subheader("Session mood")
         if mood is None:
             st.caption("No mood yet — read one on **Live mood**, or pick one on **Home** or **Playlist**.")
+            # Under a lock every read waits for the busy timeout: one for the profiles above is enough.
+            if database_readable and (last := last_recorded_mood()) is not None:
+                emotion = EMOTION_BY_NAME[last.label]
+                st.button(f"↩️ Use my last mood: {emotion.emoji} {emotion.display_name} "
+                          f"({describe_age(time.time() - last.created_at)})", key=RESUME_MOOD_BUTTON_KEY,
+                          on_click=_resume_mood, args=(last,),
+                          help="The mood this profile used last, from its journal (after a reload, for example).")
             return
         emotion = EMOTION_BY_NAME[mood.label]
         st.markdown(f"### {emotion.emoji} {emotion.display_name}")

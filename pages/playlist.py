@@ -40,6 +40,7 @@ INITIAL_PLAYERS = 10
 RECENT_PLAYS_EXCLUDED = 20
 FEEDBACK_ERROR_KEY = "playlist_feedback_error"
 LOADED_PLAYERS_KEY = "playlist_loaded_players"
+PLAYLIST_EMOTION_KEY = "playlist_emotion"
 
 
 @st.cache_resource(show_spinner=False)
@@ -72,12 +73,19 @@ def emotion_label(name: str) -> str:
     return f"{chosen.emoji} {chosen.display_name}"
 
 
+def mood_selector_key(mood: Mood | None) -> str:
+    """The widget key of the mood selector while ``mood`` is the session mood."""
+    return f"{PLAYLIST_EMOTION_KEY}-{mood.label if mood is not None else 'none'}"
+
+
 def choose_mood() -> Mood | None:
     """The session mood, or the emotion picked here (which becomes the session mood)."""
     mood = session_mood()
+    # One selector per mood: it follows a mood set anywhere else (Home, Live mood, the sidebar's "Use my last
+    # mood") even while this page is open, where a single keyed selectbox would keep showing its own old value.
     picked = st.selectbox("Mood", EMOTION_NAMES, format_func=emotion_label,
                           index=EMOTION_NAMES.index(mood.label) if mood is not None else None,
-                          placeholder="Choose an emotion", key="playlist_emotion")
+                          placeholder="Choose an emotion", key=mood_selector_key(mood))
     if mood is None and picked is None:
         st.info("No mood yet. Read one from your face on **Live mood**, or choose an emotion above.")
         return None

@@ -63,6 +63,25 @@ def test_playlist_plays_spotify_embeds_without_credentials(app_page, streamlit_s
     save_tall_screenshot(app_page, "music-playlist-players")
 
 
+def test_after_a_reload_the_last_mood_brings_the_playlist_back(app_page, streamlit_server):
+    main = app_page.locator('[data-testid="stMain"]')
+    sidebar = app_page.locator('[data-testid="stSidebar"]')
+    open_app(app_page, streamlit_server, "playlist")
+    main.locator('[data-testid="stSelectbox"]').first.click()
+    app_page.get_by_role("option", name=re.compile("Surprise")).click()
+    expect(main.locator(PLAYER_SELECTOR)).to_have_count(10, timeout=60_000)
+
+    app_page.reload(wait_until="domcontentloaded")  # a new session: no session mood, no playlist
+    wait_for_app_idle(app_page, "playlist")
+    expect(main.locator(PLAYER_SELECTOR)).to_have_count(0)
+    sidebar.get_by_role("button", name=re.compile(r"Use my last mood: .*Surprise \(just now\)")).click()
+    wait_for_app_idle(app_page, "playlist")
+    expect(main.locator(PLAYER_SELECTOR)).to_have_count(10, timeout=60_000)
+    # The page's own mood selector follows the resumed mood.
+    expect(main.get_by_role("combobox", name="Mood")).to_have_value(re.compile("Surprise"))
+    assert exception_count(app_page) == 0
+
+
 def test_song_map_shows_the_whole_catalog_as_density_and_as_webgl_points(app_page, streamlit_server):
     main = app_page.locator('[data-testid="stMain"]')
     started = time.monotonic()

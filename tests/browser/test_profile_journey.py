@@ -82,6 +82,10 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     wait_for_app_idle(page, "journal")
     expect(sidebar.get_by_role("combobox", name="Profile")).to_have_value(PROFILE, timeout=30_000)
     main.get_by_text(re.compile(f"Profile {PROFILE}")).wait_for(timeout=30_000)
+    # The reload dropped the session mood; Robin's last one is a click away.
+    sidebar.get_by_role("button", name=re.compile(r"Use my last mood: .*Sad \(")).click()
+    wait_for_app_idle(page)
+    sidebar.get_by_text(re.compile("your pick on Home")).wait_for(timeout=30_000)
     assert exception_count(page) == 0
 
     # The default profile's journal does not have Robin's playlist.

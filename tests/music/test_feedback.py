@@ -12,6 +12,7 @@ from tunex_core.music.feedback import (
     SKIP,
     SKIP_HALF_LIFE_DAYS,
     FeedbackStore,
+    MoodRecord,
     decay_weight,
 )
 from tunex_core.storage import connect
@@ -54,6 +55,19 @@ def test_moods_are_kept_as_history(home):
         moods = reopened.recent_moods()
     assert [mood.label for mood in moods] == ["angry", "happy"]
     assert moods[1].probabilities == (0, 0, 0, 0.5, 0, 0, 0.5) and moods[1].source == "camera"
+
+
+def test_a_recorded_mood_comes_back_as_the_mood_it_was(home):
+    used = Mood.from_probabilities([0.1, 0, 0, 0.2, 0.6, 0, 0.1], source="live camera")
+    with FeedbackStore() as store:
+        store.record_mood(used, at=123.0)
+        record = store.recent_moods(limit=1)[0]
+    mood = record.to_mood()
+    assert (mood.label, mood.source, mood.created_at) == ("sad", "live camera", 123.0)
+    assert mood.probabilities == pytest.approx(used.probabilities)
+    assert (mood.valence, mood.arousal) == pytest.approx((used.valence, used.arousal))
+    damaged = MoodRecord("sad", 0.2, 0.3, (0.5, 0.5), "live camera", 123.0)
+    assert damaged.to_mood() is None
 
 
 def test_adjustments_decay_likes_slowly_and_skips_fast(home):

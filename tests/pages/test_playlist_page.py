@@ -208,11 +208,23 @@ def test_without_a_mood_the_user_picks_one(isolated_home):
     assert "Live mood" in app.info[0].value
     assert link_urls(app) == []
 
-    app.selectbox(key="playlist_emotion").select("sad").run()
+    app.selectbox(key="playlist_emotion-none").select("sad").run()
 
     assert not app.exception
     assert app.session_state["mood"].label == "sad"
     assert len(link_urls(app)) == 10 and len(iframe_sources(app)) == 10
+
+
+def test_the_mood_selector_follows_a_mood_set_while_the_page_is_open(isolated_home):
+    app = page_with_mood(None).run()
+    assert app.selectbox(key="playlist_emotion-none").value is None
+    resumed = Mood.from_emotion("sad", source="live camera")  # e.g. the sidebar's "Use my last mood"
+    app.session_state["mood"] = resumed
+    app.run()
+    assert not app.exception and not app.warning
+    assert app.selectbox(key="playlist_emotion-sad").value == "sad"
+    assert app.session_state["mood"] is resumed  # followed, not replaced by a "picked on Playlist" mood
+    assert len(link_urls(app)) == 10
 
 
 def test_iso_mode_and_count(isolated_home):

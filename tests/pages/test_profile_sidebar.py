@@ -11,6 +11,7 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
+from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
 from tunex_core.personal.profiles import ProfileStore
@@ -139,3 +140,38 @@ def test_an_unknown_or_malformed_profile_in_the_address_falls_back_to_default(is
         assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID, value
         assert app.sidebar.selectbox(key="profile_selector").value == "Default", value
         assert "profile" not in app.query_params, value
+
+
+def resume_button(app: AppTest):
+    return [button for button in app.sidebar.button if button.key == "resume_last_mood"]
+
+
+def test_the_last_mood_of_the_profile_can_be_used_again_after_a_reload(isolated_home):
+    app = start_app()
+    assert not resume_button(app)  # no history yet
+    app.button(key="use_sad").click().run()
+    assert not resume_button(app)  # a session mood is set: nothing to resume
+
+    reloaded = start_app()  # a new session: the session mood is gone, the journal has it
+    assert reloaded.session_state["mood"] is None
+    [button] = resume_button(reloaded)
+    assert button.label.startswith("↩️ Use my last mood: 😢 Sad (") and button.label.endswith("just now)")
+    button.click().run()
+    assert not reloaded.exception
+    mood = reloaded.session_state["mood"]
+    assert (mood.label, mood.source) == ("sad", "test")
+    assert not resume_button(reloaded)
+    with FeedbackStore() as store:
+        assert len(store.recent_moods()) == 1  # resumed, not recorded a second time
+
+
+def test_the_last_mood_is_the_current_profiles(isolated_home):
+    with ProfileStore() as store:
+        sam = store.create("Sam")
+    with FeedbackStore(profile_id=sam.id) as store:
+        store.record_mood(Mood.from_emotion("happy", source="test"))
+    app = start_app()
+    assert not resume_button(app)  # Default has no history
+    app.sidebar.selectbox(key="profile_selector").set_value("Sam").run()
+    [button] = resume_button(app)
+    assert "Happy" in button.label

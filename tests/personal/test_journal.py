@@ -15,6 +15,7 @@ from tunex_core.personal.journal import (
     MoodEntry,
     PlayEntry,
     daily_summaries,
+    describe_age,
     feedback_counts,
     iso_summary,
     load_history,
@@ -158,3 +159,11 @@ def test_load_history_reads_one_profile_from_a_date(home):
     assert [(entry.music_id, entry.action) for entry in history.feedback] == [(10, "like")]
     assert len(history.checkins) == 1 and history.checkins[0].after_label == "neutral"
     assert [entry.label for entry in everything.moods] == ["sad", "happy"] and len(everything.feedback) == 2
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (-5, "just now"), (0, "just now"), (59, "just now"), (60, "1 min ago"), (3599, "59 min ago"),
+    (3600, "1 h ago"), (86_399, "23 h ago"), (86_400, "yesterday"), (2 * 86_400 + 5, "2 days ago"),
+])
+def test_describe_age(seconds, words):
+    assert describe_age(seconds) == words

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tunex_core.mood import Mood
@@ -62,6 +62,15 @@ class MoodRecord:
     probabilities: tuple[float, ...]
     source: str
     recorded_at: float
+
+    def to_mood(self) -> Mood | None:
+        """The recorded mood as it was used (its source and time kept); None when its probabilities are not
+        seven numbers summing to one (a damaged row)."""
+        try:
+            rebuilt = Mood.from_probabilities(self.probabilities, source=self.source)
+        except (TypeError, ValueError):
+            return None
+        return replace(rebuilt, created_at=float(self.recorded_at))
 
 
 @dataclass(frozen=True)

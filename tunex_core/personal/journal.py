@@ -140,6 +140,19 @@ def load_history(database: Database, profile_id: int, since: float | None = None
     return JournalHistory(moods, plays, feedback, checkins)
 
 
+def describe_age(seconds: float) -> str:
+    """How long ago something happened, in words: "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago"."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)} h ago"
+    days = int(seconds // 86_400)
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
 def local_day(timestamp: float, tz: tzinfo | None = None) -> date:
     """The calendar day of a Unix time in ``tz`` (local time when None)."""
     return datetime.fromtimestamp(timestamp, tz).date()
