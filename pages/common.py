@@ -61,8 +61,8 @@ def profile_id_from_address(value: str | None) -> int:
     """The profile id in the address's ``profile`` parameter, or the default profile's when there is none
     or it is not a whole number (an unknown id falls back later, in ``session_profiles``)."""
     try:
-        return int(value) if value is not None and value.strip().isdigit() else DEFAULT_PROFILE_ID
-    except ValueError:
+        return int(value)
+    except (TypeError, ValueError):
         return DEFAULT_PROFILE_ID
 
 

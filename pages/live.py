@@ -167,7 +167,7 @@ def calibration_panel(playing: bool | None = None) -> None:
             save_calibration(None)
             st.rerun()
         if warning := calibration.expression_warning():
-            st.warning(warning[0].upper() + warning[1:] + ".")
+            st.warning(warning)
         return
     if calibration is not None:
         st.caption(f"🎯 Calibrated ({calibration.describe()}). Calibrate again or clear it at the top of the page.")

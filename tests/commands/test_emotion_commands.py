@@ -426,7 +426,7 @@ def test_predict_with_a_baseline_keeps_the_json_shape(tmp_path, model_arguments)
         face_before["probabilities"]["neutral"] > 0.7
     assert f"calibrated to {FACE_PHOTO}: resting face read" in calibrated.stdout
     # the fixture face smiles: a warning on stderr, the JSON untouched
-    assert "warning: your resting face read happy" in calibrated.stderr and "If you were smiling" in calibrated.stderr
+    assert "warning: Your resting face read happy" in calibrated.stderr and "If you were smiling" in calibrated.stderr
 
 
 @pytest.mark.slow

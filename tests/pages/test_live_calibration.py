@@ -58,8 +58,7 @@ def test_calibrate_from_a_photo_applies_and_clears():
     assert any("Calibrated to your resting face" in message.value for message in app.success)
     # The fixture face smiles (happy 91%): not a resting face, and the page says so.
     expression_warnings = [message.value for message in app.warning if "If you were smiling" in message.value]
-    assert expression_warnings == [calibration.expression_warning()[0].upper() + calibration.expression_warning()[1:]
-                                   + "."]
+    assert expression_warnings == [calibration.expression_warning()]
     button(app, "🎵 Use this mood").click()
     app.run()
     after = neutral_share(app)

@@ -214,8 +214,9 @@ def test_a_resting_face_that_reads_as_a_smile_or_surprise_is_flagged(emotion, sh
         assert warning is None
     else:
         hint = "smiling" if expected == "happy" else "raising your eyebrows"
-        assert warning.startswith(f"your resting face read {expected} {share:.0%}. If you were {hint}, ")
-        factor = float(warning.rsplit("×", 1)[1])
+        assert warning.startswith(f"Your resting face read {expected} {share:.0%}. If you were {hint}, ")
+        assert warning.endswith(".")
+        factor = float(warning.rsplit("×", 1)[1].rstrip("."))
         assert factor == pytest.approx(math.exp(calibration.log_correction[EMOTION_NAMES.index(expected)]), abs=0.05)
         assert factor > 1.5
 

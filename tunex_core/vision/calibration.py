@@ -176,16 +176,16 @@ class RestingFaceCalibration:
         return top if top in EXPRESSION_HINTS and resting.max() >= EXPRESSION_SHARE else None
 
     def expression_warning(self) -> str | None:
-        """One line for people when ``resting_expression`` is set: what it reads and what to do; else None."""
+        """Two sentences for people when ``resting_expression`` is set: what it read and what to do; else None."""
         expression = self.resting_expression
         if expression is None:
             return None
         index = EMOTION_NAMES.index(expression)
         share = self.resting_probabilities[index]
         factor = math.exp(float(self.log_correction[index]))
-        return (f"your resting face read {expression} {share:.0%}. If you were {EXPRESSION_HINTS[expression]}, "
+        return (f"Your resting face read {expression} {share:.0%}. If you were {EXPRESSION_HINTS[expression]}, "
                 f"calibrate again with a relaxed face: until then every {expression} reading is toned down "
-                f"×{factor:.1f}")
+                f"×{factor:.1f}.")
 
     def to_dict(self) -> dict:
         """A JSON-ready dictionary (``from_dict`` reads it back)."""

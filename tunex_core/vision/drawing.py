@@ -12,11 +12,16 @@ from tunex_core.emotions import EMOTION_BY_NAME, colour_bgr
 from tunex_core.vision.pipeline import FaceEmotion
 
 
+def face_tag(face: FaceEmotion) -> str:
+    """What a face reads, as drawn beside its box: "Happy 87%"."""
+    return f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}"
+
+
 def faces_description(faces: Sequence[FaceEmotion]) -> str:
     """Alt text for a picture annotated by ``draw_faces``: how many faces are boxed and what each reads."""
     if not faces:
         return "The picture; no face was found in it."
-    readings = [f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}" for face in faces]
+    readings = [face_tag(face) for face in faces]
     if len(faces) == 1:
         return f"The picture with one face boxed: {readings[0]}."
     numbered = "; ".join(f"#{number} {reading}" for number, reading in enumerate(readings, start=1))
@@ -40,7 +45,7 @@ def draw_faces(frame_bgr: np.ndarray, faces: Sequence[FaceEmotion], numbered: bo
         x, y, w, h = (round(value * scale) for value in face.box)
         colour = colour_bgr(face.label)
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
-        text = f"{EMOTION_BY_NAME[face.label].display_name} {face.confidence:.0%}"
+        text = face_tag(face)
         if numbered:
             text = f"#{number} {text}"
         (text_width, text_height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
