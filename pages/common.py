@@ -11,6 +11,7 @@ from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.personal.journal import describe_age
+from tunex_core.personal.playlists import EXPORT_FORMATS, SavedPlaylist, export_bytes, export_file_name
 from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, storage_status, write_outcome_message
 
@@ -25,6 +26,7 @@ PROFILE_MESSAGE_KEY = "profile_message"
 # The Song map writes the session mood to the history once per mood under this key; moods set here
 # are recorded at once, so the key is set too and the Song map does not record them again.
 SONG_MAP_RECORDED_MOOD_KEY = "song_map_recorded_mood"
+EXPORT_LABELS = {"m3u": "⬇️ M3U (Spotify links)", "csv": "⬇️ CSV", "text": "⬇️ Plain text"}
 
 
 def route_first_request_through_app() -> None:
@@ -85,6 +87,14 @@ def current_profile_id() -> int:
 def feedback_store() -> FeedbackStore:
     """The likes, plays and moods of the current profile (one connection; use in a ``with`` block)."""
     return FeedbackStore(profile_id=current_profile_id())
+
+
+def playlist_download_buttons(playlist: SavedPlaylist, columns, key_prefix: str) -> None:
+    """One download button per export format of ``playlist`` (M3U, CSV, plain text), in ``columns``."""
+    for column, kind in zip(columns, EXPORT_FORMATS, strict=False):
+        mime, extension = EXPORT_FORMATS[kind]
+        column.download_button(EXPORT_LABELS[kind], export_bytes(playlist, kind),
+                               file_name=export_file_name(playlist, extension), mime=mime, key=f"{key_prefix}_{kind}")
 
 
 def show_write_outcome(outcome, what: str) -> None:

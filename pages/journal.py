@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages.common import PROFILE_KEY, current_profile_id
+from pages.common import PROFILE_KEY, current_profile_id, playlist_download_buttons
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
@@ -29,13 +29,8 @@ from tunex_core.personal.journal_charts import (
     timeline_figure,
 )
 from tunex_core.personal.playlists import (
-    EXPORT_FORMATS,
     SavedPlaylist,
     SavedPlaylistStore,
-    export_file_name,
-    to_csv,
-    to_m3u,
-    to_text,
 )
 from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, open_database, storage_status
@@ -223,13 +218,8 @@ def show_saved_playlists(playlists: tuple[SavedPlaylist, ...]) -> None:
                                for position, song in enumerate(chosen.songs, start=1)]),
                  hide_index=True, column_config={"listen": st.column_config.LinkColumn("listen",
                                                                                        display_text="Open in Spotify")})
-    exports = {"m3u": to_m3u(chosen), "csv": to_csv(chosen), "text": to_text(chosen)}
-    labels = {"m3u": "⬇️ M3U (Spotify links)", "csv": "⬇️ CSV", "text": "⬇️ Plain text"}
     columns = st.columns(4)
-    for column, (kind, content) in zip(columns, exports.items(), strict=False):
-        mime, extension = EXPORT_FORMATS[kind]
-        column.download_button(labels[kind], content, file_name=export_file_name(chosen, extension), mime=mime,
-                               key=f"journal_export_{kind}")
+    playlist_download_buttons(chosen, columns[:3], "journal_export")
     with columns[3]:
         sure = st.checkbox("Delete it?", key=f"journal_confirm_playlist_{chosen.id}")
         st.button("🗑️ Delete playlist", key="journal_delete_playlist", on_click=delete_playlist,

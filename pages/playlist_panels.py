@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from pages.common import current_profile_id, show_write_outcome
+from pages.common import current_profile_id, playlist_download_buttons, show_write_outcome
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTIONS
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
@@ -18,15 +18,10 @@ from tunex_core.music.playlist_view import PlaylistEntry
 from tunex_core.music.recommend import Playlist
 from tunex_core.personal.checkins import CheckinStore, IsoCheckin
 from tunex_core.personal.playlists import (
-    EXPORT_FORMATS,
     SavedPlaylist,
     SavedPlaylistStore,
     SavedSong,
     default_playlist_name,
-    export_file_name,
-    to_csv,
-    to_m3u,
-    to_text,
 )
 from tunex_core.personal.profiles import ProfileError
 from tunex_core.storage import DatabaseBusyError, WriteOutcome, open_database
@@ -80,13 +75,7 @@ def show_save_panel(playlist: Playlist, entries: Sequence[PlaylistEntry], mood: 
             (st.success if kind == "success" else st.warning)(text)  # user text in it is escaped
         current = SavedPlaylist(0, (st.session_state.get(SAVE_NAME_KEY) or "").strip() or default_name, mode,
                                 mood.label, mood.valence, mood.arousal, target_label, time.time(), tuple(songs))
-        columns = st.columns(3)
-        for column, (kind, label, render) in zip(columns, (("m3u", "⬇️ M3U (Spotify links)", to_m3u),
-                                                           ("csv", "⬇️ CSV", to_csv),
-                                                           ("text", "⬇️ Plain text", to_text)), strict=True):
-            mime, extension = EXPORT_FORMATS[kind]
-            column.download_button(label, render(current), file_name=export_file_name(current, extension),
-                                   mime=mime, key=f"playlist_download_{kind}")
+        playlist_download_buttons(current, st.columns(3), "playlist_download")
 
 
 # --- iso check-ins -------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     expect(main.get_by_role("combobox", name="Saved playlist")).to_have_value(re.compile(PLAYLIST), timeout=30_000)
     with page.expect_download() as m3u:
         main.get_by_role("button", name=re.compile("M3U")).first.click()
+    assert m3u.value.suggested_filename.endswith(".m3u8")
     playlist_file = Path(m3u.value.path()).read_text(encoding="utf-8")
     assert playlist_file.startswith("#EXTM3U\n") and playlist_file.count("https://open.spotify.com/") == 10
     assert exception_count(page) == 0

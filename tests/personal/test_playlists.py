@@ -9,10 +9,12 @@ from urllib.parse import unquote
 import pytest
 
 from tunex_core.personal.playlists import (
+    EXPORT_FORMATS,
     SavedPlaylist,
     SavedPlaylistStore,
     SavedSong,
     default_playlist_name,
+    export_bytes,
     export_file_name,
     to_csv,
     to_m3u,
@@ -89,6 +91,21 @@ def test_plain_text_lists_every_song_with_its_link():
     assert text.splitlines()[:3] == ["Calm down", "Iso 😢 Sad → 😐 Neutral, 2 songs", ""]
     assert "1. Hello — Adele" in text and "2. Say \"Hi\", Now — Ann, Bo" in text
     assert f"https://open.spotify.com/track/{TRACK_ID}" in text
+
+
+def test_downloads_keep_accents_for_spreadsheets_and_music_players():
+    accented = playlist([SavedSong(13, "Pour que tu m'aimes encore", "Céline Dion", TRACK_ID),
+                         SavedSong(14, "Jingle Bell Rock", "韩国群星", None)], name="Noël")
+    table = export_bytes(accented, "csv")
+    assert table.startswith(b"\xef\xbb\xbf")  # the UTF-8 signature Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(table.decode("utf-8-sig"))))
+    assert [row["artist"] for row in rows] == ["Céline Dion", "韩国群星"]
+    assert export_bytes(accented, "m3u").decode("utf-8").splitlines()[:3] == [
+        "#EXTM3U", "#PLAYLIST:Noël", "#EXTINF:-1,Céline Dion - Pour que tu m'aimes encore"]
+    assert "Céline Dion" in export_bytes(accented, "text").decode("utf-8")
+    assert export_file_name(accented, EXPORT_FORMATS["m3u"][1]) == "Noël.m3u8"  # .m3u8: UTF-8 for players
+    assert {kind: export_file_name(accented, extension) for kind, (_, extension) in EXPORT_FORMATS.items()} == {
+        "m3u": "Noël.m3u8", "csv": "Noël.csv", "text": "Noël.txt"}
 
 
 def test_names_for_files_and_defaults():

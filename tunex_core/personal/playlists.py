@@ -20,7 +20,12 @@ from tunex_core.personal.profiles import MAX_NAME_LENGTH, ProfileError, validate
 from tunex_core.storage import Database, WriteOutcome
 
 MAX_SONGS = 500
-EXPORT_FORMATS = {"m3u": ("audio/x-mpegurl", "m3u"), "csv": ("text/csv", "csv"), "text": ("text/plain", "txt")}
+# kind -> (MIME type, file extension). ".m3u8" says UTF-8 to music players (many read a ".m3u" in the system's
+# legacy code page, so "Céline Dion" came out as "CÃ©line Dion").
+EXPORT_FORMATS = {"m3u": ("audio/x-mpegurl", "m3u8"), "csv": ("text/csv", "csv"), "text": ("text/plain", "txt")}
+# Excel reads a CSV without this mark in the system's legacy code page; LibreOffice, Numbers, Google
+# Sheets and Python's "utf-8-sig" take it as the UTF-8 signature it is.
+UTF8_SIGNATURE = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -170,8 +175,15 @@ def to_text(playlist: SavedPlaylist) -> str:
     return "\n".join(lines) + "\n"
 
 
+def export_bytes(playlist: SavedPlaylist, kind: str) -> bytes:
+    """The download of ``playlist`` as ``kind`` (a key of ``EXPORT_FORMATS``), encoded in UTF-8; the CSV starts
+    with the UTF-8 signature so that spreadsheet programs read titles such as "Céline Dion" right."""
+    renderers = {"m3u": to_m3u, "csv": lambda playlist: UTF8_SIGNATURE + to_csv(playlist), "text": to_text}
+    return renderers[kind](playlist).encode("utf-8")
+
+
 def export_file_name(playlist: SavedPlaylist, extension: str) -> str:
-    """A safe file name for a download, e.g. ``Sad-Neutral-1-Dec-09-10.m3u``."""
+    """A safe file name for a download, e.g. ``Sad-Neutral-1-Dec-09-10.m3u8``."""
     stem = "".join(character if character.isalnum() else "-" for character in playlist.name)
     stem = "-".join(part for part in stem.split("-") if part) or "playlist"
     return f"{stem[:60]}.{extension}"
