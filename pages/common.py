@@ -219,7 +219,7 @@ def render_mood_sidebar() -> None:
         emotion = EMOTION_BY_NAME[mood.label]
         st.markdown(f"### {emotion.emoji} {emotion.display_name}")
         st.progress(mood.confidence, text=f"confidence {mood.confidence:.0%}")
-        st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {mood.source}")
+        st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {escape_markdown(mood.source)}")
 
 # Session-state key: list of dicts ``{time, face, label, confidence}`` from the Live page.
 CONFIDENCE_HISTORY_KEY = "confidence_history"

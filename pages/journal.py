@@ -32,15 +32,24 @@ from tunex_core.personal.playlists import (
     SavedPlaylist,
     SavedPlaylistStore,
 )
+from tunex_core.personal.profile_import import ProfileImport, ProfileImportError, import_profile, read_profile_export
 from tunex_core.personal.profiles import Profile, ProfileError, ProfileStore
-from tunex_core.storage import DEFAULT_PROFILE_ID, DatabaseBusyError, open_database, storage_status
+from tunex_core.storage import (
+    DEFAULT_PROFILE_ID,
+    DatabaseBusyError,
+    WriteOutcome,
+    open_database,
+    storage_status,
+    write_outcome_message,
+)
 
 SECONDS_PER_DAY = 86_400
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, "Everything": None}
 RECENT_MOODS_SHOWN = 20
 GROUPINGS = ("auto", "day", "week")
 AUTO_WEEKS_AFTER_DAYS = 92  # "auto" groups by week when more days than this have moods
-JOURNAL_MESSAGE_KEY = "journal_message"
+JOURNAL_MESSAGE_KEY = "journal_message"  # (message, failed)
+IMPORT_GENERATION_KEY = "journal_import_generation"  # a new file picker after each import
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,9 +83,9 @@ def when(timestamp: float | None) -> str:
     return "" if timestamp is None else time.strftime("%a %d %b %Y %H:%M", time.localtime(timestamp))
 
 
-def remember(message: str) -> None:
-    """Show ``message`` once after the rerun that a button causes."""
-    st.session_state[JOURNAL_MESSAGE_KEY] = message
+def remember(message: str, failed: bool = False) -> None:
+    """Show ``message`` once after the rerun that a button causes (as a warning when the action ``failed``)."""
+    st.session_state[JOURNAL_MESSAGE_KEY] = (message, failed)
 
 
 # --- button callbacks (run before the page; each opens the store once) -------------------------------
@@ -88,7 +97,7 @@ def delete_playlist(playlist_id: int, name: str) -> None:
         with open_database() as database:
             SavedPlaylistStore(database, current_profile_id()).delete(playlist_id)
     except DatabaseBusyError as error:
-        remember(f"The playlist was not deleted: {error}")
+        remember(f"The playlist was not deleted: {error}", failed=True)
         return
     remember(f"Deleted the playlist “{name}”.")
 
@@ -99,7 +108,7 @@ def rename_profile(profile_id: int) -> None:
         with ProfileStore() as store:
             store.rename(profile_id, st.session_state.get(f"journal_new_name_{profile_id}", ""))
     except (ProfileError, DatabaseBusyError) as error:
-        remember(f"Not renamed: {error}.")
+        remember(f"Not renamed: {error}.", failed=True)
         return
     remember("Profile renamed.")
 
@@ -110,7 +119,7 @@ def clear_profile(profile_id: int, name: str) -> None:
         with ProfileStore() as store:
             store.clear(profile_id)
     except DatabaseBusyError as error:
-        remember(f"Nothing was deleted: {error}")
+        remember(f"Nothing was deleted: {error}", failed=True)
         return
     st.session_state["journal_confirm_clear"] = False
     remember(f"Deleted every mood, play, like, skip, saved playlist and check-in of “{name}”.")
@@ -122,11 +131,27 @@ def delete_profile(profile_id: int, name: str) -> None:
         with ProfileStore() as store:
             store.delete(profile_id)
     except (ProfileError, DatabaseBusyError) as error:
-        remember(f"The profile was not deleted: {error}.")
+        remember(f"The profile was not deleted: {error}.", failed=True)
         return
     st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
     st.session_state["journal_confirm_delete"] = False
     remember(f"Deleted the profile “{name}” and everything it held.")
+
+
+def import_profile_file(export: ProfileImport, name_key: str, generation: int) -> None:
+    """Add the uploaded export as a new profile named in its field and switch to it (button callback)."""
+    try:
+        with ProfileStore() as store:
+            profile = import_profile(store, export, st.session_state.get(name_key, export.name))
+    except (ProfileError, DatabaseBusyError) as error:
+        remember(f"Nothing was imported: {error}.", failed=True)
+        return
+    st.session_state[IMPORT_GENERATION_KEY] = generation + 1  # a new, empty file picker
+    if profile is None:
+        remember(write_outcome_message(WriteOutcome.QUEUED, "the imported profile"), failed=True)
+        return
+    st.session_state[PROFILE_KEY] = profile.id
+    remember(f"Imported “{profile.name}”: {export.summary}. It is now the current profile.")
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -230,12 +255,16 @@ def show_your_data(profile: Profile) -> None:
     """The your-data tab: where it is stored, export as JSON, rename, clear or delete the profile."""
     status = storage_status()
     where = ("a temporary in-memory store (nothing is kept after TuneX stops)" if status.in_memory
-             else f"`{escape_markdown(status.location)}` on this computer")
+             else "this file on this computer")
     st.markdown(f"Everything TuneX keeps about **{escape_markdown(profile.name)}** is in {where}: moods you used, "
                 "songs played, likes and skips, saved playlists and iso check-ins. Camera frames are never saved.")
+    if not status.in_memory:
+        st.code(status.location, language=None)  # shown as it is, with a copy button (markdown would escape it)
     st.download_button("⬇️ Download everything (JSON)", lambda: profile_export(profile.id), mime="application/json",
                        file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json",
                        help="Every mood, play, like, skip, saved playlist and check-in of this profile.")
+
+    show_import()
 
     st.markdown("**Rename this profile**")
     rename_column, button_column = st.columns([3, 1])
@@ -255,6 +284,34 @@ def show_your_data(profile: Profile) -> None:
                   on_click=delete_profile, args=(profile.id, profile.name))
 
 
+def show_import() -> None:
+    """Restore a profile from a "Download everything (JSON)" file, made here or on another computer."""
+    st.markdown("**Restore a profile from an export**")
+    generation = st.session_state.get(IMPORT_GENERATION_KEY, 0)
+    uploaded = st.file_uploader("TuneX export (JSON)", type=["json"], key=f"journal_import_file_{generation}",
+                                help="A file made by “Download everything (JSON)”. It becomes a new profile; "
+                                     "no profile here is changed.")
+    if uploaded is None:
+        return
+    try:
+        export = read_profile_export(uploaded.getvalue())
+        with ProfileStore() as store:
+            suggested = store.free_name(export.name)
+    except ProfileImportError as error:
+        st.error(f"This file cannot be imported: {escape_markdown(str(error))}.")
+        return
+    except DatabaseBusyError as error:
+        st.warning(f"Importing is unavailable right now: {escape_markdown(str(error))}.")
+        return
+    exported = f", exported {export.exported_at:%-d %b %Y}" if export.exported_at else ""
+    st.info(f"“{escape_markdown(export.name)}”{exported}: {export.summary}.")
+    name_key = f"journal_import_name_{generation}"
+    name_column, button_column = st.columns([3, 1])
+    name_column.text_input("Name of the new profile", value=suggested, max_chars=40, key=name_key)
+    button_column.button("Import", key="journal_import", type="primary", on_click=import_profile_file,
+                         args=(export, name_key, generation), help="Adds it as a new profile and switches to it.")
+
+
 def profile_export(profile_id: int) -> str:
     """The profile's JSON export, made when the download is clicked (on Streamlit's download thread)."""
     try:
@@ -272,8 +329,9 @@ def export_file_name_stem(name: str) -> str:
 # --- the page --------------------------------------------------------------------------------------
 
 st.title("📔 Journal")
-if message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
-    st.success(escape_markdown(message))
+if journal_message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
+    message, failed = journal_message
+    (st.warning if failed else st.success)(escape_markdown(message))
 
 period_label = st.radio("Period", list(PERIODS), index=1, horizontal=True, key="journal_period")
 days_back = PERIODS[period_label]

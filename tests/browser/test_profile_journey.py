@@ -17,7 +17,7 @@ PROFILE = "Robin"
 PLAYLIST = "Robin calm evening"
 
 
-def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
+def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server, tmp_path):
     page = app_page
     main = page.locator('[data-testid="stMain"]')
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -72,7 +72,9 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     main.get_by_role("tab", name="Your data").click()
     with page.expect_download() as export:
         main.get_by_role("button", name=re.compile("Download everything")).click()
-    exported = json.loads(Path(export.value.path()).read_text(encoding="utf-8"))
+    export_file = tmp_path / export.value.suggested_filename  # Playwright keeps downloads under a bare hash
+    export.value.save_as(export_file)
+    exported = json.loads(export_file.read_text(encoding="utf-8"))
     assert exported["profile"]["name"] == PROFILE
     assert [mood["label"] for mood in exported["moods"]] == ["sad"]
     assert [playlist["name"] for playlist in exported["saved_playlists"]] == [PLAYLIST]
@@ -97,3 +99,16 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server):
     expect(main.get_by_role("tab", name=re.compile(r"Saved playlists \(0\)"))).to_be_visible()
     assert exception_count(page) == 0
     assert "profile=" not in page.url
+
+    # Restore the export (as on another computer): a new profile with Robin's playlist, selected at once.
+    main.get_by_role("tab", name="Your data").click()
+    main.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(export_file)
+    main.get_by_text(re.compile(f"“{PROFILE}”, exported .*: 1 mood")).wait_for(timeout=30_000)
+    expect(main.get_by_label("Name of the new profile")).to_have_value(f"{PROFILE} (2)")
+    main.get_by_role("button", name="Import", exact=True).click()
+    wait_for_app_idle(page)
+    expect(sidebar.get_by_role("combobox", name="Profile")).to_have_value(f"{PROFILE} (2)", timeout=30_000)
+    expect(main.get_by_role("tab", name=re.compile(r"Saved playlists \(1\)"))).to_be_visible()
+    main.get_by_text(re.compile(f"Imported “{PROFILE} \\(2\\)”")).wait_for(timeout=30_000)
+    assert exception_count(page) == 0
+    save_tall_screenshot(page, "journey-restored-profile")

@@ -7,6 +7,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
+from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
@@ -107,6 +108,7 @@ def test_your_data_exports_renames_and_deletes_only_after_confirmation(isolated_
     app = journal(sam.id).run()
     assert not app.exception
     assert "⬇️ Download everything (JSON)" in downloads(app)
+    assert app.code[0].value == str(isolated_home / "tunex.sqlite3")  # as it is: no markdown escapes in a path
     clear = app.button(key="journal_clear")
     assert clear.disabled  # nothing is deleted without the confirmation box
 
@@ -133,3 +135,41 @@ def test_the_json_export_is_the_profiles_data(isolated_home):
     with ProfileStore() as store:
         exported = json.loads(store.export_json(DEFAULT_PROFILE_ID))
     assert exported["feedback"] == [{"created_at": 1000.0, "music_id": 5, "action": "like"}]
+
+
+def test_an_export_is_restored_as_a_new_profile_and_selected(isolated_home):
+    exported = (PROJECT_ROOT / "tests" / "fixtures" / "profile_export_v1.json").read_bytes()
+    app = journal().run()
+    app.file_uploader(key="journal_import_file_0").upload("tunex-Robin.json", exported, "application/json").run()
+
+    assert not app.exception
+    assert "“Robin”, exported 28 Nov 2025: 3 moods, 2 songs played" in " ".join(info.value for info in app.info)
+    assert app.text_input(key="journal_import_name_0").value == "Robin"
+    app.button(key="journal_import").click().run()
+
+    assert not app.exception
+    robin = next(profile for profile in ProfileStore().profiles() if profile.name == "Robin")
+    assert app.session_state["profile_id"] == robin.id
+    assert escape_markdown("Imported “Robin”: 3 moods") in app.success[0].value
+    assert "Everything TuneX keeps about **Robin**" in " ".join(markdown.value for markdown in app.markdown)
+    assert app.file_uploader(key="journal_import_file_1").value is None  # a fresh picker, nothing to import twice
+
+    app.file_uploader(key="journal_import_file_1").upload("again.json", exported, "application/json").run()
+    assert app.text_input(key="journal_import_name_1").value == "Robin (2)"
+    app.text_input(key="journal_import_name_1").set_value("robin")
+    app.button(key="journal_import").click().run()
+    assert not app.exception
+    assert escape_markdown("Nothing was imported: there is already a profile called 'robin'") in app.warning[0].value
+    assert [profile.name for profile in ProfileStore().profiles()] == ["Default", "Robin"]
+
+
+def test_a_file_that_is_not_an_export_is_refused_with_the_reason(isolated_home):
+    app = journal().run()
+    document = json.loads((PROJECT_ROOT / "tests" / "fixtures" / "profile_export_v1.json").read_text(encoding="utf-8"))
+    document["moods"][1]["label"] = "joy"
+    app.file_uploader(key="journal_import_file_0").upload("edited.json", json.dumps(document).encode(),
+                                                          "application/json").run()
+    assert not app.exception
+    assert "This file cannot be imported: moods\\[1\\]\\.label must be one of angry" in app.error[0].value
+    assert "journal_import" not in {button.key for button in app.button}
+    assert [profile.name for profile in ProfileStore().profiles()] == ["Default"]

@@ -184,6 +184,9 @@ def test_json_round_trip():
     '{"angry": 0.1, "disgust": 0.1, "fear": 0.1, "happy": 0.1, "sad": 0.1, "surprise": 0.1, "neutral": 0.4}}',
     '{"kind": "resting_face", "version": 1, "readings": 1, "resting_probabilities": '
     '{"angry": "x", "disgust": 0.1, "fear": 0.1, "happy": 0.1, "sad": 0.1, "surprise": 0.1, "neutral": 0.4}}',
+    # a whole number too large for a float (a restored profile export may hold anything JSON allows)
+    '{"kind": "resting_face", "version": 1, "readings": 1, "strength": 1' + "0" * 400 + ', "resting_probabilities": '
+    '{"angry": 0.1, "disgust": 0.1, "fear": 0.1, "happy": 0.1, "sad": 0.1, "surprise": 0.1, "neutral": 0.4}}',
 ])
 def test_from_json_refuses_malformed_calibrations(text):
     with pytest.raises(CalibrationError):

@@ -105,6 +105,17 @@ class ProfileStore:
         if rows and int(rows[0]["id"]) != except_id:
             raise ProfileError(f"there is already a profile called {name!r}")
 
+    def free_name(self, name: str) -> str:
+        """``name`` tidied if no profile uses it, else the first free "name (2)", "name (3)", …"""
+        tidy = validated_name(name)
+        taken = {profile.name.lower() for profile in self.profiles()}
+        candidate, number = tidy, 1
+        while candidate.lower() in taken:
+            number += 1
+            suffix = f" ({number})"
+            candidate = tidy[:MAX_NAME_LENGTH - len(suffix)].rstrip() + suffix
+        return candidate
+
     def create(self, name: str, at: float | None = None) -> Profile | None:
         """Add a profile; returns it, or None when the write had to be queued (database locked)."""
         tidy = validated_name(name)

@@ -213,7 +213,7 @@ class RestingFaceCalibration:
             return cls(tuple(float(resting[name]) for name in EMOTION_NAMES), data.get("readings"),
                        data.get("strength", DEFAULT_STRENGTH), data.get("target_neutral", TARGET_NEUTRAL),
                        str(data.get("created_at", "")))
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:  # OverflowError: a JSON integer too large for a float
             raise CalibrationError(f"malformed calibration: {error}") from error
 
     @classmethod
