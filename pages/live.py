@@ -243,13 +243,30 @@ def camera_stream():
         return None
 
 
+# The browser's own error names, as the camera component shows them above the video.
+CAMERA_TROUBLE = """\
+- **NotAllowedError** (permission denied): the browser or the system blocked the camera. Allow it with the
+  camera icon in the address bar (on macOS also *System Settings → Privacy & Security → Camera*), then press
+  **Start camera** again.
+- **NotFoundError** (requested device not found): no camera is connected. Plug one in and reload the page, or use
+  **Upload a photo**.
+- **NotReadableError** (could not start video source): another app, such as a video call, is using the camera.
+  Close it and press **Start camera** again.
+- **Nothing happens**: the page must be opened at an `https://` address or `http://localhost`; other addresses get no camera.
+- **"Waiting for video…" for long**: the browser and TuneX could not connect; see *ICE servers* in the README.
+- Any time: the **Snapshot** and **Upload a photo** tabs read a mood without live video.
+"""
+
+
 def live_status(playing: bool, switch_after: float) -> None:
     """Mood, metrics and messages: cheap, refreshed every ``STATUS_REFRESH_SECONDS`` while playing."""
     snapshot: LiveSnapshot = live_session.snapshot()
     if not playing:
         st.info("Press **Start camera** and allow the browser to use it. Browsers only allow the camera on "
-                "https:// or http://localhost. If it stays black, check the camera permission in the address "
+                "`https://` or `http://localhost` addresses. If it stays black, check the camera permission in the address "
                 "bar, or use the Snapshot / Upload tabs.")
+        with st.expander("The camera does not start?"):
+            st.markdown(CAMERA_TROUBLE)
         return
     if live_session.is_stale():
         st.warning("Waiting for video… If this lasts, the camera may be blocked, in use by another app, "

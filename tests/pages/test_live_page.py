@@ -35,6 +35,9 @@ def test_live_page_loads_with_camera_and_fallbacks():
     assert [tab.label for tab in app.tabs] == ["📹 Camera", "📸 Snapshot", "🖼️ Upload a photo"]
     assert app.file_uploader
     assert any("Start camera" in info.value for info in app.info)
+    trouble = next(expander for expander in app.expander if expander.label == "The camera does not start?")
+    advice = " ".join(markdown.value for markdown in trouble.markdown)
+    assert all(name in advice for name in ("NotAllowedError", "NotFoundError", "NotReadableError"))
 
 
 def test_snapshot_camera_opens_only_on_its_tab():
