@@ -306,7 +306,7 @@ def show_import() -> None:
     exported = f", exported {export.exported_at:%-d %b %Y}" if export.exported_at else ""
     st.info(f"“{escape_markdown(export.name)}”{exported}: {export.summary}.")
     name_key = f"journal_import_name_{generation}"
-    name_column, button_column = st.columns([3, 1])
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     name_column.text_input("Name of the new profile", value=suggested, max_chars=40, key=name_key)
     button_column.button("Import", key="journal_import", type="primary", on_click=import_profile_file,
                          args=(export, name_key, generation), help="Adds it as a new profile and switches to it.")
