@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import PROFILE_KEY, current_profile_id, playlist_download_buttons
+from pages.music_filters import cached_catalog
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
-from tunex_core.music.catalog import Catalog, CatalogError, load_catalog
+from tunex_core.music.catalog import CatalogError
 from tunex_core.personal.journal import (
     JournalHistory,
     daily_summaries,
@@ -50,12 +51,6 @@ GROUPINGS = ("auto", "day", "week")
 AUTO_WEEKS_AFTER_DAYS = 92  # "auto" groups by week when more days than this have moods
 JOURNAL_MESSAGE_KEY = "journal_message"  # (message, failed)
 IMPORT_GENERATION_KEY = "journal_import_generation"  # a new file picker after each import
-
-
-@st.cache_resource(show_spinner=False)
-def cached_catalog() -> Catalog:
-    """The shipped catalog, loaded once per server process (for song titles)."""
-    return load_catalog()
 
 
 def song_names(music_ids) -> dict[int, tuple[str, str]]:
