@@ -1,14 +1,53 @@
-"""Writing files so that a reader never sees half of one (one home for atomic writes)."""
+"""Reading and writing files safely: bounded reads of what a user names, atomic writes (one home for both)."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+
+class FileReadError(ValueError):
+    """A file the user named cannot be read (missing, a folder or device, no permission, too large); says why."""
+
+
+def read_limited(path: str | Path, max_bytes: int, what: str = "a file") -> bytes:
+    """The bytes of the regular file at ``path``, refusing anything else or anything over ``max_bytes``.
+
+    The size is checked before reading, and at most ``max_bytes + 1`` bytes are read, so devices
+    (``/dev/zero``), pipes, folders and files that grow while being read are refused without filling
+    memory. Raises ``FileReadError`` with a one-line reason; ``what`` names the expected kind of file.
+    """
+    path = Path(path)
+    try:
+        status = os.stat(path)
+    except FileNotFoundError as error:
+        raise FileReadError("the file does not exist") from error
+    except PermissionError as error:
+        raise FileReadError("permission denied") from error
+    except OSError as error:
+        raise FileReadError(f"the file could not be opened: {error.strerror or error}") from error
+    if stat.S_ISDIR(status.st_mode):
+        raise FileReadError(f"this is a folder, not {what}")
+    if not stat.S_ISREG(status.st_mode):
+        raise FileReadError(f"this is not a regular file (a device, pipe or socket); give {what}")
+    if status.st_size > max_bytes:
+        raise FileReadError(f"the file is {status.st_size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except PermissionError as error:
+        raise FileReadError("permission denied") from error
+    except OSError as error:
+        raise FileReadError(f"the file could not be read: {error.strerror or error}") from error
+    if len(data) > max_bytes:
+        raise FileReadError(f"the file is over the limit of {max_bytes / 1_048_576:.0f} MB")
+    return data
 
 
 @contextmanager

@@ -100,6 +100,22 @@ class ProfileStore:
                                    (int(profile_id),))
         return _profile(rows[0]) if rows else None
 
+    def find(self, name_or_id: str) -> Profile | None:
+        """The profile called ``name_or_id`` (any case), else the one with that id, else None."""
+        tidy = " ".join(str(name_or_id).split())
+        for profile in self.profiles():
+            if profile.name.lower() == tidy.lower():
+                return profile
+        return self.get(int(tidy)) if tidy.isdecimal() and tidy.isascii() and len(tidy) < 19 else None
+
+    def counts(self, profile_id: int) -> dict[str, int]:
+        """How many moods, plays, likes and skips, saved playlists and iso check-ins the profile holds."""
+        owner = (int(profile_id),)
+        return {key: int(self.database.query(f"SELECT COUNT(*) FROM {table} WHERE profile_id = ?", owner)[0][0])
+                for key, table in (("moods", "mood_history"), ("plays", "recommend_plays"),
+                                   ("feedback", "recommend_feedback"), ("saved_playlists", "saved_playlists"),
+                                   ("iso_checkins", "iso_checkins"))}
+
     def _require_free(self, name: str, except_id: int | None = None) -> None:
         rows = self.database.query("SELECT id FROM profiles WHERE name = ? COLLATE NOCASE", (name,))
         if rows and int(rows[0]["id"]) != except_id:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
-import stat
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from tunex_core.files import FileReadError, read_limited
 
 MAX_IMAGE_BYTES = 32 * 1024 * 1024  # a 48-megapixel phone JPEG is 15-25 MB
 MAX_IMAGE_SIDE = 12_000
@@ -87,35 +87,9 @@ def _decode_flag(image_format: str, longer_side: int, fit_side: int | None) -> i
 
 
 def read_image_file(path: str | Path, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """The bytes of the image file at ``path``, refusing anything that is not a regular file within ``max_bytes``.
-
-    The size is checked before reading, and at most ``max_bytes + 1`` bytes are
-    read, so devices (``/dev/zero``), pipes, directories and files that grow
-    while being read are refused without filling memory. Raises ``ImageError``
-    with a one-line reason (missing file, no permission, not a file, too large).
-    """
-    path = Path(path)
+    """The bytes of the image file at ``path`` (``files.read_limited``: a regular file within ``max_bytes``,
+    checked before reading); raises ``ImageError`` with a one-line reason."""
     try:
-        status = os.stat(path)
-    except FileNotFoundError as error:
-        raise ImageError("the file does not exist") from error
-    except PermissionError as error:
-        raise ImageError("permission denied") from error
-    except OSError as error:
-        raise ImageError(f"the file could not be opened: {error.strerror or error}") from error
-    if stat.S_ISDIR(status.st_mode):
-        raise ImageError("this is a folder, not an image file")
-    if not stat.S_ISREG(status.st_mode):
-        raise ImageError("this is not a regular file (a device, pipe or socket); give an image file")
-    if status.st_size > max_bytes:
-        raise ImageError(f"the file is {status.st_size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except PermissionError as error:
-        raise ImageError("permission denied") from error
-    except OSError as error:
-        raise ImageError(f"the file could not be read: {error.strerror or error}") from error
-    if len(data) > max_bytes:
-        raise ImageError(f"the file is over the limit of {max_bytes / 1_048_576:.0f} MB")
-    return data
+        return read_limited(path, max_bytes, what="an image file")
+    except FileReadError as error:
+        raise ImageError(str(error)) from error
