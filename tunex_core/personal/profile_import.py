@@ -24,7 +24,7 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.mood import validated_probabilities
 from tunex_core.music.feedback import FEEDBACK_ACTIONS
 from tunex_core.music.spotify import is_valid_track_id
-from tunex_core.personal.playlists import MAX_SONGS
+from tunex_core.personal.playlists import MAX_SONGS, SavedPlaylist, SavedSong
 from tunex_core.personal.profiles import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -60,7 +60,7 @@ class ProfileImport:
     moods: tuple[tuple[object, ...], ...]  # recorded_at, label, valence, arousal, probabilities JSON, source
     plays: tuple[tuple[object, ...], ...]  # played_at, music_id, mood_label, valence, arousal
     feedback: tuple[tuple[object, ...], ...]  # created_at, music_id, action
-    saved_playlists: tuple[ImportedPlaylist, ...]
+    saved_playlists: tuple[SavedPlaylist, ...]  # ids 0: they get theirs when imported
     iso_checkins: tuple[tuple[object, ...], ...]  # the columns of ``CHECKIN_COLUMNS`` after session_key
 
     @property
@@ -74,20 +74,6 @@ class ProfileImport:
         if self.settings.get("face_calibration"):
             parts.append("a resting-face calibration")
         return ", ".join(parts) or "no moods, songs, likes, playlists or check-ins yet"
-
-
-@dataclass(frozen=True)
-class ImportedPlaylist:
-    """A saved playlist of the export: its columns and its songs (music_id, title, artist, spotify_id)."""
-
-    name: str
-    mode: str
-    mood_label: str | None
-    mood_valence: float | None
-    mood_arousal: float | None
-    target_label: str | None
-    created_at: float
-    songs: tuple[tuple[int, str, str, str | None], ...]
 
 
 CHECKIN_COLUMNS = ("session_key", "target_label", "target_valence", "target_arousal", "before_label",
@@ -172,7 +158,8 @@ def import_profile(store: ProfileStore, export: ProfileImport, name: str | None 
              playlist.target_label, playlist.created_at)))
         playlist_id = f"(SELECT id FROM saved_playlists WHERE profile_id = {owner} AND name = ?)"
         statements += [("INSERT INTO saved_playlist_songs (playlist_id, position, music_id, title, artist, "
-                        f"spotify_id) VALUES ({playlist_id}, ?, ?, ?, ?, ?)", (chosen, playlist.name, position, *song))
+                        f"spotify_id) VALUES ({playlist_id}, ?, ?, ?, ?, ?)",
+                        (chosen, playlist.name, position, song.music_id, song.title, song.artist, song.spotify_id))
                        for position, song in enumerate(playlist.songs, start=1)]
     # Session keys are unique across profiles, so an export imported twice gets fresh ones.
     statements += [(f"INSERT INTO iso_checkins (profile_id, {', '.join(CHECKIN_COLUMNS)}) "
@@ -275,7 +262,7 @@ class _Reader:
         return (self.time(row.get("created_at"), f"{where}.created_at"), self.music_id(row.get("music_id"),
                                                                                        f"{where}.music_id"), action)
 
-    def playlist(self, row: Mapping[str, object], where: str) -> ImportedPlaylist:
+    def playlist(self, row: Mapping[str, object], where: str) -> SavedPlaylist:
         try:
             name = validated_name(row.get("name"))
         except ProfileError as error:
@@ -286,18 +273,18 @@ class _Reader:
         songs = self.rows(row, "songs", self.song, within=f"{where}.") if isinstance(row.get("songs"), list) else None
         if not songs or len(songs) > MAX_SONGS:
             raise ProfileImportError(f"{where}.songs must list 1 to {MAX_SONGS} songs")
-        return ImportedPlaylist(name, str(mode), self.emotion(row.get("mood_label"), f"{where}.mood_label", optional=True),
+        return SavedPlaylist(0, name, str(mode), self.emotion(row.get("mood_label"), f"{where}.mood_label", optional=True),
                                 self.plane(row.get("mood_valence"), f"{where}.mood_valence", optional=True),
                                 self.plane(row.get("mood_arousal"), f"{where}.mood_arousal", optional=True),
                                 self.emotion(row.get("target_label"), f"{where}.target_label", optional=True),
                                 self.time(row.get("created_at"), f"{where}.created_at"), songs)
 
-    def song(self, row: Mapping[str, object], where: str) -> tuple[int, str, str, str | None]:
+    def song(self, row: Mapping[str, object], where: str) -> SavedSong:
         spotify_id = row.get("spotify_id")
         if spotify_id is not None and not (isinstance(spotify_id, str) and is_valid_track_id(spotify_id)):
             raise ProfileImportError(f"{where}.spotify_id must be a Spotify track id (22 letters and digits) or null")
-        return (self.music_id(row.get("music_id"), f"{where}.music_id"), self.text(row.get("title"), f"{where}.title"),
-                self.text(row.get("artist"), f"{where}.artist"), spotify_id)
+        return SavedSong(self.music_id(row.get("music_id"), f"{where}.music_id"), self.text(row.get("title"), f"{where}.title"),
+                         self.text(row.get("artist"), f"{where}.artist"), spotify_id)
 
     def checkin(self, row: Mapping[str, object], where: str) -> tuple[object, ...]:
         before = (self.emotion(row.get("target_label"), f"{where}.target_label"),
@@ -318,7 +305,7 @@ class _Reader:
                 self.time(row.get("after_at"), f"{where}.after_at"))
 
 
-def _unique_names(playlists: Sequence[ImportedPlaylist]) -> tuple[ImportedPlaylist, ...]:
+def _unique_names(playlists: Sequence[SavedPlaylist]) -> tuple[SavedPlaylist, ...]:
     seen: set[str] = set()
     for index, playlist in enumerate(playlists):
         if playlist.name.lower() in seen:
