@@ -65,6 +65,19 @@ NO_FACE_IN_PHOTO_TIPS = (
     "masks or sunglasses) and at least about a fiftieth of the photo's width; even light helps. Try another "
     "photo, or crop this one closer to the faces."
 )
+# The browser's own error names, as the camera component shows them above the video.
+CAMERA_TROUBLE = """\
+- **NotAllowedError** (permission denied): the browser or the system blocked the camera. Allow it with the
+  camera icon in the address bar (on macOS also *System Settings → Privacy & Security → Camera*), then press
+  **Start camera** again.
+- **NotFoundError** (requested device not found): no camera is connected. Plug one in and reload the page, or use
+  **Upload a photo**.
+- **NotReadableError** (could not start video source): another app, such as a video call, is using the camera.
+  Close it and press **Start camera** again.
+- **Nothing happens**: the page must be opened at an `https://` address or `http://localhost`; other addresses get no camera.
+- **"Waiting for video…" for long**: the browser and TuneX could not connect; see *ICE servers* in the README.
+- Any time: the **Snapshot** and **Upload a photo** tabs read a mood without live video.
+"""
 # The panels are redrawn by fragment reruns that hold the GIL while they run, taking it from the
 # threads that move the video (py-spy: they held it ~28% of the time with 3 viewers), and that make
 # the browser re-render. So the status (mood, metrics, messages) refreshes every second, the charts
@@ -241,21 +254,6 @@ def camera_stream():
         st.warning(f"Live video is not available in this session ({type(error).__name__}). "
                    "Use the Snapshot or Upload tabs.")
         return None
-
-
-# The browser's own error names, as the camera component shows them above the video.
-CAMERA_TROUBLE = """\
-- **NotAllowedError** (permission denied): the browser or the system blocked the camera. Allow it with the
-  camera icon in the address bar (on macOS also *System Settings → Privacy & Security → Camera*), then press
-  **Start camera** again.
-- **NotFoundError** (requested device not found): no camera is connected. Plug one in and reload the page, or use
-  **Upload a photo**.
-- **NotReadableError** (could not start video source): another app, such as a video call, is using the camera.
-  Close it and press **Start camera** again.
-- **Nothing happens**: the page must be opened at an `https://` address or `http://localhost`; other addresses get no camera.
-- **"Waiting for video…" for long**: the browser and TuneX could not connect; see *ICE servers* in the README.
-- Any time: the **Snapshot** and **Upload a photo** tabs read a mood without live video.
-"""
 
 
 def live_status(playing: bool, switch_after: float) -> None:
