@@ -45,7 +45,9 @@ from tunex_core.storage import (
 )
 
 SECONDS_PER_DAY = 86_400
-PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, "Everything": None}
+EVERYTHING = "Everything"
+PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, EVERYTHING: None}
+PERIOD_KEY = "journal_period"
 RECENT_MOODS_SHOWN = 20
 GROUPINGS = ("auto", "day", "week")
 AUTO_WEEKS_AFTER_DAYS = 92  # "auto" groups by week when more days than this have moods
@@ -146,6 +148,7 @@ def import_profile_file(export: ProfileImport, name_key: str, generation: int) -
         remember(write_outcome_message(WriteOutcome.QUEUED, "the imported profile"), failed=True)
         return
     st.session_state[PROFILE_KEY] = profile.id
+    st.session_state[PERIOD_KEY] = EVERYTHING  # a restored history may be old: show all of it
     remember(f"Imported “{profile.name}”: {export.summary}. It is now the current profile.")
 
 
@@ -328,7 +331,7 @@ if journal_message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
     message, failed = journal_message
     (st.warning if failed else st.success)(escape_markdown(message))
 
-period_label = st.radio("Period", list(PERIODS), index=1, horizontal=True, key="journal_period")
+period_label = st.radio("Period", list(PERIODS), index=1, horizontal=True, key=PERIOD_KEY)
 days_back = PERIODS[period_label]
 since = None if days_back is None else time.time() - days_back * SECONDS_PER_DAY
 try:

@@ -152,6 +152,8 @@ def test_an_export_is_restored_as_a_new_profile_and_selected(isolated_home):
     assert app.session_state["profile_id"] == robin.id
     assert escape_markdown("Imported “Robin”: 3 moods") in app.success[0].value
     assert "Everything TuneX keeps about **Robin**" in " ".join(markdown.value for markdown in app.markdown)
+    assert app.radio(key="journal_period").value == "Everything"  # the restored moods are from 2025
+    assert {metric.label: metric.value for metric in app.metric}["Moods recorded"] == "3"
     assert app.file_uploader(key="journal_import_file_1").value is None  # a fresh picker, nothing to import twice
 
     app.file_uploader(key="journal_import_file_1").upload("again.json", exported, "application/json").run()
