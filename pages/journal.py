@@ -271,6 +271,8 @@ def show_your_data(profile: Profile) -> None:
     button_column.button("Rename", key="journal_rename", on_click=rename_profile, args=(profile.id,))
 
     st.markdown("**Delete data**")
+    st.caption("Deleting cannot be undone here. For a copy first, use **Download everything (JSON)** above; "
+               "**Restore a profile from an export** brings it back as a profile.")
     confirm_clear = st.checkbox(f"Yes, delete every mood, play, like, skip, saved playlist and check-in of "
                                 f"“{escape_markdown(profile.name)}”", key="journal_confirm_clear")
     st.button("Delete this profile's data", key="journal_clear", type="primary", disabled=not confirm_clear,
