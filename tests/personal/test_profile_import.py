@@ -7,13 +7,14 @@ import json
 import pytest
 
 from tests.storage_helpers import LockHolder
+from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import LIKE, FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
 from tunex_core.personal import profile_import
 from tunex_core.personal.checkins import CheckinStore
-from tunex_core.personal.journal import load_history
-from tunex_core.personal.playlists import SavedPlaylistStore
+from tunex_core.personal.journal import daily_summaries, iso_summary, load_history, weekly_summaries
+from tunex_core.personal.playlists import SavedPlaylistStore, export_bytes
 from tunex_core.personal.profile_import import ProfileImportError, import_profile, read_profile_export
 from tunex_core.personal.profiles import MAX_NAME_LENGTH, ProfileError, ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID, open_database
@@ -219,3 +220,52 @@ def test_moods_recorded_by_the_app_pass_the_checks(home):
             store.record_mood(Mood.from_probabilities(probabilities, source="live camera"))
     with ProfileStore() as store:
         assert len(read_profile_export(store.export_json(sam.id).encode()).moods) == 3
+
+
+def places(document, prefix=()):
+    """Every (nested) key or index path in ``document``."""
+    if isinstance(document, dict):
+        items = document.items()
+    elif isinstance(document, list):
+        items = enumerate(document)
+    else:
+        return
+    for key, value in items:
+        yield (*prefix, key)
+        yield from places(value, (*prefix, key))
+
+
+ODD_VALUES = [None, True, 0, -1, 0.5, 1.5, 2**63, 10**30, 1e308, "", " ", "happy", "\u0000", "a" * 600, [], {},
+              [1] * 7, ["a"] * 7, 1764000000.0, "4sPmO7WMQUAf45kwMOtONw", "iso", "like"]
+
+
+def test_a_damaged_export_is_refused_or_imported_into_a_journal_that_works(home):
+    """Every place in the version-1 file set to every odd value, one at a time: each file is refused with a
+    reason, or imports into a profile whose journal, playlists and last mood all work."""
+    outcomes = {"refused": 0, "imported": 0}
+    edits = [(place, value) for place in places(version_1()) for value in ODD_VALUES]
+    with open_database() as database:
+        store = ProfileStore(database=database)
+        for number, (place, value) in enumerate(edits):
+            document = version_1()
+            *parents, last = place
+            target = document
+            for part in parents:
+                target = target[part]
+            target[last] = value
+            try:
+                export = read_profile_export(json.dumps(document).encode())
+            except ProfileImportError:
+                outcomes["refused"] += 1
+                continue
+            restored = import_profile(store, export, f"Edit {number}")
+            history = load_history(database, restored.id)
+            for summaries in (daily_summaries(history.moods), weekly_summaries(history.moods)):
+                assert sum(summary.count for summary in summaries) == len(history.moods)
+            assert iso_summary(history.checkins).sessions <= len(history.checkins)
+            for playlist in SavedPlaylistStore(database, restored.id).playlists():
+                assert all(export_bytes(playlist, kind) for kind in ("m3u", "csv", "text"))
+            records = FeedbackStore(database=database, profile_id=restored.id).recent_moods(5)
+            assert all(mood is None or mood.label in EMOTION_NAMES for mood in (record.to_mood() for record in records))
+            outcomes["imported"] += 1
+    assert outcomes["refused"] > 1000 and outcomes["imported"] > 1000, outcomes

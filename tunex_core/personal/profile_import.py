@@ -137,7 +137,7 @@ def import_profile(store: ProfileStore, export: ProfileImport, name: str | None 
     is locked and the import was queued. Raises ``ProfileError`` when the name is invalid or taken.
     """
     chosen = validated_name(name) if name is not None else store.free_name(export.name)
-    if store.free_name(chosen) != chosen:
+    if store.by_name(chosen) is not None:
         raise ProfileError(f"there is already a profile called {chosen!r}")
     owner = "(SELECT id FROM profiles WHERE name = ?)"
     statements: list[tuple[str, tuple[object, ...]]] = [
@@ -171,7 +171,7 @@ def import_profile(store: ProfileStore, export: ProfileImport, name: str | None 
         raise ProfileError(f"there is already a profile called {chosen!r}") from error
     if outcome is not WriteOutcome.SAVED:
         return None
-    return next(profile for profile in store.profiles() if profile.name == chosen)
+    return store.by_name(chosen)
 
 
 class _Reader:

@@ -100,12 +100,17 @@ class ProfileStore:
                                    (int(profile_id),))
         return _profile(rows[0]) if rows else None
 
+    def by_name(self, name: str) -> Profile | None:
+        """The profile called ``name`` (the database's case-insensitive match), or None."""
+        rows = self.database.query("SELECT id, name, created_at, settings FROM profiles WHERE name = ? COLLATE NOCASE",
+                                   (" ".join(str(name).split()),))
+        return _profile(rows[0]) if rows else None
+
     def find(self, name_or_id: str) -> Profile | None:
         """The profile called ``name_or_id`` (any case), else the one with that id, else None."""
         tidy = " ".join(str(name_or_id).split())
-        for profile in self.profiles():
-            if profile.name.lower() == tidy.lower():
-                return profile
+        if (profile := self.by_name(tidy)) is not None:
+            return profile
         return self.get(int(tidy)) if tidy.isdecimal() and tidy.isascii() and len(tidy) < 19 else None
 
     def counts(self, profile_id: int) -> dict[str, int]:
