@@ -122,8 +122,8 @@ class ProfileStore:
                                    ("iso_checkins", "iso_checkins"))}
 
     def _require_free(self, name: str, except_id: int | None = None) -> None:
-        rows = self.database.query("SELECT id FROM profiles WHERE name = ? COLLATE NOCASE", (name,))
-        if rows and int(rows[0]["id"]) != except_id:
+        existing = self.by_name(name)
+        if existing is not None and existing.id != except_id:
             raise ProfileError(f"there is already a profile called {name!r}")
 
     def free_name(self, name: str) -> str:
@@ -145,8 +145,7 @@ class ProfileStore:
                                         (tidy, time.time() if at is None else float(at)))])
         if outcome is not WriteOutcome.SAVED:
             return None
-        rows = self.database.query("SELECT id, name, created_at, settings FROM profiles WHERE name = ?", (tidy,))
-        return _profile(rows[0])
+        return self.by_name(tidy)
 
     def rename(self, profile_id: int, name: str) -> WriteOutcome:
         """Give a profile a new name."""
