@@ -109,15 +109,18 @@ def session_mood() -> Mood | None:
     return st.session_state.get(MOOD_KEY)
 
 
-def set_session_mood(mood: Mood) -> None:
-    """Make ``mood`` the session mood used by the Song map and Playlist pages, and add it to the journal."""
+def set_session_mood(mood: Mood, record: bool = True) -> None:
+    """Make ``mood`` the session mood used by the Song map and Playlist pages, and add it to the journal
+    (``record=False`` for a mood that came from the journal)."""
     st.session_state[MOOD_KEY] = mood
+    st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
+    if not record:
+        return
     try:
         with feedback_store() as store:
             show_write_outcome(store.record_mood(mood), "this mood")
     except DatabaseBusyError as error:
         st.toast(f"This mood was not added to your journal: {error}", icon="⚠️")
-    st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
 
 
 def last_recorded_mood() -> Mood | None:
@@ -128,12 +131,6 @@ def last_recorded_mood() -> Mood | None:
     except (DatabaseBusyError, ValueError):  # locked, or a damaged row
         return None
     return records[0].to_mood() if records else None
-
-
-def _resume_mood(mood: Mood) -> None:
-    """Button callback: make the journal's last mood the session mood again, without recording it twice."""
-    st.session_state[MOOD_KEY] = mood
-    st.session_state[SONG_MAP_RECORDED_MOOD_KEY] = mood.created_at
 
 
 def _select_profile() -> None:
@@ -213,7 +210,7 @@ def render_mood_sidebar() -> None:
                 emotion = EMOTION_BY_NAME[last.label]
                 st.button(f"↩️ Use my last mood: {emotion.emoji} {emotion.display_name} "
                           f"({describe_age(time.time() - last.created_at)})", key=RESUME_MOOD_BUTTON_KEY,
-                          on_click=_resume_mood, args=(last,),
+                          on_click=set_session_mood, args=(last,), kwargs={"record": False},
                           help="The mood this profile used last, from its journal (after a reload, for example).")
             return
         emotion = EMOTION_BY_NAME[mood.label]

@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+from tunex_core.commands import fail, print_storage_warnings
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``profile`` sub-command."""
@@ -38,18 +40,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     restore.set_defaults(handler=run_import)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
-def _warn_about_storage() -> None:
-    from tunex_core.storage import storage_status
-
-    for notice in storage_status().notices:
-        print(f"warning: {notice}", file=sys.stderr)
-
-
 def run_list(arguments: argparse.Namespace) -> int:
     """Handle ``profile list``."""
     from tunex_core.personal.profiles import ProfileStore
@@ -60,8 +50,8 @@ def run_list(arguments: argparse.Namespace) -> int:
             rows = [{"id": profile.id, "name": profile.name, **store.counts(profile.id)}
                     for profile in store.profiles()]
     except DatabaseBusyError as error:
-        return _fail(str(error))
-    _warn_about_storage()
+        return fail(str(error))
+    print_storage_warnings()
     if arguments.json:
         print(json.dumps({"profiles": rows}, ensure_ascii=False))
         return 0
@@ -83,18 +73,18 @@ def run_export(arguments: argparse.Namespace) -> int:
             profile = store.find(arguments.profile)
             if profile is None:
                 names = ", ".join(f"{known.name} ({known.id})" for known in store.profiles())
-                return _fail(f"no profile called or numbered {arguments.profile!r}; the profiles are: {names}")
+                return fail(f"no profile called or numbered {arguments.profile!r}; the profiles are: {names}")
             text = store.export_json(profile.id)
     except (DatabaseBusyError, ProfileError) as error:
-        return _fail(str(error))
-    _warn_about_storage()
+        return fail(str(error))
+    print_storage_warnings()
     if arguments.out is None:
         print(text)
         return 0
     try:
         write_text_atomically(Path(arguments.out), text + "\n")  # an interrupted export leaves no half backup
     except OSError as error:
-        return _fail(f"{arguments.out}: {error.strerror or error}")
+        return fail(f"{arguments.out}: {error.strerror or error}")
     print(f"exported {profile.name!r} to {arguments.out}", file=sys.stderr)
     return 0
 
@@ -109,14 +99,14 @@ def run_import(arguments: argparse.Namespace) -> int:
     try:
         data = read_limited(arguments.file, MAX_IMPORT_BYTES, what="a TuneX export (JSON)")
     except FileReadError as error:
-        return _fail(f"{arguments.file}: {error}")
+        return fail(f"{arguments.file}: {error}")
     try:
         export = read_profile_export(data)
         with ProfileStore() as store:
             profile = import_profile(store, export, arguments.name)
     except (ProfileError, DatabaseBusyError) as error:
-        return _fail(f"{arguments.file}: {error}")
-    _warn_about_storage()
+        return fail(f"{arguments.file}: {error}")
+    print_storage_warnings()
     if profile is None:
         print("warning: the database is locked by another program; the import waits in memory and is lost "
               "when this command ends: run it again later", file=sys.stderr)

@@ -24,6 +24,8 @@ import sys
 import unicodedata
 from typing import TYPE_CHECKING
 
+from tunex_core.commands import fail, print_storage_warnings
+
 if TYPE_CHECKING:
     from tunex_core.music.catalog import CatalogFilter, Song
     from tunex_core.music.recommend import Playlist
@@ -98,11 +100,6 @@ def song_json(song: Song) -> dict[str, object]:
             "genre": song.genre or None, "year": song.year}
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _parse_target(text: str | None) -> str | tuple[float, float] | None:
     if text is None or "," not in text:
         return text
@@ -119,29 +116,29 @@ def run(arguments: argparse.Namespace) -> int:
     from tunex_core.mood import Mood
     from tunex_core.music.catalog import CatalogError, load_catalog
     from tunex_core.music.recommend import RecommendError, recommend
-    from tunex_core.storage import DatabaseBusyError, storage_status
+    from tunex_core.storage import DatabaseBusyError
 
     if arguments.emotion is not None:
         if arguments.arousal is not None:
-            return _fail("give either --emotion or --valence with --arousal, not both")
+            return fail("give either --emotion or --valence with --arousal, not both")
         try:
             mood = Mood.from_emotion(emotion(arguments.emotion).name, source="cli")
         except ValueError as error:
-            return _fail(str(error))
+            return fail(str(error))
         valence, arousal = mood.valence, mood.arousal
     else:
         if arguments.arousal is None:
-            return _fail("--valence needs --arousal")
+            return fail("--valence needs --arousal")
         valence, arousal = arguments.valence, arguments.arousal
     if arguments.target is not None and arguments.mode != "iso":
-        return _fail("--target only applies to --mode iso")
+        return fail("--target only applies to --mode iso")
 
     try:
         target = _parse_target(arguments.target)
         song_filter = filter_from_arguments(arguments)
         catalog = load_catalog(arguments.catalog)
     except (CatalogError, ValueError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     if catalog.invalid_spotify_ids:
         print(f"warning: {catalog.invalid_spotify_ids} invalid Spotify id(s) in {catalog.source} ignored "
               "(an id is 22 letters and digits)", file=sys.stderr)
@@ -156,15 +153,14 @@ def run(arguments: argparse.Namespace) -> int:
                 recent_ids = tuple(play.music_id for play in store.recent_plays(RECENT_PLAYS_EXCLUDED))
         except (DatabaseBusyError, OSError) as error:
             print(f"warning: listening history unavailable, ranking without it ({error})", file=sys.stderr)
-        for notice in storage_status().notices:
-            print(f"warning: {notice}", file=sys.stderr)
+        print_storage_warnings()
 
     try:
         playlist = recommend(catalog, valence, arousal, mode=arguments.mode, target=target,
                              count=arguments.count, recent_ids=recent_ids, feedback=feedback,
                              song_filter=song_filter)
     except RecommendError as error:
-        return _fail(str(error))
+        return fail(str(error))
 
     if arguments.json:
         print(json.dumps({"songs": [song_json(item.song) for item in playlist.items]}))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from tunex_core.commands import print_storage_warnings
 
 
 def register(subparsers) -> None:
@@ -37,7 +38,6 @@ def _non_empty(value: str, name: str) -> str:
 def run_resolve(arguments: argparse.Namespace) -> int:
     """Resolve one song and print the outcome."""
     from tunex_core.music.spotify import SpotifyService
-    from tunex_core.storage import storage_status
 
     title = _non_empty(arguments.title, "title")
     artist = _non_empty(arguments.artist, "artist")
@@ -50,8 +50,7 @@ def run_resolve(arguments: argparse.Namespace) -> int:
         print(resolution.track.embed_url)
     else:
         print(f"not found ({source}): {resolution.reason}")
-    for notice in storage_status().notices:  # the cache's database was damaged or unusable
-        print(f"warning: {notice}", file=sys.stderr)
+    print_storage_warnings()  # the cache's database was damaged or unusable
     if arguments.json:
         print(json.dumps(resolution.as_dict(), ensure_ascii=False))
     return 0

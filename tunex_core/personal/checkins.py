@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from tunex_core.mood import Mood
 from tunex_core.storage import Database, WriteOutcome
@@ -56,10 +56,12 @@ class IsoCheckin:
         return None if after is None else self.distance_before - after
 
 
+# The ``iso_checkins`` columns a check-in is made of, in ``IsoCheckin``'s order.
+CHECKIN_COLUMNS = tuple(column.name for column in fields(IsoCheckin))
+
+
 def _checkin(row) -> IsoCheckin:
-    return IsoCheckin(*(row[name] for name in (
-        "session_key", "target_label", "target_valence", "target_arousal", "before_label", "before_valence",
-        "before_arousal", "before_at", "after_label", "after_valence", "after_arousal", "after_at")))
+    return IsoCheckin(*(row[name] for name in CHECKIN_COLUMNS))
 
 
 class CheckinStore:

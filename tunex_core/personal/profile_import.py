@@ -24,6 +24,7 @@ from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.mood import validated_probabilities
 from tunex_core.music.feedback import FEEDBACK_ACTIONS
 from tunex_core.music.spotify import is_valid_track_id
+from tunex_core.personal.checkins import CHECKIN_COLUMNS
 from tunex_core.personal.playlists import MAX_SONGS, SavedPlaylist, SavedSong
 from tunex_core.personal.profiles import (
     EXPORT_FORMAT,
@@ -74,11 +75,6 @@ class ProfileImport:
         if self.settings.get("face_calibration"):
             parts.append("a resting-face calibration")
         return ", ".join(parts) or "no moods, songs, likes, playlists or check-ins yet"
-
-
-CHECKIN_COLUMNS = ("session_key", "target_label", "target_valence", "target_arousal", "before_label",
-                   "before_valence", "before_arousal", "before_at", "after_label", "after_valence", "after_arousal",
-                   "after_at")
 
 
 def read_profile_export(data: bytes, now: float | None = None) -> ProfileImport:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tunex_core.personal.checkins import CHECKIN_COLUMNS
 from tunex_core.storage import (
     DEFAULT_PROFILE_ID,
     PROFILE_TABLES,
@@ -207,9 +208,7 @@ class ProfileStore:
             "feedback": rows("SELECT created_at, music_id, action FROM recommend_feedback "
                              "WHERE profile_id = ? ORDER BY created_at, id"),
             "saved_playlists": playlists,
-            "iso_checkins": rows("SELECT session_key, target_label, target_valence, target_arousal, before_label, "
-                                 "before_valence, before_arousal, before_at, after_label, after_valence, "
-                                 "after_arousal, after_at FROM iso_checkins WHERE profile_id = ? "
+            "iso_checkins": rows(f"SELECT {', '.join(CHECKIN_COLUMNS)} FROM iso_checkins WHERE profile_id = ? "
                                  "ORDER BY before_at, id"),
         }
 
