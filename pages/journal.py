@@ -46,7 +46,8 @@ from tunex_core.storage import (
 
 SECONDS_PER_DAY = 86_400
 EVERYTHING = "Everything"
-PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 12 months": 365, EVERYTHING: None}
+DEFAULT_PERIOD = "Last 30 days"
+PERIODS = {"Last 7 days": 7, DEFAULT_PERIOD: 30, "Last 12 months": 365, EVERYTHING: None}
 PERIOD_KEY = "journal_period"
 RECENT_MOODS_SHOWN = 20
 GROUPINGS = ("auto", "day", "week")
@@ -171,6 +172,7 @@ def show_moods(history: JournalHistory) -> None:
     columns[3].metric("Mean valence", f"{sum(entry.valence for entry in history.moods) / len(history.moods):.2f}")
 
     grouping = st.radio("Group by", GROUPINGS, horizontal=True, key="journal_grouping",
+                        persist_state="session",
                         format_func=lambda name: f"auto ({'week' if len(days) > AUTO_WEEKS_AFTER_DAYS else 'day'})"
                         if name == "auto" else name)
     by_week = grouping == "week" or (grouping == "auto" and len(days) > AUTO_WEEKS_AFTER_DAYS)
@@ -333,7 +335,8 @@ if journal_message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
     message, failed = journal_message
     (st.warning if failed else st.success)(escape_markdown(message))
 
-period_label = st.radio("Period", list(PERIODS), index=1, horizontal=True, key=PERIOD_KEY)
+period_label = st.radio("Period", list(PERIODS), index=list(PERIODS).index(DEFAULT_PERIOD), horizontal=True,
+                        key=PERIOD_KEY, persist_state="session")
 days_back = PERIODS[period_label]
 since = None if days_back is None else time.time() - days_back * SECONDS_PER_DAY
 try:

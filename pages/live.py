@@ -39,6 +39,7 @@ from tunex_core.live.session import (
     max_live_sessions_from_environment,
     thin_timeline,
 )
+from tunex_core.live.smoothing import DEFAULT_HALF_LIFE_SECONDS, DEFAULT_SWITCH_AFTER_SECONDS
 from tunex_core.mood import Mood
 from tunex_core.personal.profiles import ProfileError, ProfileStore
 from tunex_core.report.charts import probability_bars
@@ -225,9 +226,11 @@ def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
 def smoothing_settings() -> float:
     """The smoothing sliders; returns the "change the mood after" seconds."""
     with st.expander("Smoothing and faces", expanded=False):
-        half_life = st.slider("Smoothing half-life (seconds)", 0.1, 3.0, 0.6, 0.1,
+        half_life = st.slider("Smoothing half-life (seconds)", 0.1, 3.0, DEFAULT_HALF_LIFE_SECONDS, 0.1,
+                              key="live_half_life", persist_state="session",
                               help="How quickly the probabilities follow the face.")
-        switch_after = st.slider("Change the mood after (seconds)", 0.0, 5.0, 1.5, 0.25,
+        switch_after = st.slider("Change the mood after (seconds)", 0.0, 5.0, DEFAULT_SWITCH_AFTER_SECONDS, 0.25,
+                                 key="live_switch_after", persist_state="session",
                                  help="Another emotion must lead this long before the mood changes.")
         live_session.configure(half_life_seconds=half_life, switch_after_seconds=switch_after)
     return switch_after

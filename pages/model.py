@@ -157,25 +157,25 @@ def render_evaluation_details(report: ModelReport) -> None:
     if not keys:
         return
     headline = report.headline_key()
-    key = st.selectbox("Evaluation", keys, index=keys.index(headline),
-                       format_func=lambda choice: choice.display_name)
-    evaluation = report.evaluation(key)
+    chosen = st.selectbox("Evaluation", keys, index=keys.index(headline), format_func=lambda choice: choice.display_name,
+                          key="model_evaluation", persist_state="session")
+    evaluation = report.evaluation(chosen)
 
     st.header("Where it gets confused")
     if evaluation.confusion is not None:
-        st.markdown(f"**{escape_markdown(confusion_title(key.display_name))}**")
+        st.markdown(f"**{escape_markdown(confusion_title(chosen.display_name))}**")
         st.plotly_chart(confusion_figure(evaluation.confusion, report.labels))
     else:
         st.caption("No confusion matrix for this evaluation.")
     if evaluation.per_class:
-        st.markdown(f"**{escape_markdown(per_class_title(key.display_name))}**")
+        st.markdown(f"**{escape_markdown(per_class_title(chosen.display_name))}**")
         st.plotly_chart(per_class_figure(evaluation.per_class))
     else:
         st.caption("No per-class scores for this evaluation.")
 
     st.header("Can you trust its confidence?")
     if evaluation.reliability is not None:
-        st.markdown(f"**{escape_markdown(reliability_title(key.display_name, evaluation.ece))}**")
+        st.markdown(f"**{escape_markdown(reliability_title(chosen.display_name, evaluation.ece))}**")
         st.plotly_chart(reliability_figure(evaluation.reliability))
         st.caption("Bars on the dashed diagonal mean that a face read at 80% confidence is right 80% "
                    "of the time. ECE is the faces-weighted average gap.")

@@ -29,26 +29,29 @@ def decade_label(decade: int) -> str:
 def filter_controls(catalog: Catalog, key_prefix: str, playable_default: bool = False) -> CatalogFilter:
     """Genre, decade, popularity, "listener-rated only" and "playable only" widgets; the chosen filter.
 
-    ``key_prefix`` keeps the two pages' widgets apart; ``playable_default`` is the initial state of
-    "Only songs with a Spotify player".
+    ``key_prefix`` keeps the two pages' widgets apart; every choice lasts the browser session, across
+    visits to other pages; ``playable_default`` is the first state of "Only songs with a Spotify player".
     """
     with st.expander("Filters: genre, decade, popularity, listener-rated", expanded=False):
         genre_column, decade_column, popularity_column = st.columns(3)
         genres = genre_column.multiselect("Genre", catalog.genre_names, key=f"{key_prefix}_genres",
-                                          placeholder="any genre",
+                                          persist_state="session", placeholder="any genre",
                                           help="From the TidyTuesday playlists; songs without a genre are left "
                                                "out when you choose one.")
         decades = decade_column.multiselect("Decade", list(catalog.decade_counts()), format_func=decade_label,
-                                            key=f"{key_prefix}_decades", placeholder="any decade")
+                                            key=f"{key_prefix}_decades", persist_state="session",
+                                            placeholder="any decade")
         popularity = popularity_column.slider("Minimum popularity", 0, 100, 0, step=5,
-                                              key=f"{key_prefix}_popularity", help=POPULARITY_HELP)
+                                              key=f"{key_prefix}_popularity", persist_state="session",
+                                              help=POPULARITY_HELP)
         rated_column, playable_column = st.columns(2)
         rated_only = rated_column.checkbox(
-            "Listener-rated songs only", key=f"{key_prefix}_rated",
+            "Listener-rated songs only", key=f"{key_prefix}_rated", persist_state="session",
             help="Only PMEmo's 767 songs, whose mood point listeners rated; the others are estimated "
                  "from Spotify's audio features.")
         playable_only = playable_column.checkbox(
-            "Only songs with a Spotify player", value=playable_default, key=f"{key_prefix}_playable",
+            "Only songs with a Spotify player", value=playable_default,
+            key=f"{key_prefix}_playable", persist_state="session",
             help="Leave out the few songs without a Spotify id (they get a search link instead).")
     return CatalogFilter(genres=frozenset(genres) if genres else None,
                          decades=frozenset(decades) if decades else None,

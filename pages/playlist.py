@@ -28,7 +28,7 @@ from tunex_core.music.playlist_view import (
     playlist_entries,
     shipped_clip_paths,
 )
-from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
+from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
 from tunex_core.music.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
 from tunex_core.storage import DatabaseBusyError
 
@@ -189,12 +189,15 @@ def main() -> None:
         st.stop()
 
     controls = st.columns([2, 2, 2])
-    mode = controls[0].radio("Mode", MODES, format_func=MODE_LABELS.get, key="playlist_mode")
+    mode = controls[0].radio("Mode", MODES, format_func=MODE_LABELS.get, key="playlist_mode",
+                             persist_state="session")
     target = None
     if mode == "iso":
         target = controls[1].selectbox("Target mood", EMOTION_NAMES, format_func=emotion_label,
-                                       index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), key="playlist_target")
-    count = controls[2].slider("Songs", min_value=3, max_value=30, value=10, key="playlist_count")
+                                       index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), key="playlist_target",
+                                       persist_state="session")
+    count = controls[2].slider("Songs", min_value=3, max_value=30, value=DEFAULT_COUNT,
+                               key="playlist_count", persist_state="session")
 
     try:
         catalog = cached_catalog()

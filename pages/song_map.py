@@ -12,7 +12,7 @@ from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
 from tunex_core.music.feedback import LIKE, SKIP
-from tunex_core.music.recommend import DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
+from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 from tunex_core.music.track_ids import is_valid_track_id, open_url
 from tunex_core.storage import DatabaseBusyError
@@ -83,24 +83,27 @@ mood = session_mood()
 if mood is None:
     st.info("No session mood yet — read one on **Live mood**, or pick an emotion to explore.")
     explored = st.selectbox("Explore an emotion", EMOTION_NAMES, index=EMOTION_NAMES.index("happy"),
-                            format_func=display_name)
+                            format_func=display_name, key="song_map_explored", persist_state="session")
     mood = Mood.from_emotion(explored, source="song map")
 else:
     st.markdown(f"Your mood: **{display_name(mood.label)}** — valence {mood.valence:.2f}, "
                 f"arousal {mood.arousal:.2f} (the probability-weighted point of all seven emotions).")
 
 mode_column, target_column, count_column = st.columns([2, 2, 1])
-mode = mode_column.radio("Playlist", MODES, format_func=MODE_LABELS.get, horizontal=True)
+mode = mode_column.radio("Playlist", MODES, format_func=MODE_LABELS.get, horizontal=True,
+                         key="song_map_mode", persist_state="session")
 target = None
 if mode == "iso":
-    target = target_column.selectbox("Move toward", EMOTION_NAMES,
-                                      index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET), format_func=display_name)
-count = count_column.number_input("Songs", min_value=3, max_value=30, value=10, step=1)
+    target = target_column.selectbox("Move toward", EMOTION_NAMES, index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET),
+                                      format_func=display_name, key="song_map_target", persist_state="session")
+count = count_column.number_input("Songs", min_value=3, max_value=30, value=DEFAULT_COUNT, step=1,
+                                  key="song_map_count", persist_state="session")
 
 search_column, region_column = st.columns([2, 3])
-search = search_column.text_input("Search title or artist", placeholder="e.g. Adele, Christmas")
+search = search_column.text_input("Search title or artist", placeholder="e.g. Adele, Christmas",
+                                  key="song_map_search", persist_state="session")
 regions = region_column.multiselect("Emotion regions", EMOTION_NAMES, default=list(EMOTION_NAMES),
-                                    format_func=display_name)
+                                    format_func=display_name, key="song_map_regions", persist_state="session")
 song_filter = filter_controls(catalog, "song_map")
 
 feedback, recent_ids = None, ()
@@ -119,7 +122,8 @@ if "song_map_error" in st.session_state:
 playlist = recommend_for_mood(catalog, mood, mode=mode, target=target, count=int(count),
                               recent_ids=recent_ids, feedback=feedback, song_filter=song_filter)
 visible = catalog.search(search, regions, song_filter)
-draw = st.radio("Draw the songs as", DRAW_MODES, format_func=DRAW_LABELS.get, horizontal=True, key="song_map_draw",
+draw = st.radio("Draw the songs as", DRAW_MODES, format_func=DRAW_LABELS.get, horizontal=True,
+                key="song_map_draw", persist_state="session",
                 help="Drawing tens of thousands of songs one by one takes the browser several seconds; the "
                      "density shows where they are at once. Search or filter to get single songs back.")
 st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label, draw=draw), key="song_map")
