@@ -13,12 +13,7 @@ from tunex_core.paths import PROJECT_ROOT
 
 TIMEOUT_SECONDS = 90
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TUNEX_HOME", str(tmp_path))
-    monkeypatch.delenv("TUNEX_DB", raising=False)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 def app_on(page: str, mood: Mood | None = None) -> AppTest:
