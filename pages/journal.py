@@ -335,8 +335,10 @@ if journal_message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
     message, failed = journal_message
     (st.warning if failed else st.success)(escape_markdown(message))
 
-period_label = st.radio("Period", list(PERIODS), index=list(PERIODS).index(DEFAULT_PERIOD), horizontal=True,
-                        key=PERIOD_KEY, persist_state="session")
+# The default goes through the session state, not index=: an import sets this key too, and a widget
+# with both logs a warning.
+st.session_state.setdefault(PERIOD_KEY, DEFAULT_PERIOD)
+period_label = st.radio("Period", list(PERIODS), horizontal=True, key=PERIOD_KEY, persist_state="session")
 days_back = PERIODS[period_label]
 since = None if days_back is None else time.time() - days_back * SECONDS_PER_DAY
 try:
