@@ -20,6 +20,7 @@ from tunex_core.personal.journal import (
     feedback_counts,
     iso_summary,
     load_history,
+    period_start,
     songs_by_mood,
     weekly_summaries,
 )
@@ -44,7 +45,6 @@ from tunex_core.storage import (
     write_outcome_message,
 )
 
-SECONDS_PER_DAY = 86_400
 EVERYTHING = "Everything"
 DEFAULT_PERIOD = "Last 30 days"
 PERIODS = {"Last 7 days": 7, DEFAULT_PERIOD: 30, "Last 12 months": 365, EVERYTHING: None}
@@ -340,7 +340,7 @@ if journal_message := st.session_state.pop(JOURNAL_MESSAGE_KEY, None):
 st.session_state.setdefault(PERIOD_KEY, DEFAULT_PERIOD)
 period_label = st.radio("Period", list(PERIODS), horizontal=True, key=PERIOD_KEY, persist_state="session")
 days_back = PERIODS[period_label]
-since = None if days_back is None else time.time() - days_back * SECONDS_PER_DAY
+since = None if days_back is None else period_start(days_back, time.time())
 try:
     with open_database() as database:
         profile = ProfileStore(database=database).get(current_profile_id())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
@@ -127,6 +128,19 @@ def test_your_data_exports_renames_and_deletes_only_after_confirmation(isolated_
     assert not app.exception
     assert app.session_state["profile_id"] == DEFAULT_PROFILE_ID
     assert [profile.id for profile in ProfileStore().profiles()] == [DEFAULT_PROFILE_ID]
+
+
+def test_the_last_seven_days_are_seven_calendar_days(isolated_home):
+    first_day = datetime.combine(date.today() - timedelta(days=6), datetime.min.time()).timestamp()
+    with FeedbackStore() as store:
+        store.record_mood(Mood.from_emotion("sad"), at=first_day - 60)  # 23:59 the day before: outside
+        store.record_mood(Mood.from_emotion("happy"), at=first_day + 60)  # 00:01 of the first day: inside
+    app = journal().run()
+    app.radio(key="journal_period").set_value("Last 7 days").run()
+
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Moods recorded"] == "1" and metrics["Days with moods"] == "1"
+    assert metrics["Most often"] == "😄 Happy"
 
 
 def test_the_json_export_is_the_profiles_data(isolated_home):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,7 @@ from tunex_core.personal.journal import (
     feedback_counts,
     iso_summary,
     load_history,
+    period_start,
     songs_by_mood,
     weekly_summaries,
 )
@@ -62,6 +64,27 @@ def test_the_day_depends_on_the_time_zone():
     late_evening = (mood("happy", at(30, 23, 11)),)
     assert daily_summaries(late_evening, tz=UTC)[0].start == date(2026, 11, 30)
     assert daily_summaries(late_evening, tz=timezone(timedelta(hours=2)))[0].start == date(2026, 12, 1)
+
+
+def test_the_last_days_are_whole_calendar_days_with_today():
+    now = at(6, 15)  # Sunday 6 Dec, 15:00
+    assert period_start(1, now, tz=UTC) == at(6, 0)
+    assert period_start(7, now, tz=UTC) == at(30, 0, 11)  # Monday 30 Nov 00:00: seven days, no partial eighth
+    assert period_start(7, now, tz=timezone(timedelta(hours=-10))) == datetime(
+        2026, 11, 30, tzinfo=timezone(timedelta(hours=-10))).timestamp()  # 05:00 there: still 6 Dec
+    moods = (mood("sad", at(29, 23, 11)), mood("happy", at(30, 0, 11)), mood("angry", at(6, 14)))
+    kept = [entry for entry in moods if entry.recorded_at >= period_start(7, now, tz=UTC)]
+    assert [day.start for day in daily_summaries(kept, tz=UTC)] == [date(2026, 11, 30), date(2026, 12, 6)]
+    with pytest.raises(ValueError):
+        period_start(0, now)
+
+
+def test_a_period_across_a_clock_change_starts_at_local_midnight():
+    berlin = ZoneInfo("Europe/Berlin")  # clocks went back on Sunday 25 Oct 2026
+    now = datetime(2026, 10, 27, 12, tzinfo=berlin).timestamp()
+    start = period_start(7, now, tz=berlin)
+    assert datetime.fromtimestamp(start, berlin) == datetime(2026, 10, 21, tzinfo=berlin)
+    assert now - start == (6 * 24 + 12 + 1) * 3600  # the day the clocks went back had 25 hours
 
 
 def test_weeks_start_on_monday():

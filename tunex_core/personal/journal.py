@@ -158,6 +158,16 @@ def local_day(timestamp: float, tz: tzinfo | None = None) -> date:
     return datetime.fromtimestamp(timestamp, tz).date()
 
 
+def period_start(days: int, now: float, tz: tzinfo | None = None) -> float:
+    """The Unix time at which "the last ``days`` days" begin: midnight of the calendar day ``days - 1``
+    days before ``now``'s, in ``tz`` (local time when None). The period then holds ``days`` whole
+    calendar days, today included, rather than a partial extra day at its start."""
+    if days < 1:
+        raise ValueError(f"a period needs at least one day, not {days}")
+    first_day = local_day(now, tz) - timedelta(days=days - 1)
+    return datetime.combine(first_day, datetime.min.time(), tzinfo=tz).timestamp()
+
+
 def week_start(day: date) -> date:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
