@@ -43,6 +43,9 @@ def test_strip_decoration_keeps_spelling_for_queries():
     ("Simon & Garfunkel", ("simon", "garfunkel")),
     ("Calvin Harris, Rihanna", ("calvin harris", "rihanna")),
     ("Katrina and the Waves", ("katrina", "waves")),
+    ("DJ ESCO Featuring Future & Lil Uzi Vert", ("dj esco", "future", "lil uzi vert")),
+    ("Clean Bandit ft. Sean Paul", ("clean bandit", "sean paul")),
+    ("Feather Weight feat. Ftreeze vs. Vsop", ("feather weight", "ftreeze", "vsop")),
 ])
 def test_artist_names(credit, names):
     assert artist_names(credit) == names

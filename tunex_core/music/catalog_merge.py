@@ -57,6 +57,13 @@ class MergedTrack:
     year: int | None = None
     decade: int | None = None
     popularity: int | None = None
+    credits: tuple[str, ...] = ()
+    """Every artist credit of the id's rows in all tables ("Clean Bandit" in one, "Clean Bandit Featuring
+    Sean Paul & Anne-Marie" in another), for matching PMEmo songs; ``artists`` is the first table's."""
+
+    def matching_artists(self) -> tuple[str, ...]:
+        """``credits``, or ``artists`` when there are none."""
+        return self.credits or self.artists
 
 
 @dataclass
@@ -112,6 +119,7 @@ def merge_by_id(rows: Sequence[SpotifyTableRow], report: MergeReport) -> list[Me
             year=next((row.year for row in group if row.year is not None), None),
             decade=next((row.decade for row in group if row.decade is not None), None),
             popularity=next((row.popularity for row in group if row.popularity is not None), None),
+            credits=tuple(dict.fromkeys(artist for row in group for artist in row.artists)),
         ))
     report.tracks = len(tracks)
     return tracks
@@ -143,7 +151,7 @@ def match_pmemo_songs(pmemo_rows: Sequence[CatalogRow], tracks: Sequence[MergedT
     by_artist: dict[str, list[int]] = defaultdict(list)
     for index, track in enumerate(tracks):
         by_title[normalise_title(track.title)].append(index)
-        for name in {names[0] for names in (artist_names(artist) for artist in track.artists) if names}:
+        for name in {names[0] for names in (artist_names(artist) for artist in track.matching_artists()) if names}:
             by_artist[name].append(index)
     matches: dict[int, int] = {}
     scores: dict[int, float] = {}
@@ -156,7 +164,7 @@ def match_pmemo_songs(pmemo_rows: Sequence[CatalogRow], tracks: Sequence[MergedT
         best_key: tuple[float, int, int] | None = None
         for index in candidates:
             track = tracks[index]
-            score = match_score(row.title, row.artist, track.title, track.artists)
+            score = match_score(row.title, row.artist, track.title, track.matching_artists())
             if not score.accepted:
                 continue
             key = (score.total, track.popularity if track.popularity is not None else -1, -index)

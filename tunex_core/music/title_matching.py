@@ -43,8 +43,9 @@ _FEATURING = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
 _DASH_SUFFIX = re.compile(r"\s+[-–—]\s+")
 _APOSTROPHES = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+# Whole words only: "feat" must not split "featuring" (or "Feather") in two.
 _ARTIST_SEPARATORS = re.compile(
-    r"\s*(?:,|;|/|&|\+|\bx\b|\band\b|\bfeat\.?|\bft\.?|\bfeaturing\b|\bwith\b|\bvs\.?)\s*"
+    r"\s*(?:,|;|/|&|\+|\bx\b|\band\b|\bfeaturing\b|\bfeat\b\.?|\bft\b\.?|\bwith\b|\bvs\b\.?)\s*"
 )
 _YEAR_ONLY = re.compile(r"^\d{4}$")
 
