@@ -306,18 +306,20 @@ def table_row(spotify_id: str, title: str, artists: tuple[str, ...], table: str)
 
 def test_a_song_credited_to_its_guest_matches_the_credit_of_any_table():
     """PMEmo credits some songs to a guest ("Me, Myself & I" by Bebe Rexha); the first table names only
-    the lead artist (G-Eazy), another table both: the song gets that track's Spotify id."""
+    the lead artist (G-Eazy), another table (or the track's title) both: the song gets that track's id."""
     rows = [table_row(track_id(1), "Me, Myself & I", ("G-Eazy",), "tidytuesday"),
             table_row(track_id(1), "Me, Myself & I", ("G-Eazy x Bebe Rexha",), "hit_predictor"),
             table_row(track_id(2), "Too Much Sauce", ("DJ ESCO Featuring Future & Lil Uzi Vert",), "hit_predictor"),
-            table_row(track_id(3), "Me, Myself and I", ("Beyoncé",), "tidytuesday")]
+            table_row(track_id(3), "Me, Myself and I", ("Beyoncé",), "tidytuesday"),
+            table_row(track_id(4), "Running Back (feat. Lil Wayne)", ("Wale",), "tidytuesday")]
     tracks = merge_by_id(rows, MergeReport())
     assert [track.artists for track in tracks][:1] == [("G-Eazy",)]  # shown as the first table has it
     pmemo = [CatalogRow(1, "Me, Myself & I", "Bebe Rexha", 0.7, 0.8),
              CatalogRow(2, "Too Much Sauce", "Future", 0.4, 0.5),
-             CatalogRow(3, "Me, Myself & I", "Jhaye", 0.5, 0.5)]
+             CatalogRow(3, "Me, Myself & I", "Jhaye", 0.5, 0.5),
+             CatalogRow(4, "Running Back (feat. Lil Wayne)", "Lil Wayne", 0.5, 0.5)]
 
     matches = match_pmemo_songs(pmemo, tracks)
 
     assert {music_id: tracks[index].spotify_id for music_id, index in matches.items()} == {
-        1: track_id(1), 2: track_id(2)}
+        1: track_id(1), 2: track_id(2), 4: track_id(4)}

@@ -10,6 +10,7 @@ from tunex_core.music.title_matching import (
     normalise_title,
     primary_artist,
     strip_decoration,
+    title_credits,
 )
 
 
@@ -49,6 +50,19 @@ def test_strip_decoration_keeps_spelling_for_queries():
 ])
 def test_artist_names(credit, names):
     assert artist_names(credit) == names
+
+
+@pytest.mark.parametrize(("title", "credits"), [
+    ("Running Back (feat. Lil Wayne)", ("Lil Wayne",)),
+    ("Rockabye (feat. Sean Paul & Anne-Marie)", ("Sean Paul & Anne-Marie",)),
+    ("Home (with Machine Gun Kelly & Bebe Rexha) - Remix", ("Machine Gun Kelly & Bebe Rexha",)),
+    ("Wild Thoughts [ft. Rihanna]", ("Rihanna",)),
+    ("Sing Me to Sleep feat. Iselin", ("Iselin",)),
+    ("Withering Heights (Remastered 2011)", ()),
+    ("(With) Open Arms", ()),
+])
+def test_title_credits(title, credits):
+    assert title_credits(title) == credits
 
 
 def test_primary_artist_keeps_spelling():

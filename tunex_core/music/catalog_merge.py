@@ -33,7 +33,7 @@ import numpy as np
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.catalog_mapping import MappingFit, fit_mapping
 from tunex_core.music.spotify_tables import FEATURES, SpotifyTableRow
-from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key
+from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key, title_credits
 
 SPOTIFY_ID_BASE = 1_000_000
 """Spotify tracks' musicIds start here (PMEmo's ids are far below)."""
@@ -59,7 +59,8 @@ class MergedTrack:
     popularity: int | None = None
     credits: tuple[str, ...] = ()
     """Every artist credit of the id's rows in all tables ("Clean Bandit" in one, "Clean Bandit Featuring
-    Sean Paul & Anne-Marie" in another), for matching PMEmo songs; ``artists`` is the first table's."""
+    Sean Paul & Anne-Marie" in another) and in their titles ("(feat. Lil Wayne)"), for matching PMEmo
+    songs; ``artists`` is the first table's."""
 
     def matching_artists(self) -> tuple[str, ...]:
         """``credits``, or ``artists`` when there are none."""
@@ -119,7 +120,7 @@ def merge_by_id(rows: Sequence[SpotifyTableRow], report: MergeReport) -> list[Me
             year=next((row.year for row in group if row.year is not None), None),
             decade=next((row.decade for row in group if row.decade is not None), None),
             popularity=next((row.popularity for row in group if row.popularity is not None), None),
-            credits=tuple(dict.fromkeys(artist for row in group for artist in row.artists)),
+            credits=tuple(dict.fromkeys(artist for row in group for artist in (*row.artists, *title_credits(row.title)))),
         ))
     report.tracks = len(tracks)
     return tracks

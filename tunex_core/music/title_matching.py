@@ -86,6 +86,20 @@ def _is_featuring(text: str) -> bool:
     return bool(words) and words[0] in FEATURING_WORDS
 
 
+def title_credits(title: str) -> tuple[str, ...]:
+    """The artist credits a title carries: "Running Back (feat. Lil Wayne)" → ``("Lil Wayne",)``; also
+    "[ft. X]", "(with X)" and a trailing "feat. X". Each credit is one string ("Sean Paul & Anne-Marie")."""
+    credits = []
+    for match in _BRACKETED.finditer(title):
+        words = match.group(1).split(maxsplit=1)
+        if len(words) == 2 and _is_featuring(words[0]):
+            credits.append(words[1].strip())
+    trailing = _FEATURING.search(_BRACKETED.sub(" ", title))
+    if trailing:
+        credits.append(trailing.group(0).split(maxsplit=1)[1].strip())
+    return tuple(credit for credit in credits if credit)
+
+
 def song_key(title: str, artist: str) -> str:
     """A key equal for the same song listed twice: folded title without featuring credits, and the
     first credited artist. Version words stay ("Memories" and "Memories - Remix" differ)."""
