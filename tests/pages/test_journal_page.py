@@ -143,6 +143,22 @@ def test_the_last_seven_days_are_seven_calendar_days(isolated_home):
     assert metrics["Most often"] == "😄 Happy"
 
 
+def test_a_waiting_export_is_read_once_not_on_every_rerun(isolated_home, monkeypatch):
+    from tunex_core.personal import profile_import
+
+    reads = []
+    real_read = profile_import.read_profile_export
+    monkeypatch.setattr(profile_import, "read_profile_export", lambda data: reads.append(1) or real_read(data))
+    exported = (PROJECT_ROOT / "tests" / "fixtures" / "profile_export_v1.json").read_bytes()
+    app = journal().run()
+    app.file_uploader(key="journal_import_file_0").upload("tunex-Robin.json", exported, "application/json").run()
+    app.radio(key="journal_period").set_value("Everything").run()
+    app.radio(key="journal_period").set_value("Last 7 days").run()
+
+    assert not app.exception and len(reads) == 1
+    assert app.text_input(key="journal_import_name_0").value == "Robin"
+
+
 def test_the_json_export_is_the_profiles_data(isolated_home):
     with FeedbackStore() as store:
         store.record_feedback(5, LIKE, at=1000.0)
