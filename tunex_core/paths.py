@@ -29,7 +29,7 @@ EMOTION_MUSIC_FILE_NAME = "emotion_music.toml"
 
 # Optional FER-2013 copy for developers; the product never needs it at run time.
 SHARED_FER_FILE = PROJECT_ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
-# Raw PMEmo files, read only by ``python -m tunex_core.music.catalog_build`` to rebuild ``data/``.
+# Raw PMEmo files, read only by ``python -m tunex_core.music.build.catalog`` to rebuild ``data/``.
 SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
 # Public Spotify song tables (ids + audio features), read only by the catalog build.
 SHARED_SPOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "data" / "spotify"

@@ -3,7 +3,7 @@
 A catalog file is a UTF-8 CSV with at least the columns ``musicId, title,
 artist, valence, arousal`` (valence and arousal on PMEmo's 0..1 scale). The
 shipped file, ``data/pmemo_catalog.csv``, is built by
-``python -m tunex_core.music.catalog_build`` and adds the optional columns
+``python -m tunex_core.music.build.catalog`` and adds the optional columns
 ``featured_artists`` (``; ``-separated), ``artist_native``, ``duplicate_of``,
 ``title_original``, ``artist_original`` and ``cleaning_notes``.
 

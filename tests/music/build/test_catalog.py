@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow, load_catalog
-from tunex_core.music.catalog_build import (
+from tunex_core.music.build.catalog import (
     MAPPING_NAME,
     MERGED_CATALOG_NAME,
     REPORT_NAME,
@@ -21,14 +21,14 @@ from tunex_core.music.catalog_build import (
     data_is_current,
     main,
 )
-from tunex_core.music.catalog_merge import (
+from tunex_core.music.build.merge import (
     SPOTIFY_ID_BASE,
     MergeReport,
     match_pmemo_songs,
     merge_by_id,
     spotify_music_id,
 )
-from tunex_core.music.spotify_tables import (
+from tunex_core.music.build.spotify_tables import (
     FEATURES,
     TABLE_LAYOUTS,
     SpotifyTableRow,

@@ -1,4 +1,4 @@
-"""Tests for ``tunex_core.music.catalog_cleaning`` on the exact defects found in PMEmo's metadata."""
+"""Tests for ``tunex_core.music.build.cleaning`` on the exact defects found in PMEmo's metadata."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from tunex_core.music.catalog import CatalogError, CatalogRow
-from tunex_core.music.catalog_build import data_is_current, read_overrides
-from tunex_core.music.catalog_cleaning import (
+from tunex_core.music.build.catalog import data_is_current, read_overrides
+from tunex_core.music.build.cleaning import (
     CatalogOverride,
     clean_artist,
     clean_catalog,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tunex_core.music.catalog_mapping import (
+from tunex_core.music.build.mapping import (
     AxisModel,
     MappingError,
     fit_axis,

@@ -2,14 +2,14 @@
 
 Usage (from the project root)::
 
-    python -m tunex_core.music.catalog_build                      # reads ../shared/data/{pmemo,spotify}
-    python -m tunex_core.music.catalog_build --source DIR --spotify-source DIR --output data
-    python -m tunex_core.music.catalog_build --check              # exit 1 if data/ is out of date
+    python -m tunex_core.music.build.catalog                      # reads ../shared/data/{pmemo,spotify}
+    python -m tunex_core.music.build.catalog --source DIR --spotify-source DIR --output data
+    python -m tunex_core.music.build.catalog --check              # exit 1 if data/ is out of date
 
 The build is deterministic: running it twice gives identical files. It
-writes ``pmemo_catalog.csv`` (cleaned by ``tunex_core.music.catalog_cleaning`` with the
+writes ``pmemo_catalog.csv`` (cleaned by ``tunex_core.music.build.cleaning`` with the
 hand-checked corrections in ``catalog_overrides.csv``); merges those rated songs with the
-Spotify tables (``spotify_tables``, ``catalog_merge``) into ``catalog.parquet``, the catalog
+Spotify tables (``build.spotify_tables``, ``build.merge``) into ``catalog.parquet``, the catalog
 the app uses; writes the fitted Spotify-to-PMEmo mapping with its cross-validated scores to
 ``catalog_mapping.json`` and what was merged, dropped and repaired to
 ``catalog_build_report.json``; copies PMEmo's MIT
@@ -40,10 +40,10 @@ from tunex_core.music.catalog import (
     write_catalog_parquet,
     write_catalog_rows,
 )
-from tunex_core.music.catalog_cleaning import CatalogOverride, CleaningReport, clean_catalog
-from tunex_core.music.catalog_mapping import MappingError, MappingFit
-from tunex_core.music.catalog_merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
-from tunex_core.music.spotify_tables import TableReport, read_spotify_tables
+from tunex_core.music.build.cleaning import CatalogOverride, CleaningReport, clean_catalog
+from tunex_core.music.build.mapping import MappingError, MappingFit
+from tunex_core.music.build.merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
+from tunex_core.music.build.spotify_tables import TableReport, read_spotify_tables
 from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR, SHARED_SPOTIFY_DIR
 
 RAW_CATALOG_NAME = "pmemo_static.csv"
@@ -291,11 +291,11 @@ def summary(result: BuildResult) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m tunex_core.music.catalog_build",
+    parser = argparse.ArgumentParser(prog="python -m tunex_core.music.build.catalog",
                                      description="Rebuild data/ from the raw PMEmo files and the Spotify tables.")
     parser.add_argument("--source", type=Path, default=SHARED_PMEMO_DIR, help="raw PMEmo folder")
     parser.add_argument("--spotify-source", type=Path, default=SHARED_SPOTIFY_DIR,
-                        help="folder with the three Spotify tables (see tunex_core.music.spotify_tables)")
+                        help="folder with the three Spotify tables (see tunex_core.music.build.spotify_tables)")
     parser.add_argument("--output", type=Path, default=DATA_DIR, help="folder to write (default: data/)")
     parser.add_argument("--overrides", type=Path, default=CATALOG_OVERRIDES_FILE,
                         help="hand-checked PMEmo corrections (default: data/catalog_overrides.csv)")
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             different = data_is_current(arguments.source, arguments.output, arguments.spotify_source,
                                         arguments.overrides)
             if different:
-                print(f"out of date: {', '.join(different)}; run python -m tunex_core.music.catalog_build")
+                print(f"out of date: {', '.join(different)}; run python -m tunex_core.music.build.catalog")
                 return 1
             print(f"{arguments.output} is up to date with {arguments.source}")
             return 0

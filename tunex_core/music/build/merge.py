@@ -1,4 +1,4 @@
-"""Merge the cleaned PMEmo songs with the Spotify tables into one catalog (used by ``catalog_build``).
+"""Merge the cleaned PMEmo songs with the Spotify tables into one catalog (used by ``build.catalog``).
 
 Steps, each counted in a ``MergeReport``:
 
@@ -13,7 +13,7 @@ Steps, each counted in a ``MergeReport``:
    artist similarity, other-version penalty) against the tracks with the same normalised title or
    the same first artist; the best accepted candidate wins. A matched track becomes that rated
    song (it is not listed again as an estimated one).
-4. The mapping (``catalog_mapping``) is fitted on the matched songs and places every other
+4. The mapping (``build.mapping``) is fitted on the matched songs and places every other
    track on PMEmo's plane (``va_source = estimated``).
 
 Spotify tracks get stable musicIds derived from their track id (``spotify_music_id``), above
@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
-from tunex_core.music.catalog_mapping import MappingFit, fit_mapping
-from tunex_core.music.spotify_tables import FEATURES, SpotifyTableRow
+from tunex_core.music.build.mapping import MappingFit, fit_mapping
+from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
 from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key, title_credits
 
 SPOTIFY_ID_BASE = 1_000_000
