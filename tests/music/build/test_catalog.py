@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow, load_catalog
 from tunex_core.music.build.catalog import (
     MAPPING_NAME,
     MERGED_CATALOG_NAME,
@@ -35,6 +34,7 @@ from tunex_core.music.build.spotify_tables import (
     read_spotify_table,
     repair_latin1_mojibake,
 )
+from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow, load_catalog
 
 PMEMO_HEADER = ("musicId", "title", "artist", "valence", "arousal")
 TIDY_HEADER = ("track_id", "track_name", "track_artist", "track_popularity", "track_album_release_date",

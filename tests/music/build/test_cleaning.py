@@ -6,7 +6,6 @@ import csv
 
 import pytest
 
-from tunex_core.music.catalog import CatalogError, CatalogRow
 from tunex_core.music.build.catalog import data_is_current, read_overrides
 from tunex_core.music.build.cleaning import (
     CatalogOverride,
@@ -17,6 +16,7 @@ from tunex_core.music.build.cleaning import (
     strip_trailing_junk,
     unify_artist_spellings,
 )
+from tunex_core.music.catalog import CatalogError, CatalogRow
 from tunex_core.paths import (
     CATALOG_OVERRIDES_FILE,
     DATA_DIR,

@@ -33,6 +33,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tunex_core.music.build.cleaning import CatalogOverride, CleaningReport, clean_catalog
+from tunex_core.music.build.mapping import MappingError, MappingFit
+from tunex_core.music.build.merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
+from tunex_core.music.build.spotify_tables import TableReport, read_spotify_tables
 from tunex_core.music.catalog import (
     CatalogError,
     load_catalog,
@@ -40,10 +44,6 @@ from tunex_core.music.catalog import (
     write_catalog_parquet,
     write_catalog_rows,
 )
-from tunex_core.music.build.cleaning import CatalogOverride, CleaningReport, clean_catalog
-from tunex_core.music.build.mapping import MappingError, MappingFit
-from tunex_core.music.build.merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
-from tunex_core.music.build.spotify_tables import TableReport, read_spotify_tables
 from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR, SHARED_SPOTIFY_DIR
 
 RAW_CATALOG_NAME = "pmemo_static.csv"

@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.build.mapping import MappingFit, fit_mapping
 from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
+from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key, title_credits
 
 SPOTIFY_ID_BASE = 1_000_000
