@@ -38,7 +38,7 @@ def fill(days: int, moods_per_day: int, seed: int = 0) -> None:
     """Write the synthetic history into the current ``TUNEX_HOME``."""
     from tunex_core.emotions import EMOTION_NAMES
     from tunex_core.mood import Mood
-    from tunex_core.music.catalog import load_catalog
+    from tunex_core.music.catalog_io import load_catalog
     from tunex_core.music.feedback import LIKE, SKIP
     from tunex_core.personal.checkins import CheckinStore
     from tunex_core.storage import DEFAULT_PROFILE_ID, open_database

@@ -42,7 +42,7 @@ from tests.browser.helpers import (
     stop_streamlit,
     wait_for_app_idle,
 )
-from tunex_core.music.catalog import load_catalog
+from tunex_core.music.catalog_io import load_catalog
 
 VIEWPORT = {"width": 1280, "height": 900}
 PLAYER_SELECTOR = 'iframe[src^="https://open.spotify.com/embed/track/"]'

@@ -35,7 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tunex_core.music.catalog import Catalog, CatalogFilter, load_catalog, synthetic_catalog
+from tests.music.catalog_factory import synthetic_catalog
+from tunex_core.music.catalog import Catalog, CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import FeedbackAdjustments, SongFeedback
 from tunex_core.music.recommend import recommend
 

@@ -65,7 +65,7 @@ def song_names(music_ids) -> dict[int, tuple[str, str]]:
         catalog = None
     names = {}
     for music_id in music_ids:
-        index = catalog.find_index(music_id) if catalog is not None else None
+        index = catalog.index_of(music_id) if catalog is not None else None
         names[music_id] = ((catalog.titles[index], catalog.artists[index]) if index is not None
                            else (f"song #{music_id}", ""))
     return names

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tunex_core.music.catalog import Catalog, CatalogFilter, load_catalog
+from tunex_core.music.catalog import Catalog, CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 
 POPULARITY_HELP = ("Spotify's 0–100 popularity; only the TidyTuesday table has it (about 28,000 songs), "
                    "so any minimum above 0 leaves out songs without one.")

@@ -10,7 +10,8 @@ from pages.common import feedback_store, session_mood
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
+from tunex_core.music.catalog import CatalogError, ChorusClip
+from tunex_core.music.catalog_io import load_chorus_clips
 from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
@@ -167,7 +168,7 @@ clips = cached_clips()
 for row_start in range(0, len(clips), 2):
     for column, clip in zip(st.columns(2), clips[row_start:row_start + 2], strict=False):
         with column:
-            song_index = catalog.find_index(clip.music_id)
+            song_index = catalog.index_of(clip.music_id)
             title, artist = ((catalog.titles[song_index], catalog.artists[song_index])
                              if song_index is not None else (clip.title, clip.artist))
             st.markdown(f"**{title}** — {artist}  \nstatic valence {clip.valence_mean:.2f}, "

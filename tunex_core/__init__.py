@@ -10,7 +10,7 @@ parts below it and the shared modules, never a part beside or above it.
        ├── live/        the camera session and smoothing ────────────────┤
        │                                                                 ▼
        ├── vision/      faces, images, model, inference, pipeline, drawing
-       ├── music/       catalog (+ cleaning, build), recommend, feedback,
+       ├── music/       catalog, catalog_io, build/ (the catalog build), recommend, feedback,
        │                emotion_music, title_matching, song_map, playlist_view, spotify
        ├── report/      model_report, model_charts, charts
        ▼

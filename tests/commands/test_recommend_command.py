@@ -13,7 +13,7 @@ import pytest
 
 from tunex_core.cli import main
 from tunex_core.emotions import emotion
-from tunex_core.music.catalog import load_catalog
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.music.recommend import recommend
 

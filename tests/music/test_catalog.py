@@ -1,4 +1,4 @@
-"""Tests for ``tunex_core.music.catalog``: the shipped catalog, regions, lookups and bad files."""
+"""Tests for ``tunex_core.music.catalog``: the shipped catalog's records, regions, lookups and validation."""
 
 from __future__ import annotations
 
@@ -7,31 +7,20 @@ import pytest
 
 from tunex_core.emotions import EMOTION_NAMES, EMOTIONS, VALENCE_AROUSAL
 from tunex_core.music.catalog import (
-    REQUIRED_COLUMNS,
     Catalog,
     CatalogError,
     CatalogFilter,
     Song,
     emotion_region,
     emotion_region_indices,
-    load_catalog,
-    load_chorus_clips,
-    synthetic_catalog,
 )
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.track_ids import is_valid_track_id
-
-HEADER = ",".join(REQUIRED_COLUMNS)
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
-
-
-def write(tmp_path, text: str, name: str = "catalog.csv"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_shipped_catalog_has_every_pmemo_song_and_the_spotify_tracks_with_valid_values(catalog):
@@ -57,7 +46,7 @@ def test_shipped_catalog_has_every_pmemo_song_and_the_spotify_tracks_with_valid_
 
 
 def test_song_records_match_the_arrays(catalog):
-    song = catalog.song_by_id(108)
+    song = catalog.song(108)
     assert isinstance(song, Song)
     assert (song.title, song.artist) == ("This Is What You Came For", "Calvin Harris")
     assert song.point == (0.863, 0.863)
@@ -80,15 +69,16 @@ def test_regions_are_the_nearest_emotion_point():
 
 
 def test_duplicates_share_a_canonical_id_and_lookups_expand_to_the_group(catalog):
-    duplicate = catalog.song_by_id(92)
+    duplicate = catalog.song(92)
     assert duplicate.duplicate_of == 90 and duplicate.canonical_id == 90
-    assert catalog.song_by_id(90).duplicate_of is None
+    assert catalog.song(90).duplicate_of is None
     expected = sorted([catalog.index_of(90), catalog.index_of(92)])
-    assert sorted(catalog.indices_of([92]).tolist()) == expected
-    assert sorted(catalog.indices_of([90, 123456]).tolist()) == expected
-    assert catalog.find_index(123456) is None
+    assert sorted(catalog.indices_with_duplicates([92]).tolist()) == expected
+    assert sorted(catalog.indices_with_duplicates([90, 123456]).tolist()) == expected
+    assert catalog.index_of(123456) is None
+    assert catalog.aligned_indices([92, 123456, 90]).tolist() == [catalog.index_of(92), -1, catalog.index_of(90)]
     with pytest.raises(KeyError):
-        catalog.index_of(123456)
+        catalog.song(123456)
 
 
 def test_search_is_case_and_accent_insensitive_and_filters_regions(catalog):
@@ -110,48 +100,6 @@ def test_artists_group_songs_case_insensitively(catalog):
     assert songs and {song.artist for song in songs} == {"Calvin Harris"}
 
 
-def test_a_user_catalog_needs_only_the_required_columns(tmp_path):
-    path = write(tmp_path, "\ufeff" + HEADER + "\n7,Song A,Artist,0.1,0.9\n\n9,Song B,Other,1,0\n")
-    user_catalog = load_catalog(path)
-    assert len(user_catalog) == 2
-    assert user_catalog.song_by_id(9).region == emotion_region(1.0, 0.0)
-    assert user_catalog.song_by_id(7).featured_artists == ()
-
-
-@pytest.mark.parametrize(("text", "fragments"), [
-    ("musicId,title,artist,valence\n1,a,b,0.5\n", ["line 1", "'arousal'"]),
-    (HEADER + "\n1,a,b,0.5,0.5\n2,c,d,nan,0.5\n", ["line 3", "'valence'", "finite"]),
-    (HEADER + "\n1,a,b,0.5,1.2\n", ["line 2", "'arousal'", "outside 0..1"]),
-    (HEADER + "\n1,a,b,0.5,0.5\n2,a,b,high,0.5\n", ["line 3", "'valence'", "'high' is not a number"]),
-    (HEADER + "\nx7,a,b,0.5,0.5\n", ["line 2", "'musicId'"]),
-    (HEADER + "\n1,a,b,0.5\n", ["line 2", "expected 5 fields"]),
-    (HEADER + "\n1,a,b,0.5,0.5\n1,c,d,0.5,0.5\n", ["line 3", "'musicId'", "line 2"]),
-    (HEADER + "\n1,,b,0.5,0.5\n", ["line 2", "'title'", "empty"]),
-    (HEADER + ",duplicate_of\n1,a,b,0.5,0.5,\n2,a,b,0.5,0.5,99\n", ["line 3", "'duplicate_of'", "99"]),
-    ("", ["empty"]),
-    (HEADER + "\n", ["no songs"]),
-])
-def test_bad_catalog_files_name_the_line_and_column(tmp_path, text, fragments):
-    path = write(tmp_path, text)
-    with pytest.raises(CatalogError) as caught:
-        load_catalog(path)
-    message = str(caught.value)
-    assert str(path) in message
-    for fragment in fragments:
-        assert fragment in message
-
-
-def test_unreadable_catalog_files_raise_catalog_error(tmp_path):
-    with pytest.raises(CatalogError, match="not found"):
-        load_catalog(tmp_path / "missing.csv")
-    latin1 = tmp_path / "latin1.csv"
-    latin1.write_bytes((HEADER + "\n1,Caf\xe9,b,0.5,0.5\n").encode("latin-1"))
-    with pytest.raises(CatalogError, match="not UTF-8"):
-        load_catalog(latin1)
-    with pytest.raises(CatalogError, match="folder"):
-        load_catalog(tmp_path)
-
-
 def test_catalog_constructor_validates_its_arrays():
     with pytest.raises(CatalogError, match=r"0\.\.1"):
         Catalog([1], ["a"], ["b"], [1.5], [0.2])
@@ -159,34 +107,6 @@ def test_catalog_constructor_validates_its_arrays():
         Catalog([1, 1], ["a", "b"], ["c", "d"], [0.1, 0.2], [0.3, 0.4])
     with pytest.raises(CatalogError, match="finite"):
         Catalog([1], ["a"], ["b"], [float("nan")], [0.2])
-
-
-def test_synthetic_catalog_is_reproducible():
-    first, second = synthetic_catalog(1000, seed=3), synthetic_catalog(1000, seed=3)
-    assert np.array_equal(first.points, second.points)
-    assert first.artists == second.artists
-    assert 50 <= len(first.artist_names) <= 100
-
-
-def test_chorus_clips_ship_with_their_dynamic_annotations(catalog):
-    clips = load_chorus_clips()
-    assert [clip.music_id for clip in clips] == [108, 372, 634, 683]
-    for clip in clips:
-        assert clip.audio_path.stat().st_size > 100_000
-        assert clip.audio_path.read_bytes()[:3] == b"ID3" or clip.audio_path.read_bytes()[0] == 0xFF
-        assert len(clip.times) == len(clip.valence) == len(clip.arousal) > 50
-        assert np.all(np.diff(clip.times) == 0.5)
-        song = catalog.song_by_id(clip.music_id)
-        assert (song.valence, song.arousal) == (clip.valence_mean, clip.arousal_mean)
-
-
-def test_a_clip_without_its_annotation_is_reported(tmp_path):
-    (tmp_path / "chorus_5.mp3").write_bytes(b"ID3")
-    with pytest.raises(CatalogError, match=r"dynamic_5\.json"):
-        load_chorus_clips(tmp_path)
-    (tmp_path / "dynamic_5.json").write_text('{"id": 5}', encoding="utf-8")
-    with pytest.raises(CatalogError, match="malformed"):
-        load_chorus_clips(tmp_path)
 
 
 def test_catalog_constructor_rejects_misaligned_columns():

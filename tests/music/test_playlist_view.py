@@ -6,7 +6,8 @@ import pytest
 
 from tests.spotify_server import FixtureTrack, fixture_track_id
 from tunex_core.markup import escape_markdown
-from tunex_core.music.catalog import Catalog, CatalogFilter, load_catalog
+from tunex_core.music.catalog import Catalog, CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.playlist_view import explain, playback_status, playlist_entries, shipped_clip_paths
 from tunex_core.music.recommend import recommend
 from tunex_core.music.spotify import SpotifyService, SpotifyStatus
@@ -19,7 +20,7 @@ def test_shipped_clips_are_attached_to_their_songs(isolated_home):
     catalog = load_catalog()
     assert clips, "data/clips should ship chorus clips"
     for music_id, path in clips.items():
-        song = catalog.song_by_id(music_id)
+        song = catalog.song(music_id)
         playlist = recommend(catalog, song.valence, song.arousal, count=1)
 
         [entry] = playlist_entries(playlist, SpotifyService.from_environment(), clips)

@@ -8,9 +8,11 @@ import time
 import numpy as np
 import pytest
 
+from tests.music.catalog_factory import synthetic_catalog
 from tunex_core.emotions import EMOTIONS, VALENCE_AROUSAL, emotion
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import Catalog, CatalogFilter, load_catalog, synthetic_catalog
+from tunex_core.music.catalog import Catalog, CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.music.recommend import (
     DIVERSITY_WINDOW,
@@ -146,7 +148,7 @@ def test_iso_accepts_a_point_target_and_defaults_to_calm(catalog):
 
 
 def test_recent_songs_and_their_duplicates_are_left_out(catalog):
-    song = catalog.song_by_id(90)  # 92 is its flagged duplicate
+    song = catalog.song(90)  # 92 is its flagged duplicate
     before = recommend(catalog, song.valence, song.arousal, count=10)
     assert 90 in [item.song.music_id for item in before.items]
     after = recommend(catalog, song.valence, song.arousal, count=10, recent_ids=[92])
@@ -156,7 +158,7 @@ def test_recent_songs_and_their_duplicates_are_left_out(catalog):
 
 
 def test_a_duplicate_never_appears_twice_in_one_playlist(catalog):
-    first, second = catalog.song_by_id(176), catalog.song_by_id(186)  # "Shining", flagged duplicates
+    first, second = catalog.song(176), catalog.song(186)  # "Shining", flagged duplicates
     for point in ((first.valence, first.arousal), (second.valence, second.arousal)):
         playlist = recommend(catalog, *point, count=40)
         assert not {176, 186} <= {item.song.music_id for item in playlist.items}
@@ -181,7 +183,7 @@ def test_a_liked_song_ranks_higher_and_a_skipped_one_lower(catalog, store):
 
 
 def test_liking_a_song_lifts_other_songs_by_the_same_artist(catalog, store):
-    liked, other = catalog.song_by_id(224), catalog.song_by_id(225)  # two Drake songs far apart
+    liked, other = catalog.song(224), catalog.song(225)  # two Drake songs far apart
     point = (other.valence + 0.05, other.arousal)
     rated = CatalogFilter(rated_only=True)  # among PMEmo's 767 songs, where the ranks are known
     before = recommend(catalog, *point, count=20, song_filter=rated)
@@ -193,7 +195,7 @@ def test_liking_a_song_lifts_other_songs_by_the_same_artist(catalog, store):
 
 
 def test_skips_fade_with_time(catalog, store):
-    song = catalog.song_by_id(808)
+    song = catalog.song(808)
     now = time.time()
     rated = CatalogFilter(rated_only=True)  # no other song within the faded skip's 0.005 of this point
     store.record_feedback(song.music_id, SKIP, at=now - 60 * 86_400)

@@ -7,8 +7,9 @@ import html
 import numpy as np
 import pytest
 
+from tests.music.catalog_factory import synthetic_catalog
 from tunex_core.emotions import EMOTION_NAMES, EMOTIONS
-from tunex_core.music.catalog import load_catalog, load_chorus_clips, synthetic_catalog
+from tunex_core.music.catalog_io import load_catalog, load_chorus_clips
 from tunex_core.music.recommend import recommend
 from tunex_core.music.song_map import (
     POINTS_LIMIT,

@@ -12,7 +12,8 @@ from tests.spotify_server import FixtureTrack, fixture_track_id
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import CatalogFilter, load_catalog
+from tunex_core.music.catalog import CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.music.recommend import recommend_for_mood
 from tunex_core.paths import PROJECT_ROOT

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from pages.common import MOOD_KEY
 from tunex_core.mood import Mood
-from tunex_core.music.catalog import CatalogFilter, load_catalog
+from tunex_core.music.catalog import CatalogFilter
+from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import FeedbackStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

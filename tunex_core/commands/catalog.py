@@ -50,7 +50,8 @@ def catalog_info(catalog, load_seconds: float) -> dict[str, object]:
 
 def run_info(arguments: argparse.Namespace) -> int:
     """Handle ``catalog info``; exit 2 when the catalog cannot be loaded."""
-    from tunex_core.music.catalog import CatalogError, load_catalog
+    from tunex_core.music.catalog import CatalogError
+    from tunex_core.music.catalog_io import load_catalog
 
     started = time.perf_counter()
     try:

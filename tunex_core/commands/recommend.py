@@ -114,7 +114,8 @@ def run(arguments: argparse.Namespace) -> int:
     """Handle ``recommend``: print a table, or JSON with ``--json``; exit 2 on bad input."""
     from tunex_core.emotions import emotion
     from tunex_core.mood import Mood
-    from tunex_core.music.catalog import CatalogError, load_catalog
+    from tunex_core.music.catalog import CatalogError
+    from tunex_core.music.catalog_io import load_catalog
     from tunex_core.music.recommend import RecommendError, recommend
     from tunex_core.storage import DatabaseBusyError
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunex_core.emotions import EMOTION_BY_NAME
-from tunex_core.music.catalog import CatalogError, ChorusClip, load_chorus_clips
+from tunex_core.music.catalog import CatalogError, ChorusClip
+from tunex_core.music.catalog_io import load_chorus_clips
 from tunex_core.music.recommend import Playlist, Recommendation
 from tunex_core.music.spotify import (
     CREDENTIALS_HELP,

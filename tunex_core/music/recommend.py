@@ -145,7 +145,7 @@ def feedback_offsets(catalog: Catalog, adjustments: FeedbackAdjustments | None) 
     if not adjustments:
         return FeedbackOffsets.empty()
     records = list(adjustments.songs.values())
-    rows = catalog.rows_of([record.music_id for record in records])
+    rows = catalog.aligned_indices([record.music_id for record in records])
     likes = np.array([record.likes for record in records])
     skips = np.array([record.skips for record in records])
     known = rows >= 0
@@ -329,7 +329,7 @@ def recommend(catalog: Catalog, valence: float, arousal: float, mode: str = "mat
         allowed = mask[offsets.indices]
         offsets = FeedbackOffsets(offsets.indices[allowed], offsets.values[allowed], offsets.song_offsets,
                                   offsets.artist_offsets)
-    excluded = set(catalog.indices_of(recent_ids).tolist())
+    excluded = set(catalog.indices_with_duplicates(recent_ids).tolist())
     path = (np.asarray(start), np.asarray(end)) if mode == "iso" else None
     selector = _Selector(catalog, offsets, excluded, int(count), path, universe)
     picks = []

@@ -34,7 +34,8 @@ from tunex_core.music.build.spotify_tables import (
     read_spotify_table,
     repair_latin1_mojibake,
 )
-from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow, load_catalog
+from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
+from tunex_core.music.catalog_io import load_catalog
 
 PMEMO_HEADER = ("musicId", "title", "artist", "valence", "arousal")
 TIDY_HEADER = ("track_id", "track_name", "track_artist", "track_popularity", "track_album_release_date",
@@ -161,9 +162,9 @@ def test_the_build_merges_rated_songs_and_spotify_tracks(sources, tmp_path, over
     for index in rated.tolist():  # every PMEmo song found its track by title matching, and keeps its rating
         song = catalog[index]
         assert song.spotify_id == track_id(song.music_id) and song.va_source == RATED
-    first = catalog.song_by_id(1)
+    first = catalog.song(1)
     assert (first.genre, first.subgenre, first.year, first.popularity) == ("pop", "dance pop", 2016, 50)
-    assert catalog.song_by_id(2).decade == 2010 and catalog.song_by_id(2).year is None
+    assert catalog.song(2).decade == 2010 and catalog.song(2).year is None
 
     estimated = {catalog.titles[index]: catalog[index] for index in np.flatnonzero(~catalog.rated)}
     assert set(estimated) == {"Odd Date", "Good Old Song", "Sixties Tune", "Bad Decade", "Hit (feat. Friend)"}

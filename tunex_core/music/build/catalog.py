@@ -37,8 +37,8 @@ from tunex_core.music.build.cleaning import CatalogOverride, CleaningReport, cle
 from tunex_core.music.build.mapping import MappingError, MappingFit
 from tunex_core.music.build.merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
 from tunex_core.music.build.spotify_tables import TableReport, read_spotify_tables
-from tunex_core.music.catalog import (
-    CatalogError,
+from tunex_core.music.catalog import CatalogError
+from tunex_core.music.catalog_io import (
     load_catalog,
     read_catalog_rows,
     write_catalog_parquet,
