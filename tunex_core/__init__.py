@@ -6,6 +6,7 @@ parts below it and the shared modules, never a part beside or above it.
     commands/, cli, __main__   the CLI (``python -m tunex_core …``): may use every part
        │
        ├── personal/    profiles, saved playlists, iso check-ins, journal ──► music/
+       │                library (own music: store, scan, import, worker, catalog)
        ├── training/    dataset, trainer, evaluation, release, export  ──┐
        ├── live/        the camera session and smoothing ────────────────┤
        │                                                                 ▼

@@ -149,6 +149,37 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX iso_checkins_profile ON iso_checkins (profile_id, before_at);
     """,
+    # The listener's own music (tunex_core.personal.library): paths and figures, never audio. Paths are
+    # the file system's bytes (a name need not be UTF-8); a profile's folders and songs go with it.
+    """
+    CREATE TABLE library_folders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        profile_id INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+        path BLOB NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('folder', 'uploads')),
+        added_at REAL NOT NULL,
+        UNIQUE (profile_id, path)
+    );
+    CREATE TABLE library_songs (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+        folder_id INTEGER NOT NULL REFERENCES library_folders (id) ON DELETE CASCADE,
+        music_id INTEGER NOT NULL,
+        path BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        modified_ns INTEGER NOT NULL,
+        title TEXT,
+        artist TEXT,
+        duration_seconds REAL,
+        valence REAL,
+        arousal REAL,
+        error TEXT,
+        analysed_at REAL NOT NULL,
+        UNIQUE (profile_id, path)
+    );
+    CREATE INDEX library_songs_folder ON library_songs (folder_id);
+    CREATE INDEX library_songs_music ON library_songs (profile_id, music_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,396 @@
+"""Importing music in the background: scan a folder (or take uploaded files), analyse what is new, keep
+the figures, and say how far it got.
+
+An ``ImportJob`` belongs to one profile of one database. Requests (``add_folder``, ``add_files``) go
+into its queue; one background thread works through them:
+
+1. scan the folder (``library_scan.scan_folder``) and forget songs whose files are gone;
+2. skip every file already analysed with the same path, size and modification time;
+3. analyse the others one at a time in a worker process (``library_worker``), saving each result as it
+   comes, so what is done stays done if TuneX stops half-way.
+
+``progress()`` is a consistent snapshot (songs done / total, time left, problems) that any thread may
+read; ``stop()`` ends the job after the current song. A file the worker has not answered for within
+``SONG_TIMEOUT_SECONDS`` is given that reason, the worker is killed and a new one started.
+
+``ImportJobs`` is the process-wide, thread-safe registry of jobs by (database, profile): the Streamlit
+app keeps one (in ``st.cache_resource``), so a job outlives the page that started it and every page,
+tab and rerun sees the same progress.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal.library import FileState, LibraryStore, display_path, path_bytes
+from tunex_core.personal.library_scan import scan_folder
+from tunex_core.personal.library_worker import DEFAULT_ANALYSER, RESULT_FIELDS
+from tunex_core.storage import DatabaseBusyError, default_database_path
+
+SONG_TIMEOUT_SECONDS = 60.0
+WORKER_START_SECONDS = 120.0
+MAX_PROBLEMS_SHOWN = 100
+SCANNING, ANALYSING, FINISHED, STOPPED, FAILED = "scanning", "analysing", "finished", "stopped", "failed"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One file's figures as the worker answered them (the fields of ``SongAnalysis``)."""
+
+    valence: float | None = None
+    arousal: float | None = None
+    duration_seconds: float | None = None
+    title: str | None = None
+    artist: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """A snapshot of a job, for a progress bar and a summary."""
+
+    state: str
+    done: int  # songs analysed in this job (including those that failed)
+    total: int  # songs to analyse in this job (known once each folder is scanned)
+    failed: int
+    unchanged: int  # songs skipped because they were analysed before
+    current: str | None
+    elapsed_seconds: float
+    seconds_left: float | None
+    problems: tuple[str, ...]
+    other_files: int
+
+    @property
+    def running(self) -> bool:
+        """Whether the job still scans or analyses."""
+        return self.state in (SCANNING, ANALYSING)
+
+    @property
+    def fraction(self) -> float:
+        """Share of the songs done, 0..1."""
+        return self.done / self.total if self.total else (0.0 if self.running else 1.0)
+
+    def summary(self) -> str:
+        """One line for people, e.g. "12 of 40 songs analysed (1 could not be) · about 30 s left"."""
+        text = f"{self.done} of {self.total} songs analysed"
+        if self.failed:
+            text += f" ({self.failed} could not be)"
+        if self.unchanged:
+            text += f" · {self.unchanged} unchanged, skipped"
+        if self.state == SCANNING:
+            text = "Looking for songs… " + text
+        elif self.running and self.seconds_left is not None:
+            text += f" · about {format_duration(self.seconds_left)} left"
+        elif self.state == STOPPED:
+            text += " · stopped"
+        elif self.state == FAILED:
+            text += " · the import stopped early"
+        return text
+
+
+def format_duration(seconds: float) -> str:
+    """"45 s", "3 min", "1 h 05 min"."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class AnalysisWorker:
+    """The child process of ``library_worker``: ``analyse(path)`` answers within ``timeout`` seconds or
+    gives a reason; a worker that does not answer in time is killed and started again for the next song."""
+
+    def __init__(self, analyser: str = DEFAULT_ANALYSER, timeout: float = SONG_TIMEOUT_SECONDS) -> None:
+        self.analyser = analyser
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PROJECT_ROOT), environment.get("PYTHONPATH"))))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tunex_core.personal.library_worker", self.analyser],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
+            cwd=PROJECT_ROOT, bufsize=0)
+        answer = self._answer(WORKER_START_SECONDS)
+        if not isinstance(answer, dict) or not answer.get("ready"):
+            self.close()
+            raise RuntimeError("the song analysis could not start (is the audio model installed?)")
+
+    def _answer(self, timeout: float) -> object:
+        """The worker's next JSON line, or None when it said nothing in ``timeout`` seconds or died."""
+        stream = self.process.stdout
+        line = b""
+        deadline = time.monotonic() + timeout
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([stream], [], [], left)[0]:
+                return None
+            chunk = stream.read1(65_536) if hasattr(stream, "read1") else os.read(stream.fileno(), 65_536)
+            if not chunk:
+                return None
+            line += chunk
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    def analyse(self, path: Path) -> Analysis:
+        """The figures of the file at ``path``, or an ``Analysis`` whose ``error`` says why not."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        try:
+            self.process.stdin.write((json.dumps({"path": path_bytes(path).hex()}) + "\n").encode())
+        except OSError:
+            self.close()
+            return Analysis(error="the analysis stopped unexpectedly; try this file again")
+        answer = self._answer(self.timeout)
+        if not isinstance(answer, dict):
+            try:
+                crashed = self.process.wait(timeout=0.5) is not None  # ended by itself, rather than too slow
+            except subprocess.TimeoutExpired:
+                crashed = False
+            self.close()
+            return Analysis(error="the analysis crashed on this file" if crashed
+                            else f"the analysis took longer than {self.timeout:.0f} s; skipped")
+        return Analysis(**{name: answer.get(name) for name in RESULT_FIELDS})
+
+    def close(self) -> None:
+        """End the worker process (it is started again when needed)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class _Request:
+    folder_id: int
+    folder: Path | None  # scan this folder, or
+    files: tuple[Path, ...]  # analyse these files
+
+
+def file_state(path: Path) -> FileState | str:
+    """The file's size and modification time, or the reason it cannot be analysed now."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return "the file is gone (moved or deleted during the import)"
+    except OSError as error:
+        return f"the file cannot be read: {error.strerror or error}"
+    return FileState(path, int(status.st_size), int(status.st_mtime_ns))
+
+
+class ImportJob:
+    """The background import of one profile (see the module docstring); every method is thread-safe."""
+
+    def __init__(self, profile_id: int, database_path: str | Path | None = None, *,
+                 analyser: str | Callable = DEFAULT_ANALYSER, song_timeout: float = SONG_TIMEOUT_SECONDS,
+                 suffixes: Iterable[str] | None = None) -> None:
+        self.profile_id = int(profile_id)
+        self.suffixes = frozenset(suffixes) if suffixes is not None else None  # None: the analysis's own
+        self.database_path = Path(database_path) if database_path is not None else default_database_path()
+        self.analyser = analyser
+        self.song_timeout = song_timeout
+        self._lock = threading.Lock()
+        self._queue: deque[_Request] = deque()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._reset_counts()
+
+    def _reset_counts(self) -> None:
+        self._state = FINISHED
+        self._done = self._total = self._failed = self._unchanged = self._other_files = 0
+        self._current: str | None = None
+        self._started = time.monotonic()
+        self._analysis_seconds = 0.0
+        self._problems: list[str] = []
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def add_folder(self, folder_id: int, folder: Path) -> None:
+        """Scan ``folder`` (a folder of the library) and analyse its new and changed songs."""
+        self._enqueue(_Request(int(folder_id), Path(folder), ()))
+
+    def add_files(self, folder_id: int, files: Iterable[Path]) -> None:
+        """Analyse ``files`` (uploads) into the library folder ``folder_id``."""
+        self._enqueue(_Request(int(folder_id), None, tuple(Path(path) for path in files)))
+
+    def _enqueue(self, request: _Request) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._reset_counts()
+                self._stop.clear()
+                self._state = SCANNING
+                self._thread = threading.Thread(target=self._run, name=f"tunex-import-{self.profile_id}",
+                                                daemon=True)
+                self._queue.append(request)
+                self._thread.start()
+            else:
+                self._queue.append(request)
+
+    def stop(self) -> None:
+        """Stop after the current song (what is analysed stays)."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the job has nothing left to do; whether it finished within ``timeout`` seconds."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        """Whether the job is scanning or analysing."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def progress(self) -> ImportProgress:
+        """A consistent snapshot of the job."""
+        with self._lock:
+            left = None
+            if self._done and self._total > self._done:
+                left = self._analysis_seconds / self._done * (self._total - self._done)
+            return ImportProgress(self._state, self._done, self._total, self._failed, self._unchanged, self._current,
+                                  time.monotonic() - self._started, left, tuple(self._problems[-MAX_PROBLEMS_SHOWN:]),
+                                  self._other_files)
+
+    # --- the background thread -------------------------------------------------------------------
+
+    def _problem(self, text: str) -> None:
+        with self._lock:
+            self._problems.append(text)
+
+    def _run(self) -> None:
+        worker = AnalysisWorker(self.analyser, self.song_timeout) if isinstance(self.analyser, str) else None
+        analyse = worker.analyse if worker is not None else self._analyse_in_thread
+        try:
+            with LibraryStore(self.profile_id, self.database_path) as store:
+                while not self._stop.is_set():
+                    with self._lock:
+                        if not self._queue:
+                            self._state, self._current = FINISHED, None
+                            return
+                        request = self._queue.popleft()
+                    self._serve(store, request, analyse)
+                with self._lock:
+                    self._state, self._current = STOPPED, None
+                    self._queue.clear()
+        except (DatabaseBusyError, RuntimeError, OSError) as error:
+            self._problem(f"The import stopped: {error}")
+            with self._lock:
+                self._state, self._current = FAILED, None
+                self._queue.clear()
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def _analyse_in_thread(self, path: Path) -> Analysis:
+        try:
+            result = self.analyser(path)
+        except Exception as error:  # a callable analyser (tests, tools) may raise; the job goes on
+            return Analysis(error=f"the analysis failed: {error}")
+        return Analysis(**{name: getattr(result, name, None) for name in RESULT_FIELDS})
+
+    def _serve(self, store: LibraryStore, request: _Request, analyse: Callable[[Path], Analysis]) -> None:
+        known = store.known_states()
+        if request.folder is not None:
+            with self._lock:
+                self._state, self._current = SCANNING, display_path(request.folder)
+            scan = scan_folder(request.folder, self.suffixes, should_stop=self._stop.is_set)
+            for text in scan.problems:
+                self._problem(text)
+            candidates: list[FileState | str] = list(scan.files)
+            found = {path_bytes(state.path) for state in scan.files}
+            gone = [song.path for song in store.songs(folder_id=request.folder_id)
+                    if path_bytes(song.path) not in found and not song.path.exists()]
+            store.forget_paths(path_bytes(path) for path in gone)
+            with self._lock:
+                self._other_files += scan.other_files
+        else:
+            candidates = [file_state(path) for path in request.files]
+        pending: list[FileState] = []
+        unchanged = 0
+        for candidate in candidates:
+            if isinstance(candidate, str):
+                continue
+            if known.get(path_bytes(candidate.path)) == (candidate.size, candidate.modified_ns):
+                unchanged += 1
+            else:
+                pending.append(candidate)
+        with self._lock:
+            self._unchanged += unchanged
+            self._total += len(pending)
+            self._state = ANALYSING
+        for state in pending:
+            if self._stop.is_set():
+                return
+            with self._lock:
+                self._current = display_path(state.path)
+            started = time.monotonic()
+            fresh = file_state(state.path)
+            if isinstance(fresh, str):  # gone or unreadable since the scan: nothing to keep
+                analysis = Analysis(error=fresh)
+            else:
+                analysis = analyse(fresh.path)
+                self._save(store, request.folder_id, fresh, analysis)
+            with self._lock:
+                self._done += 1
+                self._failed += analysis.error is not None
+                self._analysis_seconds += time.monotonic() - started
+            if analysis.error is not None:
+                self._problem(f"{display_path(state.path)}: {analysis.error}")
+
+    def _save(self, store: LibraryStore, folder_id: int, state: FileState, analysis: Analysis) -> None:
+        try:
+            store.save_analysis(folder_id, state, analysis)
+        except sqlite3.IntegrityError:
+            self._problem(f"{display_path(state.path)}: not kept (its folder was removed during the import)")
+
+
+class ImportJobs:
+    """Jobs by (database, profile), shared by every session of the process; thread-safe."""
+
+    def __init__(self, analyser: str | Callable = DEFAULT_ANALYSER, suffixes: Iterable[str] | None = None) -> None:
+        self.analyser = analyser
+        self.suffixes = suffixes
+        self._lock = threading.Lock()
+        self._jobs: dict[tuple[str, int], ImportJob] = {}
+
+    @staticmethod
+    def _key(profile_id: int, database_path: str | Path | None) -> tuple[str, int]:
+        path = Path(database_path) if database_path is not None else default_database_path()
+        return str(path.absolute()), int(profile_id)
+
+    def job(self, profile_id: int, database_path: str | Path | None = None) -> ImportJob:
+        """The profile's job, made on first use."""
+        key = self._key(profile_id, database_path)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = self._jobs[key] = ImportJob(profile_id, key[0], analyser=self.analyser, suffixes=self.suffixes)
+            return job
+
+    def existing(self, profile_id: int, database_path: str | Path | None = None) -> ImportJob | None:
+        """The profile's job if it ever had one, else None."""
+        with self._lock:
+            return self._jobs.get(self._key(profile_id, database_path))
