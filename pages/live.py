@@ -14,6 +14,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pages.common import (
     cached_pipeline,
+    client_is_this_computer,
     current_profile_id,
     record_confidence_history,
     set_session_mood,
@@ -28,6 +29,7 @@ from tunex_core.live.charts import (
     palette_for_theme,
     timeline_description,
 )
+from tunex_core.live.ice import IceConfiguration, ice_configuration
 from tunex_core.live.session import (
     DEFAULT_MAX_LIVE_SESSIONS,
     DRIVER_GROUP,
@@ -35,7 +37,6 @@ from tunex_core.live.session import (
     AnalysisSlots,
     LiveSession,
     LiveSnapshot,
-    ice_servers_from_environment,
     max_live_sessions_from_environment,
     thin_timeline,
 )
@@ -76,7 +77,8 @@ CAMERA_TROUBLE = """\
 - **NotReadableError** (could not start video source): another app, such as a video call, is using the camera.
   Close it and press **Start camera** again.
 - **Nothing happens**: the page must be opened at an `https://` address or `http://localhost`; other addresses get no camera.
-- **"Waiting for video…" for long**: the browser and TuneX could not connect; see *ICE servers* in the README.
+- **"Waiting for video…" for long**: the browser and TuneX could not connect. From another network (mobile
+  data, a guest Wi-Fi) the video needs a TURN server: see `docs/sharing.md`.
 - Any time: the **Snapshot** and **Upload a photo** tabs read a mood without live video.
 """
 # The panels are redrawn by fragment reruns that hold the GIL while they run, taking it from the
@@ -236,13 +238,15 @@ def smoothing_settings() -> float:
     return switch_after
 
 
-def camera_stream():
+NO_TURN_ADVICE = ("No TURN server is configured, so the video only connects on this computer and on the same "
+                  "network. From mobile data or another Wi-Fi it needs one: see TURN in docs/sharing.md.")
+
+
+def camera_stream(ice: IceConfiguration):
     """The WebRTC component (camera in, annotated video out); None when it cannot run here."""
-    try:
-        ice_servers = ice_servers_from_environment()
-    except ValueError as error:
-        st.warning(f"{error}. Using no ICE servers (works on this machine and the local network).")
-        ice_servers = []
+    for problem in ice.problems:  # the messages never hold a credential
+        st.warning(f"ICE settings: {problem}.")
+    ice_servers = ice.servers
     try:
         return webrtc_streamer(
             key="live-mood",
@@ -259,9 +263,14 @@ def camera_stream():
         return None
 
 
-def live_status(playing: bool, switch_after: float) -> None:
-    """Mood, metrics and messages: cheap, refreshed every ``STATUS_REFRESH_SECONDS`` while playing."""
+def live_status(playing: bool, switch_after: float, turn_advice: bool = False, connecting: bool = False) -> None:
+    """Mood, metrics and messages: cheap, refreshed every ``STATUS_REFRESH_SECONDS`` while playing.
+    ``turn_advice``: say that no TURN server is configured when the video does not connect."""
     snapshot: LiveSnapshot = live_session.snapshot()
+    if not playing and connecting:
+        st.info("Connecting the video… " + ("If this does not finish within a few seconds, the browser and TuneX "
+                                            "cannot reach each other. " + NO_TURN_ADVICE if turn_advice else ""))
+        return
     if not playing:
         st.info("Press **Start camera** and allow the browser to use it. Browsers only allow the camera on "
                 "`https://` or `http://localhost` addresses. If it stays black, check the camera permission in the address "
@@ -271,7 +280,7 @@ def live_status(playing: bool, switch_after: float) -> None:
         return
     if live_session.is_stale():
         st.warning("Waiting for video… If this lasts, the camera may be blocked, in use by another app, "
-                   "or the connection could not be set up (see ICE servers in the README).")
+                   "or the connection could not be set up." + (" " + NO_TURN_ADVICE if turn_advice else ""))
         return
     if snapshot.busy:
         st.warning(snapshot.busy, icon="⏳")
@@ -362,13 +371,15 @@ camera_tab, snapshot_tab, upload_tab = st.tabs(["📹 Camera", "📸 Snapshot", 
 
 with camera_tab:
     switch_after_seconds = smoothing_settings()
-    context = camera_stream()
+    ice = ice_configuration()
+    context = camera_stream(ice)
     camera_playing = bool(context is not None and context.state.playing)
+    camera_connecting = bool(context is not None and context.state.signalling and not camera_playing)
     if not camera_playing:
         live_session.stop()
         live_session.reset()
     st.fragment(live_status, run_every=STATUS_REFRESH_SECONDS if camera_playing else None)(
-        camera_playing, switch_after_seconds)
+        camera_playing, switch_after_seconds, not ice.has_turn and not client_is_this_computer(), camera_connecting)
     st.fragment(live_charts, run_every=CHART_REFRESH_SECONDS if camera_playing else None)(camera_playing)
     calibration_panel(camera_playing)
 

@@ -16,7 +16,6 @@ from tunex_core.live.session import (
     AnalysisSlots,
     FaceTracker,
     LiveSession,
-    ice_servers_from_environment,
     max_live_sessions_from_environment,
 )
 from tunex_core.vision.faces import Box
@@ -302,18 +301,3 @@ def test_max_live_sessions_setting(value, expected):
 def test_bad_max_live_sessions_setting_is_explained(value):
     with pytest.raises(ValueError, match="TUNEX_MAX_LIVE_SESSIONS"):
         max_live_sessions_from_environment({"TUNEX_MAX_LIVE_SESSIONS": value})
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("", []), ('[{"urls": ["stun:stun.example.org:3478"]}]', [{"urls": ["stun:stun.example.org:3478"]}]),
-     ('{"urls": "turn:turn.example.org", "username": "u", "credential": "p"}',
-      [{"urls": "turn:turn.example.org", "username": "u", "credential": "p"}])])
-def test_ice_servers_setting(value, expected):
-    assert ice_servers_from_environment({"TUNEX_ICE_SERVERS": value}) == expected
-
-
-@pytest.mark.parametrize("value", ["not json", '[{"url": "stun:x"}]', "42"])
-def test_bad_ice_servers_setting_is_explained(value):
-    with pytest.raises(ValueError, match="TUNEX_ICE_SERVERS"):
-        ice_servers_from_environment({"TUNEX_ICE_SERVERS": value})

@@ -12,7 +12,6 @@ how many sessions are analysed at once on the machine.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -497,23 +496,3 @@ def thin_timeline(timeline: tuple[TimelinePoint, ...], max_points: int = 150) ->
     step = max(1, -(-len(timeline) // max_points))
     points = timeline[::-1][::step][::-1]
     return [point.time for point in points], np.stack([point.probabilities for point in points])
-
-
-def ice_servers_from_environment(environ: dict | None = None) -> list[dict]:
-    """ICE servers from ``TUNEX_ICE_SERVERS`` (JSON list of RTCIceServer dicts); default none.
-
-    Example: ``[{"urls": ["stun:stun.l.google.com:19302"]}, {"urls": "turn:turn.example.org",
-    "username": "u", "credential": "p"}]``. Invalid JSON raises ``ValueError`` naming the variable.
-    """
-    raw = (environ if environ is not None else os.environ).get("TUNEX_ICE_SERVERS", "").strip()
-    if not raw:
-        return []
-    try:
-        servers = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"TUNEX_ICE_SERVERS is not valid JSON: {error}") from error
-    if isinstance(servers, dict):
-        servers = [servers]
-    if not isinstance(servers, list) or not all(isinstance(server, dict) and "urls" in server for server in servers):
-        raise ValueError('TUNEX_ICE_SERVERS must be a JSON list of objects with "urls"')
-    return servers
