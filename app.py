@@ -7,12 +7,15 @@ import streamlit as st
 import streamlit_webrtc  # noqa: F401
 
 from pages.common import init_session_state, render_mood_sidebar
+from pages.sharing import require_access_code
 from tunex_core.live.memory import tune_allocator_for_video
 
 # Before any stream starts its threads: video frames then go back to the system when freed.
 tune_allocator_for_video()
 
 st.set_page_config(page_title="TuneX — tunes for expressions", page_icon="🎵", layout="wide")
+# A shared TuneX (start.sh --share, the container) shows nothing but the access-code form until it is given.
+require_access_code()
 init_session_state()
 
 navigation = st.navigation(

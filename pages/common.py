@@ -6,6 +6,12 @@ import time
 
 import streamlit as st
 
+from pages.sharing import (  # noqa: F401 (for the pages)
+    GUEST_PROFILE_NAME,
+    client_is_this_computer,
+    is_guest,
+    may_touch_host_disk,
+)
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
@@ -55,7 +61,9 @@ def init_session_state() -> None:
     """Set the session-state defaults once per browser session; the profile comes from the address
     (``?profile=ID``) when it names one, so reloading the page keeps the person who was using it."""
     st.session_state.setdefault(MOOD_KEY, None)
-    if PROFILE_KEY not in st.session_state:
+    if is_guest():  # a guest of a shared TuneX has one profile, in memory, whatever the address says
+        st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
+    elif PROFILE_KEY not in st.session_state:
         st.session_state[PROFILE_KEY] = profile_id_from_address(st.query_params.get(PROFILE_QUERY_PARAMETER))
 
 
@@ -171,7 +179,13 @@ def session_profiles() -> tuple[Profile, ...]:
 
 def render_profile_sidebar() -> bool:
     """The profile selector, a "new profile" form and the store's messages (damaged, temporary, locked);
-    returns whether the database could be read (False while another program locks it)."""
+    returns whether the database could be read (False while another program locks it). A guest of a shared
+    TuneX sees only that they are a guest."""
+    if is_guest():
+        st.sidebar.caption(f"👤 **{GUEST_PROFILE_NAME}**: your moods, likes and playlists stay in this browser tab "
+                           "and are forgotten when you close it.")
+        keep_profile_in_address()
+        return True
     profiles = session_profiles()
     with st.sidebar:
         if profiles:

@@ -20,7 +20,8 @@ ALLOWED = {
     "training": {SHARED, "vision"},
     "live": {SHARED, "vision"},
     "personal": {SHARED, "music"},
-    "commands": {SHARED, "vision", "music", "report", "training", "live", "personal"},
+    "sharing": {SHARED},
+    "commands": {SHARED, "vision", "music", "report", "training", "live", "personal", "sharing"},
 }
 MAX_TOP_LEVEL_MODULES = 10
 # The CLI's entry points live at the top but sit above every part, with ``commands``.

@@ -8,18 +8,19 @@ parts below it and the shared modules, never a part beside or above it.
        ├── personal/    profiles, saved playlists, iso check-ins, journal ──► music/
        │                library (own music: store, scan, import, worker, catalog)
        ├── training/    dataset, trainer, evaluation, release, export  ──┐
-       ├── live/        the camera session and smoothing ────────────────┤
+       ├── live/        the camera session, smoothing, ICE servers ──────┤
        │                                                                 ▼
        ├── vision/      faces, images, model, inference, pipeline, drawing
        ├── music/       catalog, catalog_io, build/ (the catalog build), recommend, feedback,
        │                emotion_music, title_matching, song_map, playlist_view, spotify
        ├── report/      model_report, model_charts, charts
+       ├── sharing/     certificate, access (code, settings), addresses: start.sh --share
        ▼
     shared (top level): emotions, mood, paths, storage, errors, markup
 
 Rules (checked by ``tests/test_architecture.py``):
 
-- ``vision``, ``music`` and ``report`` import only the shared modules;
+- ``vision``, ``music``, ``report`` and ``sharing`` import only the shared modules;
 - ``training`` and ``live`` import ``vision`` and the shared modules;
 - ``personal`` imports ``music`` and the shared modules;
 - ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;

@@ -25,7 +25,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -470,6 +470,30 @@ def _read_failure_message(path: Path, error: BaseException) -> str:
     return f"TuneX's database ({path}) could not be read: {error}"
 
 
+# The store that "the default database" means for the code running now: a shared TuneX
+# (``start.sh --share``) points each guest's page runs at the guest's own in-memory store
+# (``pages.common``); None, or a resolver answering None, means the file as usual.
+_session_database_resolver: Callable[[], Database | None] | None = None
+
+
+def set_session_database_resolver(resolver: Callable[[], Database | None] | None) -> None:
+    """Let ``resolver`` choose the store that ``open_database()`` (no path) and ``storage_status()`` use."""
+    global _session_database_resolver
+    _session_database_resolver = resolver
+
+
+def _session_database() -> Database | None:
+    resolver = _session_database_resolver
+    return resolver() if resolver is not None else None
+
+
+def private_memory_database(label: str = "guest") -> Database:
+    """A new in-memory store of its own (migrated, empty), for one visitor's session; gone with it."""
+    memory = _raw_connection(":memory:", BUSY_TIMEOUT_SECONDS)
+    migrate(memory)
+    return Database(memory, Path(f":{label}:"), _PathState(checked=True), in_memory=True)
+
+
 def open_database(path: str | Path | None = None, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Database:
     """Open the store at ``path`` (default ``default_database_path()``), migrated to ``SCHEMA_VERSION``.
 
@@ -478,6 +502,8 @@ def open_database(path: str | Path | None = None, *, busy_timeout: float = BUSY_
     ``busy_timeout`` seconds while the schema is checked, the result is not ``available``: its reads
     raise ``DatabaseBusyError`` and its writes are queued.
     """
+    if path is None and (session_database := _session_database()) is not None:
+        return session_database
     database_path = Path(path).expanduser() if path is not None else default_database_path()
     state = _state(database_path)
     with state.write_lock:
@@ -558,6 +584,8 @@ def _fall_back_to_memory(path: Path, state: _PathState, reason: str) -> Database
 
 def storage_status(path: str | Path | None = None) -> StorageStatus:
     """Location, whether the store is temporary, messages for people and the count of queued writes."""
+    if path is None and _session_database() is not None:
+        return StorageStatus(location="this browser session only", in_memory=True, notices=(), pending_writes=0)
     database_path = Path(path).expanduser() if path is not None else default_database_path()
     state = _state(database_path)
     with state.write_lock:

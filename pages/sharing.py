@@ -1,0 +1,126 @@
+"""A shared TuneX (``bash scripts/start.sh --share``, the container): the access-code gate and guests.
+
+Not a page: ``app.py`` calls ``require_access_code`` before anything else renders, and
+``pages.common`` re-exports ``may_touch_host_disk`` for the pages. Importing this module points
+every guest's ``open_database()`` at the guest's own in-memory store (``tunex_core.storage``).
+"""
+
+from __future__ import annotations
+
+from time import sleep
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from tunex_core.sharing.access import (
+    ACCESS_CODE_PARAMETER,
+    ACCESS_CODE_VARIABLE,
+    MAX_CODE_LENGTH,
+    AccessGate,
+    sharing_from_environment,
+)
+from tunex_core.storage import (
+    DEFAULT_PROFILE_ID,
+    Database,
+    private_memory_database,
+    set_session_database_resolver,
+)
+
+ACCESS_GRANTED_KEY = "access_granted"
+GUEST_DATABASE_KEY = "guest_database"
+GUEST_PROFILE_NAME = "Guest"
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
+
+def client_is_this_computer() -> bool:
+    """Whether this session's browser connects over loopback (runs on the server's own computer).
+
+    The address is the connection's own (Streamlit does not trust forwarded headers); when it
+    cannot be told, the answer is no.
+    """
+    try:
+        from streamlit.runtime.context import _get_client_context
+    except ImportError:  # a Streamlit without it: everybody counts as a visitor
+        return False
+    client = _get_client_context()
+    return client is not None and getattr(client, "remote_ip", None) in LOOPBACK_ADDRESSES
+
+
+def may_touch_host_disk() -> bool:
+    """Whether this session may use the host's own data and disk: its profiles, mood journal, saved playlists,
+    exports, "delete my data", and folders or files named by a path typed in a page.
+
+    True when TuneX is not shared (the default ``bash scripts/start.sh``: localhost only) or when the
+    browser runs on the host's own computer (unless ``TUNEX_SHARE_GUESTS_ONLY``); False for a guest of a
+    shared TuneX (``--share``, the container), whose profile lives in memory for the session only and
+    who may only upload files. Every page that reads a path or lists the host's files asks this first.
+    """
+    settings = sharing_from_environment()
+    return not settings.enabled or (not settings.guests_only and client_is_this_computer())
+
+
+def is_guest() -> bool:
+    """A visitor from another device on a shared TuneX (see ``may_touch_host_disk``)."""
+    return not may_touch_host_disk()
+
+
+def guest_database() -> Database:
+    """This guest session's own in-memory store (one profile, "Guest"), made on first use."""
+    database = st.session_state.get(GUEST_DATABASE_KEY)
+    if database is None:
+        database = private_memory_database()
+        database.write([("UPDATE profiles SET name = ? WHERE id = ?", (GUEST_PROFILE_NAME, DEFAULT_PROFILE_ID))])
+        st.session_state[GUEST_DATABASE_KEY] = database
+    return database
+
+
+def _database_for_this_run() -> Database | None:
+    """The store for ``open_database()`` now: a guest's own in a guest's page run, else None (the file)."""
+    if get_script_run_ctx(suppress_warning=True) is None or may_touch_host_disk():
+        return None
+    return guest_database()
+
+
+set_session_database_resolver(_database_for_this_run)
+
+
+@st.cache_resource
+def access_gate(access_code: str) -> AccessGate:
+    """The server's access-code checker (thread-safe; shared by every session, so wrong codes add up)."""
+    return AccessGate(access_code)
+
+
+def require_access_code() -> None:
+    """On a shared TuneX, show only the access-code form (and stop the run) until this session gave the code."""
+    if not sharing_from_environment().enabled or st.session_state.get(ACCESS_GRANTED_KEY):
+        return
+    st.navigation([st.Page(access_code_form, title="TuneX", icon="🔒", default=True)], position="hidden").run()
+    st.stop()
+
+
+def access_code_form() -> None:
+    """The gate: the code from the QR link (``?code=``) or typed in; a wrong one is answered after a delay."""
+    settings = sharing_from_environment()
+    st.title("🎵 TuneX")
+    if settings.access_code is None:
+        st.error(f"This TuneX is shared, but its access code cannot be used ({settings.problem}). "
+                 f"The person sharing it must set {ACCESS_CODE_VARIABLE} and start it again.")
+        return
+    offered = st.query_params.get(ACCESS_CODE_PARAMETER)
+    if offered is not None:
+        del st.query_params[ACCESS_CODE_PARAMETER]  # not left in the address bar
+    with st.form("access_code_form"):
+        typed = st.text_input("Access code", type="password", max_chars=MAX_CODE_LENGTH,
+                              help="The code printed by the computer that shares TuneX (its QR code holds it too).")
+        submitted = st.form_submit_button("Open TuneX", type="primary")
+    attempt = typed if submitted else offered
+    if not attempt:
+        st.caption("This TuneX is shared by someone on your network. Ask them for the access code, or scan "
+                   "the QR code in their terminal.")
+        return
+    gate = access_gate(settings.access_code)
+    if gate.check(attempt):
+        st.session_state[ACCESS_GRANTED_KEY] = True
+        st.rerun()
+    sleep(gate.delay_after_failure())  # this session's thread only; others are not held up
+    st.error("That is not the access code. Check it with the person sharing TuneX and try again.")

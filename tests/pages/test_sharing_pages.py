@@ -1,0 +1,120 @@
+"""A shared TuneX in AppTest: the access-code gate before any page, and guests kept off the host's data.
+
+AppTest sessions have no network connection, so they count as visitors from another device.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import pages.sharing
+from tunex_core.mood import Mood
+from tunex_core.music.feedback import FeedbackStore
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal.profiles import ProfileStore
+from tunex_core.storage import DEFAULT_PROFILE_ID
+
+CODE = "k7m2pq9x"
+HOST_PROFILE = "Zebediah Host"
+
+
+@pytest.fixture
+def shared(isolated_home, monkeypatch):
+    """A host with a profile and journal entries, sharing TuneX with ``CODE``; wrong codes wait no time here."""
+    monkeypatch.setenv("TUNEX_SHARE", "1")
+    monkeypatch.setenv("TUNEX_ACCESS_CODE", CODE)
+    with ProfileStore() as store:
+        host = store.create(HOST_PROFILE)
+    for profile_id in (DEFAULT_PROFILE_ID, host.id):
+        with FeedbackStore(profile_id=profile_id) as store:
+            store.record_mood(Mood.from_emotion("surprise", source="host's own camera"))
+    delays = []
+    monkeypatch.setattr(pages.sharing, "sleep", delays.append)
+    pages.sharing.access_gate.clear()
+    return delays
+
+
+def app_test() -> AppTest:
+    return AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+
+
+def page_text(app: AppTest) -> str:
+    parts = [element.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                        "success", "error") for element in getattr(app, kind)]
+    parts += [str(option) for box in app.selectbox for option in box.options]
+    parts += [str(frame.value) for frame in app.dataframe]
+    return "\n".join(str(part) for part in parts)
+
+
+def test_without_the_code_only_the_gate_renders(shared):
+    app = app_test().run()
+    assert not app.exception
+    assert [field.label for field in app.text_input] == ["Access code"]
+    assert [title.value for title in app.title] == ["🎵 TuneX"]
+    assert not app.metric and not app.selectbox and not app.radio  # no page, no sidebar
+    assert HOST_PROFILE not in page_text(app)
+    with pytest.raises(ValueError, match="Known pages: \\['TuneX'\\]"):  # the gate is the only page there is
+        app.switch_page("pages/journal.py")
+
+
+def test_a_wrong_code_is_refused_after_a_growing_delay(shared):
+    app = app_test().run()
+    for attempt in ("wrong123", "k7m2pq9"):
+        app.text_input[0].set_value(attempt)
+        app.button[0].click().run()
+        assert "That is not the access code" in app.error[0].value
+        assert "access_granted" not in app.session_state
+    assert shared == [1.0, 2.0]
+
+
+def test_the_code_in_the_link_opens_the_app_as_a_guest(shared):
+    app = app_test()
+    app.query_params["code"] = CODE.upper()
+    app.run()
+    assert not app.exception
+    assert app.title[0].value.startswith("🎵 TuneX") and app.subheader  # Home
+    assert "code" not in app.query_params  # taken out of the address
+    assert "Guest" in page_text(app) and HOST_PROFILE not in page_text(app)
+    assert not app.selectbox  # no profile selector
+
+
+def test_a_guest_sees_none_of_the_hosts_profiles_or_journal_and_writes_only_in_memory(shared):
+    app = app_test()
+    app.query_params["code"] = CODE
+    app.query_params["profile"] = "2"  # the host's profile's address does not open it
+    app.run()
+    app.switch_page("pages/journal.py").run()
+    assert not app.exception
+    text = page_text(app)
+    assert HOST_PROFILE not in text and "host's own camera" not in text and "Surprise" not in text
+    assert "/" not in "".join(code.value for code in app.code)  # no path of the host's disk
+    app.switch_page("pages/home.py").run()
+    app.radio[0].set_value("sad")
+    next(button for button in app.button if button.label == "Use this mood").click().run()
+    assert not app.exception and app.session_state["mood"].label == "sad"
+    for profile_id in (DEFAULT_PROFILE_ID, 2):  # the host's journal did not get the guest's mood
+        with FeedbackStore(profile_id=profile_id) as store:
+            assert [mood.label for mood in store.recent_moods()] == ["surprise"]
+    with ProfileStore() as store:
+        assert [profile.name for profile in store.profiles()] == ["Default", HOST_PROFILE]
+    app.switch_page("pages/journal.py").run()
+    assert not app.exception and "Sad" in page_text(app)  # the guest's own journal, in memory
+
+
+def test_without_sharing_nothing_changes(isolated_home, monkeypatch):
+    monkeypatch.delenv("TUNEX_SHARE", raising=False)
+    with ProfileStore() as store:
+        store.create(HOST_PROFILE)
+    app = app_test().run()
+    assert not app.exception and not [field for field in app.text_input if field.label == "Access code"]
+    assert HOST_PROFILE in app.sidebar.selectbox(key="profile_selector").options
+    assert pages.sharing.may_touch_host_disk()
+
+
+def test_a_shared_server_without_a_usable_code_lets_nobody_in(isolated_home, monkeypatch):
+    monkeypatch.setenv("TUNEX_SHARE", "1")
+    monkeypatch.setenv("TUNEX_ACCESS_CODE", "ab")
+    app = app_test().run()
+    assert not app.exception
+    assert "access code cannot be used" in app.error[0].value and not app.text_input
