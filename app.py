@@ -24,6 +24,7 @@ navigation = st.navigation(
         st.Page("pages/live.py", title="Live mood", icon="🎥"),
         st.Page("pages/song_map.py", title="Song map", icon="🗺️"),
         st.Page("pages/playlist.py", title="Playlist", icon="🎶"),
+        st.Page("pages/my_music.py", title="My music", icon="🎵"),
         st.Page("pages/journal.py", title="Journal", icon="📔"),
         st.Page("pages/model.py", title="Model", icon="📊"),
     ]

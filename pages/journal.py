@@ -30,6 +30,7 @@ from tunex_core.personal.journal_charts import (
     iso_figure,
     timeline_figure,
 )
+from tunex_core.personal.library import library_song_names
 from tunex_core.personal.playlists import (
     SavedPlaylist,
     SavedPlaylistStore,
@@ -68,6 +69,7 @@ def song_names(music_ids) -> dict[int, tuple[str, str]]:
         index = catalog.index_of(music_id) if catalog is not None else None
         names[music_id] = ((catalog.titles[index], catalog.artists[index]) if index is not None
                            else (f"song #{music_id}", ""))
+    names.update(library_song_names(current_profile_id(), [music_id for music_id in music_ids if music_id < 0]))
     return names
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from pages.common import feedback_store, session_mood, set_session_mood
+from pages.library_source import choose_source
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from pages.playlist_panels import show_checkin_panel, show_save_panel
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
@@ -30,6 +31,7 @@ from tunex_core.music.playlist_view import (
 )
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
 from tunex_core.music.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
+from tunex_core.personal.library import media_type
 from tunex_core.storage import DatabaseBusyError
 
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}
@@ -140,10 +142,13 @@ def show_entry(entry: PlaylistEntry, mode: str, player_loaded: bool) -> None:
                               args=(entry.music_id,))
             if entry.clip_path is not None:
                 st.audio(str(entry.clip_path), format="audio/mpeg")
+            if entry.local_path is not None:  # the listener's own song, from disk
+                st.audio(str(entry.local_path), format=media_type(entry.local_path))
             with st.expander("Why this song"):
                 st.text(explain(entry.recommendation, mode))
         with right:
-            st.link_button("Open in Spotify", entry.listen_url)
+            if entry.local_path is None:
+                st.link_button("Open in Spotify", entry.listen_url)
             st.button("👍 Like", key=f"like_{entry.music_id}", on_click=record_feedback,
                       args=(entry.music_id, LIKE, entry.title))
             st.button("👎 Skip", key=f"skip_{entry.music_id}", on_click=record_feedback,
@@ -204,6 +209,8 @@ def main() -> None:
     except CatalogError as error:
         st.error(f"The song catalog could not be loaded: {escape_markdown(str(error))}")
         st.stop()
+    source = choose_source(catalog, "playlist")
+    catalog = source.catalog
     service = cached_spotify_service(configuration_fingerprint())
     # Without credentials a song without an id can only be a search link, so such songs start filtered out.
     song_filter = filter_controls(catalog, "playlist", playable_default=not service.configured)
@@ -233,7 +240,7 @@ def main() -> None:
         show_checkin_panel(playlist)
 
     with st.spinner("Finding the songs on Spotify…"):
-        entries = playlist_entries(playlist, service, cached_clip_paths())
+        entries = playlist_entries(playlist, service, cached_clip_paths(), source.local_files)
     show_status(service, entries)
     if (service.configured and service.state.status is not SpotifyStatus.CONNECTED
             and st.button("Try Spotify again")):

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import feedback_store, session_mood
+from pages.library_source import choose_source
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
@@ -16,6 +17,8 @@ from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 from tunex_core.music.track_ids import is_valid_track_id, open_url
+from tunex_core.personal.library import media_type
+from tunex_core.personal.library_catalog import library_map_trace
 from tunex_core.storage import DatabaseBusyError
 
 RECENT_PLAYS_EXCLUDED = 20
@@ -80,6 +83,9 @@ except CatalogError as error:
     st.error(f"The song catalog could not be loaded: {error}")
     st.stop()
 
+source = choose_source(catalog, "song_map")
+catalog = source.catalog
+
 mood = session_mood()
 if mood is None:
     st.info("No session mood yet — read one on **Live mood**, or pick an emotion to explore.")
@@ -127,7 +133,10 @@ draw = st.radio("Draw the songs as", DRAW_MODES, format_func=DRAW_LABELS.get, ho
                 key="song_map_draw", persist_state="session",
                 help="Drawing tens of thousands of songs one by one takes the browser several seconds; the "
                      "density shows where they are at once. Search or filter to get single songs back.")
-st.plotly_chart(song_map_figure(catalog, visible, playlist, mood_label=mood.label, draw=draw), key="song_map")
+figure = song_map_figure(catalog, visible, playlist, mood_label=mood.label, draw=draw)
+if (own_songs := library_map_trace(catalog, visible)) is not None:
+    figure.add_trace(own_songs)  # the listener's own songs: their own marker
+st.plotly_chart(figure, key="song_map")
 if resolved_draw_mode(draw, len(visible)) == "density":
     st.caption("Shading: how many songs lie in each small square (hover for the count). Search, filter or "
                "choose “Every song” to see single songs with their titles.")
@@ -148,6 +157,8 @@ else:
     skip_column.button("👎 Skip", on_click=record, args=(SKIP, chosen.song.music_id, mood))
     play_column.button("▶️ Played", on_click=record, args=("play", chosen.song.music_id, mood),
                        help="Played songs are left out of the next recommendations for a while.")
+    if (own_file := source.local_files.get(chosen.song.music_id)) is not None:
+        st.audio(str(own_file), format=media_type(own_file))
 
 if search.strip() or len(regions) < len(EMOTION_NAMES) or song_filter.active:
     shown = visible[:MATCHING_ROWS_SHOWN].tolist()

@@ -49,6 +49,8 @@ class PlaylistEntry:
     recommendation: Recommendation
     resolution: Resolution | None
     clip_path: Path | None
+    local_path: Path | None = None
+    """The listener's own file for one of their songs (it plays from disk; no Spotify)."""
 
     @property
     def music_id(self) -> int:
@@ -118,17 +120,24 @@ def shipped_clip_paths() -> dict[int, Path]:
         return {}
 
 
-def playlist_entries(playlist: Playlist, service: SpotifyService,
-                     clips: Mapping[int, Path]) -> list[PlaylistEntry]:
+def playlist_entries(playlist: Playlist, service: SpotifyService, clips: Mapping[int, Path],
+                     local_files: Mapping[int, Path] | None = None) -> list[PlaylistEntry]:
     """Use each song's catalog Spotify id; resolve only songs without one through ``service`` (its
-    database cache first; a search only with credentials); attach local clips."""
-    missing = [item.song for item in playlist.items if not is_valid_track_id(item.song.spotify_id)]
+    database cache first; a search only with credentials); attach local clips. Songs in ``local_files``
+    (the listener's own, by music id) play from their file and are never looked up on Spotify."""
+    local_files = local_files or {}
+
+    def needs_search(song) -> bool:
+        return not is_valid_track_id(song.spotify_id) and song.music_id not in local_files
+
+    missing = [item.song for item in playlist.items if needs_search(item.song)]
     resolved = iter(service.resolve_many(missing)) if missing else iter(())
     entries = []
     for item in playlist.items:
-        resolution = None if is_valid_track_id(item.song.spotify_id) else next(resolved)
+        resolution = next(resolved) if needs_search(item.song) else None
         entries.append(PlaylistEntry(recommendation=item, resolution=resolution,
-                                     clip_path=clips.get(item.song.music_id) or clips.get(item.song.canonical_id)))
+                                     clip_path=clips.get(item.song.music_id) or clips.get(item.song.canonical_id),
+                                     local_path=local_files.get(item.song.music_id)))
     return entries
 
 
@@ -146,7 +155,7 @@ class PlaybackStatus:
 def playback_status(service: SpotifyService, entries: Sequence[PlaylistEntry]) -> PlaybackStatus:
     """One line: players need no account, N of M songs play here, and the state of the optional search."""
     state = service.state
-    playable = sum(entry.spotify_id is not None for entry in entries)
+    playable = sum(entry.spotify_id is not None or entry.local_path is not None for entry in entries)
     mode = ("Spotify players + search" if state.status is SpotifyStatus.CONNECTED
             else "Spotify players, no account needed")
     text = (f"🟢 {mode} — {playable} of {len(entries)} songs play here. "

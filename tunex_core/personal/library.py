@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunex_core.paths import user_data_dir
-from tunex_core.storage import Database, Statement, WriteOutcome, open_database
+from tunex_core.storage import Database, DatabaseBusyError, Statement, WriteOutcome, open_database
 
 FOLDER, UPLOADS = "folder", "uploads"
 LIBRARY_DIR_NAME = "library"
@@ -290,12 +290,14 @@ class LibraryStore:
                                    (self.profile_id,))
         return {bytes(row["path"]): (int(row["size"]), int(row["modified_ns"])) for row in rows}
 
-    def fingerprint(self) -> tuple[int, float, int]:
-        """(songs, latest analysis time, sum of row ids): changes whenever a song is added, re-analysed or
-        removed (a cheap key for caches built from the songs)."""
-        row = self.database.query("SELECT COUNT(*), COALESCE(MAX(analysed_at), 0), COALESCE(SUM(id), 0) "
-                                  "FROM library_songs WHERE profile_id = ?", (self.profile_id,))[0]
-        return int(row[0]), float(row[1]), int(row[2])
+    def fingerprint(self) -> tuple[int, int, float, int]:
+        """(songs, placed songs, latest analysis time, sum of row ids): changes whenever a song is added,
+        re-analysed or removed (a cheap key for what is built from the songs)."""
+        row = self.database.query(
+            "SELECT COUNT(*), COUNT(CASE WHEN valence IS NOT NULL AND arousal IS NOT NULL AND error IS NULL "
+            "THEN 1 END), COALESCE(MAX(analysed_at), 0), COALESCE(SUM(id), 0) FROM library_songs WHERE profile_id = ?",
+            (self.profile_id,))[0]
+        return int(row[0]), int(row[1]), float(row[2]), int(row[3])
 
     def save_analysis(self, folder_id: int, state: FileState, analysis) -> WriteOutcome:
         """Store (or replace) the figures of one file; ``analysis`` has the fields of ``SongAnalysis``."""
@@ -396,3 +398,17 @@ def delete_upload(path: Path, profile_id: int) -> None:
     if is_inside(path, uploads_dir(profile_id)):
         with suppress(OSError):  # forgotten in TuneX either way; a stray copy is harmless
             path.unlink(missing_ok=True)
+
+
+def library_song_names(profile_id: int, music_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Title and artist of the profile's own songs among ``music_ids`` (ids it no longer has are left out;
+    nothing when the database is busy), for lists of likes and plays."""
+    wanted = sorted({int(music_id) for music_id in music_ids if is_library_id(music_id)})
+    if not wanted:
+        return {}
+    try:
+        with LibraryStore(profile_id) as store:
+            songs = [store.song_by_music_id(music_id) for music_id in wanted]
+    except DatabaseBusyError:
+        return {}
+    return {song.music_id: (song.display_title, song.display_artist) for song in songs if song is not None}

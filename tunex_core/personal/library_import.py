@@ -34,7 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunex_core.paths import PROJECT_ROOT
-from tunex_core.personal.library import FileState, LibraryStore, display_path, path_bytes
+from tunex_core.personal.library import (
+    FileState,
+    LibraryFolder,
+    LibraryStore,
+    display_path,
+    path_bytes,
+    save_upload,
+)
 from tunex_core.personal.library_scan import scan_folder
 from tunex_core.personal.library_worker import DEFAULT_ANALYSER, RESULT_FIELDS
 from tunex_core.storage import DatabaseBusyError, default_database_path
@@ -370,8 +377,8 @@ class ImportJob:
 class ImportJobs:
     """Jobs by (database, profile), shared by every session of the process; thread-safe."""
 
-    def __init__(self, analyser: str | Callable = DEFAULT_ANALYSER, suffixes: Iterable[str] | None = None) -> None:
-        self.analyser = analyser
+    def __init__(self, analyser: str | Callable | None = None, suffixes: Iterable[str] | None = None) -> None:
+        self.analyser = analyser if analyser is not None else DEFAULT_ANALYSER  # the song analysis, in a worker
         self.suffixes = suffixes
         self._lock = threading.Lock()
         self._jobs: dict[tuple[str, int], ImportJob] = {}
@@ -394,3 +401,24 @@ class ImportJobs:
         """The profile's job if it ever had one, else None."""
         with self._lock:
             return self._jobs.get(self._key(profile_id, database_path))
+
+
+def import_folder(jobs: ImportJobs, profile_id: int, path: str | os.PathLike) -> LibraryFolder:
+    """Remember the folder at ``path`` for the profile and start analysing its new and changed songs in the
+    background (``jobs.job(profile_id).progress()`` follows it). Raises ``LibraryError`` (not a readable
+    folder) or ``DatabaseBusyError``."""
+    with LibraryStore(profile_id) as store:
+        folder = store.add_folder(path)
+    jobs.job(profile_id).add_folder(folder.id, folder.path)
+    return folder
+
+
+def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Keep uploaded files (name, bytes) in the profile's uploads folder under the TuneX home and start
+    analysing them in the background; returns where they were saved. Raises ``LibraryError``."""
+    with LibraryStore(profile_id) as store:
+        folder = store.uploads_folder()
+    saved = [save_upload(profile_id, name, data) for name, data in uploads]
+    if saved:
+        jobs.job(profile_id).add_files(folder.id, saved)
+    return saved

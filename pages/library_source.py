@@ -1,0 +1,52 @@
+"""The listener's own music on the music pages: the import jobs shared by every session, and the
+"Songs from" choice (catalog, my music, both) of the Song map and Playlist pages. (A helper module, not a page.)"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import current_profile_id
+from tunex_core.music.catalog import Catalog
+from tunex_core.personal.library import LibraryStore
+from tunex_core.personal.library_catalog import BOTH, CATALOG, SOURCE_LABELS, SOURCES, SongSource, songs_source
+from tunex_core.personal.library_import import ImportJobs
+from tunex_core.storage import DatabaseBusyError
+
+
+@st.cache_resource(show_spinner=False)
+def cached_import_jobs() -> ImportJobs:
+    """The process's import jobs by profile (thread-safe): a job outlives the page and session that started it."""
+    return ImportJobs()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_source(choice: str, profile_id: int, fingerprint: tuple, _base: Catalog) -> SongSource:
+    """The catalog for ``choice`` with the profile's songs as they were at ``fingerprint`` (built once per
+    change of the library; read-only, so sessions share it)."""
+    with LibraryStore(profile_id) as store:
+        songs = store.songs(placed_only=True)
+    return songs_source(choice, _base, songs)
+
+
+def library_fingerprint(profile_id: int) -> tuple | None:
+    """The profile's library fingerprint, or None when it has no placed song (or the database is busy)."""
+    try:
+        with LibraryStore(profile_id) as store:
+            fingerprint = store.fingerprint()
+    except DatabaseBusyError:
+        return None
+    return fingerprint if fingerprint[1] else None
+
+
+def choose_source(base: Catalog, key_prefix: str) -> SongSource:
+    """A "Songs from" choice when the profile has songs of its own, and the catalog it selects (the
+    shipped catalog alone otherwise)."""
+    profile_id = current_profile_id()
+    fingerprint = library_fingerprint(profile_id)
+    if fingerprint is None:
+        return SongSource(base, {}, CATALOG)
+    choice = st.radio("Songs from", SOURCES, index=SOURCES.index(BOTH), format_func=SOURCE_LABELS.get,
+                      horizontal=True, key=f"{key_prefix}_source", persist_state="session",
+                      help="Your own songs (added on **My music**) play from this computer, with no network.")
+    base_identity = (base.source, len(base))
+    return cached_source(choice, profile_id, (*fingerprint, *base_identity), base)

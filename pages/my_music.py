@@ -1,0 +1,174 @@
+"""My music: add a folder of your own songs or upload files, follow their analysis, list and remove them.
+
+The analysis runs in the background (``tunex_core.personal.library_import``): it goes on while you use
+other pages, and this page shows how far it got. Songs join the Song map and the playlists.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import current_profile_id
+from pages.library_source import cached_import_jobs
+from tunex_core.markup import escape_markdown
+from tunex_core.music.catalog import emotion_region
+from tunex_core.personal.library import UPLOADS, LibraryError, LibraryStore, display_path, media_type
+from tunex_core.personal.library_catalog import song_label
+from tunex_core.personal.library_import import ImportProgress, format_duration, import_folder, import_uploads
+from tunex_core.storage import DatabaseBusyError
+
+FOLDER_KEY = "my_music_folder"
+MESSAGE_KEY = "my_music_message"  # (text, is_error)
+UPLOAD_GENERATION_KEY = "my_music_upload_generation"  # a fresh file picker after each upload
+WATCHING_KEY = "my_music_watching"  # the page saw the job running: rerun once when it ends
+PROGRESS_REFRESH_SECONDS = 1.0
+PROBLEMS_SHOWN = 30
+
+
+def audio_suffixes() -> list[str]:
+    """The file endings the analysis reads, without the dot (for the file picker)."""
+    try:
+        from tunex_core.personal.library_scan import audio_suffixes as suffixes
+
+        return sorted(suffix.lstrip(".") for suffix in suffixes())
+    except ImportError:
+        return []
+
+
+def _add_folder() -> None:
+    path = (st.session_state.get(FOLDER_KEY) or "").strip()
+    if not path:
+        st.session_state[MESSAGE_KEY] = ("Type the path of a folder on this computer first.", True)
+        return
+    try:
+        folder = import_folder(cached_import_jobs(), current_profile_id(), path)
+    except (LibraryError, DatabaseBusyError) as error:
+        st.session_state[MESSAGE_KEY] = (f"The folder was not added: {error}.", True)
+        return
+    st.session_state[MESSAGE_KEY] = (f"Looking for songs in {folder.label}…", False)
+    st.session_state[FOLDER_KEY] = ""
+
+
+def _rescan(folder_id: int, path) -> None:
+    cached_import_jobs().job(current_profile_id()).add_folder(folder_id, path)
+
+
+def _remove(folder_id: int, label: str) -> None:
+    try:
+        with LibraryStore(current_profile_id()) as store:
+            forgotten = store.remove_folder(folder_id)
+    except (LibraryError, DatabaseBusyError) as error:
+        st.session_state[MESSAGE_KEY] = (f"Nothing was removed: {error}.", True)
+        return
+    st.session_state[MESSAGE_KEY] = (f"Removed {label}: {forgotten} songs are no longer in TuneX.", False)
+
+
+def _stop() -> None:
+    cached_import_jobs().job(current_profile_id()).stop()
+
+
+def show_progress() -> None:
+    """The running import's progress bar (refreshed every second while it runs) or its last summary."""
+    job = cached_import_jobs().existing(current_profile_id())
+    if job is None:
+        return
+    progress: ImportProgress = job.progress()
+    if progress.running:
+        st.session_state[WATCHING_KEY] = True
+        st.progress(progress.fraction, text=escape_markdown(progress.summary()))
+        if progress.current:
+            st.caption(f"Now: {escape_markdown(progress.current)}")
+        st.button("Stop the import", key="my_music_stop", on_click=_stop,
+                  help="What is analysed stays; add the folder again to go on.")
+        return
+    if st.session_state.pop(WATCHING_KEY, False):
+        st.rerun()  # the import ended: show the new songs on the whole page
+    st.caption(f"Last import: {escape_markdown(progress.summary())}, in {format_duration(progress.elapsed_seconds)}.")
+    if progress.problems:
+        with st.expander(f"Problems ({len(progress.problems)})"):
+            st.text("\n".join(progress.problems[-PROBLEMS_SHOWN:]))
+
+
+def show_add_controls() -> None:
+    """Add a folder (a path on this computer) or upload files."""
+    folder_column, upload_column = st.columns(2)
+    with folder_column:
+        st.markdown("**Add a folder on this computer**")
+        st.text_input("Folder", key=FOLDER_KEY, placeholder="e.g. /home/sam/Music", label_visibility="collapsed")
+        st.button("Add and analyse", key="my_music_add", on_click=_add_folder, type="primary",
+                  help="TuneX remembers the folder; adding it again picks up new and changed songs only.")
+    with upload_column:
+        st.markdown("**Or upload songs**")
+        generation = st.session_state.setdefault(UPLOAD_GENERATION_KEY, 0)
+        uploaded = st.file_uploader("Songs", type=audio_suffixes() or None, accept_multiple_files=True,
+                                    key=f"my_music_upload_{generation}", label_visibility="collapsed")
+        if uploaded and st.button("Analyse the uploaded songs", key="my_music_upload_go"):
+            try:
+                saved = import_uploads(cached_import_jobs(), current_profile_id(),
+                                       [(file.name, file.getvalue()) for file in uploaded])
+            except (LibraryError, DatabaseBusyError) as error:
+                st.session_state[MESSAGE_KEY] = (f"The songs were not kept: {error}.", True)
+            else:
+                st.session_state[MESSAGE_KEY] = (f"Analysing {len(saved)} uploaded songs…", False)
+                st.session_state[UPLOAD_GENERATION_KEY] = generation + 1
+            st.rerun()
+
+
+def song_rows(songs) -> pd.DataFrame:
+    """The songs as a table: title, artist, point, region, length, file and problem."""
+    return pd.DataFrame([{
+        "title": song.display_title, "artist": song.display_artist,
+        "valence": song.valence, "arousal": song.arousal,
+        "region": emotion_region(song.valence, song.arousal) if song.placed else None,
+        "length": format_duration(song.duration_seconds) if song.duration_seconds else None,
+        "file": display_path(song.path), "problem": song.error,
+    } for song in songs], columns=["title", "artist", "valence", "arousal", "region", "length", "file", "problem"])
+
+
+def show_library(profile_id: int) -> None:
+    """The folders (rescan, remove) and every song, and a player for one of them."""
+    try:
+        with LibraryStore(profile_id) as store:
+            folders = store.folders()
+            songs = store.songs()
+    except DatabaseBusyError as error:
+        st.warning(f"Your music cannot be listed right now: {escape_markdown(str(error))}")
+        return
+    if not folders:
+        st.info("No music yet. Add a folder or upload songs: TuneX places each song by its sound.")
+        return
+    running = cached_import_jobs().existing(profile_id)
+    running = running is not None and running.running
+    st.subheader("Folders")
+    for folder in folders:
+        text_column, rescan_column, remove_column = st.columns([6, 1, 1])
+        text_column.markdown(f"**{escape_markdown(folder.label)}** — {folder.analysed} of {folder.songs} songs placed")
+        if folder.kind != UPLOADS:
+            rescan_column.button("Rescan", key=f"my_music_rescan_{folder.id}", on_click=_rescan,
+                                 args=(folder.id, folder.path), disabled=running,
+                                 help="Pick up new and changed songs (unchanged ones are skipped).")
+        remove_column.button("Remove", key=f"my_music_remove_{folder.id}", on_click=_remove,
+                             args=(folder.id, folder.label),
+                             help="Forget these songs in TuneX; no file is deleted from your folders "
+                                  "(uploaded copies kept by TuneX are).")
+    placed = [song for song in songs if song.placed]
+    st.subheader(f"Songs ({len(placed)} placed of {len(songs)})")
+    st.dataframe(song_rows(songs), hide_index=True)
+    if placed:
+        chosen = st.selectbox("Listen", placed, format_func=song_label, key="my_music_listen")
+        st.audio(str(chosen.path), format=media_type(chosen.path))
+
+
+st.title("🎵 My music")
+st.caption("Your own songs, placed on the mood map by their sound — analysed on this computer, nothing is "
+           "uploaded anywhere. TuneX keeps each file's path and its figures (valence, arousal, title, artist, "
+           "length), never a copy of the audio; uploaded songs are kept in TuneX's own folder. "
+           "They join the **Song map** and the **Playlist** (choose “Songs from”).")
+if message := st.session_state.pop(MESSAGE_KEY, None):
+    text, is_error = message
+    (st.error if is_error else st.success)(escape_markdown(text))
+show_add_controls()
+job = cached_import_jobs().existing(current_profile_id())
+st.fragment(show_progress, run_every=PROGRESS_REFRESH_SECONDS if job is not None and job.running else None)()
+show_library(current_profile_id())
