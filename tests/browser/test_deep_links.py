@@ -21,7 +21,7 @@ from tests.browser.helpers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-APP_PAGES = ["Home", "Live mood", "Song map", "Playlist", "Journal", "Model"]
+APP_PAGES = ["Home", "Live mood", "Song map", "Playlist", "My music", "Journal", "Model"]
 
 
 @pytest.fixture

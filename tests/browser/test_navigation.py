@@ -14,6 +14,7 @@ PAGES = [
     ("Live mood", "live"),
     ("Song map", "song_map"),
     ("Playlist", "playlist"),
+    ("My music", "my_music"),
     ("Journal", "journal"),
     ("Model", "model"),
 ]

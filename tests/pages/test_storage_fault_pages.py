@@ -21,7 +21,7 @@ from tunex_core.paths import PROJECT_ROOT, TESTS_FIXTURES_DIR
 from tunex_core.storage import storage_status
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGES = ("pages/playlist.py", "pages/song_map.py", "pages/journal.py")
+PAGES = ("pages/playlist.py", "pages/song_map.py", "pages/journal.py", "pages/my_music.py")
 # Far above the target (3 s) and far below the 55 s the Playlist page took before, so the test
 # catches a regression without depending on the speed of the machine.
 GENEROUS_SECONDS = 15.0
