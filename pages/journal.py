@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages.common import PROFILE_KEY, current_profile_id, playlist_download_buttons
+from pages.common import PROFILE_KEY, current_profile_id, is_guest, playlist_download_buttons
 from pages.music_filters import cached_catalog
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.markup import escape_markdown
@@ -268,7 +268,8 @@ def show_your_data(profile: Profile) -> None:
                        file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json",
                        help="Every mood, play, like, skip, saved playlist and check-in of this profile.")
 
-    show_import()
+    if not is_guest():  # a guest has one profile, the session's: an import would land where they cannot see it
+        show_import()
 
     st.markdown("**Rename this profile**")
     rename_column, button_column = st.columns([3, 1])
@@ -367,7 +368,9 @@ except DatabaseBusyError as error:
     st.warning(f"The journal is unavailable right now: {escape_markdown(str(error))}.")
     st.stop()
 
-st.caption(f"Profile **{escape_markdown(profile.name)}** — everything here stays on this computer.")
+st.caption(f"Profile **{escape_markdown(profile.name)}** — " + (
+    "kept for this visit only, in the memory of the computer sharing TuneX, and forgotten when you close the page."
+    if is_guest() else "everything here stays on this computer."))
 moods_tab, songs_tab, iso_tab, playlists_tab, data_tab = st.tabs(
     ["Moods", "Songs", "Iso check-ins", f"Saved playlists ({len(playlists)})", "Your data"])
 with moods_tab:
