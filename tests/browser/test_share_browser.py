@@ -232,3 +232,12 @@ def test_the_access_code_is_not_in_the_server_log(shared_server):
     assert f"access code: {shared_server.code}" in log  # the banner, for the host
     assert STREAMLIT_STARTED in log
     assert shared_server.code not in shared_server.server_log()
+
+
+def test_the_container_health_check_path_answers_in_a_normal_run(streamlit_server):
+    from tests.test_container_files import instructions
+
+    check = next(arguments for instruction, arguments in instructions() if instruction == "HEALTHCHECK")
+    path = re.search(r"127\.0\.0\.1:\d+(/[\w/]+)", check).group(1)
+    with urllib.request.urlopen(streamlit_server.url + path, timeout=10) as response:
+        assert response.status == 200 and response.read() == b"ok"

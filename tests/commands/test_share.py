@@ -151,3 +151,20 @@ def test_start_with_share_runs_the_share_command(stub_venv, tmp_path):
     ran = run_start(stub_venv, tmp_path, "--server.port", "8502", "--share")
     assert ran == ["-m", "tunex_core", "share", "--", "--server.port", "8502"]
     assert run_start(stub_venv, tmp_path, "--share") == ["-m", "tunex_core", "share", "--"]
+
+
+def test_certificate_only_makes_then_keeps_a_certificate_with_the_extra_names(tmp_path, capsys):
+    from tunex_core.cli import main
+
+    folder = tmp_path / "certs"
+    assert main(["share", "--certificate-only", str(folder), "--name", "192.168.77.5", "--name", "tunex.lan"]) == 0
+    assert "certificate made (there was none yet)" in capsys.readouterr().out
+    names = certificate_names(read_certificate(folder / "tunex-share-certificate.pem"))
+    assert {"192.168.77.5", "tunex.lan", "localhost"} <= set(names)
+    assert main(["share", "--certificate-only", str(folder), "--name", "192.168.77.5"]) == 0
+    assert "kept (still valid)" in capsys.readouterr().out
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["share", "--certificate-only", str(blocker / "certs")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: the certificate cannot be written in") and error.count("\n") == 1

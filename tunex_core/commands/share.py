@@ -6,6 +6,10 @@ a phone with the code inside it (and as a QR code), then replaces itself with ``
 serving HTTPS on every interface. When sharing is impossible (the port is taken, the certificate
 folder cannot be written, no network but loopback, a bad ``TUNEX_ACCESS_CODE``) it prints one line
 saying why and starts TuneX as usual, on this computer only. Other arguments go to ``streamlit run``.
+
+``--certificate-only DIR`` only makes (or keeps) the certificate in DIR, for a reverse proxy such as
+the container set-up's nginx (``compose.yaml``); ``--name`` adds names or addresses it must cover
+(the host's address as phones see it, when this runs inside a container).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tunex_core.commands import fail
 from tunex_core.paths import PROJECT_ROOT
 from tunex_core.sharing.access import (
     ACCESS_CODE_PARAMETER,
@@ -55,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "share", help="serve TuneX over HTTPS to phones and other devices on the local network",
         description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--certificate-only", metavar="DIR", type=Path,
+                        help="only make (or keep) the certificate in DIR, for a reverse proxy, and exit")
+    parser.add_argument("--name", action="append", default=[], metavar="NAME",
+                        help="another host name or address the certificate must name (repeatable)")
     parser.add_argument("streamlit_arguments", nargs=argparse.REMAINDER, metavar="STREAMLIT_ARGUMENTS",
                         help="passed to streamlit run (e.g. --server.port 8502)")
     parser.set_defaults(handler=run_share)
@@ -165,8 +174,24 @@ def _fallback(arguments: list[str], reason: str) -> SharePlan:
                      lines=[f"cannot share: {reason}. Starting TuneX on this computer only (http://localhost)."])
 
 
+def make_certificate_only(folder: Path, extra_names: list[str]) -> int:
+    """``--certificate-only``: the certificate for this machine's names plus ``extra_names``, in ``folder``."""
+    names = [name.strip() for name in extra_names if name.strip()]
+    try:
+        certificate = ensure_certificate([*names, *host_names()], local_network_addresses(), folder=folder)
+    except CertificateError as error:
+        return fail(str(error))
+    state = f"made ({certificate.reason})" if certificate.created else "kept (still valid)"
+    print(f"certificate {state}, valid until {certificate.not_after:%Y-%m-%d}: {certificate.certificate_path}")
+    print(f"key: {certificate.key_path}")
+    print(f"names: {', '.join(certificate.names)}")
+    return 0
+
+
 def run_share(arguments: argparse.Namespace) -> int:
     """Print the plan's lines and become the Streamlit server (``exec``)."""
+    if arguments.certificate_only is not None:
+        return make_certificate_only(arguments.certificate_only, arguments.name)
     streamlit_arguments = [argument for argument in arguments.streamlit_arguments if argument != "--"]
     plan = plan_share(streamlit_arguments)
     for line in plan.lines:
