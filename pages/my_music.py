@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import current_profile_id
+from pages.common import current_profile_id, may_touch_host_disk
 from pages.library_source import cached_import_jobs
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import emotion_region
@@ -161,6 +161,12 @@ def show_library(profile_id: int) -> None:
 
 
 st.title("🎵 My music")
+if not may_touch_host_disk():
+    # A guest of a shared TuneX: folder paths would read the host's disk, and the import job writes to the
+    # host's store from its own thread (not the guest's in-memory one), so guests add no music here.
+    st.info("In a shared TuneX, My music is the sharing computer's own library: guests cannot add folders or "
+            "upload songs. The Song map and Playlist work with TuneX's song catalog.")
+    st.stop()
 st.caption("Your own songs, placed on the mood map by their sound — analysed on this computer, nothing is "
            "uploaded anywhere. TuneX keeps each file's path and its figures (valence, arousal, title, artist, "
            "length), never a copy of the audio; uploaded songs are kept in TuneX's own folder. "

@@ -118,3 +118,13 @@ def test_a_shared_server_without_a_usable_code_lets_nobody_in(isolated_home, mon
     app = app_test().run()
     assert not app.exception
     assert "access code cannot be used" in app.error[0].value and not app.text_input
+
+
+def test_a_guest_gets_no_folder_path_or_upload_on_my_music(shared):
+    app = app_test()
+    app.query_params["code"] = CODE
+    app.run()
+    app.switch_page("pages/my_music.py").run()
+    assert not app.exception
+    assert not app.text_input and not app.get("file_uploader")
+    assert "guests cannot add folders" in app.info[0].value
