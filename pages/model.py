@@ -113,6 +113,51 @@ def render_summary(report: ModelReport) -> None:
         st.caption(" · ".join(details))
 
 
+def render_lenses(report: ModelReport) -> None:
+    """FER-2013's labels beside the FER+ crowd's and real photos: the figures the model is chosen by."""
+    crowd, photos = report.crowd, report.real_photos
+    if crowd is None and photos is None:
+        return
+    st.header("Three ways to score it")
+    columns = st.columns(3)
+    fer = report.evaluation(EvaluationKey("private_test", "tta"))
+    if fer is not None:
+        columns[0].metric("PrivateTest, FER-2013 labels", f"{fer.accuracy:.1%}",
+                          help="flip TTA, as the app runs it; each face's one FER-2013 label")
+    crowd_private = crowd.splits.get("private_test") if crowd else None
+    if crowd_private is not None:
+        columns[1].metric("PrivateTest, FER+ crowd", f"{crowd_private.accuracy:.1%}",
+                          help=f"the same faces against the label most of FER+'s 10 annotators chose; "
+                               f"{crowd_private.n:,} faces ({crowd_private.dropped} the crowd called unknown or "
+                               f"not a face left out)")
+    if photos is not None:
+        columns[2].metric(f"Real photos ({photos.set_name})", f"{photos.accuracy:.1%}",
+                          help="right of all labelled photos: the largest face, read as the app reads a still "
+                               "photo; a photo where no face is found counts as a miss")
+    notes = []
+    if crowd is not None:
+        public = crowd.splits.get("public_test")
+        if public is not None:
+            notes.append(f"PublicTest against the crowd: {public.accuracy:.1%} of {public.n:,} faces")
+    if photos is not None:
+        found = (f"; {photos.accuracy_of_found:.1%} of the faces found read right"
+                 if photos.accuracy_of_found is not None else "")
+        notes.append(f"{photos.set_name}: a face found in {photos.found:,} of {photos.photos:,} photos{found}")
+    st.caption(" · ".join(notes) + ". FER-2013's single labels disagree with the 10-person crowd on about a third "
+               "of the faces; the model is chosen by the crowd and by real photos, and FER-2013's labels are "
+               "reported.")
+    if photos is not None and photos.per_class:
+        table = pd.DataFrame([{"emotion": label, "photos": figure.photos, "face found": figure.found,
+                               "read right": figure.right, "recall": figure.recall}
+                              for label, figure in photos.per_class.items()])
+        st.markdown(f"**Real photos ({escape_markdown(photos.set_name)}): recall per emotion**")
+        st.dataframe(table, hide_index=True,
+                     column_config={"recall": st.column_config.NumberColumn(format="percent")})
+        if photos.command:
+            st.caption(f"Measured by `{photos.command}`" + (f" ({photos.backend})" if photos.backend else "")
+                       + "; recall counts a photo with no face found as a miss.")
+
+
 def render_evaluations_table(report: ModelReport) -> None:
     """Every evaluation in the file (and the baseline's) as one table."""
     rows = []
@@ -315,6 +360,7 @@ except ValueError as error:
 
 if report is not None:
     render_summary(report)
+    render_lenses(report)
     render_accuracy(report)
     render_evaluation_details(report)
     render_experiments(report)

@@ -7,13 +7,13 @@ parts below it and the shared modules, never a part beside or above it.
        │
        ├── personal/    profiles, saved playlists, iso check-ins, journal ──► music/
        │                library (own music: store, scan, import, worker, catalog)
-       ├── training/    dataset, trainer, evaluation, release, export  ──┐
+       ├── training/    dataset, trainer, evaluation, photos, release ───┐
        ├── live/        the camera session, smoothing, ICE servers ──────┤
        │                                                                 ▼
        ├── vision/      faces, images, model, inference, pipeline, drawing
        ├── music/       catalog, catalog_io, build/ (the catalog build), recommend, feedback,
        │                emotion_music, title_matching, song_map, playlist_view, spotify
-       ├── report/      model_report, model_charts, charts
+       ├── report/      model_report, real_faces, model_charts, charts
        ├── sharing/     certificate, access (code, settings), addresses: start.sh --share
        ▼
     shared (top level): emotions, mood, paths, storage, errors, markup

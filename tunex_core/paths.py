@@ -29,6 +29,10 @@ EMOTION_MUSIC_FILE_NAME = "emotion_music.toml"
 
 # Optional FER-2013 copy for developers; the product never needs it at run time.
 SHARED_FER_FILE = PROJECT_ROOT.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
+# FER+ crowd votes aligned with it row by row, and the real-photo development set (issue 45): research data,
+# read only by the selection bench and optional tests, never by the app.
+SHARED_VOTES_FILE = SHARED_FER_FILE.parent / "ferplus_votes.npz"
+SHARED_FACES_DEV_DIR = PROJECT_ROOT.parent / "shared" / "data" / "faces_dev"
 # Raw PMEmo files, read only by ``python -m tunex_core.music.build.catalog`` to rebuild ``data/``.
 SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
 # Public Spotify song tables (ids + audio features), read only by the catalog build.

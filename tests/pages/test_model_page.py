@@ -262,3 +262,35 @@ def test_the_resting_face_study_gets_its_own_table(monkeypatch, tmp_path):
     app = run_page()
     assert not app.exception
     assert "resting_calibration[0].persons" in texts(app.error)
+
+
+def test_crowd_and_real_photo_figures_stand_beside_fer_2013s(monkeypatch, tmp_path, fixture_faces):
+    path = tmp_path / "metrics.json"
+    data = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    per_class = {label: {"photos": 10, "found": 8, "right": 5, "recall": 0.5, "recall_of_found": 0.625}
+                 for label in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")}
+    data["crowd"] = {"votes": "ferplus_votes.npz", "tta": "flip", "command": "python -m tunex_core release …",
+                     "public_test": {"accuracy": 0.8123, "n": 3553, "dropped": 36, "ties": 134, "recall": {}},
+                     "private_test": {"accuracy": 0.8034, "n": 3545, "dropped": 44, "ties": 150, "recall": {}}}
+    data["real_photos"] = {"set": "faces_dev", "command": "python -m tunex_core release --photos …",
+                           "backend": "litert", "photos": 70, "found": 56, "right": 35, "accuracy": 0.5,
+                           "accuracy_of_found": 0.625, "per_class": per_class, "contempt": "disgust",
+                           "contempt_photos": 0}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(path))
+    app = run_page()
+    assert not app.exception and not app.error
+    assert "Three ways to score it" in [header.value for header in app.header]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["PrivateTest, FER-2013 labels"] == "71.1%"
+    assert metrics["PrivateTest, FER+ crowd"] == "80.3%"
+    assert metrics["Real photos (faces_dev)"] == "50.0%"
+    captions = texts(app.caption)
+    assert "PublicTest against the crowd: 81.2% of 3,553 faces" in captions
+    assert "a face found in 56 of 70 photos; 62.5% of the faces found read right" in captions
+    recall = next(frame.value for frame in app.dataframe if "recall" in frame.value.columns)
+    assert recall["photos"].sum() == 70 and recall["recall"].tolist() == [0.5] * 7
+    data["real_photos"]["found"] = 80  # more faces found than photos: refused, naming the section
+    path.write_text(json.dumps(data), encoding="utf-8")
+    app = run_page()
+    assert not app.exception and "real_photos" in texts(app.error)

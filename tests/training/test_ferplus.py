@@ -169,3 +169,25 @@ def test_crowd_labels_are_the_kept_faces_majority(tmp_path):
         crowd_labels(path, "val", 5)
     with pytest.raises(DatasetError, match="no 'votes_test' array"):
         crowd_labels(path, "test", 4)
+
+
+def test_crowd_score_counts_kept_faces_ties_and_recall(tmp_path):
+    from tunex_core.training.ferplus import crowd_score
+
+    rows = [votes_row(anger=6, neutral=4),  # angry
+            votes_row(NF=10),  # not a face: left out
+            votes_row(contempt=7, sadness=3),  # contempt counts as disgust
+            votes_row(happiness=5, surprise=5),  # a tie: the first in FER order (happy) is the majority
+            votes_row(neutral=9, happiness=1)]  # the single happiness vote is noise
+    path = write_votes(tmp_path / "votes.npz", rows, valid=[True] * 5, key="votes_val")
+    predicted = ["angry", "happy", "sad", "happy", "neutral"]
+    probabilities = np.eye(7)[[INDEX(name) for name in predicted]]
+    score = crowd_score(probabilities, path, "val")
+    assert (score.n, score.dropped, score.ties) == (4, 1, 1)
+    assert score.accuracy == 0.75  # disgust read as sad is the one miss; the left-out face is not scored
+    assert score.recall == {"angry": 1.0, "disgust": 0.0, "happy": 1.0, "neutral": 1.0}
+    assert score.to_dict()["accuracy"] == 0.75
+    probabilities[3] = np.eye(7)[INDEX("surprise")]  # the other tied emotion does not count
+    assert crowd_score(probabilities, path, "val").accuracy == 0.5
+    with pytest.raises(DatasetError, match="5 val vote rows but 4 faces"):
+        crowd_score(probabilities[:4], path, "val")

@@ -221,3 +221,23 @@ def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_pat
     assert "--data fer2013.npz --no-precise-bn --interpolate-from models/members/start/final.keras --share 0.1`" in text
     assert ("starting from models/members/start/final.keras, then 0.9 · models/members/start/final.keras + 0.1 · "
             "these weights |") in text
+
+
+def test_crowd_section_scores_each_held_out_split_against_its_votes(tmp_path):
+    from tunex_core.report.real_faces import parse_crowd
+    from tunex_core.training.ferplus import FERPLUS_COLUMNS
+    from tunex_core.training.release import crowd_section
+
+    happy, neutral = FERPLUS_COLUMNS.index("happiness"), FERPLUS_COLUMNS.index("neutral")
+    votes = np.zeros((3, 10), np.uint8)
+    votes[:, happy] = 10
+    votes_test = votes.copy()
+    votes_test[2] = 0
+    votes_test[2, neutral] = 10
+    path = tmp_path / "votes.npz"
+    np.savez(path, votes_val=votes, votes_test=votes_test, columns=np.array(FERPLUS_COLUMNS))
+    reads_happy = np.tile(np.eye(7)[3], (3, 1))
+    section = crowd_section({"public_test": reads_happy, "private_test": reads_happy}, path, "release …")
+    assert section["public_test"]["accuracy"] == 1.0 and section["private_test"]["accuracy"] == pytest.approx(0.6667)
+    assert section["votes"] == "votes.npz" and section["tta"] == "flip" and section["command"] == "release …"
+    assert parse_crowd(json.loads(json.dumps(section))).splits["private_test"].n == 3

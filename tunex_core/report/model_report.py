@@ -26,6 +26,14 @@ import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import FIXTURE_FACES_FILE, METRICS_FILE
+from tunex_core.report.real_faces import (
+    CROWD_SECTION,
+    PHOTOS_SECTION,
+    CrowdFigures,
+    PhotoFigures,
+    parse_crowd,
+    parse_photos,
+)
 
 METRICS_FILE_VARIABLE = "TUNEX_METRICS_FILE"
 FIXTURE_FACES_FILE_VARIABLE = "TUNEX_FIXTURE_FACES_FILE"
@@ -242,6 +250,8 @@ class ModelReport:
     experiments: tuple[Experiment, ...] = ()
     runtime: Runtime | None = None
     resting_study: tuple[RestingStudyRun, ...] = ()
+    crowd: CrowdFigures | None = None  # the held-out splits against the FER+ crowd (report.real_faces)
+    real_photos: PhotoFigures | None = None  # a labelled real-photo set through the app's photo path
 
     def evaluation(self, key: EvaluationKey) -> Evaluation | None:
         """The evaluation for ``key``, or ``None`` when the file has none."""
@@ -358,6 +368,8 @@ def parse_model_report(data: Any) -> ModelReport:
         experiments=_experiments(data.get("experiments"), labels),
         runtime=_runtime(data.get("runtime")),
         resting_study=_resting_study(data.get("resting_calibration")),
+        crowd=parse_crowd(data.get(CROWD_SECTION)),
+        real_photos=parse_photos(data.get(PHOTOS_SECTION), labels),
     )
 
 

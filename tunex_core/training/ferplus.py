@@ -30,7 +30,7 @@ the same faces (``tunex_core experiment --votes``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -164,3 +164,48 @@ def crowd_labels(votes_path: str | Path, split_name: str, count: int,
                            f"faces; the votes must be aligned row by row with the data")
     targets = vote_targets(votes, valid, columns, contempt)
     return targets.keep, targets.distributions.argmax(axis=1)
+
+
+@dataclass(frozen=True)
+class CrowdScore:
+    """Predictions scored against the FER+ crowd's majority label (``crowd_labels``' rules).
+
+    ``accuracy`` is over the ``n`` faces kept; ``dropped`` faces (invalid, or a crowd majority of
+    unknown / not a face) are left out; ``ties`` of the kept faces have two or more emotions tied
+    for the most votes: their majority is the tied emotion that comes first in FER-2013's order.
+    """
+
+    accuracy: float
+    n: int
+    dropped: int
+    ties: int
+    recall: dict[str, float]  # per crowd-majority emotion: share of its faces read as it
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary."""
+        return asdict(self)
+
+
+def crowd_score(probabilities: np.ndarray, votes_path: str | Path, split_name: str,
+                contempt: str = "disgust") -> CrowdScore:
+    """Score ``probabilities`` (N, 7) for every face of a split against the crowd's majority label.
+
+    ``DatasetError`` when the votes are unusable or not aligned with the split (N rows).
+    """
+    probabilities = np.asarray(probabilities)
+    votes, valid, columns = load_votes(votes_path, split_name)
+    if len(votes) != len(probabilities):
+        raise DatasetError(f"{votes_path}: {len(votes)} {split_name} vote rows but {len(probabilities)} faces were "
+                           f"scored; the votes must be aligned row by row with the data")
+    targets = vote_targets(votes, valid, columns, contempt)
+    if targets.kept == 0:
+        raise DatasetError(f"{votes_path}: no {split_name} face is left after the FER+ drop rules")
+    distributions = targets.distributions
+    majority = distributions.argmax(axis=1)
+    ties = int(((distributions == distributions.max(axis=1, keepdims=True)).sum(axis=1) > 1).sum())
+    predicted = probabilities[targets.keep].argmax(axis=1)
+    right = predicted == majority
+    recall = {name: round(float(right[majority == index].mean()), 4)
+              for index, name in enumerate(EMOTION_NAMES) if np.any(majority == index)}
+    return CrowdScore(accuracy=round(float(right.mean()), 4), n=targets.kept,
+                      dropped=int(targets.keep.size - targets.kept), ties=ties, recall=recall)

@@ -196,9 +196,38 @@ def check_interpolation(interpolate_from: Path | None, share: float) -> None:
         raise ValueError(f"{interpolate_from}: no such model file to interpolate from")
 
 
+def crowd_section(probabilities: dict[str, np.ndarray], votes_file: Path, command: str = "") -> dict:
+    """``metrics.json``'s ``crowd``: each held-out split's flip-TTA probabilities scored against the FER+
+    crowd's majority (``ferplus.crowd_score``)."""
+    from tunex_core.training.ferplus import crowd_score
+
+    return {"votes": Path(votes_file).name, "tta": DEFAULT_TTA, "command": command,
+            **{split_key: crowd_score(split_probabilities, votes_file, HELD_OUT_SPLITS[split_key]).to_dict()
+               for split_key, split_probabilities in probabilities.items()}}
+
+
+def photos_section(models_dir: Path, photos, command: str = "") -> dict:
+    """``metrics.json``'s ``real_photos``: the shipped files scored on a labelled photo set as the app
+    reads a still photo (``training.photos``; LiteRT when the runtime is installed)."""
+    from tunex_core.training.photos import evaluate_photos
+    from tunex_core.vision.pipeline import EmotionPipeline
+
+    pipeline = EmotionPipeline.load(models_dir / "emotion_cnn.keras")
+    evaluation = evaluate_photos(pipeline, photos)
+    return {"set": photos.directory.resolve().parent.name if photos.directory.name == "images"
+            else photos.directory.name, "command": command, "backend": pipeline.classifier.backend,
+            "tta": pipeline.tta, **evaluation.to_dict()}
+
+
 def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
-            baseline: dict | None = None, shipped_tta: str = "plain") -> dict:
-    """Ship ``run_dir/final.keras`` into ``models_dir`` and write ``metrics.json``; return the metrics."""
+            baseline: dict | None = None, shipped_tta: str = "plain", votes_file: Path | None = None,
+            photos=None, command: str = "") -> dict:
+    """Ship ``run_dir/final.keras`` into ``models_dir`` and write ``metrics.json``; return the metrics.
+
+    With ``votes_file`` (FER+ votes aligned with ``data``) the held-out splits are also scored against
+    the crowd (``crowd``); with ``photos`` (``training.photos.LabelledPhotos``) the shipped files are
+    scored on those real photos (``real_photos``). ``command`` (the command line) is stored with them.
+    """
     from tunex_core.vision.model import count_parameters, load_model
 
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -246,6 +275,11 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
     }
     if baseline:
         metrics["baseline"] = baseline
+    if votes_file is not None:
+        metrics["crowd"] = crowd_section({split_key: variants[app_variant][0] for split_key, variants in outputs.items()},
+                                         votes_file, command)
+    if photos is not None:
+        metrics["real_photos"] = photos_section(models_dir, photos, command)
     if fixture_file is not None and fixture_file.is_file():
         with np.load(fixture_file) as fixture:
             fixture_probabilities = calibrate(raw.predict(fixture["faces"]), temperature)

@@ -23,6 +23,7 @@ from tunex_core.errors import ModelFileError
 from tunex_core.paths import METRICS_FILE, MODEL_FILE, TFLITE_MODEL_FILE
 from tunex_core.vision.faces import (
     DEFAULT_MARGIN,
+    FACE_SIZE,
     Box,
     FaceDetector,
     as_bgr_frame,
@@ -122,9 +123,7 @@ class EmotionPipeline:
         (``bench/photo_detection_bench.py``).
         """
         gray = self.grayscale(image_bgr)
-        with self._photo_detectors.borrow() as detector:
-            boxes = detector.detect_gray(gray)[: self.max_photo_faces]
-        return self.classify_boxes(gray, boxes)
+        return self.classify_boxes(gray, self.detect_photo(gray))
 
     @staticmethod
     def grayscale(frame_bgr) -> np.ndarray:
@@ -136,12 +135,22 @@ class EmotionPipeline:
         with self._detectors.borrow() as detector:
             return detector.detect_gray(gray)[: self.max_faces]
 
+    def detect_photo(self, gray: np.ndarray) -> list[Box]:
+        """Boxes of the faces in a grayscale still photo, largest first (at most ``max_photo_faces``)."""
+        with self._photo_detectors.borrow() as detector:
+            return detector.detect_gray(gray)[: self.max_photo_faces]
+
+    def crop_boxes(self, gray: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """The 48x48 crops (N, 48, 48) ``classify_boxes`` classifies for ``boxes`` of a grayscale frame."""
+        if not boxes:
+            return np.zeros((0, FACE_SIZE, FACE_SIZE), dtype=np.uint8)
+        return np.stack([crop_face(gray, box, self.margin) for box in boxes])
+
     def classify_boxes(self, gray: np.ndarray, boxes: list[Box]) -> list[FaceEmotion]:
         """Emotions of the faces in ``boxes`` of a grayscale frame (e.g. boxes held from an earlier frame)."""
         if not boxes:
             return []
-        crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
-        probabilities = self.classifier.predict(crops, tta=self.tta)
+        probabilities = self.classifier.predict(self.crop_boxes(gray, boxes), tta=self.tta)
         return [
             FaceEmotion(box=box, label=EMOTION_NAMES[int(np.argmax(row))], probabilities=row)
             for box, row in zip(boxes, probabilities, strict=True)
