@@ -38,14 +38,14 @@ def library_fingerprint(profile_id: int) -> tuple | None:
     return fingerprint if fingerprint[1] else None
 
 
-def choose_source(base: Catalog, key_prefix: str) -> SongSource:
-    """A "Songs from" choice when the profile has songs of its own, and the catalog it selects (the
-    shipped catalog alone otherwise)."""
+def choose_source(base: Catalog, key_prefix: str, default: str = BOTH) -> SongSource:
+    """A "Songs from" choice (first ``default``) when the profile has songs of its own, and the catalog it
+    selects (the shipped catalog alone otherwise)."""
     profile_id = current_profile_id()
     fingerprint = library_fingerprint(profile_id)
     if fingerprint is None:
         return SongSource(base, {}, CATALOG)
-    choice = st.radio("Songs from", SOURCES, index=SOURCES.index(BOTH), format_func=SOURCE_LABELS.get,
+    choice = st.radio("Songs from", SOURCES, index=SOURCES.index(default), format_func=SOURCE_LABELS.get,
                       horizontal=True, key=f"{key_prefix}_source", persist_state="session",
                       help="Your own songs (added on **My music**) play from this computer, with no network.")
     base_identity = (base.source, len(base))

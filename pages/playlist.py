@@ -32,6 +32,7 @@ from tunex_core.music.playlist_view import (
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
 from tunex_core.music.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
 from tunex_core.personal.library import media_type
+from tunex_core.personal.library_catalog import LIBRARY
 from tunex_core.storage import DatabaseBusyError
 
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}
@@ -209,7 +210,8 @@ def main() -> None:
     except CatalogError as error:
         st.error(f"The song catalog could not be loaded: {escape_markdown(str(error))}")
         st.stop()
-    source = choose_source(catalog, "playlist")
+    # Own songs first: they play here with no network (the catalog's need Spotify's players).
+    source = choose_source(catalog, "playlist", default=LIBRARY)
     catalog = source.catalog
     service = cached_spotify_service(configuration_fingerprint())
     # Without credentials a song without an id can only be a search link, so such songs start filtered out.

@@ -126,10 +126,7 @@ def test_the_playlist_plays_own_songs_from_disk_and_never_asks_spotify(fake_anal
     music = library_with_songs(tmp_path)
     app = page("playlist", Mood.from_emotion("happy")).run()
     assert not app.exception
-    source = app.radio(key="playlist_source")
-    assert source.value == "both"
-    source.set_value("library").run()
-    assert not app.exception
+    assert app.radio(key="playlist_source").value == "library"  # own songs first: they play with no network
     titles = [element.value for element in app.markdown if "Bright song" in element.value]
     assert len(titles) == 3
     assert len(app.get("audio")) == 3
@@ -143,6 +140,8 @@ def test_the_playlist_plays_own_songs_from_disk_and_never_asks_spotify(fake_anal
     assert liked < 0
     with LibraryStore(DEFAULT_PROFILE_ID) as store:
         assert store.song_by_music_id(liked).path.parent == music
+    app.radio(key="playlist_source").set_value("both").run()
+    assert not app.exception and app.get("iframe")  # the catalog's songs play through Spotify
 
 
 def test_the_catalog_alone_is_the_default_without_own_songs(fake_analysis):
