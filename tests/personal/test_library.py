@@ -241,3 +241,21 @@ def test_the_registry_gives_each_profile_one_job(home):
 
 def test_durations_read_well():
     assert [format_duration(value) for value in (3.2, 59, 61, 3 * 3600 + 300)] == ["3 s", "59 s", "1 min", "3 h 05 min"]
+
+
+def test_a_failing_import_ends_with_a_reason_instead_of_hanging(home, tmp_path, monkeypatch):
+    from tunex_core.personal import library_scan
+
+    def unavailable():
+        raise ImportError("no song analysis here")
+
+    monkeypatch.setattr(library_scan, "audio_suffixes", unavailable)
+    write_song(tmp_path / "Music" / "a.mp3", 0.5, 0.5)
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        folder = store.add_folder(tmp_path / "Music")
+    job = ImportJob(DEFAULT_PROFILE_ID, analyser=analyze)
+    job.add_folder(folder.id, folder.path)
+    assert job.wait(10)
+    progress = job.progress()
+    assert progress.state == "failed" and not progress.running
+    assert "no song analysis here" in progress.problems[-1] and "stopped early" in progress.summary()

@@ -302,8 +302,9 @@ class ImportJob:
                 with self._lock:
                     self._state, self._current = STOPPED, None
                     self._queue.clear()
-        except (DatabaseBusyError, RuntimeError, OSError) as error:
-            self._problem(f"The import stopped: {error}")
+        except Exception as error:  # a background thread has no caller to raise to: say it, and end cleanly
+            reason = str(error) if isinstance(error, (DatabaseBusyError, RuntimeError, OSError)) else repr(error)
+            self._problem(f"The import stopped: {reason}")
             with self._lock:
                 self._state, self._current = FAILED, None
                 self._queue.clear()
