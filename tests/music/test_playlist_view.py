@@ -77,6 +77,22 @@ def test_resolved_entries_link_to_the_track(service, spotify_environment):
     assert status.level == "ok" and "Spotify players + search" in status.text
 
 
+def test_own_songs_play_from_their_files_and_are_never_searched(service, spotify_environment, tmp_path):
+    """With Spotify search connected, the listener's own songs (in ``local_files``) still get no search."""
+    catalog = Catalog([-3, -2, -1], ["My morning", "My evening", "My night"], ["Me", "Me", "Me"],
+                      [0.8, 0.5, 0.2], [0.6, 0.4, 0.2])
+    files = {-3: tmp_path / "a.mp3", -2: tmp_path / "b.flac", -1: tmp_path / "c.ogg"}
+    playlist = recommend(catalog, 0.7, 0.6, count=3)
+
+    entries = playlist_entries(playlist, service, {}, files)
+
+    assert [entry.local_path for entry in entries] == [files[song.music_id] for song in playlist.songs]
+    assert all(entry.resolution is None and entry.embed_url is None for entry in entries)
+    assert spotify_environment.searches() == []
+    status = playback_status(service, entries)
+    assert status.playable == 3 and "Your own songs, played from this computer" in status.text
+
+
 def test_an_invalid_catalog_id_never_reaches_a_url(isolated_home):
     catalog = Catalog([1, 2], ["Bad", "Good"], ["A", "B"], [0.5, 0.6], [0.5, 0.6],
                       spotify_ids=["javascript:alert(1)//aaaaaaa", "4uLU6hMCjMI75M1A2tKUQC"])

@@ -156,9 +156,14 @@ def playback_status(service: SpotifyService, entries: Sequence[PlaylistEntry]) -
     """One line: players need no account, N of M songs play here, and the state of the optional search."""
     state = service.state
     playable = sum(entry.spotify_id is not None or entry.local_path is not None for entry in entries)
+    local = sum(entry.local_path is not None for entry in entries)
+    if entries and local == len(entries):
+        return PlaybackStatus(f"🟢 Your own songs, played from this computer with no network — {local} of {local} "
+                              "play here.", "ok", playable, len(entries))
     mode = ("Spotify players + search" if state.status is SpotifyStatus.CONNECTED
             else "Spotify players, no account needed")
-    text = (f"🟢 {mode} — {playable} of {len(entries)} songs play here. "
+    own = f" ({local} of them yours, from this computer)" if local else ""
+    text = (f"🟢 {mode} — {playable} of {len(entries)} songs play here{own}. "
             f"{SEARCH_MODE_LABELS[state.status]}.")
     if state.status is SpotifyStatus.CONNECTED:
         return PlaybackStatus(text, "ok", playable, len(entries))
