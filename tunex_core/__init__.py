@@ -11,8 +11,9 @@ parts below it and the shared modules, never a part beside or above it.
        ├── live/        the camera session, smoothing, ICE servers ──────┤
        │                                                                 ▼
        ├── vision/      faces, images, model, inference, pipeline, drawing
-       ├── music/       catalog, catalog_io, build/ (the catalog build), recommend, feedback,
-       │                emotion_music, title_matching, song_map, playlist_view, spotify
+       ├── music/       catalog, catalog_io, build/ (the catalog build, the song model), recommend, feedback,
+       │                emotion_music, title_matching, song_map, playlist_view, spotify,
+       │                audio/ (a song file's valence-arousal: decoding, features, model, analysis)
        ├── report/      model_report, real_faces, model_charts, charts
        ├── sharing/     certificate, access (code, settings), addresses: start.sh --share
        ▼

@@ -13,6 +13,8 @@ TESTS_FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
 MODEL_FILE = MODELS_DIR / "emotion_cnn.keras"
 TFLITE_MODEL_FILE = MODELS_DIR / "emotion_cnn.tflite"
 METRICS_FILE = MODELS_DIR / "metrics.json"
+# The song-emotion model (valence and arousal from a song's audio), ``python -m tunex_core.music.build.song_model``.
+SONG_MODEL_FILE = MODELS_DIR / "song_emotion.npz"
 SPOTIFY_SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 FIXTURE_FACES_FILE = TESTS_FIXTURES_DIR / "fer_faces.npz"
 
@@ -37,6 +39,8 @@ SHARED_FACES_DEV_DIR = PROJECT_ROOT.parent / "shared" / "data" / "faces_dev"
 SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
 # Public Spotify song tables (ids + audio features), read only by the catalog build.
 SHARED_SPOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "data" / "spotify"
+# The 4Q clips with quadrants and MERGE's values, read only to train the song-emotion model.
+SHARED_MUSIC_EMOTION_DIR = PROJECT_ROOT.parent / "shared" / "data" / "music_emotion"
 
 
 def user_data_dir() -> Path:

@@ -1,1 +1,1 @@
-"""The catalog build: PMEmo cleaning, the Spotify tables, the merge and the features-to-plane mapping (offline only)."""
+"""Offline builds: the song catalog (PMEmo cleaning, Spotify tables, merge, mapping) and the song-emotion model."""
