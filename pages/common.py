@@ -9,8 +9,10 @@ import streamlit as st
 from pages.sharing import (  # noqa: F401 (for the pages)
     GUEST_PROFILE_NAME,
     client_is_this_computer,
+    guest_profile_id,
     is_guest,
     may_touch_host_disk,
+    shared_profile,
 )
 from tunex_core.emotions import EMOTION_BY_NAME
 from tunex_core.markup import escape_markdown
@@ -61,8 +63,8 @@ def init_session_state() -> None:
     """Set the session-state defaults once per browser session; the profile comes from the address
     (``?profile=ID``) when it names one, so reloading the page keeps the person who was using it."""
     st.session_state.setdefault(MOOD_KEY, None)
-    if is_guest():  # a guest of a shared TuneX has one profile, in memory, whatever the address says
-        st.session_state[PROFILE_KEY] = DEFAULT_PROFILE_ID
+    if is_guest():  # a guest of a shared TuneX has one profile (in memory, or lent), whatever the address says
+        st.session_state[PROFILE_KEY] = guest_profile_id()
     elif PROFILE_KEY not in st.session_state:
         st.session_state[PROFILE_KEY] = profile_id_from_address(st.query_params.get(PROFILE_QUERY_PARAMETER))
 
@@ -88,7 +90,10 @@ def keep_profile_in_address() -> None:
 
 
 def current_profile_id() -> int:
-    """The profile chosen in the sidebar (the default profile for people who never choose)."""
+    """The profile chosen in the sidebar (the default profile for people who never choose); for a guest of a
+    shared TuneX always the guest's own, whatever the session state says."""
+    if is_guest():
+        return guest_profile_id()
     return int(st.session_state.get(PROFILE_KEY, DEFAULT_PROFILE_ID))
 
 
@@ -182,8 +187,12 @@ def render_profile_sidebar() -> bool:
     returns whether the database could be read (False while another program locks it). A guest of a shared
     TuneX sees only that they are a guest."""
     if is_guest():
-        st.sidebar.caption(f"👤 **{GUEST_PROFILE_NAME}**: your moods, likes and playlists stay in this browser tab "
-                           "and are forgotten when you close it.")
+        if (lent := shared_profile()) is not None:
+            st.sidebar.caption(f"👤 **{escape_markdown(lent[0])}**: a profile lent by the computer sharing TuneX; "
+                               "your moods, likes and playlists are saved in it.")
+        else:
+            st.sidebar.caption(f"👤 **{GUEST_PROFILE_NAME}**: your moods, likes and playlists stay in this browser "
+                               "tab and are forgotten when you close it.")
         keep_profile_in_address()
         return True
     profiles = session_profiles()

@@ -268,23 +268,25 @@ def show_your_data(profile: Profile) -> None:
                        file_name=f"tunex-{export_file_name_stem(profile.name)}.json", key="journal_export_json",
                        help="Every mood, play, like, skip, saved playlist and check-in of this profile.")
 
-    if not is_guest():  # a guest has one profile, the session's: an import would land where they cannot see it
+    # A guest of a shared TuneX has one profile (in memory, or lent by the host): no import into a profile
+    # they could not switch to, no renaming or deleting the profile itself, only emptying its data.
+    guest = is_guest()
+    if not guest:
         show_import()
-
-    st.markdown("**Rename this profile**")
-    rename_column, button_column = st.columns([3, 1])
-    rename_column.text_input("New name", value=profile.name, max_chars=40, key=f"journal_new_name_{profile.id}",
-                             label_visibility="collapsed")
-    button_column.button("Rename", key="journal_rename", on_click=rename_profile, args=(profile.id,))
+        st.markdown("**Rename this profile**")
+        rename_column, button_column = st.columns([3, 1])
+        rename_column.text_input("New name", value=profile.name, max_chars=40, key=f"journal_new_name_{profile.id}",
+                                 label_visibility="collapsed")
+        button_column.button("Rename", key="journal_rename", on_click=rename_profile, args=(profile.id,))
 
     st.markdown("**Delete data**")
-    st.caption("Deleting cannot be undone here. For a copy first, use **Download everything (JSON)** above; "
-               "**Restore a profile from an export** brings it back as a profile.")
+    st.caption("Deleting cannot be undone here. For a copy first, use **Download everything (JSON)** above"
+               + ("." if guest else "; **Restore a profile from an export** brings it back as a profile."))
     confirm_clear = st.checkbox(f"Yes, delete every mood, play, like, skip, saved playlist and check-in of "
                                 f"“{escape_markdown(profile.name)}”", key="journal_confirm_clear")
     st.button("Delete this profile's data", key="journal_clear", type="primary", disabled=not confirm_clear,
               on_click=clear_profile, args=(profile.id, profile.name))
-    if not profile.is_default:
+    if not profile.is_default and not guest:
         confirm_delete = st.checkbox(f"Yes, delete the profile “{escape_markdown(profile.name)}” and everything it holds",
                                      key="journal_confirm_delete")
         st.button("Delete this profile", key="journal_delete_profile", type="primary", disabled=not confirm_delete,

@@ -7,11 +7,13 @@ every guest's ``open_database()`` at the guest's own in-memory store (``tunex_co
 
 from __future__ import annotations
 
-from time import sleep
+import threading
+from time import monotonic, sleep
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from tunex_core.personal.profiles import ProfileStore
 from tunex_core.sharing.access import (
     ACCESS_CODE_PARAMETER,
     ACCESS_CODE_VARIABLE,
@@ -22,12 +24,19 @@ from tunex_core.sharing.access import (
 from tunex_core.storage import (
     DEFAULT_PROFILE_ID,
     Database,
+    DatabaseBusyError,
+    default_database_path,
     private_memory_database,
     set_session_database_resolver,
 )
 
 ACCESS_GRANTED_KEY = "access_granted"
 GUEST_DATABASE_KEY = "guest_database"
+# The host profile lent to guests is looked up at most this often (one query for every session): a
+# profile the host deletes or renames stops being lent within a second.
+SHARED_PROFILE_CHECK_SECONDS = 1.0
+_shared_profile_lock = threading.Lock()
+_shared_profile_seen: dict[str, tuple[float, tuple[str, int] | None]] = {}
 GUEST_PROFILE_NAME = "Guest"
 LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
@@ -64,6 +73,39 @@ def is_guest() -> bool:
     return not may_touch_host_disk()
 
 
+def shared_profile() -> tuple[str, int] | None:
+    """(name, id) of the host profile the host lends to guests (``TUNEX_SHARED_PROFILE``), or None: guests
+    get their own in-memory profile (also when no profile has that name, or the database is locked)."""
+    name = sharing_from_environment().shared_profile
+    if not name:
+        return None
+    with _shared_profile_lock:
+        seen = _shared_profile_seen.get(name)
+        if seen is not None and monotonic() - seen[0] < SHARED_PROFILE_CHECK_SECONDS:
+            return seen[1]
+    try:
+        with ProfileStore(default_database_path()) as store:  # the host's file, by its path
+            profile = store.by_name(name)
+    except DatabaseBusyError:
+        profile = None
+    found = (profile.name, profile.id) if profile is not None else None
+    with _shared_profile_lock:
+        _shared_profile_seen[name] = (monotonic(), found)
+    return found
+
+
+def forget_shared_profile() -> None:
+    """Look the lent profile up again on next use (tests; the host just changed it)."""
+    with _shared_profile_lock:
+        _shared_profile_seen.clear()
+
+
+def guest_profile_id() -> int:
+    """The profile a guest uses: the one the host lends, else the guest's own in-memory one."""
+    lent = shared_profile()
+    return lent[1] if lent is not None else DEFAULT_PROFILE_ID
+
+
 def guest_database() -> Database:
     """This guest session's own in-memory store (one profile, "Guest"), made on first use."""
     database = st.session_state.get(GUEST_DATABASE_KEY)
@@ -75,8 +117,9 @@ def guest_database() -> Database:
 
 
 def _database_for_this_run() -> Database | None:
-    """The store for ``open_database()`` now: a guest's own in a guest's page run, else None (the file)."""
-    if get_script_run_ctx(suppress_warning=True) is None or may_touch_host_disk():
+    """The store for ``open_database()`` now: a guest's own in a guest's page run (unless the host lends
+    a profile), else None (the file)."""
+    if get_script_run_ctx(suppress_warning=True) is None or may_touch_host_disk() or shared_profile() is not None:
         return None
     return guest_database()
 

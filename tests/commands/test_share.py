@@ -168,3 +168,14 @@ def test_certificate_only_makes_then_keeps_a_certificate_with_the_extra_names(tm
     assert main(["share", "--certificate-only", str(blocker / "certs")]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: the certificate cannot be written in") and error.count("\n") == 1
+
+
+def test_the_banner_says_which_profile_visitors_use(isolated_home):
+    from tunex_core.commands.share import guests_line
+    from tunex_core.personal.profiles import ProfileStore
+
+    assert guests_line({}).startswith("Visitors are guests")
+    with ProfileStore() as store:
+        store.create("Party")
+    assert guests_line({"TUNEX_SHARED_PROFILE": "party"}).startswith("Visitors use your profile 'Party'")
+    assert guests_line({"TUNEX_SHARED_PROFILE": "Gone"}).startswith("There is no profile called 'Gone'")

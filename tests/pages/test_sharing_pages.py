@@ -32,6 +32,7 @@ def shared(isolated_home, monkeypatch):
     delays = []
     monkeypatch.setattr(pages.sharing, "sleep", delays.append)
     pages.sharing.access_gate.clear()
+    pages.sharing.forget_shared_profile()
     return delays
 
 
@@ -128,3 +129,40 @@ def test_a_guest_gets_no_folder_path_or_upload_on_my_music(shared):
     assert not app.exception
     assert not app.text_input and not app.get("file_uploader")
     assert "guests cannot add folders" in app.info[0].value
+
+
+def test_a_profile_the_host_lends_is_the_guests_and_no_other(shared, monkeypatch):
+    monkeypatch.setenv("TUNEX_SHARED_PROFILE", "  zebediah   HOST ")
+    with ProfileStore() as store:
+        lent = store.by_name(HOST_PROFILE)
+        private = store.create("Private Pat")
+    app = app_test()
+    app.query_params["code"] = CODE
+    app.query_params["profile"] = str(private.id)
+    app.run()
+    assert not app.exception and app.session_state["profile_id"] == lent.id
+    assert HOST_PROFILE in page_text(app) and "Private Pat" not in page_text(app)
+    app.switch_page("pages/journal.py").run()
+    assert not app.exception and "Surprise" in page_text(app)  # the lent profile's journal
+    assert not [button for button in app.button if button.label in {"Delete this profile", "Rename"}]
+    app.switch_page("pages/home.py").run()
+    app.radio[0].set_value("sad")
+    next(button for button in app.button if button.label == "Use this mood").click().run()
+    with FeedbackStore(profile_id=lent.id) as store:
+        assert [mood.label for mood in store.recent_moods()] == ["sad", "surprise"]
+    with FeedbackStore(profile_id=DEFAULT_PROFILE_ID) as store:
+        assert [mood.label for mood in store.recent_moods()] == ["surprise"]
+    with ProfileStore() as store:  # the host stops lending it: the guest is back to a profile in memory
+        store.delete(lent.id)
+    pages.sharing.forget_shared_profile()  # instead of waiting SHARED_PROFILE_CHECK_SECONDS
+    app.switch_page("pages/journal.py").run()
+    assert not app.exception
+    assert "Guest" in page_text(app) and "Surprise" not in page_text(app) and "Default" not in page_text(app)
+
+
+def test_a_lent_profile_that_does_not_exist_gives_guests_their_own(shared, monkeypatch):
+    monkeypatch.setenv("TUNEX_SHARED_PROFILE", "Nobody")
+    app = app_test()
+    app.query_params["code"] = CODE
+    app.run()
+    assert not app.exception and "Guest" in page_text(app) and HOST_PROFILE not in page_text(app)

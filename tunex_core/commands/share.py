@@ -30,6 +30,7 @@ from tunex_core.sharing.access import (
     ACCESS_CODE_PARAMETER,
     ACCESS_CODE_VARIABLE,
     SHARE_VARIABLE,
+    SHARED_PROFILE_VARIABLE,
     SharingError,
     checked_host_code,
     new_access_code,
@@ -157,15 +158,34 @@ def plan_share(arguments: Sequence[str], environ: Mapping[str, str] | None = Non
     lines += [f"  also reachable at:  https://{name}:{port}" for name in [*addresses[1:], *names[-1:]]]
     if (drawn := qr_code(link)) is not None:
         lines += ["  or scan this QR code (it holds the link with the code):", drawn]
-    lines += [f"  {ACCEPT_CERTIFICATE_STEP}",
-              "  Visitors are guests: they see none of this computer's profiles, journal or saved playlists, "
-              "and what they do is forgotten when they close the page.",
+    lines += [f"  {ACCEPT_CERTIFICATE_STEP}", f"  {guests_line(environ)}",
               f"  On this computer, https://localhost:{port}/?{ACCESS_CODE_PARAMETER}={code} "
               "opens TuneX with your own profiles."]
     if certificate.created:
         lines.append(f"  made a new certificate ({certificate.reason}), valid until "
                      f"{certificate.not_after:%Y-%m-%d}: {certificate.certificate_path}")
     return SharePlan(command, {SHARE_VARIABLE: "1", ACCESS_CODE_VARIABLE: code}, lines, shared=True)
+
+
+def guests_line(environ: Mapping[str, str]) -> str:
+    """What visitors get: their own in-memory profile, or the host profile named in ``TUNEX_SHARED_PROFILE``."""
+    name = " ".join(environ.get(SHARED_PROFILE_VARIABLE, "").split())
+    private = ("Visitors are guests: they see none of this computer's profiles, journal or saved playlists, "
+               "and what they do is forgotten when they close the page.")
+    if not name:
+        return private
+    from tunex_core.personal.profiles import ProfileStore
+    from tunex_core.storage import DatabaseBusyError
+
+    try:
+        with ProfileStore() as store:
+            profile = store.by_name(name)
+    except DatabaseBusyError:
+        profile = None
+    if profile is None:
+        return f"There is no profile called {name!r} ({SHARED_PROFILE_VARIABLE}). " + private
+    return (f"Visitors use your profile {profile.name!r} ({SHARED_PROFILE_VARIABLE}): its journal and playlists, "
+            "which they add to. Your other profiles stay hidden from them.")
 
 
 def _fallback(arguments: list[str], reason: str) -> SharePlan:

@@ -21,6 +21,8 @@ SHARE_VARIABLE = "TUNEX_SHARE"
 ACCESS_CODE_VARIABLE = "TUNEX_ACCESS_CODE"
 # Every browser is a guest, this computer's own too (the container; a host previewing what guests see).
 GUESTS_ONLY_VARIABLE = "TUNEX_SHARE_GUESTS_ONLY"
+# A host profile the host lends to every guest (its name); unset: each guest has an in-memory profile.
+SHARED_PROFILE_VARIABLE = "TUNEX_SHARED_PROFILE"
 ACCESS_CODE_PARAMETER = "code"  # the QR link: https://host:8501/?code=…
 # No 0/o, 1/l/i: read off a terminal and typed on a phone. 8 of 32 characters: 40 bits.
 ACCESS_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -66,21 +68,24 @@ class SharingSettings:
     access_code: str | None = None
     problem: str | None = None  # why there is no usable code
     guests_only: bool = False
+    shared_profile: str | None = None  # the name of the host profile guests use, if the host lends one
 
 
 def sharing_from_environment(environ: Mapping[str, str] | None = None) -> SharingSettings:
-    """``TUNEX_SHARE`` (1/true/yes: shared), ``TUNEX_ACCESS_CODE`` and ``TUNEX_SHARE_GUESTS_ONLY``."""
+    """``TUNEX_SHARE`` (1/true/yes: shared), ``TUNEX_ACCESS_CODE``, ``TUNEX_SHARE_GUESTS_ONLY`` and
+    ``TUNEX_SHARED_PROFILE``."""
     environ = os.environ if environ is None else environ
     if not _is_on(environ.get(SHARE_VARIABLE)):
         return SharingSettings(enabled=False)
     guests_only = _is_on(environ.get(GUESTS_ONLY_VARIABLE))
+    shared_profile = " ".join(environ.get(SHARED_PROFILE_VARIABLE, "").split()) or None
     raw = environ.get(ACCESS_CODE_VARIABLE, "")
     if not raw.strip():
-        return SharingSettings(True, None, f"{ACCESS_CODE_VARIABLE} is not set", guests_only)
+        return SharingSettings(True, None, f"{ACCESS_CODE_VARIABLE} is not set", guests_only, shared_profile)
     try:
-        return SharingSettings(True, checked_host_code(raw), guests_only=guests_only)
+        return SharingSettings(True, checked_host_code(raw), None, guests_only, shared_profile)
     except SharingError as error:
-        return SharingSettings(True, None, str(error), guests_only)
+        return SharingSettings(True, None, str(error), guests_only, shared_profile)
 
 
 def _is_on(value: str | None) -> bool:
