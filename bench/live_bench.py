@@ -19,6 +19,8 @@ viewers came and after they left.
     .venv/bin/python bench/live_bench.py --sessions 1 2 3 --seconds 30
     .venv/bin/python bench/live_bench.py --sessions 3 --memory-rounds 7 --seconds 15   # memory over visits
     .venv/bin/python bench/live_bench.py --sessions 2 --memory-rounds 4 --trace-memory  # ... and Python's heap
+    .venv/bin/python bench/live_bench.py --sessions 1 --https   # both apps over HTTPS (start.sh --share's
+                                                                # kind of certificate), Chromium accepting it
 
 Needs Playwright and a Chromium (``/usr/bin/chromium`` or ``TUNEX_CHROMIUM``). The machine's load
 changes absolute numbers: compare TuneX with the passthrough measured in the same run.
@@ -279,18 +281,31 @@ class Server:
                 f"mapped files {self.rss_megabytes('RssFile'):.0f})")
 
 
+def unverified_tls():
+    """A TLS context that accepts the bench's self-signed certificate (the health check only)."""
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def start_server(name: str, script: Path, cwd: Path, page_path: str, log_path: Path, home: Path,
-                 extra_environment: dict | None = None) -> Server:
+                 extra_environment: dict | None = None, tls: tuple[Path, Path] | None = None) -> Server:
     port = free_loopback_port()
     environment = dict(os.environ, TUNEX_HOME=str(home), TUNEX_METRICS_FILE=str(metrics_file_for_server()),
                        TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", **(extra_environment or {}))
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    if tls is not None:
+        command += ["--server.sslCertFile", str(tls[0]), "--server.sslKeyFile", str(tls[1])]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(name, f"http://127.0.0.1:{port}", process, log_path, page_path,
+    scheme = "https" if tls is not None else "http"
+    server = Server(name, f"{scheme}://127.0.0.1:{port}", process, log_path, page_path,
                     (extra_environment or {}).get("TUNEX_BENCH_TRACE_FILE", ""))
     import urllib.request
 
@@ -299,7 +314,8 @@ def start_server(name: str, script: Path, cwd: Path, page_path: str, log_path: P
         if process.poll() is not None:
             raise SystemExit(f"{name} exited:\n{log_path.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2,
+                                        context=unverified_tls() if tls is not None else None) as response:
                 if response.status == 200:
                     return server
         except OSError:
@@ -483,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-rounds", type=int, default=0, metavar="ROUNDS",
                         help="memory study instead: TuneX only, ROUNDS visits of the largest --sessions count, "
                              "RSS after each (a leak grows every round; a one-time load grows once)")
+    parser.add_argument("--https", action="store_true",
+                        help="serve both apps over HTTPS with a self-signed certificate (as start.sh --share does) "
+                             "and let Chromium accept it (--ignore-certificate-errors)")
     arguments = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -499,7 +518,14 @@ def main(argv: list[str] | None = None) -> int:
         write_camera_video(camera, image)
         (folder / "passthrough_app.py").write_text(PASSTHROUGH_APP)
         (folder / "home").mkdir()
-        print(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}; "
+        tls = None
+        if arguments.https:
+            from tunex_core.sharing.certificate import ensure_certificate
+
+            made = ensure_certificate(["localhost"], [], folder=folder / "tls")
+            tls = (made.certificate_path, made.key_path)
+        print(f"{'HTTPS' if arguments.https else 'plain http'} on 127.0.0.1; "
+              f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}; "
               f"cores: {os.cpu_count()}; overlay check: {check.drawn_in_annotated} pixels drawn around the face "
               f"(region {check.region}), a frame counts as analysed from {threshold}", flush=True)
         tracing = None
@@ -510,10 +536,10 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "probe" / "sitecustomize.py").write_text(TRACE_PROBE)
             tracing = {"PYTHONPATH": str(folder / "probe"), "TUNEX_BENCH_TRACE_FILE": str(folder / "trace")}
         tunex = start_server("TuneX", PROJECT_ROOT / "app.py", PROJECT_ROOT, "live", folder / "tunex.log", folder / "home",
-                             tracing)
+                             tracing, tls)
         try:
             passthrough = start_server("passthrough", folder / "passthrough_app.py", folder, "",
-                                       folder / "passthrough.log", folder / "home")
+                                       folder / "passthrough.log", folder / "home", tls=tls)
         except BaseException:
             stop_streamlit(tunex)
             raise
@@ -526,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
                 browser = playwright.chromium.launch(
                     executable_path=executable, headless=True, timeout=60_000,
                     args=[*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                          f"--use-file-for-fake-video-capture={camera}"])
+                          f"--use-file-for-fake-video-capture={camera}",
+                          *(["--ignore-certificate-errors"] if tls is not None else [])])
                 # Warm up: the first visit loads the model; the RSS before is measured after it.
                 warm = browser.new_page()
                 warm.goto(f"{tunex.url}/live", wait_until="domcontentloaded")
