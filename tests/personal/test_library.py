@@ -259,3 +259,20 @@ def test_a_failing_import_ends_with_a_reason_instead_of_hanging(home, tmp_path, 
     progress = job.progress()
     assert progress.state == "failed" and not progress.running
     assert "no song analysis here" in progress.problems[-1] and "stopped early" in progress.summary()
+
+
+def test_folder_adding_and_uploading_are_separate_entry_points(home, tmp_path):
+    from tunex_core.personal.library_import import import_folder, import_uploads
+
+    jobs = ImportJobs(analyser=analyze, suffixes=SUFFIXES)
+    write_song(tmp_path / "Music" / "a.mp3", 0.8, 0.7)
+    folder = import_folder(jobs, DEFAULT_PROFILE_ID, tmp_path / "Music")
+    assert jobs.job(DEFAULT_PROFILE_ID).wait(30)
+    saved = import_uploads(jobs, DEFAULT_PROFILE_ID, [("up.mp3", b"FAKE 0.1 0.9 Uploaded")])
+    assert jobs.job(DEFAULT_PROFILE_ID).wait(30)
+    assert saved == [uploads_dir(DEFAULT_PROFILE_ID) / "up.mp3"]
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        kinds = {song.path.name: store.folder(song.folder_id).kind for song in store.songs()}
+    assert kinds == {"a.mp3": "folder", "up.mp3": "uploads"} and folder.kind == "folder"
+    with pytest.raises(LibraryError):
+        import_folder(jobs, DEFAULT_PROFILE_ID, tmp_path / "missing")
