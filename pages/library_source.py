@@ -19,7 +19,7 @@ def cached_import_jobs() -> ImportJobs:
     return ImportJobs()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)  # a combined catalog is ~66,000 songs: few at once
 def cached_source(choice: str, profile_id: int, fingerprint: tuple, _base: Catalog) -> SongSource:
     """The catalog for ``choice`` with the profile's songs as they were at ``fingerprint`` (built once per
     change of the library; read-only, so sessions share it)."""
