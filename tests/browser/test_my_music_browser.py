@@ -14,8 +14,6 @@ from tests.browser.helpers import exception_count, open_from_sidebar, save_tall_
 from tests.personal.audio_fixtures import write_tone_song
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-# Until the song analysis (issue 44, part A) is merged, there is nothing to place the songs with.
-pytest.importorskip("tunex_core.music.audio.analysis", reason="the song analysis is not in this tree yet")
 
 IMPORT_SECONDS = 180
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

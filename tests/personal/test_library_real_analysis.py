@@ -13,14 +13,9 @@ import numpy as np
 import pytest
 
 from tests.personal.audio_fixtures import synthesised, write_tone_song
-from tunex_core.paths import MODELS_DIR
 from tunex_core.personal.library import LibraryStore
 from tunex_core.personal.library_import import FINISHED, ImportJob
 from tunex_core.storage import DEFAULT_PROFILE_ID
-
-analysis = pytest.importorskip("tunex_core.music.audio.analysis", reason="the song analysis is not in this tree")
-if not (MODELS_DIR / "song_emotion.npz").exists():
-    pytest.skip("the song-emotion model is not in models/", allow_module_level=True)
 
 IMPORT_SECONDS = 180
 
