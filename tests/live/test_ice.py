@@ -43,10 +43,13 @@ def test_a_coturn_shared_secret_gives_time_limited_credentials():
     ice = configuration({"TUNEX_TURN_URLS": "turn:192.168.1.20:3478", "TUNEX_TURN_SECRET": "shared-secret",
                          "TUNEX_TURN_TTL": "600"})
     server = ice.servers[0]
-    assert server["username"] == f"{int(NOW) + 600}:tunex"
+    assert server["username"] == f"{int(NOW) + 600}:tunex"  # NOW + 600 is a whole step already
     expected = base64.b64encode(hmac.new(b"shared-secret", server["username"].encode(), hashlib.sha1).digest())
     assert server["credential"] == expected.decode()
     assert turn_credentials("shared-secret", DEFAULT_TURN_TTL_SECONDS, NOW)[0] == f"{int(NOW) + 43200}:tunex"
+    # Within a step the credentials stay the same; the expiry is never earlier than asked.
+    assert turn_credentials("s", 600, NOW + 1) == turn_credentials("s", 600, NOW + 599)
+    assert turn_credentials("s", 600, NOW + 1)[0] == f"{int(NOW) + 1200}:tunex"
 
 
 def test_secrets_toml_is_read_and_the_environment_wins(tmp_path):

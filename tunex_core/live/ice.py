@@ -43,6 +43,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 SECRETS_SECTION = "ice"
 DEFAULT_TURN_TTL_SECONDS = 12 * 3600
+EXPIRY_STEP_SECONDS = 600
 TURN_USER_LABEL = "tunex"
 # stun:host[:port] / turn(s):host[:port][?transport=udp|tcp]; host a name, IPv4 or [IPv6].
 URL_PATTERN = re.compile(r"^(?P<scheme>stuns?|turns?):(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)"
@@ -93,8 +94,15 @@ def check_url(url: str, kinds: tuple[str, ...]) -> str | None:
 
 
 def turn_credentials(secret: str, ttl_seconds: int, now: float | None = None) -> tuple[str, str]:
-    """Time-limited TURN credentials for coturn's ``use-auth-secret``: ("expiry:tunex", base64 HMAC-SHA1)."""
-    username = f"{int((time.time() if now is None else now) + ttl_seconds)}:{TURN_USER_LABEL}"
+    """Time-limited TURN credentials for coturn's ``use-auth-secret``: ("expiry:tunex", base64 HMAC-SHA1).
+
+    The expiry is rounded up to the next whole ``EXPIRY_STEP_SECONDS``: the same credentials for a
+    while, so streamlit-webrtc's cache of the browser's configuration gets one entry per step, not
+    one per page run.
+    """
+    expiry = int((time.time() if now is None else now) + ttl_seconds)
+    expiry += -expiry % EXPIRY_STEP_SECONDS
+    username = f"{expiry}:{TURN_USER_LABEL}"
     digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
     return username, base64.b64encode(digest).decode()
 
