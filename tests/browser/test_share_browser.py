@@ -83,13 +83,20 @@ def fetch(url: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shared")
+    yield from run_shared_server(tmp_path_factory.mktemp("shared"), guests_only=True)
+
+
+def run_shared_server(folder: Path, guests_only: bool):
+    """Start ``python -m tunex_core share`` with a host profile and mood in its home; yield it, then stop it."""
     home = folder / "home"
     home.mkdir()
     environment = {**os.environ, "TUNEX_HOME": str(home), "TUNEX_METRICS_FILE": str(metrics_file_for_server()),
-                   "TUNEX_SHARE_GUESTS_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1",
+                   "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1",
                    "TUNEX_SPOTIFY_SECRETS": str(home / "no-spotify-secrets.toml")}
-    for variable in ("TUNEX_DB", "TUNEX_ACCESS_CODE", "TUNEX_SHARE", "SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"):
+    if guests_only:
+        environment["TUNEX_SHARE_GUESTS_ONLY"] = "1"
+    for variable in ("TUNEX_DB", "TUNEX_ACCESS_CODE", "TUNEX_SHARE", "TUNEX_SHARED_PROFILE", "SPOTIPY_CLIENT_ID",
+                     "SPOTIPY_CLIENT_SECRET") + (() if guests_only else ("TUNEX_SHARE_GUESTS_ONLY",)):
         environment.pop(variable, None)
     previous = os.environ.get("TUNEX_HOME")
     os.environ["TUNEX_HOME"] = str(home)  # the host's own data, before the server starts
@@ -241,3 +248,22 @@ def test_the_container_health_check_path_answers_in_a_normal_run(streamlit_serve
     path = re.search(r"127\.0\.0\.1:\d+(/[\w/]+)", check).group(1)
     with urllib.request.urlopen(streamlit_server.url + path, timeout=10) as response:
         assert response.status == 200 and response.read() == b"ok"
+
+
+def test_the_hosts_own_browser_on_this_computer_keeps_its_profiles(tmp_path, https_browser):
+    """Without TUNEX_SHARE_GUESTS_ONLY a browser connecting over loopback is the host (read from the
+    connection's own address, which Streamlit's private client context gives)."""
+    server_runner = run_shared_server(tmp_path, guests_only=False)
+    server = next(server_runner)
+    context = https_browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/?code={server.code}", wait_until="domcontentloaded")
+        wait_for_app_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Profile", exact=True).wait_for(timeout=60_000)  # the host's profile selector
+        sidebar.locator('[data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option", name=HOST_PROFILE).wait_for()
+    finally:
+        context.close()
+        next(server_runner, None)
