@@ -6,12 +6,15 @@ They are read from the network interfaces; nothing is sent anywhere.
 from __future__ import annotations
 
 import ipaddress
+import re
+import shutil
 import socket
 import struct
+import subprocess
 import sys
 
 # Interfaces of containers and virtual machines on this computer: other devices cannot reach them.
-VIRTUAL_INTERFACE_PREFIXES = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "cni", "flannel", "lo")
+VIRTUAL_INTERFACE_PREFIXES = ("docker", "br-", "bridge", "utun", "veth", "virbr", "vmnet", "vboxnet", "cni", "flannel", "lo")
 SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
 
 
@@ -34,6 +37,29 @@ def _linux_interface_addresses() -> list[tuple[str, str]]:
                 continue
             found.append((name, socket.inet_ntoa(answer[20:24])))
     return found
+
+
+def parse_ifconfig(text: str) -> list[tuple[str, str]]:
+    """(interface, IPv4 address) pairs from ``ifconfig`` output (macOS and the BSDs)."""
+    found, interface = [], ""
+    for line in text.splitlines():
+        if header := re.match(r"^([\w.-]+):? ", line):
+            interface = header.group(1).rstrip(":")
+        elif address := re.match(r"^\s+inet (?:addr:)?(\d+\.\d+\.\d+\.\d+)", line):
+            found.append((interface, address.group(1)))
+    return found
+
+
+def _ifconfig_addresses() -> list[tuple[str, str]]:
+    """The interfaces' addresses as ``ifconfig`` lists them (macOS); [] without it."""
+    command = shutil.which("ifconfig")
+    if command is None:
+        return []
+    try:
+        result = subprocess.run([command], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return parse_ifconfig(result.stdout)
 
 
 def _host_name_addresses() -> list[tuple[str, str]]:
@@ -60,7 +86,9 @@ def local_network_addresses(found: list[tuple[str, str]] | None = None) -> list[
     ``found`` is (interface, address) pairs, read from the system when None. Interfaces of containers
     and virtual machines (docker0, veth…, virbr…) are left out; [] when only loopback is there.
     """
-    pairs = found if found is not None else (_linux_interface_addresses() or _host_name_addresses())
+    if found is None:
+        found = _linux_interface_addresses() or _ifconfig_addresses() or _host_name_addresses()
+    pairs = found
     addresses = []
     for interface, address in pairs:
         if interface.startswith(VIRTUAL_INTERFACE_PREFIXES) or not is_usable(address) or address in addresses:
