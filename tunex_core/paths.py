@@ -39,7 +39,8 @@ SHARED_FACES_DEV_DIR = PROJECT_ROOT.parent / "shared" / "data" / "faces_dev"
 SHARED_PMEMO_DIR = PROJECT_ROOT.parent / "shared" / "data" / "pmemo"
 # Public Spotify song tables (ids + audio features), read only by the catalog build.
 SHARED_SPOTIFY_DIR = PROJECT_ROOT.parent / "shared" / "data" / "spotify"
-# The 4Q clips with quadrants and MERGE's values, read only to train the song-emotion model.
+# The 4Q clips with quadrants and MERGE's values, and the Deezer mood set: read only to train the
+# song-emotion model and by the catalog build (its placement), never by the app.
 SHARED_MUSIC_EMOTION_DIR = PROJECT_ROOT.parent / "shared" / "data" / "music_emotion"
 
 

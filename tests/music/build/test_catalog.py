@@ -138,7 +138,44 @@ def sources(tmp_path) -> tuple[Path, Path]:
     write_gz(spotify / layouts["tidytuesday"].file_name, TIDY_HEADER, tidy)
     write_gz(spotify / layouts["hit_predictor"].file_name, HIT_HEADER, hits)
     write_gz(spotify / layouts["top_songs"].file_name, TOP_HEADER, top)
+    write_music_emotion(tmp_path / "music_emotion", pmemo_rows)
     return pmemo, spotify
+
+
+def write_csv(path: Path, header: tuple[str, ...], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_music_emotion(folder: Path, pmemo_rows: list[dict]) -> None:
+    """Tiny Deezer (train/validation, standardised values) and 4Q/MERGE tables whose songs are fixture tracks
+    (with labels related to the PMEmo ratings), plus songs that match nothing."""
+    header = ("dzr_sng_id", "MSD_sng_id", "MSD_track_id", "valence", "arousal", "artist_name", "track_name")
+    splits: dict[str, list[dict]] = {"train": [], "validation": []}
+    for row in pmemo_rows:
+        split = "validation" if row["musicId"] > 30 else "train"
+        splits[split].append({"dzr_sng_id": row["musicId"], "MSD_sng_id": "S", "MSD_track_id": "T",
+                              "valence": round(4 * (row["valence"] - 0.5), 3),
+                              "arousal": round(4 * (row["arousal"] - 0.5), 3),
+                              "artist_name": row["artist"], "track_name": row["title"]})
+    splits["train"].append({"dzr_sng_id": 999, "MSD_sng_id": "S", "MSD_track_id": "T", "valence": -1.5,
+                            "arousal": 2.0, "artist_name": "Nobody Known", "track_name": "Unmatched"})
+    for split, rows in splits.items():
+        write_csv(folder / "deezer_mood" / f"{split}.csv", header, rows)
+    write_csv(folder / "songs.csv", ("Song", "Artist", "Title", "Quadrant", "PQuad", "MoodsStr", "GenresStr"), [
+        {"Song": "MT1", "Artist": "Old Band", "Title": "Good Old Song", "Quadrant": "Q1", "PQuad": 1,
+         "MoodsStr": "Happy", "GenresStr": "Rock"},
+        {"Song": "MT2", "Artist": "Beat Group", "Title": "Sixties Tune", "Quadrant": "Q4", "PQuad": 1,
+         "MoodsStr": "Calm", "GenresStr": "Pop"},
+        {"Song": "MT3", "Artist": "", "Title": "No Artist Here", "Quadrant": "Q2", "PQuad": 1,
+         "MoodsStr": "Angry", "GenresStr": "Rock"},
+    ])
+    write_csv(folder / "merge_av_values.csv", ("Song", "Arousal", "Valence"), [
+        {"Song": "MT1", "Arousal": 0.7, "Valence": 0.8}, {"Song": "MT3", "Arousal": 0.8, "Valence": 0.2},
+        {"Song": "A001", "Arousal": 0.3, "Valence": 0.6}])
 
 
 @pytest.fixture
@@ -150,7 +187,8 @@ def overrides(tmp_path) -> Path:
 
 def build(sources, tmp_path, overrides):
     pmemo, spotify = sources
-    return build_data(pmemo, tmp_path / "out", overrides, spotify_source=spotify)
+    return build_data(pmemo, tmp_path / "out", overrides, spotify_source=spotify,
+                      music_emotion_source=tmp_path / "music_emotion")
 
 
 def test_the_build_merges_rated_songs_and_spotify_tracks(sources, tmp_path, overrides):
@@ -200,7 +238,7 @@ def test_the_build_report_counts_every_defect(sources, tmp_path, overrides):
 
 def test_the_mapping_is_fitted_on_the_overlap_and_written(sources, tmp_path, overrides):
     result = build(sources, tmp_path, overrides)
-    written = json.loads((tmp_path / "out" / MAPPING_NAME).read_text(encoding="utf-8"))
+    written = json.loads((tmp_path / "out" / MAPPING_NAME).read_text(encoding="utf-8"))["baseline_pmemo_only"]
     assert written["songs"] == SONGS and written["artists"] == ARTISTS
     scores = {(score["axis"], score["method"]): score for score in written["scores"]}
     # Spotify valence = 0.5 PMEmo valence + 0.3: the mapping undoes it, the naive mapping cannot.
@@ -218,12 +256,12 @@ def test_the_build_is_deterministic_and_checkable(sources, tmp_path, overrides):
     first = (tmp_path / "out" / MERGED_CATALOG_NAME).read_bytes()
     build(sources, tmp_path, overrides)
     assert (tmp_path / "out" / MERGED_CATALOG_NAME).read_bytes() == first
-    assert data_is_current(pmemo, tmp_path / "out", spotify, overrides) == []
+    assert data_is_current(pmemo, tmp_path / "out", spotify, overrides, tmp_path / "music_emotion") == []
 
 
 def _scale_mapping_errors(path: Path, factor: float) -> None:
     mapping = json.loads(path.read_text(encoding="utf-8"))
-    for score in mapping["scores"]:
+    for score in mapping["baseline_pmemo_only"]["scores"]:
         score["mae"] *= factor
     path.write_text(json.dumps(mapping, indent=1) + "\n", encoding="utf-8")
 
@@ -248,11 +286,11 @@ def test_the_check_forgives_last_digit_arithmetic_but_not_real_changes(sources, 
     _scale_mapping_errors(mapping, 1 + 1e-12)
     _shift_estimates(output / MERGED_CATALOG_NAME, 1e-4)
     assert mapping.read_bytes() != built
-    assert data_is_current(pmemo, output, spotify, overrides) == []
+    assert data_is_current(pmemo, output, spotify, overrides, tmp_path / "music_emotion") == []
 
     _scale_mapping_errors(mapping, 1 + 1e-6)
     _shift_estimates(output / MERGED_CATALOG_NAME, 1e-3)
-    assert data_is_current(pmemo, output, spotify, overrides) == [MERGED_CATALOG_NAME, MAPPING_NAME]
+    assert data_is_current(pmemo, output, spotify, overrides, tmp_path / "music_emotion") == [MERGED_CATALOG_NAME, MAPPING_NAME]
 
 
 @pytest.mark.parametrize(("damage", "fragments"), [
@@ -273,7 +311,7 @@ def test_a_missing_or_corrupt_table_names_the_file(sources, tmp_path, overrides,
     for fragment in fragments:
         assert fragment in str(caught.value)
     status = main(["--source", str(pmemo), "--spotify-source", str(spotify), "--output", str(tmp_path / "cli"),
-                   "--overrides", str(overrides)])
+                   "--overrides", str(overrides), "--music-emotion-source", str(tmp_path / "music_emotion")])
     error = capsys.readouterr().err
     assert status == 2 and fragments[0] in error and "Traceback" not in error
 
@@ -324,3 +362,44 @@ def test_a_song_credited_to_its_guest_matches_the_credit_of_any_table():
 
     assert {music_id: tracks[index].spotify_id for music_id, index in matches.items()} == {
         1: track_id(1), 2: track_id(2), 4: track_id(4)}
+
+
+def test_the_placement_is_fitted_on_pmemo_and_the_labelled_songs(sources, tmp_path, overrides):
+    result = build(sources, tmp_path, overrides)
+    written = json.loads((tmp_path / "out" / MAPPING_NAME).read_text(encoding="utf-8"))
+    matched = written["labelled_songs_matched"]
+    assert matched["deezer train"]["songs"] == 31 and matched["deezer train"]["matched"] == 30
+    assert matched["deezer validation"]["matched"] == 10
+    assert matched["4q train"] == {"songs": 3, "matched": 2, "matched_with_values": 1, "matched Q1": 1,
+                                   "matched Q4": 1}
+    scales = {(scale["source"], scale["axis"]): scale for scale in written["scales_onto_pmemo"]}
+    assert set(scales) == {("deezer", "valence"), ("deezer", "arousal"), ("4q", "valence"), ("4q", "arousal")}
+    placement = result.placement
+    assert placement.songs_per_source == {"pmemo train": SONGS, "deezer train": 30, "deezer validation": 10,
+                                          "4q train": 1}
+    # Deezer's labels are PMEmo's ratings, standardised: held-out songs are placed in the same order.
+    assert placement.score("deezer", "validation split").valence_r > 0.9
+    assert placement.score("pmemo", "artist-grouped CV").arousal_r > 0.9
+    assert written["placement"]["pmemo_weight"] in (1.0, 2.0, 4.0)
+
+
+@pytest.mark.parametrize(("damage", "fragments"), [
+    (lambda folder: (folder / "deezer_mood" / "validation.csv").unlink(), ["validation.csv", "not found"]),
+    (lambda folder: (folder / "songs.csv").write_text("Song,Artist\nMT1,X\n", encoding="utf-8"),
+     ["songs.csv", "line 1", "Title"]),
+    (lambda folder: (folder / "merge_av_values.csv").write_text("Song,Arousal,Valence\nMT1,0.5,high\n",
+                                                                 encoding="utf-8"),
+     ["merge_av_values.csv", "line 2", "high"]),
+    (lambda folder: (folder / "deezer_mood" / "train.csv").write_bytes(b"valence,arousal\n\xff\xfe"),
+     ["train.csv", "UTF-8"]),
+])
+def test_a_missing_or_damaged_music_emotion_table_stops_the_build(sources, tmp_path, overrides, damage,
+                                                                  fragments, capsys):
+    pmemo, spotify = sources
+    damage(tmp_path / "music_emotion")
+    status = main(["--source", str(pmemo), "--spotify-source", str(spotify), "--output", str(tmp_path / "cli"),
+                   "--overrides", str(overrides), "--music-emotion-source", str(tmp_path / "music_emotion")])
+    error = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in error
+    for fragment in fragments:
+        assert fragment in error

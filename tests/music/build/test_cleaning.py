@@ -21,6 +21,7 @@ from tunex_core.paths import (
     CATALOG_OVERRIDES_FILE,
     DATA_DIR,
     PMEMO_CATALOG_FILE,
+    SHARED_MUSIC_EMOTION_DIR,
     SHARED_PMEMO_DIR,
     SHARED_SPOTIFY_DIR,
 )
@@ -196,7 +197,9 @@ def test_an_overrides_folder_is_refused(tmp_path):
         read_overrides(tmp_path)
 
 
-@pytest.mark.skipif(not (SHARED_PMEMO_DIR / "pmemo_static.csv").is_file() or not SHARED_SPOTIFY_DIR.is_dir(),
-                    reason="the raw PMEmo files or the Spotify tables in ../shared are not available")
+@pytest.mark.skipif(not (SHARED_PMEMO_DIR / "pmemo_static.csv").is_file() or not SHARED_SPOTIFY_DIR.is_dir()
+                    or not SHARED_MUSIC_EMOTION_DIR.is_dir(),
+                    reason="the raw PMEmo files, the Spotify tables or the music-emotion tables in ../shared are "
+                           "not available")
 def test_shipped_data_matches_a_fresh_build_from_the_raw_files():
     assert data_is_current(SHARED_PMEMO_DIR, DATA_DIR) == []

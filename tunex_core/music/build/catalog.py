@@ -36,6 +36,8 @@ from pathlib import Path
 from tunex_core.music.build.cleaning import CatalogOverride, CleaningReport, clean_catalog
 from tunex_core.music.build.mapping import MappingError, MappingFit
 from tunex_core.music.build.merge import ESTIMATE_DECIMALS, MergeReport, merge_catalog
+from tunex_core.music.build.music_emotion import read_music_emotion, to_pmemo_scale
+from tunex_core.music.build.placement import PlacementFit
 from tunex_core.music.build.spotify_tables import TableReport, read_spotify_tables
 from tunex_core.music.catalog import CatalogError
 from tunex_core.music.catalog_io import (
@@ -44,7 +46,13 @@ from tunex_core.music.catalog_io import (
     write_catalog_parquet,
     write_catalog_rows,
 )
-from tunex_core.paths import CATALOG_OVERRIDES_FILE, DATA_DIR, SHARED_PMEMO_DIR, SHARED_SPOTIFY_DIR
+from tunex_core.paths import (
+    CATALOG_OVERRIDES_FILE,
+    DATA_DIR,
+    SHARED_MUSIC_EMOTION_DIR,
+    SHARED_PMEMO_DIR,
+    SHARED_SPOTIFY_DIR,
+)
 
 RAW_CATALOG_NAME = "pmemo_static.csv"
 CATALOG_NAME = "pmemo_catalog.csv"
@@ -72,6 +80,7 @@ class BuildResult:
     mapping: MappingFit | None = None
     merge_report: MergeReport | None = None
     table_reports: tuple[TableReport, ...] = ()
+    placement: PlacementFit | None = None
 
 
 def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOverride]:
@@ -105,9 +114,11 @@ def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOve
 
 def build_data(source: str | Path = SHARED_PMEMO_DIR, output: str | Path = DATA_DIR,
                overrides_path: str | Path = CATALOG_OVERRIDES_FILE,
-               spotify_source: str | Path | None = SHARED_SPOTIFY_DIR) -> BuildResult:
+               spotify_source: str | Path | None = SHARED_SPOTIFY_DIR,
+               music_emotion_source: str | Path = SHARED_MUSIC_EMOTION_DIR) -> BuildResult:
     """Clean ``source/pmemo_static.csv`` into ``output``, copy the clips, licence and annotations, and
-    (unless ``spotify_source`` is None) merge in the Spotify tables as ``catalog.parquet``."""
+    (unless ``spotify_source`` is None) merge in the Spotify tables as ``catalog.parquet``, placed by a
+    mapping fitted on PMEmo and the labelled songs of ``music_emotion_source`` (``build.placement``)."""
     source, output = Path(source), Path(output)
     if not (source / RAW_CATALOG_NAME).is_file():
         raise CatalogError(f"{source}: no {RAW_CATALOG_NAME} here; pass --source with the PMEmo folder")
@@ -139,16 +150,19 @@ def build_data(source: str | Path = SHARED_PMEMO_DIR, output: str | Path = DATA_
     result = BuildResult(catalog_path=catalog_path, clip_ids=tuple(clip_ids), report=report)
     if spotify_source is None:
         return result
-    return merge_spotify(result, rows, Path(spotify_source), output)
+    return merge_spotify(result, rows, Path(spotify_source), output, Path(music_emotion_source))
 
 
-def merge_spotify(result: BuildResult, pmemo_rows: list, spotify_source: Path, output: Path) -> BuildResult:
+def merge_spotify(result: BuildResult, pmemo_rows: list, spotify_source: Path, output: Path,
+                  music_emotion_source: Path = SHARED_MUSIC_EMOTION_DIR) -> BuildResult:
     """Write ``catalog.parquet``, ``catalog_mapping.json`` and ``catalog_build_report.json``."""
     if not spotify_source.is_dir():
         raise CatalogError(f"{spotify_source}: no Spotify tables folder here; pass --spotify-source")
     spotify_rows, table_reports = read_spotify_tables(spotify_source)
+    labelled, scale_maps = to_pmemo_scale(read_music_emotion(music_emotion_source),
+                                          [row.valence for row in pmemo_rows], [row.arousal for row in pmemo_rows])
     try:
-        merged_rows, mapping, merge_report = merge_catalog(pmemo_rows, spotify_rows)
+        merged_rows, mapping, merge_report, placement = merge_catalog(pmemo_rows, spotify_rows, labelled)
     except MappingError as error:
         raise CatalogError(f"{spotify_source}: the Spotify-to-PMEmo mapping cannot be fitted ({error})") from None
     merged_path = output / MERGED_CATALOG_NAME
@@ -157,7 +171,11 @@ def merge_spotify(result: BuildResult, pmemo_rows: list, spotify_source: Path, o
         raise CatalogError(f"{merged_path}: {merged_path.stat().st_size} bytes, more than the "
                            f"{MAX_CATALOG_BYTES} allowed")
     catalog = load_catalog(merged_path)  # the written file must pass the loader's validation
-    (output / MAPPING_NAME).write_text(json.dumps(mapping.as_dict(), indent=1) + "\n", encoding="utf-8")
+    written = {"placement": placement.as_dict(),
+               "scales_onto_pmemo": [scale.as_dict() for scale in scale_maps],
+               "labelled_songs_matched": merge_report.labelled_matched,
+               "baseline_pmemo_only": mapping.as_dict()}
+    (output / MAPPING_NAME).write_text(json.dumps(written, indent=1) + "\n", encoding="utf-8")
     distinct = len(set(catalog.canonical_ids.tolist()))
     report = {
         "tables": [table.as_dict() for table in table_reports],
@@ -171,7 +189,7 @@ def merge_spotify(result: BuildResult, pmemo_rows: list, spotify_source: Path, o
     (output / REPORT_NAME).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return BuildResult(catalog_path=result.catalog_path, clip_ids=result.clip_ids, report=result.report,
                        merged_path=merged_path, mapping=mapping, merge_report=merge_report,
-                       table_reports=tuple(table_reports))
+                       table_reports=tuple(table_reports), placement=placement)
 
 
 def _copy_if_changed(source: Path, target: Path) -> None:
@@ -181,7 +199,8 @@ def _copy_if_changed(source: Path, target: Path) -> None:
 
 def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path = DATA_DIR,
                     spotify_source: str | Path | None = SHARED_SPOTIFY_DIR,
-                    overrides_path: str | Path = CATALOG_OVERRIDES_FILE) -> list[str]:
+                    overrides_path: str | Path = CATALOG_OVERRIDES_FILE,
+                    music_emotion_source: str | Path = SHARED_MUSIC_EMOTION_DIR) -> list[str]:
     """Rebuild into a temporary folder and list the shipped files that differ (empty = up to date).
 
     Parquet files are compared by content, so another pyarrow version's bytes do not count.
@@ -189,7 +208,8 @@ def data_is_current(source: str | Path = SHARED_PMEMO_DIR, shipped: str | Path =
     shipped = Path(shipped)
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder)
-        build_data(source, fresh, overrides_path, spotify_source=spotify_source)
+        build_data(source, fresh, overrides_path, spotify_source=spotify_source,
+                   music_emotion_source=music_emotion_source)
         different = []
         for path in sorted(fresh.rglob("*")):
             if path.is_file():
@@ -282,10 +302,17 @@ def summary(result: BuildResult) -> str:
             f"rows, {merge.feature_conflicts} with differing features), {merge.same_song_removed} same-song "
             f"duplicates dropped; PMEmo songs with a Spotify id: {merge.pmemo_matched} of {merge.pmemo_songs}")
     if result.mapping is not None:
-        for axis, model in result.mapping.models.items():
+        for axis in result.mapping.models:
             scores = ", ".join(f"{score.method} r={score.pearson_r:.3f} MAE={score.mean_absolute_error:.3f}"
                                for score in result.mapping.scores if score.axis == axis)
-            lines.append(f"{axis}: using {model.method} ({scores})")
+            lines.append(f"{axis}, PMEmo-only baseline (artist-grouped CV): {scores}")
+    if result.placement is not None:
+        placement = result.placement
+        lines.append(f"placement used: PMEmo weight {placement.weight:g}, ridge penalty {placement.penalty:g}; "
+                     f"labelled songs {placement.songs_per_source}")
+        for score in placement.scores:
+            lines.append(f"  {score.source} {score.evaluation} ({score.songs} songs): valence r={score.valence_r:.3f}, "
+                         f"arousal r={score.arousal_r:.3f}")
     return "\n".join(lines)
 
 
@@ -296,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=SHARED_PMEMO_DIR, help="raw PMEmo folder")
     parser.add_argument("--spotify-source", type=Path, default=SHARED_SPOTIFY_DIR,
                         help="folder with the three Spotify tables (see tunex_core.music.build.spotify_tables)")
+    parser.add_argument("--music-emotion-source", type=Path, default=SHARED_MUSIC_EMOTION_DIR,
+                        help="folder with deezer_mood/{train,validation}.csv, songs.csv and merge_av_values.csv")
     parser.add_argument("--output", type=Path, default=DATA_DIR, help="folder to write (default: data/)")
     parser.add_argument("--overrides", type=Path, default=CATALOG_OVERRIDES_FILE,
                         help="hand-checked PMEmo corrections (default: data/catalog_overrides.csv)")
@@ -304,14 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if arguments.check:
             different = data_is_current(arguments.source, arguments.output, arguments.spotify_source,
-                                        arguments.overrides)
+                                        arguments.overrides, arguments.music_emotion_source)
             if different:
                 print(f"out of date: {', '.join(different)}; run python -m tunex_core.music.build.catalog")
                 return 1
             print(f"{arguments.output} is up to date with {arguments.source}")
             return 0
         print(summary(build_data(arguments.source, arguments.output, arguments.overrides,
-                                 spotify_source=arguments.spotify_source)))
+                                 spotify_source=arguments.spotify_source,
+                                 music_emotion_source=arguments.music_emotion_source)))
     except CatalogError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

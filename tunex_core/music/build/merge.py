@@ -26,11 +26,13 @@ import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from tunex_core.music.build.mapping import MappingFit, fit_mapping
+from tunex_core.music.build.music_emotion import PMEMO, LabelledSong, quadrant_of
+from tunex_core.music.build.placement import TRAIN, PlacementFit, TrainingSong, clip_labels, fit_placement
 from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key, title_credits
@@ -81,6 +83,7 @@ class MergeReport:
     match_conflicts: int = 0
     estimated: int = 0
     catalog_songs: int = 0
+    labelled_matched: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""
@@ -141,6 +144,39 @@ def drop_same_songs(tracks: Sequence[MergedTrack], report: MergeReport) -> list[
     return kept
 
 
+class TrackIndex:
+    """The tracks by normalised title and by first artist, for finding a song's candidates quickly."""
+
+    def __init__(self, tracks: Sequence[MergedTrack]) -> None:
+        self.tracks = tracks
+        self.by_title: dict[str, list[int]] = defaultdict(list)
+        self.by_artist: dict[str, list[int]] = defaultdict(list)
+        for index, track in enumerate(tracks):
+            self.by_title[normalise_title(track.title)].append(index)
+            for name in {names[0] for names in (artist_names(artist) for artist in track.matching_artists())
+                         if names}:
+                self.by_artist[name].append(index)
+
+    def best_match(self, title: str, artists: Sequence[str]) -> tuple[float, int] | None:
+        """``(score, track index)`` of the best accepted track for a song credited to ``artists[0]``
+        (the others are looked up as well), or None."""
+        candidates = set(self.by_title.get(normalise_title(title), ()))
+        for artist in artists:
+            names = artist_names(artist)
+            if names:
+                candidates.update(self.by_artist.get(names[0], ()))
+        best_key: tuple[float, int, int] | None = None
+        for index in candidates:
+            track = self.tracks[index]
+            score = match_score(title, artists[0], track.title, track.matching_artists())
+            if not score.accepted:
+                continue
+            key = (score.total, track.popularity if track.popularity is not None else -1, -index)
+            if best_key is None or key > best_key:
+                best_key = key
+        return None if best_key is None else (best_key[0], -best_key[2])
+
+
 def match_pmemo_songs(pmemo_rows: Sequence[CatalogRow], tracks: Sequence[MergedTrack],
                       report: MergeReport | None = None) -> dict[int, int]:
     """For each PMEmo musicId that has a Spotify track among ``tracks``, the index of that track.
@@ -148,36 +184,17 @@ def match_pmemo_songs(pmemo_rows: Sequence[CatalogRow], tracks: Sequence[MergedT
     A track claimed by two different songs (not flagged duplicates of each other; e.g. "Pt. 1" and
     "Pt. 2") goes to the better-scoring one only; the other stays without an id (counted).
     """
-    by_title: dict[str, list[int]] = defaultdict(list)
-    by_artist: dict[str, list[int]] = defaultdict(list)
-    for index, track in enumerate(tracks):
-        by_title[normalise_title(track.title)].append(index)
-        for name in {names[0] for names in (artist_names(artist) for artist in track.matching_artists()) if names}:
-            by_artist[name].append(index)
+    index = TrackIndex(tracks)
     matches: dict[int, int] = {}
     scores: dict[int, float] = {}
     for row in pmemo_rows:
-        candidates = set(by_title.get(normalise_title(row.title), ()))
-        for artist in (row.artist, *row.featured_artists[:1]):
-            names = artist_names(artist)
-            if names:
-                candidates.update(by_artist.get(names[0], ()))
-        best_key: tuple[float, int, int] | None = None
-        for index in candidates:
-            track = tracks[index]
-            score = match_score(row.title, row.artist, track.title, track.matching_artists())
-            if not score.accepted:
-                continue
-            key = (score.total, track.popularity if track.popularity is not None else -1, -index)
-            if best_key is None or key > best_key:
-                best_key = key
-        if best_key is not None:
-            matches[row.music_id] = -best_key[2]
-            scores[row.music_id] = best_key[0]
+        found = index.best_match(row.title, (row.artist, *row.featured_artists[:1]))
+        if found is not None:
+            scores[row.music_id], matches[row.music_id] = found
     canonical = {row.music_id: row.duplicate_of or row.music_id for row in pmemo_rows}
     claims: dict[int, list[int]] = defaultdict(list)
-    for music_id, index in matches.items():
-        claims[index].append(music_id)
+    for music_id, track_index in matches.items():
+        claims[track_index].append(music_id)
     for music_ids in claims.values():
         if len({canonical[music_id] for music_id in music_ids}) < 2:
             continue
@@ -190,6 +207,23 @@ def match_pmemo_songs(pmemo_rows: Sequence[CatalogRow], tracks: Sequence[MergedT
     return matches
 
 
+def match_labelled_songs(songs: Sequence[LabelledSong], tracks: Sequence[MergedTrack]) -> dict[int, int]:
+    """For each position in ``songs`` whose song has a Spotify track among ``tracks``, the track's index.
+
+    Uses the same title matching as the PMEmo songs. A track claimed by several labelled songs (the
+    same song in two sets, or twice in one) keeps every claim: each label is evidence about it.
+    """
+    index = TrackIndex(tracks)
+    matches: dict[int, int] = {}
+    for position, song in enumerate(songs):
+        if not song.title or not song.artist:
+            continue
+        found = index.best_match(song.title, (song.artist,))
+        if found is not None:
+            matches[position] = found[1]
+    return matches
+
+
 def feature_matrix(tracks: Sequence[MergedTrack]) -> np.ndarray:
     """The tracks' ``FEATURES`` as an ``(n, len(FEATURES))`` array (NaN where missing)."""
     if not tracks:
@@ -197,10 +231,58 @@ def feature_matrix(tracks: Sequence[MergedTrack]) -> np.ndarray:
     return np.vstack([track.features for track in tracks])
 
 
-def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[SpotifyTableRow]
-                  ) -> tuple[list[CatalogRow], MappingFit, MergeReport]:
-    """The merged catalog rows (rated PMEmo songs first, then estimated tracks by musicId), the fitted
-    mapping and the report."""
+def placement_features(tracks: Sequence[MergedTrack]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The placement model's features for ``tracks`` (``build.placement``): ``FEATURES``, the decade and
+    one-hot genre and subgenre (the values found among ``tracks``, sorted), with their names."""
+    genres = sorted({track.genre for track in tracks if track.genre})
+    subgenres = sorted({track.subgenre for track in tracks if track.subgenre})
+    names = (*FEATURES, "decade", *(f"genre={genre}" for genre in genres),
+             *(f"subgenre={subgenre}" for subgenre in subgenres))
+    matrix = np.zeros((len(tracks), len(names)))
+    if tracks:
+        matrix[:, :len(FEATURES)] = feature_matrix(tracks)
+    column = {name: index for index, name in enumerate(names)}
+    for row, track in enumerate(tracks):
+        matrix[row, len(FEATURES)] = track.decade if track.decade is not None else math.nan
+        if track.genre:
+            matrix[row, column[f"genre={track.genre}"]] = 1.0
+        if track.subgenre:
+            matrix[row, column[f"subgenre={track.subgenre}"]] = 1.0
+    return matrix, names
+
+
+def _first_artist(artist: str) -> str:
+    names = artist_names(artist)
+    return names[0] if names else artist.lower()
+
+
+def training_songs(pmemo_pairs: Sequence[tuple[CatalogRow, int]], labelled: Sequence[LabelledSong],
+                   labelled_matches: dict[int, int]) -> tuple[list[TrainingSong], list[int]]:
+    """The songs the placement is fitted on and the index of each one's track: PMEmo's matched ratings, then
+    every matched Deezer/4Q song with values (already on PMEmo's scale; clipped to 0..1)."""
+    songs, track_indices = [], []
+    for row, track_index in pmemo_pairs:
+        songs.append(TrainingSong(PMEMO, TRAIN, row.valence, row.arousal, _first_artist(row.artist),
+                                  quadrant_of(row.valence, row.arousal, (0.5, 0.5))))
+        track_indices.append(track_index)
+    for position in sorted(labelled_matches):
+        song = labelled[position]
+        if song.has_values:
+            valence, arousal = clip_labels(np.array([song.valence, song.arousal])).tolist()
+            songs.append(TrainingSong(song.source, song.split, valence, arousal, _first_artist(song.artist),
+                                      song.quadrant))
+            track_indices.append(labelled_matches[position])
+    return songs, track_indices
+
+
+def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[SpotifyTableRow],
+                  labelled: Sequence[LabelledSong] = ()
+                  ) -> tuple[list[CatalogRow], MappingFit, MergeReport, PlacementFit]:
+    """The merged catalog rows (rated PMEmo songs first, then estimated tracks by musicId), the PMEmo-only
+    mapping (the baseline), the report and the placement that placed the estimated tracks.
+
+    ``labelled`` are the Deezer/4Q songs with values already on PMEmo's scale (``music_emotion.to_pmemo_scale``).
+    """
     report = MergeReport(pmemo_songs=len(pmemo_rows))
     tracks = drop_same_songs(merge_by_id(spotify_rows, report), report)
     matches = match_pmemo_songs(pmemo_rows, tracks, report)
@@ -210,9 +292,15 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
     mapping = fit_mapping(
         feature_matrix([track for _, track in pairs]),
         np.array([row.valence for row, _ in pairs]), np.array([row.arousal for row, _ in pairs]),
-        [artist_names(row.artist)[0] if artist_names(row.artist) else row.artist for row, _ in pairs],
+        [_first_artist(row.artist) for row, _ in pairs],
         FEATURES,
     )
+    labelled_matches = match_labelled_songs(labelled, tracks)
+    report.labelled_matched = _match_counts(labelled, labelled_matches)
+    songs, track_indices = training_songs([(row, matches[row.music_id]) for row in pmemo_rows
+                                           if row.music_id in matches], labelled, labelled_matches)
+    all_features, names = placement_features(tracks)
+    placement = fit_placement(songs, all_features[track_indices], names)
 
     rated_rows = []
     for row in pmemo_rows:
@@ -225,8 +313,9 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
         ))
 
     matched_indices = set(matches.values())
-    remaining = [track for index, track in enumerate(tracks) if index not in matched_indices]
-    valence, arousal = mapping.predict(feature_matrix(remaining), FEATURES)
+    remaining_indices = [index for index in range(len(tracks)) if index not in matched_indices]
+    remaining = [tracks[index] for index in remaining_indices]
+    valence, arousal = placement.predict(all_features[remaining_indices], names)
     pmemo_ids = {row.music_id for row in pmemo_rows}
     estimated_rows = []
     for track, track_valence, track_arousal in zip(remaining, valence.tolist(), arousal.tolist(), strict=True):
@@ -248,4 +337,18 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
     report.catalog_songs = len(rated_rows) + len(estimated_rows)
     if not all(math.isfinite(row.valence) and math.isfinite(row.arousal) for row in estimated_rows):
         raise CatalogError("the mapping produced a non-finite valence or arousal")
-    return [*rated_rows, *estimated_rows], mapping, report
+    return [*rated_rows, *estimated_rows], mapping, report, placement
+
+
+def _match_counts(labelled: Sequence[LabelledSong], matches: dict[int, int]) -> dict[str, dict[str, int]]:
+    """Matched songs per ``source split`` and quadrant (and how many songs there were)."""
+    counts: dict[str, dict[str, int]] = {}
+    for position, song in enumerate(labelled):
+        key = f"{song.source} {song.split}"
+        entry = counts.setdefault(key, {"songs": 0, "matched": 0, "matched_with_values": 0})
+        entry["songs"] += 1
+        if position in matches:
+            entry["matched"] += 1
+            entry["matched_with_values"] += int(song.has_values)
+            entry[f"matched {song.quadrant}"] = entry.get(f"matched {song.quadrant}", 0) + 1
+    return {key: dict(sorted(value.items())) for key, value in sorted(counts.items())}

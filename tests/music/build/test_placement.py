@@ -1,0 +1,86 @@
+"""The placement fitted on several labelled sources: scales onto PMEmo, joint spread, choice and scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tunex_core.music.build.mapping import MappingError
+from tunex_core.music.build.music_emotion import LabelledSong, quadrant_of, read_music_emotion, to_pmemo_scale
+from tunex_core.music.build.placement import TrainingSong, fit_placement, fit_ridge, joint_spread
+from tunex_core.music.catalog import CatalogError
+
+NAMES = ("energy", "valence", "noise")
+
+
+def test_each_source_gets_pmemos_mean_and_spread_and_keeps_its_order():
+    songs = [LabelledSong("deezer", "train", str(index), "t", "a", value, -value) for index, value in
+             enumerate([-2.0, 0.0, 1.0, 3.0])]
+    songs.append(LabelledSong("4q", "train", "MT", "t", "a", float("nan"), float("nan"), "Q2", has_values=False))
+    moved, maps = to_pmemo_scale(songs, [0.4, 0.6], [0.5, 0.7])
+    valence = np.array([song.valence for song in moved[:4]])
+    assert valence.mean() == pytest.approx(0.5) and valence.std() == pytest.approx(0.1)
+    assert np.all(np.diff(valence) > 0)
+    assert not moved[4].has_values and np.isnan(moved[4].valence)  # a quadrant-only song stays unlabelled
+    assert {(scale.source, scale.axis) for scale in maps} == {("deezer", "valence"), ("deezer", "arousal")}
+    with pytest.raises(CatalogError, match="too few"):
+        to_pmemo_scale(songs[:1], [0.4, 0.6], [0.5, 0.7])
+
+
+def test_quadrants_follow_russell():
+    assert [quadrant_of(*point) for point in ((1, 1), (-1, 1), (-1, -1), (1, -1))] == ["Q1", "Q2", "Q3", "Q4"]
+    assert quadrant_of(0.6, 0.4, (0.5, 0.5)) == "Q4"
+
+
+def test_a_missing_music_emotion_folder_is_named(tmp_path):
+    with pytest.raises(CatalogError, match="no music-emotion folder"):
+        read_music_emotion(tmp_path / "absent")
+
+
+def test_joint_spread_gives_the_predictions_the_labels_covariance():
+    generator = np.random.default_rng(3)
+    labels = generator.multivariate_normal([0.5, 0.6], [[0.03, 0.01], [0.01, 0.04]], size=2000)
+    shared = generator.normal(size=2000)
+    predicted = np.column_stack([0.5 + 0.1 * shared + 0.02 * generator.normal(size=2000),
+                                 0.6 + 0.1 * shared + 0.02 * generator.normal(size=2000)])
+    centre, transform = joint_spread(predicted, labels, np.ones(2000))
+    moved = np.asarray(centre) + (predicted - np.asarray(centre)) @ np.asarray(transform)
+    assert np.corrcoef(predicted.T)[0, 1] > 0.9
+    assert np.cov(moved.T) == pytest.approx(np.cov(labels.T), abs=2e-3)
+
+
+def test_a_weighted_ridge_keeps_the_labels_spread():
+    generator = np.random.default_rng(4)
+    matrix = generator.random((400, 3))
+    target = 0.2 + 0.5 * matrix[:, 0] + generator.normal(0, 0.05, 400)
+    model = fit_ridge(matrix, target, np.ones(400), NAMES, "arousal", 10.0)
+    predicted = model.predict(matrix, NAMES)
+    assert np.std(predicted) == pytest.approx(np.std(target), rel=0.02)
+    assert np.corrcoef(predicted, target)[0, 1] > 0.9
+
+
+def synthetic_songs(generator, count, source, split, noise):
+    features = generator.random((count, 3))
+    valence = 0.3 + 0.4 * features[:, 1] + generator.normal(0, noise, count)
+    arousal = 0.2 + 0.6 * features[:, 0] + generator.normal(0, noise, count)
+    songs = [TrainingSong(source, split, float(v), float(a), f"{source} artist {index % 25}")
+             for index, (v, a) in enumerate(zip(valence, arousal, strict=True))]
+    return songs, features
+
+
+def test_the_placement_is_chosen_scored_per_source_and_refitted():
+    generator = np.random.default_rng(5)
+    pmemo, pmemo_features = synthetic_songs(generator, 200, "pmemo", "train", 0.03)
+    train, train_features = synthetic_songs(generator, 300, "deezer", "train", 0.15)
+    validation, validation_features = synthetic_songs(generator, 100, "deezer", "validation", 0.15)
+    songs = [*pmemo, *train, *validation]
+    matrix = np.vstack([pmemo_features, train_features, validation_features])
+    fit = fit_placement(songs, matrix, NAMES)
+    assert fit.score("deezer", "validation split").valence_r > 0.5
+    assert fit.score("pmemo", "artist-grouped CV").arousal_r > 0.9
+    assert len(fit.candidates) == 6 and fit.weight in (1.0, 2.0, 4.0)
+    valence, arousal = fit.predict(matrix, NAMES)
+    assert np.all((valence >= 0) & (valence <= 1) & (arousal >= 0) & (arousal <= 1))
+    assert fit.songs_per_source == {"pmemo train": 200, "deezer train": 300, "deezer validation": 100}
+    with pytest.raises(MappingError):
+        fit_placement(songs[:5], matrix[:5], NAMES)
