@@ -449,7 +449,7 @@ def test_unknown_command_is_a_usage_error():
 
 def test_train_settings_on_resume_reuse_the_runs_votes_and_teachers(tmp_path):
     from tunex_core.cli import build_parser
-    from tunex_core.commands.emotion import _train_settings
+    from tunex_core.commands.train import _train_settings
 
     run = tmp_path / "run"
     run.mkdir()
