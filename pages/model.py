@@ -352,7 +352,7 @@ try:
 except FileNotFoundError:
     report = None
     st.warning(f"No model metrics yet: `{shown_path(metrics_path)}` does not exist. It is written when the "
-               f"shipped model is evaluated (see the README, *Retraining on FER-2013*); "
+               f"shipped model is evaluated (see docs/training.md); "
                f"`{METRICS_FILE_VARIABLE}` can point this page at another file.")
 except ValueError as error:
     report = None

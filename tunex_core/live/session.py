@@ -49,7 +49,7 @@ DEFAULT_ANALYSES_PER_SECOND = 10.0
 DETECTION_INTERVAL_SECONDS = 0.3
 # Analyses per second for all sessions together (one cost ~14 ms of CPU with boxes held, ~26 ms with a
 # detection, before the int8 model file): with 3 viewers each gets 6, leaving the cores to the video.
-# 30 a second with the int8 file cost the viewers video frames (bench/live_bench.py, README).
+# 30 a second with the int8 file cost the viewers video frames (bench/live_bench.py, docs/performance.md).
 TOTAL_ANALYSES_PER_SECOND = 18.0
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
 # Live sessions analysed at once (TUNEX_MAX_LIVE_SESSIONS). They share TOTAL_ANALYSES_PER_SECOND, so
