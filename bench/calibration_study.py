@@ -30,6 +30,7 @@ measurement); here it does so near ``--trait 0.4``, so compare candidates at 0.3
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -44,6 +45,7 @@ from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
 from tunex_core.paths import METRICS_FILE, SHARED_FER_FILE
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.experiments import record_resting_study
+from tunex_core.training.release import write_model_card_results
 from tunex_core.vision.calibration import PROBABILITY_FLOOR, RestingFaceCalibration, resting_target
 from tunex_core.vision.pipeline import EmotionPipeline
 
@@ -238,6 +240,11 @@ def main() -> int:
                "faces_per_class": PER_CLASS, "backend": pipeline.classifier.backend, "scenarios": recorded}
         record_resting_study(Path(arguments.record), run)
         print(f"\nrecorded in {arguments.record} (resting_calibration)")
+        card = Path(arguments.record).parent / "MODEL_CARD.md"
+        metrics = json.loads(Path(arguments.record).read_text(encoding="utf-8"))
+        if card.is_file() and "model" in metrics:
+            write_model_card_results(metrics, card)  # the card's resting-face table comes from this section
+            print(f"updated {card}")
     return 0
 
 

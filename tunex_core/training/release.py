@@ -24,6 +24,7 @@ from tunex_core.files import replace_atomically, write_json_atomically, write_te
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import RESTING_STUDY_SECTION, training_minutes
+from tunex_core.training.model_card import baseline_lines, resting_calibration_lines
 from tunex_core.training.recipes import DISTILL_MODES
 from tunex_core.vision.inference import TTA_VIEWS, EmotionClassifier, calibrate
 from tunex_core.vision.pipeline import DEFAULT_TTA
@@ -498,7 +499,7 @@ def results_markdown(metrics: dict) -> str:
                      f"({baseline['training_minutes']} min) with the same data, augmentation and schedule |")
     for anchor in metrics["anchors"]:
         lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
-    return "\n".join(lines)
+    return "\n".join(lines + baseline_lines(metrics) + resting_calibration_lines(metrics))
 
 
 def final_weights_sentence(recipe: dict) -> str:
