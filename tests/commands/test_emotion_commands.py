@@ -1,17 +1,27 @@
-"""Tests for ``python -m tunex_core train|evaluate|predict`` (run as real subprocesses)."""
+"""Tests for the emotion-model commands: ``train``, ``evaluate``, ``predict``, ``experiment``, ``release``,
+``record-baseline`` and ``export``.
+
+Most run in this process through ``tunex_core.cli.main`` (``run_main``: what the command prints, its exit
+status, argparse's ``SystemExit`` as the status); a few smoke tests run ``python -m tunex_core`` as a real
+subprocess (``run_cli``), so the module entry point, the process's exit code and its memory are covered too.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import FACE_BOX, FACE_PHOTO, group_photo, iou
+from tunex_core.cli import main
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import MODEL_FILE, TFLITE_MODEL_FILE
 
@@ -24,13 +34,33 @@ def run_cli(*arguments: str, timeout: float = 300) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def last_json_line(result: subprocess.CompletedProcess) -> dict:
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command run in this process printed, and its exit status."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(*arguments: str) -> CommandResult:
+    """``tunex_core.cli.main(arguments)`` in this process; an exception other than ``SystemExit`` fails the test."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        try:
+            code = main(list(arguments))
+        except SystemExit as exit_:  # argparse: usage errors exit 2, --help 0
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    return CommandResult(code, stdout.getvalue(), stderr.getvalue())
+
+
+def last_json_line(result: CommandResult | subprocess.CompletedProcess) -> dict:
     lines = result.stdout.strip().splitlines()
     assert lines, result.stderr
     return json.loads(lines[-1])
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess, code: int, *fragments: str) -> None:
+def assert_clean_failure(result: CommandResult | subprocess.CompletedProcess, code: int, *fragments: str) -> None:
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     for fragment in fragments:
@@ -80,7 +110,7 @@ def test_evaluate_json(test_only_npz, untrained_model_file):
 
 @pytest.mark.slow
 def test_evaluate_tta(test_only_npz, untrained_model_file):
-    result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file), "--tta", "--json")
+    result = run_main("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file), "--tta", "--json")
     assert result.returncode == 0, result.stderr
     payload = last_json_line(result)
     assert payload["tta"] is True and payload["n"] == 70
@@ -93,24 +123,24 @@ def test_evaluate_scores_the_litert_file_the_app_runs(test_only_npz, untrained_m
         pytest.skip(f"{TFLITE_MODEL_FILE} is absent")
     scores = {}
     for backend in ("tensorflow", "litert"):
-        result = run_cli("evaluate", "--data", str(test_only_npz), "--tta", "--backend", backend, "--json")
+        result = run_main("evaluate", "--data", str(test_only_npz), "--tta", "--backend", backend, "--json")
         assert result.returncode == 0, result.stderr
         payload = last_json_line(result)
         assert payload["backend"] == backend and payload["n"] == 70
         scores[backend] = payload["accuracy"]
     assert abs(scores["litert"] - scores["tensorflow"]) <= 2 / 70  # int8 weights: the same label on almost every face
     # a model without a .tflite beside it: one error line naming the file LiteRT needs
-    result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file), "--backend", "litert")
+    result = run_main("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file), "--backend", "litert")
     assert_clean_failure(result, 2, "model file not found", untrained_model_file.with_suffix(".tflite").name)
 
 
 def test_evaluate_missing_data(tmp_path):
-    result = run_cli("evaluate", "--data", str(tmp_path / "missing.npz"), "--json")
+    result = run_main("evaluate", "--data", str(tmp_path / "missing.npz"), "--json")
     assert_clean_failure(result, 2, "error:", "missing.npz does not exist")
 
 
 def test_evaluate_split_absent_from_the_data(test_only_npz):
-    result = run_cli("evaluate", "--data", str(test_only_npz), "--split", "val")
+    result = run_main("evaluate", "--data", str(test_only_npz), "--split", "val")
     assert_clean_failure(result, 2, "has no 'val' split")
 
 
@@ -138,7 +168,7 @@ def hostile_data_files(folder: Path, test_only_npz: Path) -> dict[str, Path]:
 ])
 def test_evaluate_refuses_damaged_data_in_one_line(tmp_path, test_only_npz, case, message):
     path = hostile_data_files(tmp_path, test_only_npz)[case]
-    result = run_cli("evaluate", "--data", str(path), "--json")
+    result = run_main("evaluate", "--data", str(path), "--json")
     assert_clean_failure(result, 2, "error:", message, path.name)
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stdout == ""
@@ -146,7 +176,7 @@ def test_evaluate_refuses_damaged_data_in_one_line(tmp_path, test_only_npz, case
 
 @pytest.mark.slow
 def test_evaluate_missing_model(test_only_npz, tmp_path):
-    result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(tmp_path / "gone.keras"))
+    result = run_main("evaluate", "--data", str(test_only_npz), "--model", str(tmp_path / "gone.keras"))
     assert_clean_failure(result, 2, "model file not found", "gone.keras")
 
 
@@ -177,7 +207,7 @@ def test_predict_finds_every_face_of_a_group_photo(tmp_path, model_arguments, fa
     photo, pasted = group_photo(face_bgr, columns=4, rows=3, face_widths=80)
     path = tmp_path / "group.png"
     cv2.imwrite(str(path), photo)
-    result = run_cli("predict", str(path), "--json", *model_arguments)
+    result = run_main("predict", str(path), "--json", *model_arguments)
     assert result.returncode == 0, result.stderr
     faces = last_json_line(result)["results"][0]["faces"]
     assert len(faces) == 12
@@ -193,7 +223,7 @@ def test_predict_corrupt_and_good_file(tmp_path, model_arguments):
     import cv2
 
     cv2.imwrite(str(blank), np.full((120, 160, 3), 128, np.uint8))
-    result = run_cli("predict", str(corrupt), str(FACE_PHOTO), str(blank), "--json", *model_arguments)
+    result = run_main("predict", str(corrupt), str(FACE_PHOTO), str(blank), "--json", *model_arguments)
     assert_clean_failure(result, 1, f"{corrupt}: error:")
     entries = last_json_line(result)["results"]
     assert [entry["file"] for entry in entries] == [str(corrupt), str(FACE_PHOTO), str(blank)]
@@ -209,7 +239,7 @@ def test_predict_text_and_missing_files(tmp_path, model_arguments):
     text = tmp_path / "notes.txt"
     text.write_text("this is not a photo\n")
     missing = tmp_path / "nowhere.jpg"
-    result = run_cli("predict", str(text), str(missing), *model_arguments)
+    result = run_main("predict", str(text), str(missing), *model_arguments)
     assert_clean_failure(result, 1, f"{text}: error: the file is not an image TuneX can read", f"{missing}: error:")
 
 
@@ -232,7 +262,7 @@ def test_predict_device_and_folder_are_refused_without_reading(tmp_path, model_a
 
 @pytest.mark.slow
 def test_predict_missing_model(tmp_path):
-    result = run_cli("predict", str(FACE_PHOTO), "--model", str(tmp_path / "gone.keras"))
+    result = run_main("predict", str(FACE_PHOTO), "--model", str(tmp_path / "gone.keras"))
     assert_clean_failure(result, 2, "gone.keras")
 
 
@@ -240,7 +270,7 @@ def test_predict_missing_model(tmp_path):
 
 @pytest.mark.slow
 def test_train_missing_data(tmp_path):
-    result = run_cli("train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run"), "--epochs", "1")
+    result = run_main("train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run"), "--epochs", "1")
     assert_clean_failure(result, 2, "error:", "does not exist")
     assert not (tmp_path / "run").exists()
 
@@ -249,13 +279,13 @@ def test_train_missing_data(tmp_path):
 def test_train_unreadable_data(tmp_path):
     bad = tmp_path / "fer.csv"
     bad.write_text("not,a,fer,file\n")
-    result = run_cli("train", "--data", str(bad), "--out", str(tmp_path / "run"), "--epochs", "1")
+    result = run_main("train", "--data", str(bad), "--out", str(tmp_path / "run"), "--epochs", "1")
     assert_clean_failure(result, 2, "missing column(s)")
 
 
 @pytest.mark.slow
 def test_train_data_without_training_split(test_only_npz, tmp_path):
-    result = run_cli("train", "--data", str(test_only_npz), "--out", str(tmp_path / "run"), "--epochs", "1")
+    result = run_main("train", "--data", str(test_only_npz), "--out", str(tmp_path / "run"), "--epochs", "1")
     assert_clean_failure(result, 2, "has no 'train' split")
 
 
@@ -303,9 +333,9 @@ def tiny_training_data(tmp_path_factory) -> tuple[Path, Path]:
 def test_train_with_votes_sgd_and_webcam_augmentation(tiny_training_data, tmp_path):
     data, votes = tiny_training_data
     run = tmp_path / "run"
-    result = run_cli("train", "--data", str(data), "--votes", str(votes), "--votes-weight", "0.7",
-                     "--optimizer", "sgd", "--webcam-augment", "--epochs", "1", "--batch-size", "16",
-                     "--float32", "--out", str(run))
+    result = run_main("train", "--data", str(data), "--votes", str(votes), "--votes-weight", "0.7",
+                      "--optimizer", "sgd", "--webcam-augment", "--epochs", "1", "--batch-size", "16",
+                      "--float32", "--out", str(run))
     assert result.returncode == 0, result.stderr
     assert "FER+ votes: 62 of 64 faces kept; dropped 1 invalid, 1 with an unknown/not-a-face majority" in result.stdout
     assert "FER+ soft labels (weight 0.7)" in result.stdout and "62 train / 21 PublicTest faces" in result.stdout
@@ -321,15 +351,15 @@ def test_train_with_votes_sgd_and_webcam_augmentation(tiny_training_data, tmp_pa
 def test_train_distils_from_a_teacher_and_evaluates_an_ensemble(tiny_training_data, untrained_model_file, tmp_path):
     data, _ = tiny_training_data
     run = tmp_path / "student"
-    result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-weight", "0.5",
-                     "--distill-temperature", "2", "--epochs", "1", "--batch-size", "16", "--float32", "--out", str(run))
+    result = run_main("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-weight", "0.5",
+                      "--distill-temperature", "2", "--epochs", "1", "--batch-size", "16", "--float32", "--out", str(run))
     assert result.returncode == 0, result.stderr
     assert "distilled from 1 teacher(s)" in result.stdout
     saved = json.loads((run / "hyperparameters.json").read_text())
     assert saved["teachers"] == [str(untrained_model_file)] and saved["distill_temperature"] == 2.0
     # the student's run folder and the teacher's file as an ensemble of two, on a rotated copy of PublicTest
-    result = run_cli("evaluate", "--data", str(data), "--split", "val", "--model", str(run),
-                     "--model", str(untrained_model_file), "--perturb", "rotate", "--json")
+    result = run_main("evaluate", "--data", str(data), "--split", "val", "--model", str(run),
+                      "--model", str(untrained_model_file), "--perturb", "rotate", "--json")
     assert result.returncode == 0, result.stderr
     payload = last_json_line(result)
     assert payload["models"] == [str(run / "final.keras"), str(untrained_model_file)]
@@ -343,9 +373,9 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
 
     data, _ = tiny_training_data
     run = tmp_path / "student"
-    result = run_cli("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-mode",
-                     "offline-per-view", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
-                     "--out", str(run))
+    result = run_main("train", "--data", str(data), "--teacher", str(untrained_model_file), "--distill-mode",
+                      "offline-per-view", "--init", str(untrained_model_file), "--epochs", "1", "--batch-size", "16",
+                      "--out", str(run))
     assert result.returncode == 0, result.stderr
     # no precision named: chosen for this machine, said, and saved with the run
     chosen = automatic_precision()
@@ -357,8 +387,8 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
     assert saved["distill_mode"] == "offline-per-view" and saved["init_model"] == str(untrained_model_file)
     assert saved["mixed_precision"] is chosen[0]
     # a starting model of another architecture is refused by name, and nothing is trained
-    result = run_cli("train", "--data", str(data), "--architecture", "seed", "--init", str(untrained_model_file),
-                     "--epochs", "1", "--out", str(tmp_path / "seed"))
+    result = run_main("train", "--data", str(data), "--architecture", "seed", "--init", str(untrained_model_file),
+                      "--epochs", "1", "--out", str(tmp_path / "seed"))
     assert_clean_failure(result, 2, "does not fit this architecture")
 
 
@@ -373,7 +403,7 @@ def test_train_offline_distillation_from_a_starting_model(tiny_training_data, un
 ])
 def test_train_refuses_bad_settings(tiny_training_data, tmp_path, arguments, message):
     data, _ = tiny_training_data
-    result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "run"), *arguments)
+    result = run_main("train", "--data", str(data), "--out", str(tmp_path / "run"), *arguments)
     assert_clean_failure(result, 2, message)
     assert not (tmp_path / "run").exists()
 
@@ -384,11 +414,11 @@ def test_train_refuses_misaligned_or_damaged_votes(tiny_training_data, tmp_path)
     short = tmp_path / "short.npz"
     with np.load(votes) as archive:
         np.savez(short, votes_train=archive["votes_train"][:10], columns=archive["columns"])
-    result = run_cli("train", "--data", str(data), "--votes", str(short), "--out", str(tmp_path / "run"))
+    result = run_main("train", "--data", str(data), "--votes", str(short), "--out", str(tmp_path / "run"))
     assert_clean_failure(result, 2, "10 vote rows but the training split has 64 faces")
     broken = tmp_path / "broken.npz"
     broken.write_bytes(votes.read_bytes()[:100])
-    result = run_cli("train", "--data", str(data), "--votes", str(broken), "--out", str(tmp_path / "run"))
+    result = run_main("train", "--data", str(data), "--votes", str(broken), "--out", str(tmp_path / "run"))
     assert_clean_failure(result, 2, "broken.npz", "damaged or truncated")
 
 
@@ -396,15 +426,15 @@ def test_train_refuses_misaligned_or_damaged_votes(tiny_training_data, tmp_path)
 def test_evaluate_perturbations_run_and_change_the_faces(test_only_npz, untrained_model_file):
     scores = {}
     for name in ("dark", "blur", "jpeg", "occlude"):
-        result = run_cli("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file),
-                         "--perturb", name, "--json")
+        result = run_main("evaluate", "--data", str(test_only_npz), "--model", str(untrained_model_file),
+                          "--perturb", name, "--json")
         assert result.returncode == 0, result.stderr
         scores[name] = last_json_line(result)["negative_log_likelihood"]
     assert len(set(scores.values())) == 4  # four different copies of the split
 
 
 def test_evaluate_unknown_perturbation_is_a_usage_error(test_only_npz):
-    result = run_cli("evaluate", "--data", str(test_only_npz), "--perturb", "sepia")
+    result = run_main("evaluate", "--data", str(test_only_npz), "--perturb", "sepia")
     assert result.returncode == 2 and "invalid choice" in result.stderr
 
 
@@ -412,8 +442,8 @@ def test_evaluate_unknown_perturbation_is_a_usage_error(test_only_npz):
 
 @pytest.mark.slow
 def test_predict_with_a_baseline_keeps_the_json_shape(tmp_path, model_arguments):
-    plain = run_cli("predict", str(FACE_PHOTO), "--json", *model_arguments)
-    calibrated = run_cli("predict", str(FACE_PHOTO), "--baseline", str(FACE_PHOTO), "--json", *model_arguments)
+    plain = run_main("predict", str(FACE_PHOTO), "--json", *model_arguments)
+    calibrated = run_main("predict", str(FACE_PHOTO), "--baseline", str(FACE_PHOTO), "--json", *model_arguments)
     assert plain.returncode == 0 and calibrated.returncode == 0, calibrated.stderr
     before, after = last_json_line(plain), last_json_line(calibrated)
     assert set(after) == set(before) == {"results"}
@@ -435,9 +465,9 @@ def test_predict_baseline_without_a_face_or_unreadable(tmp_path, model_arguments
 
     blank = tmp_path / "wall.png"
     cv2.imwrite(str(blank), np.full((120, 160, 3), 128, np.uint8))
-    result = run_cli("predict", str(FACE_PHOTO), "--baseline", str(blank), "--json", *model_arguments)
+    result = run_main("predict", str(FACE_PHOTO), "--baseline", str(blank), "--json", *model_arguments)
     assert_clean_failure(result, 2, f"resting photo {blank}: no face found")
-    result = run_cli("predict", str(FACE_PHOTO), "--baseline", "/dev/zero", *model_arguments)
+    result = run_main("predict", str(FACE_PHOTO), "--baseline", "/dev/zero", *model_arguments)
     assert_clean_failure(result, 2, "resting photo /dev/zero: this is not a regular file")
 
 
@@ -490,9 +520,9 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
         arrays = {name: archive[name] for name in ("votes_train", "valid_train", "columns")}
     np.savez(votes, votes_val=arrays["votes_train"], valid_val=arrays["valid_train"],
              votes_test=arrays["votes_train"], valid_test=arrays["valid_train"], columns=arrays["columns"])
-    result = run_cli("experiment", "--data", str(data), "--name", "two untrained", "--model",
-                     str(untrained_model_file), "--model", str(untrained_model_file), "--private",
-                     "--metrics", str(metrics), "--votes", str(votes))
+    result = run_main("experiment", "--data", str(data), "--name", "two untrained", "--model",
+                      str(untrained_model_file), "--model", str(untrained_model_file), "--private",
+                      "--metrics", str(metrics), "--votes", str(votes))
     assert result.returncode == 0, result.stderr
     assert "two untrained: PublicTest" in result.stdout and "PrivateTest" in result.stdout
     assert "PublicTest vs FER+ majority" in result.stdout and "PrivateTest vs FER+ majority" in result.stdout
@@ -507,19 +537,19 @@ def test_experiment_records_an_ensemble_beside_the_rest(tmp_path, fer_fixture, u
     # votes that do not line up with the data: one clean error line, nothing recorded
     short = tmp_path / "short.npz"
     np.savez(short, votes_val=arrays["votes_train"][:5], columns=arrays["columns"])
-    result = run_cli("experiment", "--data", str(data), "--name", "misaligned", "--model", str(untrained_model_file),
-                     "--metrics", str(metrics), "--votes", str(short))
+    result = run_main("experiment", "--data", str(data), "--name", "misaligned", "--model", str(untrained_model_file),
+                      "--metrics", str(metrics), "--votes", str(short))
     assert_clean_failure(result, 2, "5 val vote rows")
     assert [item["name"] for item in json.loads(metrics.read_text())["experiments"]] == ["one untrained",
                                                                                          "two untrained"]
 
 
 def test_experiment_refuses_missing_models_and_data_without_public_test(tmp_path, test_only_npz):
-    missing = run_cli("experiment", "--data", str(test_only_npz), "--name", "x", "--model",
-                      str(tmp_path / "absent.keras"), "--metrics", str(tmp_path / "m.json"))
+    missing = run_main("experiment", "--data", str(test_only_npz), "--name", "x", "--model",
+                       str(tmp_path / "absent.keras"), "--metrics", str(tmp_path / "m.json"))
     assert_clean_failure(missing, 2, "absent.keras")
-    no_public = run_cli("experiment", "--data", str(test_only_npz), "--name", "x", "--metrics",
-                        str(tmp_path / "m.json"))
+    no_public = run_main("experiment", "--data", str(test_only_npz), "--name", "x", "--metrics",
+                         str(tmp_path / "m.json"))
     assert_clean_failure(no_public, 2, "'val'")
     assert not (tmp_path / "m.json").exists()
 
@@ -537,7 +567,7 @@ def test_record_baseline_scores_a_run_beside_the_shipped_model(tmp_path, fer_fix
     models.mkdir()
     shipped = {"model": {"file": "emotion_cnn.keras"}, "evaluations": {}, "experiments": [{"name": "kept"}]}
     (models / "metrics.json").write_text(json.dumps(shipped))
-    result = run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    result = run_main("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
     assert result.returncode == 0, result.stderr
     assert "2 epochs, 5.2 min" in result.stdout
     metrics = json.loads((models / "metrics.json").read_text())
@@ -551,13 +581,13 @@ def test_record_baseline_scores_a_run_beside_the_shipped_model(tmp_path, fer_fix
     empty = tmp_path / "empty-models"
     empty.mkdir()
     (empty / "metrics.json").write_text("{}")
-    assert_clean_failure(run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
-                                 str(empty)), 2, "run `release` first")
-    assert_clean_failure(run_cli("record-baseline", "--run", str(tmp_path), "--data", str(data), "--models-dir",
-                                 str(models)), 2, "holds neither final.keras nor best.keras")
+    assert_clean_failure(run_main("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
+                                  str(empty)), 2, "run `release` first")
+    assert_clean_failure(run_main("record-baseline", "--run", str(tmp_path), "--data", str(data), "--models-dir",
+                                  str(models)), 2, "holds neither final.keras nor best.keras")
     (run / "log.csv").unlink()
-    assert_clean_failure(run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
-                                 str(models)), 2, "log.csv")
+    assert_clean_failure(run_main("record-baseline", "--run", str(run), "--data", str(data), "--models-dir",
+                                  str(models)), 2, "log.csv")
     assert (models / "metrics.json").read_text() == before
 
 
@@ -565,12 +595,12 @@ def test_release_refuses_an_interpolation_it_cannot_make(tmp_path):
     model = tmp_path / "start.keras"
     model.write_bytes(b"weights")
     common = ("release", "--run", str(tmp_path), "--data", str(tmp_path / "missing.npz"))
-    assert_clean_failure(run_cli(*common, "--share", "0.5"), 2, "--interpolate-from and --share go together")
-    assert_clean_failure(run_cli(*common, "--interpolate-from", str(model)), 2, "go together")
+    assert_clean_failure(run_main(*common, "--share", "0.5"), 2, "--interpolate-from and --share go together")
+    assert_clean_failure(run_main(*common, "--interpolate-from", str(model)), 2, "go together")
     for share in ("0", "1.5"):
-        assert_clean_failure(run_cli(*common, "--interpolate-from", str(model), "--share", share), 2,
+        assert_clean_failure(run_main(*common, "--interpolate-from", str(model), "--share", share), 2,
                              "above 0 and at most 1")
-    assert_clean_failure(run_cli(*common, "--interpolate-from", str(tmp_path / "none.keras"), "--share", "0.5"), 2,
+    assert_clean_failure(run_main(*common, "--interpolate-from", str(tmp_path / "none.keras"), "--share", "0.5"), 2,
                          "no such model file to interpolate from")
 
 
@@ -583,8 +613,8 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
         arrays = dict(archive)
     np.savez(data, **arrays, x_test=arrays["x_val"][::-1], y_test=arrays["y_val"][::-1])
     run = tmp_path / "run"
-    result = run_cli("train", "--data", str(data), "--epochs", "1", "--batch-size", "16", "--float32",
-                     "--out", str(run))
+    result = run_main("train", "--data", str(data), "--epochs", "1", "--batch-size", "16", "--float32",
+                      "--out", str(run))
     assert result.returncode == 0, result.stderr
     models = tmp_path / "models"
     models.mkdir()
@@ -593,7 +623,7 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     earlier = {"experiments": [{"name": "recorded before"}], "baseline": baseline}
     (models / "metrics.json").write_text(json.dumps({"evaluations": {}, **earlier}))
     (models / "MODEL_CARD.md").write_text("# Card\n\n<!-- RESULTS -->\nold\n<!-- /RESULTS -->\nkept\n")
-    result = run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    result = run_main("release", "--run", str(run), "--data", str(data), "--models-dir", str(models))
     assert result.returncode == 0, result.stderr
     assert (models / "emotion_cnn.keras").is_file() and (models / "emotion_cnn.tflite").is_file()
     metrics = json.loads((models / "metrics.json").read_text())
@@ -607,13 +637,13 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     assert "old" not in card and "## Training recipe" in card and card.endswith("kept\n")
     assert "| seed baseline | 54.7% (TTA 56.0%) | 4.48M parameters, 6 epochs (15.8 min)" in card
     # a weight-space mix with the model shipped before: from a copy (the release replaces the shipped file)
-    assert_clean_failure(run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
-                                 "--interpolate-from", str(models / "emotion_cnn.keras"), "--share", "0.5"),
+    assert_clean_failure(run_main("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
+                                  "--interpolate-from", str(models / "emotion_cnn.keras"), "--share", "0.5"),
                          2, "copy it first")
     start = tmp_path / "start.keras"
     start.write_bytes((models / "emotion_cnn.keras").read_bytes())
-    result = run_cli("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
-                     "--interpolate-from", str(start), "--share", "0.5", "--no-precise-bn")
+    result = run_main("release", "--run", str(run), "--data", str(data), "--models-dir", str(models),
+                      "--interpolate-from", str(start), "--share", "0.5", "--no-precise-bn")
     assert result.returncode == 0, result.stderr
     recipe = json.loads((models / "metrics.json").read_text())["model"]["final_weights"]
     assert recipe["interpolation"] == {"base": str(start), "share": 0.5} and not recipe["precise_batch_norm"]
@@ -622,7 +652,7 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     assert f"--no-precise-bn --interpolate-from {start} --share 0.5`" in card
     # a later baseline replaces that row without re-releasing the shipped model
     shipped_model = (models / "emotion_cnn.keras").read_bytes()
-    result = run_cli("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
+    result = run_main("record-baseline", "--run", str(run), "--data", str(data), "--models-dir", str(models))
     assert result.returncode == 0, result.stderr
     card = (models / "MODEL_CARD.md").read_text()
     assert "| seed baseline |" not in card and "| TuneX CNN (another run) |" in card and card.endswith("kept\n")
@@ -631,7 +661,7 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     # `export` writes the LiteRT file again (here in float32) and measures it; weights and evaluations stay
     evaluations = json.loads((models / "metrics.json").read_text())["evaluations"]
     quantized_size = (models / "emotion_cnn.tflite").stat().st_size
-    result = run_cli("export", "--data", str(data), "--models-dir", str(models), "--float32")
+    result = run_main("export", "--data", str(data), "--models-dir", str(models), "--float32")
     assert result.returncode == 0, result.stderr
     assert "same label 100.00%" in result.stdout
     assert "per face as the app runs it (the face and its mirror image;" in result.stdout
@@ -647,12 +677,12 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path):
     empty = tmp_path / "empty-models"
     empty.mkdir()
     (empty / "metrics.json").write_text("{}")
-    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(empty)), 2, "run `release` first")
+    assert_clean_failure(run_main("export", "--data", str(data), "--models-dir", str(empty)), 2, "run `release` first")
     before = (models / "metrics.json").read_text()
     (models / "emotion_cnn.tflite").unlink()
     (models / "emotion_cnn.tflite").mkdir()  # a destination that cannot be written
-    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(models)), 2, "Is a directory")
+    assert_clean_failure(run_main("export", "--data", str(data), "--models-dir", str(models)), 2, "Is a directory")
     (models / "emotion_cnn.keras").unlink()
-    assert_clean_failure(run_cli("export", "--data", str(data), "--models-dir", str(models)), 2,
+    assert_clean_failure(run_main("export", "--data", str(data), "--models-dir", str(models)), 2,
                          "model file not found", "emotion_cnn.keras")
     assert (models / "metrics.json").read_text() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tunex_core.paths import PROJECT_ROOT
+from tunex_core.report.model_report import load_model_report, metrics_file_path
 
 
 def home() -> AppTest:
@@ -19,7 +20,22 @@ def test_home_renders_with_links_and_model_summary():
     assert app.title[0].value.startswith("🎵 TuneX")
     assert [heading.value for heading in app.subheader][:3] == [
         "1 · Read a mood", "2 · See it among songs", "3 · Listen"]
-    assert any(metric.label.startswith("Accuracy") for metric in app.metric) or app.info
+    # the shipped model's headline figures, as metrics.json gives them, and no "no evaluation" box
+    report = load_model_report(metrics_file_path())
+    headline = report.headline_key()
+    evaluation = report.evaluation(headline)
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics[f"Accuracy ({headline.display_name})"] == f"{evaluation.accuracy:.1%}"
+    assert metrics["Calibration error (ECE)"] == f"{evaluation.ece:.3f}"
+    assert not app.info
+
+
+def test_home_without_metrics_says_so_instead_of_figures(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUNEX_METRICS_FILE", str(tmp_path / "absent.json"))
+    app = home()
+    assert not app.exception
+    assert [box.value for box in app.info] == ["No evaluation of the shipped model is available in this checkout."]
+    assert not [metric for metric in app.metric if metric.label.startswith("Accuracy")]
 
 
 def test_home_shows_the_time_the_app_spends_per_face(monkeypatch):
@@ -43,7 +59,10 @@ def test_picking_a_mood_by_hand_sets_the_session_mood():
 
 def test_every_page_loads_without_exception():
     app = home()
-    for page in ("pages/live.py", "pages/song_map.py", "pages/playlist.py", "pages/model.py", "pages/home.py"):
+    pages = [str(path.relative_to(PROJECT_ROOT)) for path in sorted((PROJECT_ROOT / "pages").glob("*.py"))
+             if f'"{path.relative_to(PROJECT_ROOT)}"' in (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")]
+    assert {"pages/journal.py", "pages/my_music.py", "pages/live.py"} <= set(pages)  # every page of the router
+    for page in pages:
         app.switch_page(page)
         app.run()
         assert not app.exception, page
