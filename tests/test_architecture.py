@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,55 @@ def test_each_cached_resource_has_one_home():
                     for decorator in node.decorator_list):
                 homes.setdefault(node.name, []).append(path.name)
     assert homes and {name: files for name, files in homes.items() if len(files) > 1} == {}
+
+
+MAX_MODULE_LINES = 400
+MAP_LINE = re.compile(r"^    ([a-z_][a-z0-9_/]*)  +\S")
+
+
+def documented_modules(section_title: str) -> list[str]:
+    """The module names listed under ``section_title`` in ``tunex_core/__init__.py``'s docstring."""
+    docstring = ast.get_docstring(ast.parse((PACKAGE_DIR / "__init__.py").read_text(encoding="utf-8")))
+    section = docstring.split(section_title, 1)[1].split("\n\n", 2)[1]  # the indented block after the title
+    return [match.group(1) for line in section.splitlines() if (match := MAP_LINE.match(line))]
+
+
+def module_names() -> dict[str, Path]:
+    """Every module of ``tunex_core`` but the packages' ``__init__``, as ``part/module``."""
+    return {str(path.relative_to(PACKAGE_DIR).with_suffix("")): path for path in package_modules()
+            if path.name != "__init__.py"}
+
+
+def test_the_module_map_lists_every_module_once():
+    listed = documented_modules("Module map")
+    modules = module_names()
+    assert len(listed) == len(set(listed)), "a module is listed twice"
+    assert sorted(set(modules) - set(listed)) == [], "add a line for each to the map in tunex_core/__init__.py"
+    assert sorted(set(listed) - set(modules)) == [], "the map lists modules that do not exist"
+
+
+def test_a_module_over_the_length_limit_says_why():
+    exceptions = documented_modules("Modules over 400 lines")
+    modules = module_names()
+    assert set(exceptions) <= set(modules), "a listed long module does not exist"
+    long_ones = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules.items()
+                 if len(path.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES}
+    unexplained = {name: lines for name, lines in long_ones.items() if name not in exceptions}
+    assert not unexplained, f"split these, or give the reason in tunex_core/__init__.py: {unexplained}"
+
+
+def test_the_map_checks_can_fail(monkeypatch, tmp_path):
+    """A module missing from the map, and a long one without a reason, are both reported."""
+    package = tmp_path / "tunex_core"
+    (package / "music").mkdir(parents=True)
+    (package / "__init__.py").write_text('"""Doc.\n\nModule map (one line each):\n\n    music/known      fine\n\n'
+                                         'Modules over 400 lines, and why:\n\n    music/known      a reason\n"""\n')
+    (package / "music" / "__init__.py").write_text("")
+    (package / "music" / "known.py").write_text("x = 1\n")
+    (package / "music" / "unlisted.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    module = __import__(__name__, fromlist=["x"])
+    monkeypatch.setattr(module, "PACKAGE_DIR", package)
+    with pytest.raises(AssertionError, match="add a line"):
+        test_the_module_map_lists_every_module_once()
+    with pytest.raises(AssertionError, match="music/unlisted"):
+        test_a_module_over_the_length_limit_says_why()

@@ -5,19 +5,16 @@ parts below it and the shared modules, never a part beside or above it.
 
     commands/, cli, __main__   the CLI (``python -m tunex_core …``): may use every part
        │
-       ├── personal/    profiles, saved playlists, iso check-ins, journal ──► music/
-       │                library (own music: store, scan, import, worker, catalog)
-       ├── training/    dataset, trainer, evaluation, photos, release ───┐
-       ├── live/        the camera session, smoothing, ICE servers ──────┤
+       ├── personal/    a listener's own data and music ─────────────────► music/
+       ├── training/    training and releasing the emotion model ────────┐
+       ├── live/        the live camera session ─────────────────────────┤
        │                                                                 ▼
-       ├── vision/      faces, images, model, inference, pipeline, drawing
-       ├── music/       catalog, catalog_io, build/ (the catalog build, the song model), recommend, feedback,
-       │                emotion_music, title_matching, song_map, playlist_view, spotify,
-       │                audio/ (a song file's valence-arousal: decoding, features, model, analysis)
-       ├── report/      model_report, real_faces, model_charts, charts
-       ├── sharing/     certificate, access (code, settings), addresses: start.sh --share
+       ├── vision/      faces and emotions in pictures
+       ├── music/       the song catalog, recommendations, Spotify, a song file's sound
+       ├── report/      the model report read from models/metrics.json
+       ├── sharing/     serving TuneX to other devices (start.sh --share)
        ▼
-    shared (top level): emotions, mood, paths, storage, errors, markup
+    shared (top level): emotions, mood, paths, storage, files, errors, markup
 
 Rules (checked by ``tests/test_architecture.py``):
 
@@ -25,7 +22,113 @@ Rules (checked by ``tests/test_architecture.py``):
 - ``training`` and ``live`` import ``vision`` and the shared modules;
 - ``personal`` imports ``music`` and the shared modules;
 - ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;
-- nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``.
+- nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``;
+- every module has a line in the map below, and a module over 400 lines has its reason below that.
+
+Module map (one line each; a new module adds its line):
+
+    __main__                    ``python -m tunex_core``
+    cli                         the command line's parser, built from every module of commands/
+    emotions                    the seven emotions: order, names, emoji, colours, valence-arousal points
+    errors                      exceptions importable without TensorFlow
+    files                       bounded reads of user-named files, atomic writes
+    markup                      untrusted text made safe inside Streamlit markdown
+    mood                        a mood: what the face side hands to the music side
+    paths                       every file-system location (one home for paths)
+    storage                     the SQLite database: location, schema versions, failing soft
+    commands/catalog            ``catalog info``
+    commands/evaluate           ``evaluate``: score a model (or an ensemble) on FER-2013
+    commands/experiment         ``experiment``: score a candidate and record it beside the others
+    commands/music              ``music``: analyse own songs, a profile's music folders
+    commands/predict            ``predict``: faces and emotions in image files
+    commands/profile            ``profile list / export / import``
+    commands/recommend          ``recommend``: songs for a mood
+    commands/release            ``release``, ``record-baseline``, ``export``: write the shipped model's folder
+    commands/share              ``share``: serve TuneX to the local network over HTTPS
+    commands/spotify            ``spotify status / resolve``
+    commands/train              ``train``: train the emotion CNN
+    live/charts                 the Live page's two charts, drawn as small images
+    live/ice                    ICE servers (STUN, TURN) for WebRTC
+    live/memory                 handing freed video memory back to the system
+    live/session                live sessions: analysis thread, face tracks, group mood, viewer slots
+    live/smoothing              per-frame probabilities smoothed into a stable mood
+    music/catalog               record types and ``Catalog``, the columnar song catalog
+    music/catalog_io            catalog files (CSV, Parquet) and the chorus clips
+    music/audio/analysis        one song file analysed: valence, arousal, tags, or why it failed
+    music/audio/decoding        decoding the analysed excerpt of a song (PyAV)
+    music/audio/features        a song excerpt's features (numpy only)
+    music/audio/model           the fitted song-emotion model, loaded once
+    music/emotion_music         the user-editable emotion-to-genre/keyword mapping
+    music/feedback              a profile's plays, likes and skips
+    music/playlist_view         what the Playlist page shows per song (player, link, status)
+    music/recommend             match and iso playlists on the valence-arousal plane
+    music/song_map              the Song map's Plotly figures
+    music/title_matching        normalising titles and artists, match scores
+    music/track_ids             Spotify track ids and the URLs built from them
+    music/build/catalog         rebuild data/ (offline): the build's entry point
+    music/build/cleaning        cleaning rules for PMEmo's titles and artists
+    music/build/mapping         the fitted mapping from Spotify's audio features to the plane
+    music/build/merge           merging PMEmo with the Spotify tables
+    music/build/song_model      training the song-emotion model (offline)
+    music/build/spotify_tables  reading the public Spotify tables
+    music/spotify/cache         Spotify resolutions and searches in SQLite
+    music/spotify/client        the bounded HTTP client (timeouts, 429 waits, cool-down)
+    music/spotify/config        credentials, endpoints and their messages
+    music/spotify/records       statuses, tracks, resolutions, search pages
+    music/spotify/redaction     tokens kept out of spotipy's logs
+    music/spotify/service       what pages and the CLI call: status, resolution, discovery
+    personal/checkins           "how do you feel now?" before and after an iso playlist
+    personal/journal            the mood journal's figures
+    personal/journal_charts     the mood journal's Plotly figures
+    personal/library            a profile's own music: folders, uploads, each song's figures
+    personal/library_catalog    own songs as a catalog, alone or beside the shipped one
+    personal/library_import     background imports: scan, analyse, keep
+    personal/library_scan       finding audio files in a folder, bounded
+    personal/library_worker     the child process that analyses one song at a time
+    personal/playlists          saved playlists and their exports (M3U, CSV, text)
+    personal/profile_import     restoring a profile from its JSON export
+    personal/profiles           named local profiles and their data
+    report/charts               one face's emotion probabilities as a Plotly figure
+    report/model_charts         the Model page's Plotly figures
+    report/model_report         ``models/metrics.json`` parsed into typed results
+    report/real_faces           the model's figures beyond FER-2013's labels (crowd, real photos)
+    sharing/access              the access code and the sharing settings
+    sharing/addresses           this machine's local-network addresses
+    sharing/certificate         the self-signed HTTPS certificate
+    training/dataset            FER-2013 in its three layouts
+    training/evaluation         accuracy, per-class scores, confusion matrix, calibration
+    training/experiments        candidates scored the same way, recorded in metrics.json
+    training/export             Keras model to LiteRT
+    training/ferplus            FER+ crowd votes as soft targets and labels
+    training/model_card         generated model-card tables (seed baseline, resting-face study)
+    training/perturb            fixed webcam-like perturbations of a split
+    training/photos             scoring the model on labelled real photos
+    training/recipes            training choices importable without TensorFlow
+    training/release            a training run turned into the shipped model and its metrics
+    training/trainer            the training loop
+    vision/calibration          calibration to a person's resting face
+    vision/drawing              face boxes and labels drawn on frames
+    vision/faces                face detection and FER-style crops
+    vision/images               decoding user images safely
+    vision/inference            batch inference (LiteRT or Keras), temperature
+    vision/model                the CNN architectures, saving and loading
+    vision/pipeline             frame in, faces with emotions out
+    vision/pool                 a thread-safe pool of per-thread objects
+
+Modules over 400 lines, and why (checked by the same test):
+
+    music/catalog               one columnar type with its validation and every lookup; splitting it
+                                would scatter the arrays' invariants
+    music/build/cleaning        a table of cleaning rules, each small and tested on PMEmo's real defects
+    music/recommend             match and iso share the ranking, diversity and feedback steps
+    live/session                the analysis thread and its hand-off must be read together (thread safety)
+    personal/library            one store class over the library's tables (issue 44 is still extending it)
+    personal/library_import     the import job's states and its worker protocol (issue 44)
+    storage                     the schema, its migrations and the fail-soft paths share one connection logic
+    training/release            the release steps plus the model card's Markdown (to split: model_card)
+    training/trainer            the training loop, its data pipeline and checkpoints (to split)
+    report/model_report         twenty result dataclasses and their validation (to define once with
+                                training/evaluation)
 """
 
 __version__ = "0.1.0"
