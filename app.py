@@ -6,7 +6,7 @@ import streamlit as st
 # libraries (the reverse order is fine), so the WebRTC stack is loaded first, before any page.
 import streamlit_webrtc  # noqa: F401
 
-from pages.common import init_session_state, render_mood_sidebar
+from pages.common import init_session_state, show_mood_sidebar
 from pages.sharing import require_access_code
 from tunex_core.live.memory import tune_allocator_for_video
 
@@ -29,5 +29,5 @@ navigation = st.navigation(
         st.Page("pages/model.py", title="Model", icon="📊"),
     ]
 )
-render_mood_sidebar()
+show_mood_sidebar()
 navigation.run()

@@ -182,7 +182,7 @@ def session_profiles() -> tuple[Profile, ...]:
     return profiles
 
 
-def render_profile_sidebar() -> bool:
+def show_profile_sidebar() -> bool:
     """The profile selector, a "new profile" form and the store's messages (damaged, temporary, locked);
     returns whether the database could be read (False while another program locks it). A guest of a shared
     TuneX sees only that they are a guest."""
@@ -220,9 +220,9 @@ def render_profile_sidebar() -> bool:
     return bool(profiles)
 
 
-def render_mood_sidebar() -> None:
+def show_mood_sidebar() -> None:
     """The sidebar of every page: the profile selector and store messages, then the session mood."""
-    database_readable = render_profile_sidebar()
+    database_readable = show_profile_sidebar()
     mood = session_mood()
     with st.sidebar:
         st.subheader("Session mood")
@@ -231,13 +231,13 @@ def render_mood_sidebar() -> None:
             # Under a lock every read waits for the busy timeout: one for the profiles above is enough.
             if database_readable and (last := last_recorded_mood()) is not None:
                 emotion = EMOTION_BY_NAME[last.label]
-                st.button(f"↩️ Use my last mood: {emotion.emoji} {emotion.display_name} "
+                st.button(f"↩️ Use my last mood: {emotion.display_label} "
                           f"({describe_age(time.time() - last.created_at)})", key=RESUME_MOOD_BUTTON_KEY,
                           on_click=set_session_mood, args=(last,), kwargs={"record": False},
                           help="The mood this profile used last, from its journal (after a reload, for example).")
             return
         emotion = EMOTION_BY_NAME[mood.label]
-        st.markdown(f"### {emotion.emoji} {emotion.display_name}")
+        st.markdown(f"### {emotion.display_label}")
         st.progress(mood.confidence, text=f"confidence {mood.confidence:.0%}")
         st.caption(f"valence {mood.valence:.2f} · arousal {mood.arousal:.2f} · from {escape_markdown(mood.source)}")
 

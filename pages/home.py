@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import session_mood, set_session_mood
-from tunex_core.emotions import EMOTIONS
+from tunex_core.emotions import EMOTIONS, emotion_label
 from tunex_core.mood import Mood
 from tunex_core.report.model_report import load_model_report, metrics_file_path
 
@@ -37,7 +37,7 @@ st.subheader("No camera? Pick a mood")
 mood = session_mood()
 choice = st.radio("How do you feel?", [emotion.name for emotion in EMOTIONS], horizontal=True,
                   index=[emotion.name for emotion in EMOTIONS].index(mood.label) if mood else 6,
-                  format_func=lambda name: next(f"{e.emoji} {e.display_name}" for e in EMOTIONS if e.name == name))
+                  format_func=emotion_label)
 if st.button("Use this mood", key="home-use-mood"):
     set_session_mood(Mood.from_emotion(choice, source="your pick on Home"))
     st.rerun()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.common import PROFILE_KEY, current_profile_id, is_guest, playlist_download_buttons
 from pages.music_filters import cached_catalog
-from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.emotions import EMOTION_NAMES, emotion_label
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import CatalogError
 from tunex_core.personal.journal import (
@@ -71,12 +71,6 @@ def song_names(music_ids) -> dict[int, tuple[str, str]]:
                            else (f"song #{music_id}", ""))
     names.update(library_song_names(current_profile_id(), [music_id for music_id in music_ids if music_id < 0]))
     return names
-
-
-def emotion_label(name: str | None) -> str:
-    """"😢 Sad" for "sad"."""
-    emotion = EMOTION_BY_NAME.get(name or "")
-    return f"{emotion.emoji} {emotion.display_name}" if emotion else "—"
 
 
 def when(timestamp: float | None) -> str:
@@ -172,7 +166,7 @@ def show_moods(history: JournalHistory) -> None:
     columns[1].metric("Days with moods", f"{len(days):,}")
     totals = [sum(day.emotion_counts[index] for day in days) for index in range(len(EMOTION_NAMES))]
     most = max(range(len(totals)), key=totals.__getitem__)
-    columns[2].metric("Most often", emotion_label(EMOTION_NAMES[most]))
+    columns[2].metric("Most often", emotion_label(EMOTION_NAMES[most], "—"))
     columns[3].metric("Mean valence", f"{sum(entry.valence for entry in history.moods) / len(history.moods):.2f}")
 
     grouping = st.radio("Group by", GROUPINGS, horizontal=True, key="journal_grouping",
@@ -189,7 +183,7 @@ def show_moods(history: JournalHistory) -> None:
     st.plotly_chart(calendar_figure(days), key="journal_calendar")
     st.markdown("**Latest moods**")
     st.dataframe(pd.DataFrame([{
-        "when": when(entry.recorded_at), "mood": emotion_label(entry.label), "valence": round(entry.valence, 2),
+        "when": when(entry.recorded_at), "mood": emotion_label(entry.label, "—"), "valence": round(entry.valence, 2),
         "arousal": round(entry.arousal, 2), "from": entry.source,
     } for entry in reversed(history.moods[-RECENT_MOODS_SHOWN:])]), hide_index=True)
 
@@ -203,7 +197,7 @@ def show_songs(history: JournalHistory) -> None:
     if not by_mood:
         st.caption("No plays with a mood yet — press ▶️ Played on the **Song map**.")
     for label, songs in by_mood.items():
-        st.markdown(emotion_label(label))
+        st.markdown(emotion_label(label, "—"))
         st.dataframe(pd.DataFrame([{"title": names[song.music_id][0], "artist": names[song.music_id][1],
                                     "plays": song.plays} for song in songs]), hide_index=True)
     st.markdown("**Likes and skips**")
@@ -229,8 +223,8 @@ def show_iso(history: JournalHistory) -> None:
                       delta_color="inverse")
     st.plotly_chart(iso_figure(history.checkins), key="journal_iso")
     st.dataframe(pd.DataFrame([{
-        "when": when(checkin.before_at), "target": emotion_label(checkin.target_label),
-        "before": emotion_label(checkin.before_label), "after": emotion_label(checkin.after_label),
+        "when": when(checkin.before_at), "target": emotion_label(checkin.target_label, "—"),
+        "before": emotion_label(checkin.before_label, "—"), "after": emotion_label(checkin.after_label, "—"),
         "closer by": None if checkin.progress is None else round(checkin.progress, 2),
     } for checkin in reversed(history.checkins)]), hide_index=True)
 

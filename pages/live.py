@@ -214,7 +214,7 @@ def use_mood(probabilities, source: str) -> None:
 def describe(label: str, confidence: float) -> str:
     """An emotion and its confidence as a heading, for example "😊 Happy · 87%"."""
     emotion = EMOTION_BY_NAME[label]
-    return f"{emotion.emoji} {emotion.display_name} · {confidence:.0%}"
+    return f"{emotion.display_label} · {confidence:.0%}"
 
 
 def video_frame_callback(frame: av.VideoFrame) -> av.VideoFrame:
@@ -313,7 +313,7 @@ def live_status(playing: bool, switch_after: float, turn_advice: bool = False, c
         row.metric("Mood", "—", width=MOOD_METRIC_WIDTH)
     else:
         emotion = EMOTION_BY_NAME[driving.stable_label]
-        row.metric("Mood", f"{emotion.emoji} {emotion.display_name}", width=MOOD_METRIC_WIDTH,
+        row.metric("Mood", emotion.display_label, width=MOOD_METRIC_WIDTH,
                    delta=f"{driving.stable_confidence:.0%} sure", delta_color="off", delta_arrow="off")
     row.metric("Faces", len(faces), width=FACES_METRIC_WIDTH)
     row.metric("Analysis per frame", f"{snapshot.milliseconds_per_frame:.0f} ms"

@@ -56,7 +56,7 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def render_summary(report: ModelReport) -> None:
+def show_summary(report: ModelReport) -> None:
     """Headline numbers: accuracy, macro F1, ECE, size and speed."""
     key = report.headline_key()
     evaluation = report.evaluation(key) if key else None
@@ -113,7 +113,7 @@ def render_summary(report: ModelReport) -> None:
         st.caption(" · ".join(details))
 
 
-def render_lenses(report: ModelReport) -> None:
+def show_lenses(report: ModelReport) -> None:
     """FER-2013's labels beside the FER+ crowd's and real photos: the figures the model is chosen by."""
     crowd, photos = report.crowd, report.real_photos
     if crowd is None and photos is None:
@@ -158,7 +158,7 @@ def render_lenses(report: ModelReport) -> None:
                        + "; recall counts a photo with no face found as a miss.")
 
 
-def render_evaluations_table(report: ModelReport) -> None:
+def show_evaluations_table(report: ModelReport) -> None:
     """Every evaluation in the file (and the baseline's) as one table."""
     rows = []
     for key in report.evaluation_keys():
@@ -182,7 +182,7 @@ def render_evaluations_table(report: ModelReport) -> None:
                                     "log loss": st.column_config.NumberColumn(format="%.3f")})
 
 
-def render_accuracy(report: ModelReport) -> None:
+def show_accuracy(report: ModelReport) -> None:
     """The accuracy chart beside the anchors."""
     st.header("Accuracy in context")
     bars = accuracy_bars(report)
@@ -191,12 +191,12 @@ def render_accuracy(report: ModelReport) -> None:
         return
     st.markdown(f"**{ACCURACY_TITLE}**")
     st.plotly_chart(accuracy_figure(bars))
-    render_evaluations_table(report)
+    show_evaluations_table(report)
     st.caption("FER-2013 is hard: people label its faces correctly only about 65% of the time "
                "(Goodfellow et al., 2013). The anchors are other models' reported accuracies on it.")
 
 
-def render_evaluation_details(report: ModelReport) -> None:
+def show_evaluation_details(report: ModelReport) -> None:
     """Confusion matrix, per-class scores and reliability for a chosen evaluation."""
     keys = report.evaluation_keys()
     if not keys:
@@ -228,7 +228,7 @@ def render_evaluation_details(report: ModelReport) -> None:
         st.caption("No reliability diagram for this evaluation.")
 
 
-def render_experiments(report: ModelReport) -> None:
+def show_experiments(report: ModelReport) -> None:
     """Training recipes, ensembles and distilled students side by side (``tunex_core experiment``)."""
     if not report.experiments:
         return
@@ -265,7 +265,7 @@ def render_experiments(report: ModelReport) -> None:
     st.caption("Recall per emotion on PublicTest (flip TTA): how often a face of that emotion is read right.")
 
 
-def render_resting_study(report: ModelReport) -> None:
+def show_resting_study(report: ModelReport) -> None:
     """What calibrating to a resting face does, in the simulated-people study (``bench/calibration_study.py``)."""
     rows = resting_study_rows(report.resting_study)
     if not rows:
@@ -295,7 +295,7 @@ def render_resting_study(report: ModelReport) -> None:
                "resting photo. `python bench/calibration_study.py --record` adds a run.")
 
 
-def render_mistakes(report: ModelReport) -> None:
+def show_mistakes(report: ModelReport) -> None:
     """A gallery of the model's confident mistakes on the committed fixture faces."""
     st.header("Confident mistakes")
     if not report.fixture_mistakes:
@@ -326,7 +326,7 @@ def render_mistakes(report: ModelReport) -> None:
                 f"{mistake.confidence:.0%} confidence")
 
 
-def render_confidence_history() -> None:
+def show_confidence_history() -> None:
     """This session's live per-face confidence, from the Live mood page."""
     st.header("This session, live")
     samples = confidence_samples(st.session_state.get(CONFIDENCE_HISTORY_KEY))
@@ -359,11 +359,11 @@ except ValueError as error:
     st.error(f"The model metrics file could not be read: {error}")
 
 if report is not None:
-    render_summary(report)
-    render_lenses(report)
-    render_accuracy(report)
-    render_evaluation_details(report)
-    render_experiments(report)
-    render_resting_study(report)
-    render_mistakes(report)
-render_confidence_history()
+    show_summary(report)
+    show_lenses(report)
+    show_accuracy(report)
+    show_evaluation_details(report)
+    show_experiments(report)
+    show_resting_study(report)
+    show_mistakes(report)
+show_confidence_history()

@@ -16,7 +16,7 @@ from pages.common import feedback_store, session_mood, set_session_mood
 from pages.library_source import choose_source
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
 from pages.playlist_panels import show_checkin_panel, show_save_panel
-from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.emotions import EMOTION_NAMES, emotion_label
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError
@@ -69,11 +69,6 @@ def record_feedback(music_id: int, action: str, title: str) -> None:
     verb = "Liked" if action == LIKE else "Skipped"
     st.toast(f"{verb}: {escape_markdown(title)}")
 
-
-def emotion_label(name: str) -> str:
-    """"😄 Happy" for "happy"."""
-    chosen = EMOTION_BY_NAME[name]
-    return f"{chosen.emoji} {chosen.display_name}"
 
 
 def mood_selector_key(mood: Mood | None) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from pages.common import current_profile_id, playlist_download_buttons, show_write_outcome
-from tunex_core.emotions import EMOTION_BY_NAME, EMOTIONS
+from tunex_core.emotions import EMOTIONS, emotion_label
 from tunex_core.markup import escape_markdown
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
@@ -81,12 +81,6 @@ def show_save_panel(playlist: Playlist, entries: Sequence[PlaylistEntry], mood: 
 # --- iso check-ins -------------------------------------------------------------------------------------
 
 
-def emotion_button_label(name: str) -> str:
-    """"😢 Sad" for "sad"."""
-    emotion = EMOTION_BY_NAME[name]
-    return f"{emotion.emoji} {emotion.display_name}"
-
-
 def _record_checkin_mood(mood: Mood) -> None:
     try:
         with FeedbackStore(profile_id=current_profile_id()) as store:
@@ -134,8 +128,8 @@ def _finish_checkin(feeling: str) -> None:
     progress = result.progress or 0.0
     direction = "closer to" if progress > 0 else "further from" if progress < 0 else "no closer to"
     st.session_state[CHECKIN_RESULT_KEY] = (
-        f"Before {emotion_button_label(before.label)}, after {emotion_button_label(after.label)}: "
-        f"{abs(progress):.2f} {direction} {emotion_button_label(pending['target'])}. "
+        f"Before {emotion_label(before.label)}, after {emotion_label(after.label)}: "
+        f"{abs(progress):.2f} {direction} {emotion_label(pending['target'])}. "
         "The Journal shows how your iso playlists work over time.")
     del st.session_state[CHECKIN_KEY]
 
@@ -159,12 +153,12 @@ def show_checkin_panel(playlist: Playlist) -> None:
             arguments = lambda name: (name, target_label, tuple(playlist.target_point))  # noqa: E731
         else:
             st.markdown(f"🧭 **After listening — how do you feel now?** (before: "
-                        f"{emotion_button_label(pending['before'])}, target: {emotion_button_label(target_label)})")
+                        f"{emotion_label(pending['before'])}, target: {emotion_label(target_label)})")
             stage, callback = "after", _finish_checkin
             arguments = lambda name: (name,)  # noqa: E731
         columns = st.columns(len(EMOTIONS))
         for column, emotion in zip(columns, EMOTIONS, strict=True):
-            column.button(emotion_button_label(emotion.name), key=f"checkin_{stage}_{emotion.name}",
+            column.button(emotion_label(emotion.name), key=f"checkin_{stage}_{emotion.name}",
                           on_click=callback, args=arguments(emotion.name))
         if stage == "after":
             st.button("Start over", key="checkin_cancel", on_click=_cancel_checkin)

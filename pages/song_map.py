@@ -9,7 +9,7 @@ import streamlit as st
 from pages.common import feedback_store, session_mood
 from pages.library_source import choose_source
 from pages.music_filters import cached_catalog, describe_filter, filter_controls
-from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
+from tunex_core.emotions import EMOTION_NAMES, emotion_label
 from tunex_core.mood import Mood
 from tunex_core.music.catalog import CatalogError, ChorusClip
 from tunex_core.music.catalog_io import load_chorus_clips
@@ -34,12 +34,6 @@ MATCHING_ROWS_SHOWN = 200
 def cached_clips() -> tuple[ChorusClip, ...]:
     """The shipped chorus clips and their dynamic annotations."""
     return load_chorus_clips()
-
-
-def display_name(name: str) -> str:
-    """The emotion with its emoji, e.g. ``😄 Happy`` for ``happy``."""
-    emotion = EMOTION_BY_NAME[name]
-    return f"{emotion.emoji} {emotion.display_name}"
 
 
 def record(action: str, music_id: int, mood: Mood) -> None:
@@ -90,10 +84,10 @@ mood = session_mood()
 if mood is None:
     st.info("No session mood yet — read one on **Live mood**, or pick an emotion to explore.")
     explored = st.selectbox("Explore an emotion", EMOTION_NAMES, index=EMOTION_NAMES.index("happy"),
-                            format_func=display_name, key="song_map_explored", persist_state="session")
+                            format_func=emotion_label, key="song_map_explored", persist_state="session")
     mood = Mood.from_emotion(explored, source="song map")
 else:
-    st.markdown(f"Your mood: **{display_name(mood.label)}** — valence {mood.valence:.2f}, "
+    st.markdown(f"Your mood: **{emotion_label(mood.label)}** — valence {mood.valence:.2f}, "
                 f"arousal {mood.arousal:.2f} (the probability-weighted point of all seven emotions).")
 
 mode_column, target_column, count_column = st.columns([2, 2, 1])
@@ -102,7 +96,7 @@ mode = mode_column.radio("Playlist", MODES, format_func=MODE_LABELS.get, horizon
 target = None
 if mode == "iso":
     target = target_column.selectbox("Move toward", EMOTION_NAMES, index=EMOTION_NAMES.index(DEFAULT_ISO_TARGET),
-                                      format_func=display_name, key="song_map_target", persist_state="session")
+                                      format_func=emotion_label, key="song_map_target", persist_state="session")
 count = count_column.number_input("Songs", min_value=3, max_value=30, value=DEFAULT_COUNT, step=1,
                                   key="song_map_count", persist_state="session")
 
@@ -110,7 +104,7 @@ search_column, region_column = st.columns([2, 3])
 search = search_column.text_input("Search title or artist", placeholder="e.g. Adele, Christmas",
                                   key="song_map_search", persist_state="session")
 regions = region_column.multiselect("Emotion regions", EMOTION_NAMES, default=list(EMOTION_NAMES),
-                                    format_func=display_name, key="song_map_regions", persist_state="session")
+                                    format_func=emotion_label, key="song_map_regions", persist_state="session")
 song_filter = filter_controls(catalog, "song_map")
 
 feedback, recent_ids = None, ()

@@ -50,6 +50,11 @@ class Emotion:
     lexicon_arousal: float
 
     @property
+    def display_label(self) -> str:
+        """The emoji and the display name, e.g. "😢 Sad": how every page and chart names an emotion."""
+        return f"{self.emoji} {self.display_name}"
+
+    @property
     def valence(self) -> float:
         """Valence on PMEmo's 0..1 scale."""
         return rescale(self.lexicon_valence)
@@ -85,6 +90,17 @@ def emotion(name: str) -> Emotion:
     if key not in EMOTION_BY_NAME:
         raise ValueError(f"unknown emotion {name!r}; choose one of {', '.join(EMOTION_NAMES)}")
     return EMOTION_BY_NAME[key]
+
+
+def emotion_label(name: str | None, default: str | None = None) -> str:
+    """The display label of the emotion called ``name`` ("😢 Sad" for "sad"); ``default`` for a name that
+    is no emotion (``KeyError`` without a default)."""
+    found = EMOTION_BY_NAME.get(name or "")
+    if found is not None:
+        return found.display_label
+    if default is None:
+        raise KeyError(f"unknown emotion {name!r}")
+    return default
 
 
 def colour_bgr(name: str) -> tuple[int, int, int]:

@@ -1,6 +1,6 @@
 """The profile selector in every page's sidebar, and the store's messages there (AppTest).
 
-``render_mood_sidebar`` (what ``app.py`` draws before every page) runs in a small script with a
+``show_mood_sidebar`` (what ``app.py`` draws before every page) runs in a small script with a
 "Use sad" button standing in for Home's mood picker: AppTest drops ``app.py``'s sidebar on reruns
 of some pages, so the selector is exercised without the router (the browser journey uses it).
 """
@@ -23,11 +23,11 @@ APP = str(PROJECT_ROOT / "app.py")
 def sidebar_script() -> None:
     import streamlit as st
 
-    from pages.common import init_session_state, render_mood_sidebar, set_session_mood
+    from pages.common import init_session_state, set_session_mood, show_mood_sidebar
     from tunex_core.mood import Mood
 
     init_session_state()
-    render_mood_sidebar()
+    show_mood_sidebar()
     if st.button("Use sad", key="use_sad"):
         set_session_mood(Mood.from_emotion("sad", source="test"))
 

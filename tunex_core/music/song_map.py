@@ -68,7 +68,7 @@ def song_map_figure(catalog: Catalog, visible_indices: Sequence[int] | np.ndarra
     figure.add_trace(go.Scatter(
         x=[emotion.valence for emotion in EMOTIONS], y=[emotion.arousal for emotion in EMOTIONS],
         mode="markers+text", name="Emotions",
-        text=[f"{emotion.emoji} {emotion.display_name}" for emotion in EMOTIONS],
+        text=[emotion.display_label for emotion in EMOTIONS],
         textposition=[CLUSTER_LABEL_POSITIONS.get(emotion.name) or label_position(emotion.valence, "top")
                       for emotion in EMOTIONS],
         textfont={"size": 14}, cliponaxis=False,

@@ -61,7 +61,7 @@ def emotions_per_day_figure(summaries: Sequence[PeriodSummary], period: str = "d
     for emotion in EMOTIONS:
         counts = [summary.emotion_counts[emotion.index] for summary in summaries]
         if any(counts):
-            figure.add_trace(go.Bar(x=dates, y=counts, name=f"{emotion.emoji} {emotion.display_name}",
+            figure.add_trace(go.Bar(x=dates, y=counts, name=emotion.display_label,
                                     marker_color=emotion.colour, width=bar_width,
                                     hovertemplate=f"%{{x|%d %b}}: %{{y}} {emotion.display_name.lower()}<extra></extra>"))
     return _layout(figure, height, barmode="stack", bargap=0.1, yaxis={"title": "moods"},

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tunex_core.emotions import EMOTION_BY_NAME
+from tunex_core.emotions import EMOTION_BY_NAME, emotion_label
 from tunex_core.music.spotify import is_valid_track_id, open_url, search_url
 from tunex_core.personal.profiles import MAX_NAME_LENGTH, ProfileError, validated_name
 from tunex_core.storage import Database, WriteOutcome
@@ -63,8 +63,7 @@ class SavedPlaylist:
     def description(self) -> str:
         """"Match 😢 Sad, 10 songs" or "Iso 😢 Sad → 😐 Neutral, 10 songs"."""
         def label(name: str | None) -> str:
-            emotion = EMOTION_BY_NAME.get(name or "")
-            return f"{emotion.emoji} {emotion.display_name}" if emotion else (name or "?")
+            return emotion_label(name, default=name or "?")
 
         mood = label(self.mood_label)
         if self.mode == "iso":
