@@ -69,6 +69,8 @@ Module map (one line each; a new module adds its line):
     music/build/cleaning        cleaning rules for PMEmo's titles and artists
     music/build/mapping         the fitted mapping from Spotify's audio features to the plane
     music/build/merge           merging PMEmo with the Spotify tables
+    music/build/music_emotion   reading the labelled music-emotion research sets (Deezer mood, 4Q)
+    music/build/placement       the placement fitted on every labelled source
     music/build/song_model      training the song-emotion model (offline)
     music/build/spotify_tables  reading the public Spotify tables
     music/spotify/cache         Spotify resolutions and searches in SQLite
