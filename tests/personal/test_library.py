@@ -276,3 +276,27 @@ def test_folder_adding_and_uploading_are_separate_entry_points(home, tmp_path):
     assert kinds == {"a.mp3": "folder", "up.mp3": "uploads"} and folder.kind == "folder"
     with pytest.raises(LibraryError):
         import_folder(jobs, DEFAULT_PROFILE_ID, tmp_path / "missing")
+
+
+def test_removing_a_folder_during_its_import_keeps_nothing_of_it(home, tmp_path):
+    music = tmp_path / "Music"
+    for index in range(20):
+        write_song(music / f"{index:02}.mp3", 0.5, 0.5)
+
+    def slow(path):
+        time.sleep(0.05)
+        return analyze(path)
+
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        folder = store.add_folder(music)
+    job = ImportJob(DEFAULT_PROFILE_ID, analyser=slow, suffixes=SUFFIXES)
+    job.add_folder(folder.id, folder.path)
+    deadline = time.monotonic() + 20
+    while job.progress().done < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        store.remove_folder(folder.id)
+    assert job.wait(30)
+    assert songs() == {}
+    assert any("its folder was removed during the import" in problem for problem in job.progress().problems)
+    assert len(list(music.iterdir())) == 20
