@@ -118,8 +118,8 @@ def bench_pages(arguments: argparse.Namespace) -> int:
     folder = make_folder(work / "music", arguments.songs, arguments.distinct)
     (work / "home").mkdir()
     server = start_streamlit(work / "home", work / "streamlit.log")
-    during: list[float] = []
-    after: list[float] = []
+    during: list[tuple[str, float]] = []
+    after: list[tuple[str, float]] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True,
@@ -140,20 +140,25 @@ def bench_pages(arguments: argparse.Namespace) -> int:
             finished = False
             while not finished and len(during) < arguments.switches:
                 for title, _, heading in PAGES:
-                    during.append(switch(page, title, heading))
+                    during.append((title, switch(page, title, heading)))
                 finished = main.get_by_text(re.compile(r"Last import")).count() > 0  # My music was the last page
             print(f"{len(during)} switches timed during the import ({time.monotonic() - started:.0f} s)")
             main.get_by_text(re.compile(r"Last import")).wait_for(timeout=3_600_000)
             for _ in range(max(1, len(during) // len(PAGES))):
                 for title, _, heading in PAGES:
-                    after.append(switch(page, title, heading))
+                    after.append((title, switch(page, title, heading)))
             browser.close()
     finally:
         stop_streamlit(server)
         shutil.rmtree(work, ignore_errors=True)
-    for label, values in (("during the import", during), ("after the import", after)):
+    for label, timed in (("during the import", during), ("after the import", after)):
+        values = [seconds for _, seconds in timed]
         print(f"page switch {label}: median {statistics.median(values):.2f} s, max {max(values):.2f} s, "
               f"{sum(value > 1.0 for value in values)} of {len(values)} over 1 s")
+        for title, _, _ in PAGES:
+            mine = [seconds for name, seconds in timed if name == title]
+            if mine:
+                print(f"    {title:<9} median {statistics.median(mine):.2f} s, max {max(mine):.2f} s ({len(mine)})")
     return 0
 
 

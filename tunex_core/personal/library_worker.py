@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 
 DEFAULT_ANALYSER = "tunex_core.music.audio.analysis:analyze_song"
+# The worker yields the CPU to the app's own threads (pages stay quick during an import); on an idle
+# core it runs at full speed all the same.
+WORKER_NICENESS = 10
 RESULT_FIELDS = ("valence", "arousal", "duration_seconds", "title", "artist", "error")
 
 
@@ -41,6 +44,8 @@ def serve(reference: str) -> None:
     """Answer analysis requests on stdin/stdout until stdin ends (see the module docstring)."""
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints of libraries do not break the protocol
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
     analyser = load_analyser(reference)
     protocol.write(json.dumps({"ready": True}) + "\n")
     protocol.flush()
