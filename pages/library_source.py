@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from pages.common import current_profile_id
@@ -11,6 +13,8 @@ from tunex_core.personal.library import LibraryStore
 from tunex_core.personal.library_catalog import BOTH, CATALOG, SOURCE_LABELS, SOURCES, SongSource, songs_source
 from tunex_core.personal.library_import import ImportJobs
 from tunex_core.storage import DatabaseBusyError
+
+REFRESH_DURING_IMPORT_SECONDS = 20.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,5 +52,10 @@ def choose_source(base: Catalog, key_prefix: str, default: str = BOTH) -> SongSo
     choice = st.radio("Songs from", SOURCES, index=SOURCES.index(default), format_func=SOURCE_LABELS.get,
                       horizontal=True, key=f"{key_prefix}_source", persist_state="session",
                       help="Your own songs (added on **My music**) play from this computer, with no network.")
+    job = cached_import_jobs().existing(profile_id)
+    if job is not None and job.running:
+        # Every analysed song changes the fingerprint; rebuilding the catalog (66,000 songs with "Both")
+        # on every visit would slow the pages during an import, so it is refreshed every few seconds.
+        fingerprint = ("importing", int(time.monotonic() // REFRESH_DURING_IMPORT_SECONDS))
     base_identity = (base.source, len(base))
     return cached_source(choice, profile_id, (*fingerprint, *base_identity), base)
