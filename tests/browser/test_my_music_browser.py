@@ -1,5 +1,5 @@
-"""End-to-end, with the network off: add a folder of synthesised songs on My music, see them on the Song map,
-and hear one play in a playlist (the page's ``<audio>`` element plays). Every request that would leave
+"""End-to-end, with the network off: add a folder of synthesised songs on My music and upload one more, see
+them on the Song map, and hear one play in a playlist (the page's ``<audio>`` element plays). Every request that would leave
 127.0.0.1 is refused and recorded; there must be none."""
 
 from __future__ import annotations
@@ -56,17 +56,24 @@ def test_own_songs_are_analysed_mapped_and_played_offline(app_page, offline, tmp
     wait_for_app_idle(app_page)
     expect(main.locator("audio")).to_have_count(1)  # "Listen": a player for one of the songs
     assert exception_count(app_page) == 0
+
+    upload = write_tone_song(tmp_path / "upload" / "uploaded.ogg", "bright", seed=5)
+    main.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    main.get_by_role("button", name="Analyse the uploaded songs").click()
+    main.get_by_text(re.compile(r"Uploaded files — 1 of 1 songs placed")).wait_for(timeout=IMPORT_SECONDS * 1000)
+    wait_for_app_idle(app_page)
+    assert exception_count(app_page) == 0
     save_tall_screenshot(app_page, "my-music-imported")
 
     open_from_sidebar(app_page, "Song map", "song_map")
     chart = main.locator('[data-testid="stPlotlyChart"]').first
     chart.wait_for(timeout=60_000)
-    expect(chart.locator(".legendtext", has_text="My music (3)")).to_have_count(1, timeout=60_000)
+    expect(chart.locator(".legendtext", has_text="My music (4)")).to_have_count(1, timeout=60_000)
     assert exception_count(app_page) == 0
 
     open_from_sidebar(app_page, "Playlist", "playlist")
     players = main.locator("audio")
-    expect(players).to_have_count(3, timeout=60_000)  # every placed song, each playing from disk
+    expect(players).to_have_count(4, timeout=60_000)  # every placed song, each playing from disk
     assert "Bright Test Tone" in main.inner_text()
     player = players.first
     player.scroll_into_view_if_needed()
