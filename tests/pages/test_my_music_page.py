@@ -158,6 +158,7 @@ def test_the_song_map_marks_own_songs(fake_analysis, tmp_path):
     assert traces["My music (3)"]["marker"]["symbol"] == "diamond-open"
     app.radio(key="song_map_source").set_value("library").run()
     assert not app.exception and "Bright song" in app.get("plotly_chart")[0].proto.spec
+    assert len(app.get("audio")) == 5  # the chosen song plays from disk, beside the four chorus clips
 
 
 def test_the_journal_names_own_songs(fake_analysis, tmp_path):
@@ -171,3 +172,22 @@ def test_the_journal_names_own_songs(fake_analysis, tmp_path):
     assert not app.exception
     shown = " ".join(frame.value.to_string() for frame in app.dataframe)
     assert "Bright song 0" in shown and "song #" not in shown
+
+
+def test_an_import_goes_on_while_another_page_is_open(fake_analysis, tmp_path, monkeypatch):
+    monkeypatch.setattr(library_import, "DEFAULT_ANALYSER", "tests.personal.library_fakes:slow_analyze")
+    music = tmp_path / "Music"
+    for index in range(12):
+        write_song(music / f"{index:02}.mp3", 0.6, 0.6)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=RUN_TIMEOUT_SECONDS)
+    app.session_state["mood"] = Mood.from_emotion("happy")
+    app.run()
+    app.switch_page("pages/my_music.py").run()
+    app.text_input(key="my_music_folder").set_value(str(music))
+    app.button(key="my_music_add").click().run()
+    assert app.get("progress"), "a progress bar while the import runs"
+    app.switch_page("pages/home.py").run()
+    assert not app.exception
+    app = wait_for_import(app.switch_page("pages/my_music.py"))
+    assert not app.exception
+    assert "12 of 12 songs placed" in texts(app)
