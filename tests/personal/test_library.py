@@ -136,10 +136,14 @@ def test_profiles_have_their_own_music_and_a_deleted_profile_takes_its_music_alo
         sam = profiles.create("Sam")
     import_folder(tmp_path / "Music", sam.id)
     assert set(songs(sam.id)) == {"a.mp3"} and songs() == {}
+    upload = save_upload(sam.id, "mine.mp3", b"FAKE 0.5 0.5")
+    kept = save_upload(DEFAULT_PROFILE_ID, "theirs.mp3", b"FAKE 0.5 0.5")
     with ProfileStore() as profiles:
         profiles.delete(sam.id)
     with LibraryStore(sam.id) as store:
         assert store.songs() == () and store.folders() == ()
+    assert not upload.exists() and kept.exists()  # TuneX's copies of Sam's uploads went with Sam
+    assert (tmp_path / "Music" / "a.mp3").exists()  # never a file of Sam's own folders
 
 
 def test_adding_something_that_is_not_a_folder_says_why(home, tmp_path):

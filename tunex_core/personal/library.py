@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -155,9 +156,19 @@ def _song(row) -> LibrarySong:
                        float(row["analysed_at"]))
 
 
+def profile_files_dir(profile_id: int) -> Path:
+    """The folder of files TuneX keeps for ``profile_id``'s music (under the TuneX home)."""
+    return user_data_dir() / LIBRARY_DIR_NAME / f"profile-{int(profile_id)}"
+
+
 def uploads_dir(profile_id: int) -> Path:
     """Where files uploaded in the browser are kept for ``profile_id`` (under the TuneX home)."""
-    return user_data_dir() / LIBRARY_DIR_NAME / f"profile-{int(profile_id)}" / "uploads"
+    return profile_files_dir(profile_id) / "uploads"
+
+
+def delete_profile_files(profile_id: int) -> None:
+    """Delete TuneX's copies of the profile's uploaded songs (when the profile itself is deleted)."""
+    shutil.rmtree(profile_files_dir(profile_id), ignore_errors=True)
 
 
 def is_inside(path: Path, folder: Path) -> bool:

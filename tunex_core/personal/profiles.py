@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tunex_core.personal.checkins import CHECKIN_COLUMNS
+from tunex_core.personal.library import delete_profile_files
 from tunex_core.storage import (
     DEFAULT_PROFILE_ID,
     PROFILE_TABLES,
@@ -172,9 +173,12 @@ class ProfileStore:
         """Delete a profile and everything it recorded; the default profile can only be emptied."""
         if int(profile_id) == DEFAULT_PROFILE_ID:
             raise ProfileError("the default profile cannot be deleted; empty it instead")
-        return self.database.write([*((f"DELETE FROM {table} WHERE profile_id = ?", (int(profile_id),))
-                                      for table in PROFILE_TABLES),
-                                    ("DELETE FROM profiles WHERE id = ?", (int(profile_id),))])
+        outcome = self.database.write([*((f"DELETE FROM {table} WHERE profile_id = ?", (int(profile_id),))
+                                         for table in PROFILE_TABLES),
+                                       ("DELETE FROM profiles WHERE id = ?", (int(profile_id),))])
+        if outcome is WriteOutcome.SAVED:  # its music library went with it (cascade); so do TuneX's upload copies
+            delete_profile_files(profile_id)
+        return outcome
 
     def export(self, profile_id: int, now: float | None = None) -> dict[str, object]:
         """Everything the profile holds, as a JSON-ready dict (``export_json`` gives the text)."""
