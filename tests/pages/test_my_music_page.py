@@ -191,3 +191,22 @@ def test_an_import_goes_on_while_another_page_is_open(fake_analysis, tmp_path, m
     app = wait_for_import(app.switch_page("pages/my_music.py"))
     assert not app.exception
     assert "12 of 12 songs placed" in texts(app)
+
+
+def test_a_song_whose_name_is_not_utf8_lists_and_plays(fake_analysis, tmp_path):
+    import os
+
+    folder = os.fsencode(tmp_path / "Music")
+    os.makedirs(folder)
+    with open(folder + b"/caf\xe9.mp3", "wb") as handle:
+        handle.write(b"FAKE 0.85 0.75")
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        added = store.add_folder(tmp_path / "Music")
+    job = ImportJob(DEFAULT_PROFILE_ID, analyser=library_fakes.analyze, suffixes=library_fakes.SUFFIXES)
+    job.add_folder(added.id, added.path)
+    assert job.wait(30)
+    app = page("my_music").run()
+    assert not app.exception and app.dataframe[0].value["title"].tolist() == ["caf\ufffd"]
+    assert app.get("audio")
+    app = page("playlist", Mood.from_emotion("happy")).run()
+    assert not app.exception and len(app.get("audio")) == 1
