@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_json_output_is_one_object_on_the_last_line(home):
     expected = recommend(load_catalog(), happy.valence, happy.arousal, count=10)
     assert [song["musicId"] for song in payload["songs"]] == [song.music_id for song in expected.songs]
     assert all(set(song) == {"musicId", "title", "artist", "valence", "arousal", "va_source", "spotify_id",
-                             "genre", "year"} for song in payload["songs"])
+                             "genre", "year", "language"} for song in payload["songs"])
     for song in payload["songs"]:
         assert song["va_source"] in ("rated", "estimated")
         assert song["spotify_id"] is None or re.fullmatch(r"[0-9A-Za-z]{22}", song["spotify_id"])
@@ -89,7 +90,7 @@ def test_a_user_catalog_is_used(home, tmp_path, capsys):
     assert main(["recommend", "--emotion", "happy", "--catalog", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["songs"] == [
         {"musicId": 1, "title": "Only Song", "artist": "Me", "valence": 0.5, "arousal": 0.5, "va_source": "rated",
-         "spotify_id": None, "genre": None, "year": None}]
+         "spotify_id": None, "genre": None, "year": None, "language": "unknown"}]
 
 
 def test_a_user_catalog_with_spotify_ids_keeps_the_valid_ones_and_counts_the_rest(home, tmp_path, capsys):
@@ -135,6 +136,7 @@ def test_catalog_info_prints_one_json_object(home):
     assert info["rated"] + info["estimated"] == info["songs"]
     assert set(info["genres"]) == {"edm", "latin", "pop", "r&b", "rap", "rock"}
     assert sum(info["decades"].values()) <= info["songs"] and "1980" in info["decades"]
+    assert sum(info["languages"].values()) == info["songs"] and info["languages"]["en"] > info["songs"] / 2
     assert sum(info["regions"].values()) == info["songs"] and set(info["regions"]) == {
         "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
     assert max(info["regions"].values()) <= 0.45 * info["songs"]  # the placement fills more than one region
@@ -189,3 +191,25 @@ def test_argparse_errors_exit_non_zero(home, capsys):
         main(["recommend", "--valence", "high", "--arousal", "0.5"])
     assert caught.value.code == 2
     assert "invalid float value" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"])
+def test_english_only_recommendations_are_english_with_latin_titles(home, capsys, name):
+    """With --language en the 20 songs of every emotion are English per the catalog's estimate, and no title
+    has a letter of a non-Latin script."""
+    assert main(["recommend", "--emotion", name, "--language", "en", "-n", "20", "--json", "--no-history"]) == 0
+    songs = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["songs"]
+    assert len(songs) == 20
+    assert all(song["language"] == "en" for song in songs)
+    for song in songs:
+        assert all(not character.isalpha() or "LATIN" in unicodedata.name(character, "LATIN")
+                   for character in song["title"]), song["title"]
+
+
+def test_several_languages_and_a_bad_code(home, capsys):
+    assert main(["recommend", "--emotion", "sad", "--language", "es", "--language", "PT", "-n", "10",
+                 "--json", "--no-history"]) == 0
+    songs = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["songs"]
+    assert {song["language"] for song in songs} <= {"es", "pt"} and len(songs) == 10
+    assert main(["recommend", "--emotion", "sad", "--language", "english!"]) == 2
+    assert "--language must be a language code" in capsys.readouterr().err

@@ -112,3 +112,34 @@ def test_catalog_constructor_validates_its_arrays():
 def test_catalog_constructor_rejects_misaligned_columns():
     with pytest.raises(CatalogError, match="'arousal' has 1 values, expected 2"):
         Catalog([1, 2], ["a", "b"], ["c", "d"], [0.1, 0.2], [0.3])
+
+
+def test_the_language_column_filters_and_counts():
+    small = Catalog([1, 2, 3, 4], ["Hola", "Hello", "Hallo", "?"], ["A", "B", "C", "D"], [0.1, 0.2, 0.3, 0.4],
+                    [0.5, 0.5, 0.5, 0.5], languages=["es", "en", None, "unknown"])
+    assert small.language_names == ("unknown", "en", "es")
+    assert small.language_counts() == {"unknown": 2, "en": 1, "es": 1}
+    assert [song.language for song in small] == ["es", "en", "unknown", "unknown"]
+    mask = small.filter_mask(CatalogFilter(languages=frozenset({"en", "es"})))
+    assert mask.tolist() == [True, True, False, False]
+    assert small.filter_mask(CatalogFilter(languages=frozenset({"fr"}))).tolist() == [False] * 4
+    assert small.filter_mask(CatalogFilter(languages=frozenset({"unknown"}))).tolist() == [False, False, True, True]
+    without = Catalog([1], ["x"], ["y"], [0.5], [0.5])
+    assert without.language_counts() == {"unknown": 1}
+
+
+def test_a_csv_catalog_may_carry_languages_and_a_bad_one_names_its_line(tmp_path):
+    path = tmp_path / "songs.csv"
+    path.write_text("musicId,title,artist,valence,arousal,language\n1,A,B,0.5,0.5,EN\n2,C,D,0.4,0.4,\n",
+                    encoding="utf-8")
+    songs = load_catalog(path)
+    assert [song.language for song in songs] == ["en", "unknown"]
+    path.write_text("musicId,title,artist,valence,arousal,language\n1,A,B,0.5,0.5,English!\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="line 2, column 'language'"):
+        load_catalog(path)
+
+
+def test_the_shipped_catalog_has_a_language_per_song():
+    shipped = load_catalog()
+    counts = shipped.language_counts()
+    assert sum(counts.values()) == len(shipped) and counts["en"] > len(shipped) / 2 and "es" in counts

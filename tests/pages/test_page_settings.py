@@ -133,3 +133,16 @@ def test_the_model_pages_chosen_evaluation_is_kept():
 
     assert app.selectbox(key="model_evaluation").value == chosen
     assert app.selectbox(key="model_evaluation").index == len(options) - 1
+
+
+def test_the_language_choice_and_any_language_are_kept():
+    page = "pages/playlist.py"
+    app = app_on(page, Mood.from_emotion("happy"))
+    assert app.multiselect(key="playlist_languages").value == []  # AppTest sends no browser locale
+    app.multiselect(key="playlist_languages").set_value(["es"]).run()
+    assert not app.exception
+    visit_home_and_return(app, page)
+    assert app.multiselect(key="playlist_languages").value == ["es"]
+    app.button(key="playlist_languages_any").click().run()
+    assert app.multiselect(key="playlist_languages").value == []
+    assert not app.exception and not app.warning

@@ -10,7 +10,8 @@ Examples::
 The JSON object has ``songs`` (rows), ``distinct_songs`` (flagged duplicates counted once),
 ``with_spotify_id``, ``pmemo_with_spotify_id`` (listener-rated songs with an id), ``rated``,
 ``estimated``, ``invalid_spotify_ids`` (dropped from a user catalog), ``genres`` and ``decades``
-(song counts, unknown ones left out), ``regions`` (songs per emotion region), ``source`` and
+(song counts, unknown ones left out), ``languages`` (songs per estimated language code,
+``unknown`` included), ``regions`` (songs per emotion region), ``source`` and
 ``load_seconds``. ``catalog regions`` lists each emotion region's songs, top artists and genres.
 """
 
@@ -98,6 +99,7 @@ def catalog_info(catalog, load_seconds: float) -> dict[str, object]:
         "invalid_spotify_ids": catalog.invalid_spotify_ids,
         "genres": catalog.genre_counts(),
         "decades": {str(decade): count for decade, count in catalog.decade_counts().items()},
+        "languages": catalog.language_counts(),
         "regions": {name: int(count) for name, count in zip(
             EMOTION_NAMES, np.bincount(catalog.region_indices.astype(np.int64), minlength=len(EMOTION_NAMES)),
             strict=True)},
@@ -129,5 +131,6 @@ def run_info(arguments: argparse.Namespace) -> int:
     if info["invalid_spotify_ids"]:
         print(f"invalid Spotify ids ignored: {info['invalid_spotify_ids']}")
     print("genres: " + (", ".join(f"{name} {count}" for name, count in info["genres"].items()) or "none"))
+    print("languages: " + ", ".join(f"{code} {count}" for code, count in info["languages"].items()))
     print("decades: " + (", ".join(f"{decade}s {count}" for decade, count in info["decades"].items()) or "none"))
     return 0

@@ -7,10 +7,12 @@ Examples::
     python -m tunex_core recommend --emotion happy --json      # last stdout line: {"songs": [...]}
     python -m tunex_core recommend --emotion sad --genre rock --decade 1980 --min-popularity 40
     python -m tunex_core recommend --emotion calm --rated-only   # only PMEmo's listener-rated songs
+    python -m tunex_core recommend --emotion sad --language en --language es   # English or Spanish songs
 
 Each JSON song carries ``musicId, title, artist, valence, arousal, va_source`` (``rated`` by PMEmo
 listeners or ``estimated`` from Spotify's features), ``spotify_id`` (22 base-62 characters, or
-null), ``genre`` (or null) and ``year`` (or null).
+null), ``genre`` (or null), ``year`` (or null) and ``language`` (estimated ISO 639-1 code, or
+``unknown``).
 
 Stored likes/skips and the last plays (``~/.tunex/tunex.sqlite3``) shape the ranking unless
 ``--no-history`` is given. Only numpy and the standard library are imported; no TensorFlow or OpenCV.
@@ -70,6 +72,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only this decade, e.g. 1980; repeat for several")
     parser.add_argument("--min-popularity", type=int, default=0, metavar="P",
                         help="only songs with a Spotify popularity of at least P (0..100)")
+    parser.add_argument("--language", action="append", metavar="CODE",
+                        help="only songs in this language (ISO 639-1 code such as en, es; 'unknown' for songs "
+                             "whose language was not estimated); repeat for several")
     parser.add_argument("--rated-only", action="store_true",
                         help="only songs whose valence/arousal PMEmo listeners rated")
     parser.add_argument("--playable-only", action="store_true",
@@ -85,7 +90,12 @@ def filter_from_arguments(arguments: argparse.Namespace) -> CatalogFilter:
     for decade in arguments.decade or ():
         if decade % 10:
             raise ValueError(f"--decade must be a decade's first year such as 1980, not {decade}")
+    languages = [code.strip().lower() for code in getattr(arguments, "language", None) or ()]
+    for code in languages:
+        if not (code == "unknown" or (code.isascii() and code.isalpha() and 2 <= len(code) <= 3)):
+            raise ValueError(f"--language must be a language code such as en or es, not {code!r}")
     return CatalogFilter(
+        languages=frozenset(languages) if languages else None,
         genres=frozenset(genre.strip().lower() for genre in arguments.genre) if arguments.genre else None,
         decades=frozenset(arguments.decade) if arguments.decade else None,
         min_popularity=arguments.min_popularity, rated_only=arguments.rated_only,
@@ -97,7 +107,7 @@ def song_json(song: Song) -> dict[str, object]:
     """A song as the JSON object ``recommend --json`` prints."""
     return {"musicId": song.music_id, "title": song.title, "artist": song.artist, "valence": song.valence,
             "arousal": song.arousal, "va_source": song.va_source, "spotify_id": song.spotify_id,
-            "genre": song.genre or None, "year": song.year}
+            "genre": song.genre or None, "year": song.year, "language": song.language}
 
 
 def _parse_target(text: str | None) -> str | tuple[float, float] | None:

@@ -28,6 +28,7 @@ RATED, ESTIMATED = "rated", "estimated"
 VA_SOURCES = (RATED, ESTIMATED)
 UNKNOWN_YEAR = 0
 UNKNOWN_POPULARITY = -1
+UNKNOWN_LANGUAGE = "unknown"
 
 
 class CatalogError(ValueError):
@@ -57,6 +58,8 @@ class CatalogRow:
     va_source: str = RATED
     decade: int | None = None
     """Known when the year is not (the Hit Predictor table gives only the decade)."""
+    language: str = ""
+    """ISO 639-1 code estimated from the text at build time, ``unknown``, or empty (not estimated)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Song:
     """e.g. 1990 for the 1990s; known from ``year`` or from a table that gives only the decade."""
     va_source: str = RATED
     """``rated``: PMEmo listeners rated the point; ``estimated``: mapped from Spotify's features."""
+    language: str = UNKNOWN_LANGUAGE
+    """ISO 639-1 code estimated from title/album/artist at build time, or ``unknown``."""
 
     @property
     def canonical_id(self) -> int:
@@ -126,12 +131,14 @@ class CatalogFilter:
     rated_only: bool = False
     playable_only: bool = False
     """Only songs with a Spotify id (they play as embeds without an account)."""
+    languages: frozenset[str] | None = None
+    """ISO 639-1 codes (``unknown`` allowed); a song of another or unknown language is left out."""
 
     @property
     def active(self) -> bool:
         """Whether any restriction is set."""
         return (self.genres is not None or self.decades is not None or self.min_popularity > 0
-                or self.rated_only or self.playable_only)
+                or self.rated_only or self.playable_only or self.languages is not None)
 
 
 def fold_text(text: str) -> str:
@@ -188,6 +195,7 @@ class Catalog:
                  popularity: Sequence[int | None] | np.ndarray | None = None,
                  va_sources: Sequence[str] | None = None,
                  decades: Sequence[int | None] | np.ndarray | None = None,
+                 languages: Sequence[str | None] | None = None,
                  source: str = "") -> None:
         size = len(titles)
         try:
@@ -232,6 +240,7 @@ class Catalog:
             self._set_duplicates(duplicate_of)
         self.canonical_ids.setflags(write=False)
         self._set_music_columns(spotify_ids, genres, subgenres, years, popularity, va_sources, decades)
+        self._set_languages(languages)
         self._search_keys: list[str] | None = None
         self._artist_index: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -275,6 +284,25 @@ class Catalog:
         self.genre_codes = np.fromiter((code_of.get(genre, 0) for genre in self.genres), dtype=np.int16,
                                        count=size)
 
+    def _set_languages(self, languages: Sequence[str | None] | None) -> None:
+        """``language_codes`` (one small integer per song) and ``language_names`` (code → name; 0 is unknown)."""
+        size = len(self)
+        if languages is not None and len(languages) != size:
+            raise CatalogError(f"{self.source or 'catalog'}: column 'language' has {len(languages)} values, "
+                               f"expected {size}")
+        names = sorted({text for text in languages or () if text and text != UNKNOWN_LANGUAGE})
+        self.language_names: tuple[str, ...] = (UNKNOWN_LANGUAGE, *names)
+        code_of = {name: code for code, name in enumerate(self.language_names)}
+        self.language_codes = (np.fromiter((code_of.get(text or UNKNOWN_LANGUAGE, 0) for text in languages),
+                                           dtype=np.int16, count=size)
+                               if languages is not None else np.zeros(size, dtype=np.int16))
+
+    def language_counts(self) -> dict[str, int]:
+        """Songs per language code (``unknown`` included), most songs first."""
+        counts = np.bincount(self.language_codes.astype(np.int64), minlength=len(self.language_names))
+        return dict(sorted(((name, int(counts[code])) for code, name in enumerate(self.language_names)
+                            if counts[code]), key=lambda item: (-item[1], item[0])))
+
     @classmethod
     def from_rows(cls, rows: Sequence[CatalogRow], source: str = "") -> Catalog:
         """Build a catalog from validated CSV rows."""
@@ -287,7 +315,7 @@ class Catalog:
             spotify_ids=[row.spotify_id for row in rows], genres=[row.genre for row in rows],
             subgenres=[row.subgenre for row in rows], years=[row.year for row in rows],
             popularity=[row.popularity for row in rows], va_sources=[row.va_source for row in rows],
-            decades=[row.decade for row in rows], source=source,
+            decades=[row.decade for row in rows], languages=[row.language for row in rows], source=source,
         )
 
     def filter_mask(self, song_filter: CatalogFilter | None) -> np.ndarray | None:
@@ -306,6 +334,9 @@ class Catalog:
             mask &= self.rated
         if song_filter.playable_only:
             mask &= self.has_spotify_id
+        if song_filter.languages is not None:
+            codes = [self.language_names.index(code) for code in song_filter.languages if code in self.language_names]
+            mask &= np.isin(self.language_codes, codes)
         return mask
 
     def decade_counts(self) -> dict[int, int]:
@@ -355,6 +386,7 @@ class Catalog:
             year=int(self.years[index]) or None, decade=int(self.decades[index]) or None,
             popularity=int(self.popularity[index]) if self.popularity[index] >= 0 else None,
             va_source=RATED if self.rated[index] else ESTIMATED,
+            language=self.language_names[int(self.language_codes[index])],
         )
 
     def __iter__(self) -> Iterator[Song]:

@@ -24,6 +24,7 @@ import numpy as np
 from tunex_core.music.catalog import (
     MAX_MUSIC_ID,
     RATED,
+    UNKNOWN_LANGUAGE,
     UNKNOWN_POPULARITY,
     UNKNOWN_YEAR,
     VA_SOURCES,
@@ -40,7 +41,8 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "featured_artists", "artist_native", "duplicate_of",
     "title_original", "artist_original", "cleaning_notes",
 )
-MUSIC_COLUMNS: tuple[str, ...] = ("spotify_id", "genre", "subgenre", "year", "decade", "popularity", "va_source")
+MUSIC_COLUMNS: tuple[str, ...] = ("spotify_id", "genre", "subgenre", "year", "decade", "popularity", "va_source",
+                                  "language")
 """Optional columns of any catalog (the shipped one has them all)."""
 LIST_SEPARATOR = "; "
 YEAR_RANGE = (1000, 2100)
@@ -86,6 +88,14 @@ def _parse_optional_int(path: Path, line: int, column: str, text: str, low: int,
     if not low <= value <= high:
         raise _fail(path, line, f"{value} is outside {low}..{high}", column)
     return value
+
+
+def _parse_language(path: Path, line: int, text: str) -> str:
+    """An ISO 639-1 code (two or three lower-case letters) or ``unknown``; empty means unknown."""
+    text = text.strip().lower()
+    if text and text != UNKNOWN_LANGUAGE and not (text.isascii() and text.isalpha() and 2 <= len(text) <= 3):
+        raise _fail(path, line, f"{text!r} is not a language code such as en or unknown", "language")
+    return text or UNKNOWN_LANGUAGE
 
 
 def _parse_va_source(path: Path, line: int, text: str) -> str:
@@ -174,6 +184,7 @@ def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
             decade=_parse_optional_int(path, line, "decade", field("decade"), *YEAR_RANGE),
             popularity=_parse_optional_int(path, line, "popularity", field("popularity"), *POPULARITY_RANGE),
             va_source=_parse_va_source(path, line, field("va_source")),
+            language=_parse_language(path, line, field("language")),
         ))
     if not rows:
         raise CatalogError(f"{path}: the catalog has a header but no songs")
@@ -236,6 +247,7 @@ def write_catalog_parquet(rows: Sequence[CatalogRow], path: str | Path) -> None:
         "decade": pa.array([row.decade for row in rows], pa.int16()),
         "popularity": pa.array([row.popularity for row in rows], pa.int16()),
         "va_source": pa.array([row.va_source for row in rows], pa.string()).dictionary_encode(),
+        "language": pa.array([row.language or UNKNOWN_LANGUAGE for row in rows], pa.string()).dictionary_encode(),
     }
     parquet.write_table(pa.table(columns), path, compression="zstd", compression_level=19)
 
@@ -303,7 +315,7 @@ def read_catalog_parquet(path: str | Path) -> Catalog:
         duplicate_of=duplicate_of, spotify_ids=strings("spotify_id"), genres=strings("genre"),
         subgenres=strings("subgenre"), years=integers("year", UNKNOWN_YEAR),
         popularity=integers("popularity", UNKNOWN_POPULARITY), va_sources=strings("va_source"),
-        decades=integers("decade", UNKNOWN_YEAR),
+        decades=integers("decade", UNKNOWN_YEAR), languages=strings("language"),
         source=str(path),
     )
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from tunex_core.music.build.language import estimate_languages
 from tunex_core.music.build.mapping import MappingFit, fit_mapping
 from tunex_core.music.build.music_emotion import PMEMO, LabelledSong, quadrant_of
 from tunex_core.music.build.placement import TRAIN, PlacementFit, TrainingSong, clip_labels, fit_placement
@@ -59,6 +60,7 @@ class MergedTrack:
     year: int | None = None
     decade: int | None = None
     popularity: int | None = None
+    album: str = ""
     credits: tuple[str, ...] = ()
     """Every artist credit of the id's rows in all tables ("Clean Bandit" in one, "Clean Bandit Featuring
     Sean Paul & Anne-Marie" in another) and in their titles ("(feat. Lil Wayne)"), for matching PMEmo
@@ -123,6 +125,7 @@ def merge_by_id(rows: Sequence[SpotifyTableRow], report: MergeReport) -> list[Me
             year=next((row.year for row in group if row.year is not None), None),
             decade=next((row.decade for row in group if row.decade is not None), None),
             popularity=next((row.popularity for row in group if row.popularity is not None), None),
+            album=next((row.album for row in group if row.album), ""),
             credits=tuple(dict.fromkeys(artist for row in group for artist in (*row.artists, *title_credits(row.title)))),
         ))
     report.tracks = len(tracks)
@@ -333,11 +336,16 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
     clashes = [music_id for music_id, count in ids.items() if count > 1]
     if clashes:
         raise CatalogError(f"two Spotify tracks hash to musicId {clashes[0]}; widen SPOTIFY_ID_HASH_BYTES")
+    rows = [*rated_rows, *estimated_rows]
+    albums = {track.spotify_id: track.album for track in tracks}
+    languages = estimate_languages([row.title for row in rows], [row.artist for row in rows],
+                                   [albums.get(row.spotify_id, "") if row.spotify_id else "" for row in rows])
+    rows = [replace(row, language=language) for row, language in zip(rows, languages, strict=True)]
     report.estimated = len(estimated_rows)
-    report.catalog_songs = len(rated_rows) + len(estimated_rows)
+    report.catalog_songs = len(rows)
     if not all(math.isfinite(row.valence) and math.isfinite(row.arousal) for row in estimated_rows):
         raise CatalogError("the mapping produced a non-finite valence or arousal")
-    return [*rated_rows, *estimated_rows], mapping, report, placement
+    return rows, mapping, report, placement
 
 
 def _match_counts(labelled: Sequence[LabelledSong], matches: dict[int, int]) -> dict[str, dict[str, int]]:

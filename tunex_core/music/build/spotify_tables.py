@@ -69,6 +69,8 @@ class TableLayout:
     genre_column: str | None = None
     subgenre_column: str | None = None
     artist_separator: str | None = None
+    album_column: str | None = None
+    """Read when the header has it (for the songs' language); a table without it is still usable."""
 
     @property
     def needed_columns(self) -> tuple[str, ...]:
@@ -82,7 +84,7 @@ class TableLayout:
 TABLE_LAYOUTS: tuple[TableLayout, ...] = (
     TableLayout("tidytuesday", "tidytuesday_spotify_songs.csv.gz", "track_id", "track_name", "track_artist",
                 popularity_column="track_popularity", date_column="track_album_release_date",
-                genre_column="playlist_genre", subgenre_column="playlist_subgenre"),
+                genre_column="playlist_genre", subgenre_column="playlist_subgenre", album_column="track_album_name"),
     TableLayout("hit_predictor", "hit_predictor_1960_2019.csv.gz", "uri", "track", "artist",
                 decade_column="decade"),
     TableLayout("top_songs", "spotify_top_songs_audio_features.csv.gz", "id", "track_name", "artist_names",
@@ -108,6 +110,7 @@ class SpotifyTableRow:
     year: int | None = None
     decade: int | None = None
     popularity: int | None = None
+    album: str = ""
 
 
 @dataclass
@@ -212,6 +215,8 @@ def read_spotify_table(path: str | Path, layout: TableLayout) -> tuple[list[Spot
     if missing:
         raise CatalogError(f"{path}: line 1: missing column(s) {', '.join(missing)} in the header")
     position = {name: header.index(name) for name in layout.needed_columns}
+    if layout.album_column and layout.album_column in header:
+        position[layout.album_column] = header.index(layout.album_column)
     rows: list[SpotifyTableRow] = []
     while True:
         try:
@@ -236,7 +241,7 @@ def read_spotify_table(path: str | Path, layout: TableLayout) -> tuple[list[Spot
 def _parse_row(fields: list[str], position: dict[str, int], layout: TableLayout, line: int,
                report: TableReport) -> SpotifyTableRow | None:
     def value(column: str | None) -> str:
-        return fields[position[column]] if column else ""
+        return fields[position[column]] if column and column in position else ""
 
     spotify_id = value(layout.id_column).strip().removeprefix(SPOTIFY_URI_PREFIX)
     if not is_valid_track_id(spotify_id):
@@ -277,6 +282,7 @@ def _parse_row(fields: list[str], position: dict[str, int], layout: TableLayout,
         table=layout.name, line=line,
         genre=value(layout.genre_column).strip().lower(), subgenre=value(layout.subgenre_column).strip().lower(),
         year=year, decade=decade, popularity=popularity,
+        album=repair_latin1_mojibake(" ".join(value(layout.album_column).split())),
     )
 
 
