@@ -195,7 +195,8 @@ class Catalog:
                  popularity: Sequence[int | None] | np.ndarray | None = None,
                  va_sources: Sequence[str] | None = None,
                  decades: Sequence[int | None] | np.ndarray | None = None,
-                 languages: Sequence[str | None] | None = None,
+                 languages: Sequence[str | None] | np.ndarray | None = None,
+                 language_dictionary: Sequence[str | None] | None = None,
                  source: str = "") -> None:
         size = len(titles)
         try:
@@ -240,7 +241,7 @@ class Catalog:
             self._set_duplicates(duplicate_of)
         self.canonical_ids.setflags(write=False)
         self._set_music_columns(spotify_ids, genres, subgenres, years, popularity, va_sources, decades)
-        self._set_languages(languages)
+        self._set_languages(languages, language_dictionary)
         self._search_keys: list[str] | None = None
         self._artist_index: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -284,18 +285,28 @@ class Catalog:
         self.genre_codes = np.fromiter((code_of.get(genre, 0) for genre in self.genres), dtype=np.int16,
                                        count=size)
 
-    def _set_languages(self, languages: Sequence[str | None] | None) -> None:
-        """``language_codes`` (one small integer per song) and ``language_names`` (code → name; 0 is unknown)."""
+    def _set_languages(self, languages, dictionary: Sequence[str | None] | None = None) -> None:
+        """``language_codes`` (one small integer per song) and ``language_names`` (code → name; 0 is unknown).
+
+        ``languages`` is one code per song, or (with ``dictionary``, as a Parquet dictionary column gives it)
+        one index into ``dictionary`` per song, -1 for none: no Python string per song at load time.
+        """
         size = len(self)
         if languages is not None and len(languages) != size:
             raise CatalogError(f"{self.source or 'catalog'}: column 'language' has {len(languages)} values, "
                                f"expected {size}")
-        names = sorted({text for text in languages or () if text and text != UNKNOWN_LANGUAGE})
+        values = dictionary if dictionary is not None else languages or ()
+        names = sorted({text for text in values if text and text != UNKNOWN_LANGUAGE})
         self.language_names: tuple[str, ...] = (UNKNOWN_LANGUAGE, *names)
         code_of = {name: code for code, name in enumerate(self.language_names)}
-        self.language_codes = (np.fromiter((code_of.get(text or UNKNOWN_LANGUAGE, 0) for text in languages),
-                                           dtype=np.int16, count=size)
-                               if languages is not None else np.zeros(size, dtype=np.int16))
+        if languages is None:
+            self.language_codes = np.zeros(size, dtype=np.int16)
+        elif dictionary is not None:
+            lookup = np.array([code_of.get(text or UNKNOWN_LANGUAGE, 0) for text in dictionary] + [0], dtype=np.int16)
+            self.language_codes = lookup[np.asarray(languages, dtype=np.int64)]  # -1 picks the trailing 0
+        else:
+            self.language_codes = np.fromiter((code_of.get(text or UNKNOWN_LANGUAGE, 0) for text in languages),
+                                              dtype=np.int16, count=size)
 
     def language_counts(self) -> dict[str, int]:
         """Songs per language code (``unknown`` included), most songs first."""

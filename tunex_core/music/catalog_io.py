@@ -308,6 +308,7 @@ def read_catalog_parquet(path: str | Path) -> Catalog:
     if "duplicate_of" in table.column_names:
         duplicate_of = table.column("duplicate_of").to_pylist()
     featured = strings("featured_artists")
+    language_indices, language_dictionary = _dictionary_column(table, "language")
     return Catalog(
         music_ids, titles, artists, valence, arousal,
         featured_artists=[_split_list(text) if text else () for text in featured] if featured is not None else None,
@@ -315,9 +316,39 @@ def read_catalog_parquet(path: str | Path) -> Catalog:
         duplicate_of=duplicate_of, spotify_ids=strings("spotify_id"), genres=strings("genre"),
         subgenres=strings("subgenre"), years=integers("year", UNKNOWN_YEAR),
         popularity=integers("popularity", UNKNOWN_POPULARITY), va_sources=strings("va_source"),
-        decades=integers("decade", UNKNOWN_YEAR), languages=strings("language"),
+        decades=integers("decade", UNKNOWN_YEAR), languages=language_indices, language_dictionary=language_dictionary,
         source=str(path),
     )
+
+
+def _dictionary_column(table, name: str) -> tuple[np.ndarray | None, list | None]:
+    """A string column as (index per row, -1 for null; the distinct values), without a Python string per row.
+
+    Straight from the Arrow buffers, as ``numbers`` does: ``to_numpy`` and ``fill_null`` import pandas.
+    """
+    import pyarrow as pa
+
+    if name not in table.column_names:
+        return None, None
+    column = table.column(name)
+    if not pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string()).dictionary_encode()
+    if column.num_chunks > 1:
+        column = column.unify_dictionaries()
+    if not column.num_chunks:
+        return np.zeros(0, dtype=np.int64), []
+    dictionary = column.chunk(0).dictionary.to_pylist()
+    parts = []
+    for chunk in column.chunks:
+        indices = chunk.indices
+        width = np.dtype(f"int{indices.type.bit_width}")
+        values = np.frombuffer(indices.buffers()[1], dtype=width, count=len(indices) + indices.offset)
+        values = values[indices.offset:].astype(np.int64)
+        if indices.null_count:
+            validity = np.unpackbits(np.frombuffer(indices.buffers()[0], dtype=np.uint8), bitorder="little")
+            values[~validity[indices.offset:indices.offset + len(indices)].astype(bool)] = -1
+        parts.append(values)
+    return np.concatenate(parts), dictionary
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
