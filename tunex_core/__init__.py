@@ -67,6 +67,7 @@ Module map (one line each; a new module adds its line):
     music/track_ids             Spotify track ids and the URLs built from them
     music/build/catalog         rebuild data/ (offline): the build's entry point
     music/build/cleaning        cleaning rules for PMEmo's titles and artists
+    music/build/language        estimating each song's language from its text (offline)
     music/build/mapping         the fitted mapping from Spotify's audio features to the plane
     music/build/merge           merging PMEmo with the Spotify tables
     music/build/music_emotion   reading the labelled music-emotion research sets (Deezer mood, 4Q)
