@@ -9,12 +9,13 @@ import streamlit as st
 
 from pages.common import current_profile_id
 from tunex_core.music.catalog import Catalog
-from tunex_core.personal.library import LibraryStore
+from tunex_core.personal.library import LibraryStore, library_version
 from tunex_core.personal.library_catalog import BOTH, CATALOG, SOURCE_LABELS, SOURCES, SongSource, songs_source
 from tunex_core.personal.library_import import ImportJobs
-from tunex_core.storage import DatabaseBusyError
+from tunex_core.storage import DatabaseBusyError, default_database_path
 
 REFRESH_DURING_IMPORT_SECONDS = 20.0
+LIBRARY_CHECK_SECONDS = 10.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,6 +33,14 @@ def cached_source(choice: str, profile_id: int, fingerprint: tuple, _base: Catal
     return songs_source(choice, _base, songs)
 
 
+@st.cache_data(ttl=LIBRARY_CHECK_SECONDS, show_spinner=False, max_entries=64)
+def cached_fingerprint(database: str, profile_id: int, version: int) -> tuple | None:
+    """``library_fingerprint``, read from the database once per change made in this process
+    (``version``) and otherwise at most every ``LIBRARY_CHECK_SECONDS`` (a ``music add`` from the command
+    line shows that soon): most page runs then open no connection for it."""
+    return library_fingerprint(profile_id)
+
+
 def library_fingerprint(profile_id: int) -> tuple | None:
     """The profile's library fingerprint, or None when it has no placed song (or the database is busy)."""
     try:
@@ -46,7 +55,7 @@ def choose_source(base: Catalog, key_prefix: str, default: str = BOTH) -> SongSo
     """A "Songs from" choice (first ``default``) when the profile has songs of its own, and the catalog it
     selects (the shipped catalog alone otherwise)."""
     profile_id = current_profile_id()
-    fingerprint = library_fingerprint(profile_id)
+    fingerprint = cached_fingerprint(str(default_database_path()), profile_id, library_version())
     if fingerprint is None:
         return SongSource(base, {}, CATALOG)
     choice = st.radio("Songs from", SOURCES, index=SOURCES.index(default), format_func=SOURCE_LABELS.get,

@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -222,7 +223,7 @@ class LibraryStore:
         existing = self.folder_by_path(folder_path)
         if existing is not None:
             return existing
-        outcome = self.database.write([(
+        outcome = self._save([(
             "INSERT OR IGNORE INTO library_folders (profile_id, path, kind, added_at) VALUES (?, ?, ?, ?)",
             (self.profile_id, path_bytes(folder_path), kind, time.time()))])
         if outcome is not WriteOutcome.SAVED:
@@ -313,7 +314,7 @@ class LibraryStore:
     def save_analysis(self, folder_id: int, state: FileState, analysis) -> WriteOutcome:
         """Store (or replace) the figures of one file; ``analysis`` has the fields of ``SongAnalysis``."""
         data = path_bytes(state.path)
-        return self.database.write([(
+        return self._save([(
             "INSERT INTO library_songs (profile_id, folder_id, music_id, path, size, modified_ns, title, artist, "
             "duration_seconds, valence, arousal, error, analysed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (profile_id, path) DO UPDATE SET size = excluded.size, "
@@ -329,12 +330,35 @@ class LibraryStore:
         """Forget the songs at ``paths`` (files that are gone from disk)."""
         statements = [("DELETE FROM library_songs WHERE profile_id = ? AND path = ?", (self.profile_id, data))
                       for data in paths]
-        return self.database.write(statements) if statements else WriteOutcome.SAVED
+        return self._save(statements) if statements else WriteOutcome.SAVED
+
+    def _save(self, statements: Sequence[Statement]) -> WriteOutcome:
+        """Write, and count the change for ``library_version``."""
+        try:
+            return self.database.write(statements)
+        finally:
+            _count_change()
 
     def _write(self, statements: Sequence[Statement], what_failed: str) -> None:
-        outcome = self.database.write(statements)
+        outcome = self._save(statements)
         if outcome is WriteOutcome.NOT_SAVED:
             raise LibraryError(f"{what_failed}: too many changes are waiting for the database")
+
+
+_changes_lock = threading.Lock()
+_changes = 0
+
+
+def _count_change() -> None:
+    global _changes
+    with _changes_lock:
+        _changes += 1
+
+
+def library_version() -> int:
+    """How many times this process changed a library (any profile): pages cache what they read from the
+    library under it, so a change made here (an import, a removal) shows at once."""
+    return _changes
 
 
 def _tag_text(value: object) -> str | None:
