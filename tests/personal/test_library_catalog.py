@@ -52,11 +52,12 @@ def test_both_keeps_every_catalog_song_as_it_was(shipped):
         assert combined[index] == shipped[index]
     assert combined.index_of(songs[0].music_id) == len(shipped)
     for song_filter in (CatalogFilter(playable_only=True), CatalogFilter(rated_only=True),
-                        CatalogFilter(genres=frozenset({"rock"}))):
+                        CatalogFilter(genres=frozenset({"rock"})), CatalogFilter(languages=frozenset({"en"}))):
         mask = combined.filter_mask(song_filter)
         assert (mask[:len(shipped)] == shipped.filter_mask(song_filter)).all()
     assert combined.filter_mask(CatalogFilter(playable_only=True))[len(shipped):].all()
     assert not combined.filter_mask(CatalogFilter(rated_only=True))[len(shipped):].any()
+    assert shipped.filter_mask(CatalogFilter(languages=frozenset({"en"}))).sum() > 1000  # the filter does filter
 
 
 def test_the_source_choice_picks_the_songs_and_their_files(shipped):

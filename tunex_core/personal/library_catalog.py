@@ -4,8 +4,8 @@ the playlists (match and iso) to use like any catalog.
 ``songs_source`` builds the ``Catalog`` for a source choice: ``catalog`` (the shipped songs), ``library``
 (the profile's analysed songs) or ``both``. Own songs keep their negative ids (``library.library_music_id``),
 so feedback, plays and saved playlists refer to them like to catalog songs; their point is the audio
-model's estimate (``va_source`` "estimated"); they have no genre, decade or popularity, so those filters
-leave them out, and they count as playable (they play from disk), so "Only songs with a player" keeps them.
+model's estimate (``va_source`` "estimated"); they have no genre, decade, popularity or language, so those
+filters leave them out, and they count as playable (they play from disk), so "Only songs with a player" keeps them.
 
 ``library_map_trace`` is their own marker on the Song map.
 """
@@ -79,6 +79,8 @@ def combined_catalog(base: Catalog, songs: Sequence[LibrarySong]) -> Catalog:
         decades=np.concatenate([base.decades, np.full(len(own), UNKNOWN_YEAR, dtype=np.int16)]),
         popularity=np.concatenate([base.popularity, np.full(len(own), UNKNOWN_POPULARITY, dtype=np.int16)]),
         va_sources=[*(RATED if rated else ESTIMATED for rated in base.rated.tolist()), *([ESTIMATED] * len(own))],
+        languages=np.concatenate([base.language_codes, np.full(len(own), -1, dtype=np.int64)]),
+        language_dictionary=base.language_names,  # own songs: -1, an unknown language
         source=f"{base.source} + {LIBRARY_SOURCE_NAME}",
     )
     _mark_playable(catalog, catalog.music_ids < 0)
