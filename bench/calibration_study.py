@@ -45,7 +45,7 @@ from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
 from tunex_core.paths import METRICS_FILE, SHARED_FER_FILE
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.experiments import record_resting_study
-from tunex_core.training.release import write_model_card_results
+from tunex_core.training.model_card import write_model_card_results
 from tunex_core.vision.calibration import PROBABILITY_FLOOR, RestingFaceCalibration, resting_target
 from tunex_core.vision.pipeline import EmotionPipeline
 

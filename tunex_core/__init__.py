@@ -103,7 +103,7 @@ Module map (one line each; a new module adds its line):
     training/experiments        candidates scored the same way, recorded in metrics.json
     training/export             Keras model to LiteRT
     training/ferplus            FER+ crowd votes as soft targets and labels
-    training/model_card         generated model-card tables (seed baseline, resting-face study)
+    training/model_card         the model card's generated section, written from metrics.json
     training/perturb            fixed webcam-like perturbations of a split
     training/photos             scoring the model on labelled real photos
     training/recipes            training choices importable without TensorFlow
@@ -128,7 +128,6 @@ Modules over 400 lines, and why (checked by the same test):
     personal/library            one store class over the library's tables (issue 44 is still extending it)
     personal/library_import     the import job's states and its worker protocol (issue 44)
     storage                     the schema, its migrations and the fail-soft paths share one connection logic
-    training/release            the release steps plus the model card's Markdown (to split: model_card)
     training/trainer            the training loop, its data pipeline and checkpoints (to split)
     report/model_report         twenty result dataclasses and their validation (to define once with
                                 training/evaluation)

@@ -1,4 +1,4 @@
-"""The model card's generated tables (seed baseline, resting-face study) and the shipped card itself."""
+"""The model card's generated section (training/model_card.py): its tables, and the shipped card itself."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import json
 
 from tests.training.test_release import fake_metrics
 from tunex_core.paths import MODELS_DIR
-from tunex_core.training.model_card import baseline_lines, resting_calibration_lines
-from tunex_core.training.release import RESULTS_END, RESULTS_START, results_markdown, write_model_card_results
+from tunex_core.training.model_card import (
+    RESULTS_END,
+    RESULTS_START,
+    baseline_lines,
+    resting_calibration_lines,
+    results_markdown,
+    write_model_card_results,
+)
 
 MODEL_CARD_MAX_LINES = 250
 

@@ -1,4 +1,4 @@
-"""The release helpers: confident mistakes and the generated model-card section."""
+"""The release helpers (confident mistakes, final weights, carried sections) and the model-card section they feed."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import numpy as np
 import pytest
 
 from tunex_core.training.evaluation import evaluate_probabilities
-from tunex_core.training.release import (
-    ANCHORS,
+from tunex_core.training.model_card import (
     RESULTS_END,
     RESULTS_START,
-    confident_mistakes,
-    final_weights,
     final_weights_sentence,
     recipe_flags,
     release_flags,
     write_model_card_results,
 )
+from tunex_core.training.release import ANCHORS, confident_mistakes, final_weights
 
 
 def test_confident_mistakes_are_wrong_and_sorted():

@@ -78,7 +78,7 @@ def run_release(arguments: argparse.Namespace) -> int:
 
 def refresh_model_card(metrics: dict, models_dir: Path) -> None:
     """Rewrite the results section of ``models_dir``'s model card from ``metrics`` (if the card is there)."""
-    from tunex_core.training.release import write_model_card_results
+    from tunex_core.training.model_card import write_model_card_results
 
     card = models_dir / "MODEL_CARD.md"
     if card.is_file():
