@@ -19,6 +19,7 @@ The detection step is run once and shared by every candidate (``training.photos.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -30,6 +31,7 @@ from tunex_core.paths import SHARED_FACES_DEV_DIR, SHARED_FER_FILE, SHARED_VOTES
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.ferplus import crowd_score
 from tunex_core.training.photos import evaluate_photos, find_photo_faces, read_labelled_photos
+from tunex_core.vision.faces import PHOTO_RETRY_PADDING, still_photo_detector
 from tunex_core.vision.inference import EmotionClassifier
 from tunex_core.vision.model import load_model
 from tunex_core.vision.pipeline import DEFAULT_TTA, EmotionPipeline
@@ -61,6 +63,8 @@ def main() -> int:
     parser.add_argument("--private", action="append", default=[], metavar="NAME",
                         help="also score PrivateTest for this candidate (the chosen one, once)")
     parser.add_argument("--refresh-batch-norm", action="store_true")
+    parser.add_argument("--retry-padding", type=float, default=PHOTO_RETRY_PADDING,
+                        help="the still-photo detector's padded second look (0: none, as before 2026-12-06)")
     parser.add_argument("--data", default=str(SHARED_FER_FILE))
     parser.add_argument("--votes", default=str(SHARED_VOTES_FILE))
     parser.add_argument("--photos", default=str(SHARED_FACES_DEV_DIR / "images"))
@@ -74,7 +78,8 @@ def main() -> int:
     for name, source in [*ARGUMENTS.candidate, *((name, None) for name, _ in ARGUMENTS.mix)]:
         started = time.perf_counter()
         model = load_model(run_model_file(source)) if source else mixed_model(dict(ARGUMENTS.mix)[name], data)
-        pipeline = EmotionPipeline(EmotionClassifier.from_keras_model(model))
+        detector = dataclasses.replace(still_photo_detector(), retry_padding=ARGUMENTS.retry_padding)
+        pipeline = EmotionPipeline(EmotionClassifier.from_keras_model(model), photo_detector=detector)
         if faces is None:
             faces = find_photo_faces(pipeline, photos)
         public = data.split("val")
@@ -100,7 +105,8 @@ def main() -> int:
               + (f"  PrivateTest FER {row['private_fer']:.2%} crowd {row['private_crowd']:.2%}"
                  if "private_fer" in row else "") + f"  [{time.perf_counter() - started:.0f}s]", flush=True)
     if ARGUMENTS.out:
-        Path(ARGUMENTS.out).write_text(json.dumps({"photos": photos.files.__len__(), "rows": rows}, indent=1))
+        Path(ARGUMENTS.out).write_text(json.dumps({"photos": len(photos.files), "retry_padding": ARGUMENTS.retry_padding,
+                                                   "rows": rows}, indent=1))
     return 0
 
 

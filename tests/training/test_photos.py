@@ -18,6 +18,7 @@ from tunex_core.training.photos import (
     PhotoSetError,
     evaluate_photos,
     find_photo_faces,
+    photo_report_lines,
     read_labelled_photos,
     score_photo_faces,
 )
@@ -77,6 +78,11 @@ def test_scores_count_misses_over_all_photos_and_over_found_faces(tmp_path, face
     confusion = np.array(result.confusion)
     assert confusion.sum() == result.found  # found faces only
     assert confusion[EMOTION_NAMES.index("sad"), EMOTION_NAMES.index("happy")] == 1
+    lines = photo_report_lines(result, "set")
+    assert lines[0].startswith("set: 4 labelled photos, a face found in 3 (75.0%); right (largest face): 1, "
+                               "25.00% of all labelled photos; 33.33% of the 3 found faces")
+    assert "1 contempt photo(s) counted as disgust" in lines[0] and "e.jpg:" in lines[1]
+    assert any(line.split()[:5] == ["happy", "2", "1", "1", "0.500"] for line in lines)
     summary = result.to_dict()
     assert summary["found"] == 3 and summary["accuracy"] == 0.25 and "predicted" not in summary
     assert summary["unreadable"][0]["file"] == "e.jpg"

@@ -287,6 +287,35 @@ def test_still_photo_detector_finds_the_portrait_like_the_live_one(detector, fac
     assert boxes_close(still[0], live[0])
 
 
+def tightly_cropped_face(face_bgr: np.ndarray, side: int = 100) -> np.ndarray:
+    """face.jpg's face cut 10% inside its box on each side (a profile picture's crop), ``side`` px square."""
+    x, y, width, height = FACE_BOX
+    inset = round(0.1 * width)
+    gray = cv2.cvtColor(face_bgr, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(gray[y + inset: y + height - inset, x + inset: x + width - inset], (side, side))
+
+
+@pytest.mark.parametrize("side", [60, 100, 150])
+def test_a_tightly_cropped_face_is_found_on_a_second_padded_look(face_bgr, side):
+    crop = tightly_cropped_face(face_bgr, side)
+    photo_detector = still_photo_detector()
+    assert photo_detector.retry_padding > 0
+    assert replace(photo_detector, retry_padding=0.0).detect_gray(crop) == []  # no room around the face
+    found = photo_detector.detect_gray(crop)
+    assert len(found) == 1
+    box = found[0]
+    assert box.x >= 0 and box.y >= 0 and box.x + box.w <= side and box.y + box.h <= side  # clipped to the photo
+    assert box.w * box.h >= 0.8 * side * side
+
+
+def test_the_padded_look_finds_nothing_where_there_is_no_face_and_is_skipped_when_one_is_found(face_bgr):
+    photo_detector = still_photo_detector()
+    assert photo_detector.detect_gray(np.full((200, 300), 128, np.uint8)) == []
+    gray = cv2.cvtColor(face_bgr, cv2.COLOR_BGR2GRAY)
+    assert photo_detector.detect_gray(gray) == replace(photo_detector, retry_padding=0.0).detect_gray(gray)
+    assert FaceDetector().retry_padding == 0.0  # the live detector looks once per frame
+
+
 # --- crop_face -------------------------------------------------------------------------------------
 
 def test_crop_shape_and_dtype(face_bgr):

@@ -253,3 +253,30 @@ def evaluate_photos(pipeline, photos: LabelledPhotos, faces: PhotoFaces | None =
     faces = faces if faces is not None else find_photo_faces(pipeline, photos)
     probabilities = pipeline.classify_faces(faces.crops)
     return score_photo_faces(faces, probabilities, photos.contempt, photos.contempt_photos)
+
+
+def photo_report_lines(evaluation: PhotoEvaluation, name: str = "photos") -> list[str]:
+    """The evaluation as text: headline, per-class table and confusion matrix (``evaluate --photos``)."""
+    found_share = evaluation.found / evaluation.photos
+    of_found = (f"; {evaluation.accuracy_of_found:.2%} of the {evaluation.found} found faces"
+                if evaluation.accuracy_of_found is not None else "")
+    contempt = (f"; {evaluation.contempt_photos} contempt photo(s) "
+                + ("counted as disgust" if evaluation.contempt == "disgust" else "left out")
+                if evaluation.contempt_photos else "")
+    lines = [f"{name}: {evaluation.photos} labelled photos, a face found in {evaluation.found} ({found_share:.1%}); "
+             f"right (largest face): {evaluation.right}, {evaluation.accuracy:.2%} of all labelled photos{of_found}; "
+             f"macro recall {evaluation.macro_recall:.2%}{contempt}"]
+    if evaluation.unreadable:
+        lines.append(f"{len(evaluation.unreadable)} photo(s) could not be read and were not scored: " + "; ".join(
+            f"{file}: {reason}" for file, reason in evaluation.unreadable[:SHOWN_PROBLEMS])
+            + (" …" if len(evaluation.unreadable) > SHOWN_PROBLEMS else ""))
+    lines.append(f"{'class':<10}{'photos':>7}{'found':>7}{'right':>7}{'recall':>8}{'of found':>10}")
+    for label, scores in evaluation.per_class.items():
+        of_found_text = f"{scores.recall_of_found:.3f}" if scores.recall_of_found is not None else "-"
+        lines.append(f"{label:<10}{scores.photos:>7}{scores.found:>7}{scores.right:>7}{scores.recall:>8.3f}"
+                     f"{of_found_text:>10}")
+    lines.append("confusion (found faces; rows = label, columns = reading): "
+                 + " ".join(f"{label[:3]:>4}" for label in EMOTION_NAMES))
+    for label, row in zip(EMOTION_NAMES, evaluation.confusion, strict=True):
+        lines.append(f"  {label:<8}" + " ".join(f"{count:>4}" for count in row))
+    return lines
