@@ -37,6 +37,13 @@ def register_release(subparsers) -> None:
                         help="the run's share of the shipped weights with --interpolate-from (0 < SHARE <= 1)")
     parser.add_argument("--shipped-tta", choices=("plain", "tta", "tta_shift"), default="plain",
                         help="the evaluation variant the product's headline number refers to")
+    parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
+                        help="FER+ votes aligned with --data: also score PublicTest and PrivateTest against the "
+                             "crowd's majority (metrics.json's crowd)")
+    parser.add_argument("--photos", default=None, metavar="DIR",
+                        help="a folder of labelled real photos: score the shipped files on them as the app reads "
+                             "a still photo (metrics.json's real_photos); needs --labels")
+    parser.add_argument("--labels", default=None, metavar="CSV", help="with --photos: its file,label CSV")
     parser.set_defaults(handler=run_release)
 
 
@@ -48,6 +55,18 @@ def run_release(arguments: argparse.Namespace) -> int:
 
     if (arguments.interpolate_from is None) != (arguments.share is None):
         return fail("--interpolate-from and --share go together")
+    if (arguments.photos is None) != (arguments.labels is None):
+        return fail("--photos and --labels go together")
+    photos = None
+    if arguments.photos is not None:
+        from tunex_core.training.photos import PhotoSetError, read_labelled_photos
+
+        try:
+            photos = read_labelled_photos(arguments.photos, arguments.labels)
+        except PhotoSetError as error:
+            return fail(str(error))
+    if arguments.votes is not None and not Path(arguments.votes).is_file():
+        return fail(f"{arguments.votes} does not exist (the FER+ votes file, e.g. ferplus_votes.npz)")
     models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
     if arguments.interpolate_from is not None:
         base = Path(arguments.interpolate_from)
@@ -66,7 +85,9 @@ def run_release(arguments: argparse.Namespace) -> int:
     interpolation = ({"interpolate_from": Path(arguments.interpolate_from), "share": arguments.share}
                      if arguments.interpolate_from else {})
     final_weights(Path(arguments.run), data, arguments.average_last, not arguments.no_precise_bn, **interpolation)
-    metrics = release(Path(arguments.run), data, models_dir, FIXTURE_FACES_FILE, baseline, arguments.shipped_tta)
+    metrics = release(Path(arguments.run), data, models_dir, FIXTURE_FACES_FILE, baseline, arguments.shipped_tta,
+                      votes_file=Path(arguments.votes) if arguments.votes else None, photos=photos,
+                      command=release_command(arguments))
     for split_key, variants in metrics["evaluations"].items():
         for variant, result in variants.items():
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
@@ -74,6 +95,27 @@ def run_release(arguments: argparse.Namespace) -> int:
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
     refresh_model_card(metrics, models_dir)
     return 0
+
+
+def release_command(arguments: argparse.Namespace) -> str:
+    """The release's command line as metrics.json records it (shared data shown as ``../shared/...``)."""
+    parts = ["python -m tunex_core release", f"--run {arguments.run}", f"--data {_shown(arguments.data)}"]
+    for option, value in (("--average-last", arguments.average_last or None),
+                          ("--interpolate-from", arguments.interpolate_from), ("--share", arguments.share),
+                          ("--votes", arguments.votes), ("--photos", arguments.photos),
+                          ("--labels", arguments.labels)):
+        if value is not None:
+            parts.append(f"{option} {_shown(value)}")
+    if arguments.no_precise_bn:
+        parts.append("--no-precise-bn")
+    return " ".join(parts)
+
+
+def _shown(value) -> str:
+    """A path under a folder named ``shared`` as ``../shared/...`` (where it lies beside the project)."""
+    text = str(value)
+    marker = "/shared/data/"
+    return "../shared/data/" + text.split(marker, 1)[1] if marker in text else text
 
 
 def refresh_model_card(metrics: dict, models_dir: Path) -> None:
