@@ -31,23 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.music.audio.decoding import AudioDecodeError, decode_excerpt
-from tunex_core.music.audio.features import SilentAudioError, feature_names, feature_vector
-from tunex_core.music.audio.model import TARGETS, save_model
+from tunex_core.music.audio.features import FEATURE_VERSION, SilentAudioError, feature_names, feature_vector
+from tunex_core.music.audio.model import MIDPOINT, QUADRANT_SIGNS, QUADRANTS, TARGETS, save_model
 from tunex_core.music.build.mapping import group_k_fold
+from tunex_core.music.build.song_model_fit import as_model, choose, fit, pearson, quadrants_of
 from tunex_core.paths import PMEMO_CATALOG_FILE, SHARED_MUSIC_EMOTION_DIR, SONG_MODEL_FILE
 
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
-# Quadrant signs: Q1 pleasant-energetic, Q2 unpleasant-energetic, Q3 unpleasant-calm, Q4 pleasant-calm.
-QUADRANT_SIGNS = {"Q1": (1, 1), "Q2": (-1, 1), "Q3": (-1, -1), "Q4": (1, -1)}
-MIDPOINT = 0.5
-"""MERGE's quadrant boundary on both axes (its 4Q songs' values lie on the side their quadrant says)."""
 FOLDS = 5
 INNER_FOLDS = 4
-CLIP = 5.0
-RIDGE_PENALTIES = (30.0, 100.0, 300.0, 1000.0)
-KERNEL_PENALTIES = (0.3, 1.0, 3.0)
-KERNEL_WIDTHS = (0.5, 1.0, 2.0)  # gamma = width / number of features
-MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the kernel model in the ensemble
 
 
 class SongModelError(ValueError):
@@ -106,7 +97,7 @@ def extract_features(paths: Sequence[Path], cache: Path | None = None, progress:
     cached: dict[str, np.ndarray] = {}
     if cache is not None and cache.is_file():
         with np.load(cache, allow_pickle=False) as stored:
-            if tuple(stored["names"]) == names:
+            if tuple(stored["names"]) == names and int(stored["version"]) == FEATURE_VERSION:
                 cached = dict(zip(stored["keys"].tolist(), stored["rows"], strict=True))
     rows = []
     started = time.monotonic()
@@ -122,140 +113,29 @@ def extract_features(paths: Sequence[Path], cache: Path | None = None, progress:
             print(f"features: {index + 1}/{len(paths)} ({time.monotonic() - started:.0f} s)", file=sys.stderr)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, names=np.array(names), keys=np.array(list(cached)), rows=np.array(list(cached.values())))
+        np.savez(cache, names=np.array(names), version=FEATURE_VERSION, keys=np.array(list(cached)),
+                 rows=np.array(list(cached.values())))
     return np.array(rows)
 
 
-def _standardisation(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    center = matrix.mean(axis=0)
-    scale = matrix.std(axis=0)
-    return center, np.where(scale > 1e-12, scale, 1.0)
-
-
-def _standardise(matrix: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return np.clip((matrix - center) / scale, -CLIP, CLIP)
-
-
-def _squared_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    squared = np.sum(first ** 2, axis=1)[:, None] + np.sum(second ** 2, axis=1)[None, :] - 2.0 * first @ second.T
-    return np.maximum(squared, 0.0)
-
-
-def _pearson(first: np.ndarray, second: np.ndarray) -> float:
-    if np.std(first) < 1e-12 or np.std(second) < 1e-12:
-        return 0.0
-    return float(np.corrcoef(first, second)[0, 1])
-
-
-@dataclass(frozen=True)
-class Settings:
-    """One target's hyperparameters, picked by inner cross-validation."""
-
-    ridge_penalty: float
-    kernel_penalty: float
-    kernel_width: float
-    mix: float
-
-
-def _fit_predict(train: np.ndarray, target: np.ndarray, test: np.ndarray, settings: Settings) -> np.ndarray:
-    """Fit ridge and RBF kernel ridge on standardised ``train`` rows and return the mixed predictions."""
-    return sum(weight * component.predict(test) for weight, component in _fit_components(train, target, settings))
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    kind: str
-    bias: float
-    weights: np.ndarray | None = None
-    support: np.ndarray | None = None
-    dual: np.ndarray | None = None
-    gamma: float = 0.0
-
-    def predict(self, rows: np.ndarray) -> np.ndarray:
-        if self.kind == "linear":
-            return rows @ self.weights + self.bias
-        return np.exp(-self.gamma * _squared_distances(rows, self.support)) @ self.dual + self.bias
-
-
-def _fit_components(train: np.ndarray, target: np.ndarray, settings: Settings) -> list[tuple[float, _Fitted]]:
-    bias = float(target.mean())
-    centred = target - bias
-    fitted = []
-    if settings.mix < 1.0:
-        gram = train.T @ train + settings.ridge_penalty * np.eye(train.shape[1])
-        weights = np.linalg.solve(gram, train.T @ centred)
-        fitted.append((1.0 - settings.mix, _Fitted("linear", bias, weights=weights)))
-    if settings.mix > 0.0:
-        gamma = settings.kernel_width / train.shape[1]
-        kernel = np.exp(-gamma * _squared_distances(train, train))
-        dual = np.linalg.solve(kernel + settings.kernel_penalty * np.eye(len(train)), centred)
-        fitted.append((settings.mix, _Fitted("rbf", bias, support=train, dual=dual, gamma=gamma)))
-    return fitted
-
-
-def choose_settings(matrix: np.ndarray, target: np.ndarray, groups: Sequence[str], scored: np.ndarray,
-                    folds: int = INNER_FOLDS) -> Settings:
-    """The settings with the highest grouped cross-validated Pearson r on the ``scored`` rows."""
-    test_folds = group_k_fold(groups, folds)
-    ridge_predictions = {penalty: np.empty_like(target) for penalty in RIDGE_PENALTIES}
-    kernel_predictions = {(penalty, width): np.empty_like(target)
-                          for penalty in KERNEL_PENALTIES for width in KERNEL_WIDTHS}
-    for test in test_folds:
-        train = np.setdiff1d(np.arange(len(target)), test)
-        center, scale = _standardisation(matrix[train])
-        train_rows, test_rows = _standardise(matrix[train], center, scale), _standardise(matrix[test], center, scale)
-        for penalty in RIDGE_PENALTIES:
-            settings = Settings(penalty, 1.0, 1.0, 0.0)
-            ridge_predictions[penalty][test] = _fit_predict(train_rows, target[train], test_rows, settings)
-        for penalty, width in kernel_predictions:
-            settings = Settings(1.0, penalty, width, 1.0)
-            kernel_predictions[(penalty, width)][test] = _fit_predict(train_rows, target[train], test_rows, settings)
-    best_ridge = max(RIDGE_PENALTIES, key=lambda penalty: _pearson(ridge_predictions[penalty][scored], target[scored]))
-    best_kernel = max(kernel_predictions,
-                      key=lambda key: _pearson(kernel_predictions[key][scored], target[scored]))
-    best_mix = max(MIXES, key=lambda mix: _pearson(
-        ((1 - mix) * ridge_predictions[best_ridge] + mix * kernel_predictions[best_kernel])[scored], target[scored]))
-    return Settings(best_ridge, best_kernel[0], best_kernel[1], best_mix)
-
-
-def _spread_factor(predicted: np.ndarray, target: np.ndarray) -> float:
-    spread = float(np.std(predicted))
-    return float(np.std(target)) / spread if spread > 1e-12 else 1.0
-
-
-def quadrants_of(valence: np.ndarray, arousal: np.ndarray) -> np.ndarray:
-    """Russell quadrant names of points on MERGE's scale (boundary ``MIDPOINT`` on both axes)."""
-    positive_valence, high_arousal = valence >= MIDPOINT, arousal >= MIDPOINT
-    return np.where(high_arousal, np.where(positive_valence, "Q1", "Q2"), np.where(positive_valence, "Q4", "Q3"))
-
-
 def cross_validate(matrix: np.ndarray, songs: TrainingSongs, folds: int = FOLDS) -> dict:
-    """Out-of-fold predictions (MERGE scale, spread-corrected inside each fold) and their scores."""
+    """Scores of out-of-fold estimates (MERGE scale): in each outer fold every setting is chosen by an inner
+    grouped cross-validation of the training part alone, then the model is fitted there and applied to the
+    held-out artists exactly as the app applies it."""
     targets = {"valence": songs.valence, "arousal": songs.arousal}
     predicted = {name: np.empty(len(songs.ids)) for name in TARGETS}
-    chosen: dict[str, list[dict]] = {name: [] for name in TARGETS}
-    artists = np.array(songs.artists)
+    chosen = []
+    artists, quadrants = np.array(songs.artists), np.array(songs.quadrants)
     for test in group_k_fold(songs.artists, folds):
         train = np.setdiff1d(np.arange(len(songs.ids)), test)
+        part = {name: values[train] for name, values in targets.items()}
+        choice = choose(matrix[train], part, quadrants[train], artists[train], songs.has_merge[train], INNER_FOLDS)
+        chosen.append({"axes": {name: settings.__dict__ for name, settings in choice.axes.items()},
+                       "classifier": choice.classifier.__dict__})
+        metadata, arrays = fit(matrix[train], part, quadrants[train], choice)
+        estimates = as_model(metadata, arrays, feature_names()).predict_source(matrix[test])
         for name in TARGETS:
-            settings = choose_settings(matrix[train], targets[name][train], artists[train], songs.has_merge[train])
-            chosen[name].append(settings.__dict__)
-            center, scale = _standardisation(matrix[train])
-            train_rows = _standardise(matrix[train], center, scale)
-            fitted = _fit_components(train_rows, targets[name][train], settings)
-            outside = sum(weight * part.predict(_standardise(matrix[test], center, scale)) for weight, part in fitted)
-            # The spread factor comes from the training part: in-sample fits spread wider than out-of-fold ones,
-            # so it is taken from an inner out-of-fold estimate of the same settings.
-            inner = np.empty(len(train))
-            for inner_test in group_k_fold(artists[train], INNER_FOLDS):
-                inner_train = np.setdiff1d(np.arange(len(train)), inner_test)
-                c, s = _standardisation(matrix[train][inner_train])
-                inner[inner_test] = _fit_predict(_standardise(matrix[train][inner_train], c, s),
-                                                 targets[name][train][inner_train],
-                                                 _standardise(matrix[train][inner_test], c, s), settings)
-            factor = _spread_factor(inner, targets[name][train])
-            centre = float(targets[name][train].mean())
-            predicted[name][test] = centre + factor * (outside - centre)
+            predicted[name][test] = estimates[name]
     return score_predictions(predicted, songs) | {"settings": chosen}
 
 
@@ -272,7 +152,7 @@ def score_predictions(predicted: dict[str, np.ndarray], songs: TrainingSongs) ->
         "songs": len(songs.ids), "songs_with_merge_values": int(merge.sum()), "artists": len(set(songs.artists)),
         "quadrant_accuracy": round(float(np.mean(guessed == truth)), 4),
         "quadrant_accuracy_per_quadrant": per_quadrant, "confusion_true_by_predicted": confusion,
-        "pearson_r": {name: round(_pearson(predicted[name][merge], getattr(songs, name)[merge]), 4) for name in TARGETS},
+        "pearson_r": {name: round(pearson(predicted[name][merge], getattr(songs, name)[merge]), 4) for name in TARGETS},
         "mean_absolute_error": {name: round(float(np.mean(np.abs(predicted[name][merge] - getattr(songs, name)[merge]))), 4)
                                 for name in TARGETS},
     }
@@ -297,38 +177,13 @@ def plane_statistics(songs: TrainingSongs, pmemo_file: Path = PMEMO_CATALOG_FILE
 
 
 def fit_final(matrix: np.ndarray, songs: TrainingSongs, plane: dict[str, dict[str, float]]) -> tuple[dict, dict]:
-    """Settings chosen on all songs, the refitted ensemble per target: (metadata, arrays) for ``save_model``."""
-    artists = np.array(songs.artists)
-    center, scale = _standardisation(matrix)
-    rows = _standardise(matrix, center, scale)
-    arrays: dict[str, np.ndarray] = {"center": center, "scale": scale}
-    targets_metadata = {}
+    """Settings chosen on all songs, the model refitted on all of them: (metadata, arrays) for ``save_model``."""
+    targets = {"valence": songs.valence, "arousal": songs.arousal}
+    choice = choose(matrix, targets, songs.quadrants, songs.artists, songs.has_merge, FOLDS)
+    metadata, arrays = fit(matrix, targets, songs.quadrants, choice)
     for name in TARGETS:
-        target = getattr(songs, name)
-        settings = choose_settings(matrix, target, artists, songs.has_merge)
-        components = []
-        for index, (weight, part) in enumerate(_fit_components(rows, target, settings)):
-            key = f"{name}_{index}"
-            if part.kind == "linear":
-                arrays[f"{key}_weights"] = part.weights
-                components.append({"kind": "linear", "weight": weight, "bias": part.bias, "weights": f"{key}_weights"})
-            else:
-                arrays["support"] = rows
-                arrays[f"{key}_dual"] = part.dual
-                components.append({"kind": "rbf", "weight": weight, "bias": part.bias, "support": "support",
-                                   "dual": f"{key}_dual", "gamma": part.gamma})
-        out_of_fold = np.empty(len(target))
-        for test in group_k_fold(artists, FOLDS):
-            train = np.setdiff1d(np.arange(len(target)), test)
-            c, s = _standardisation(matrix[train])
-            out_of_fold[test] = _fit_predict(_standardise(matrix[train], c, s), target[train],
-                                             _standardise(matrix[test], c, s), settings)
-        targets_metadata[name] = {
-            "components": components, "settings": settings.__dict__,
-            "spread": {"centre": float(target.mean()), "factor": _spread_factor(out_of_fold, target)},
-            "plane": plane[name],
-        }
-    return {"feature_names": list(feature_names()), "clip": CLIP, "targets": targets_metadata}, arrays
+        metadata["targets"][name]["plane"] = plane[name]
+    return {**metadata, "feature_names": list(feature_names()), "feature_version": FEATURE_VERSION}, arrays
 
 
 def build(clips_dir: Path, output: Path, cache: Path | None, report: Path | None, folds: int = FOLDS) -> dict:
