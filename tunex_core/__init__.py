@@ -66,13 +66,15 @@ Module map (one line each; a new module adds its line):
     music/title_matching        normalising titles and artists, match scores
     music/track_ids             Spotify track ids and the URLs built from them
     music/build/catalog         rebuild data/ (offline): the build's entry point
+    music/build/gradient_boosting  boosted regression trees for the song-emotion model (numpy, offline)
     music/build/cleaning        cleaning rules for PMEmo's titles and artists
     music/build/language        estimating each song's language from its text (offline)
     music/build/mapping         the fitted mapping from Spotify's audio features to the plane
     music/build/merge           merging PMEmo with the Spotify tables
     music/build/music_emotion   reading the labelled music-emotion research sets (Deezer mood, 4Q)
     music/build/placement       the placement fitted on every labelled source
-    music/build/song_model      training the song-emotion model (offline)
+    music/build/song_model      training the song-emotion model (offline): data, cross-validation, command
+    music/build/song_model_fit  the song-emotion model's estimators and their choice by grouped CV
     music/build/spotify_tables  reading the public Spotify tables
     music/spotify/cache         Spotify resolutions and searches in SQLite
     music/spotify/client        the bounded HTTP client (timeouts, 429 waits, cool-down)
