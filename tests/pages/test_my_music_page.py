@@ -210,3 +210,21 @@ def test_a_song_whose_name_is_not_utf8_lists_and_plays(fake_analysis, tmp_path):
     assert app.get("audio")
     app = page("playlist", Mood.from_emotion("happy")).run()
     assert not app.exception and len(app.get("audio")) == 1
+
+
+def test_the_language_filter_keeps_own_songs_and_survives_a_source_switch(fake_analysis, tmp_path):
+    library_with_songs(tmp_path)
+    app = page("playlist", Mood.from_emotion("happy"))
+    app.session_state["playlist_languages"] = ["en"]  # as the browser's language sets it on a first visit
+    app.session_state["playlist_source"] = "both"
+    app.run()
+    assert not app.exception
+    app.radio(key="playlist_source").set_value("library").run()  # a catalog whose only language is unknown
+    assert not app.exception
+    assert len(app.get("audio")) == 3
+    app = page("song_map", Mood.from_emotion("happy"))
+    app.session_state["song_map_languages"] = ["en"]
+    app.run()
+    assert not app.exception
+    names = [trace.get("name") for trace in json.loads(app.get("plotly_chart")[0].proto.spec)["data"]]
+    assert "My music (3)" in names

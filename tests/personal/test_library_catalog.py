@@ -57,7 +57,11 @@ def test_both_keeps_every_catalog_song_as_it_was(shipped):
         assert (mask[:len(shipped)] == shipped.filter_mask(song_filter)).all()
     assert combined.filter_mask(CatalogFilter(playable_only=True))[len(shipped):].all()
     assert not combined.filter_mask(CatalogFilter(rated_only=True))[len(shipped):].any()
-    assert shipped.filter_mask(CatalogFilter(languages=frozenset({"en"}))).sum() > 1000  # the filter does filter
+    english = CatalogFilter(languages=frozenset({"en"}))
+    assert 1000 < shipped.filter_mask(english).sum() < len(shipped)  # the filter does filter
+    assert combined.filter_mask(english)[len(shipped):].all()  # own songs' language is unknown: kept
+    assert not combined.filter_mask(CatalogFilter(languages=english.languages, rated_only=True))[len(shipped):].any()
+    assert len(combined.search("", song_filter=english)) == shipped.filter_mask(english).sum() + 5
 
 
 def test_the_source_choice_picks_the_songs_and_their_files(shipped):

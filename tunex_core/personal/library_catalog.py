@@ -4,8 +4,7 @@ the playlists (match and iso) to use like any catalog.
 ``songs_source`` builds the ``Catalog`` for a source choice: ``catalog`` (the shipped songs), ``library``
 (the profile's analysed songs) or ``both``. Own songs keep their negative ids (``library.library_music_id``),
 so feedback, plays and saved playlists refer to them like to catalog songs; their point is the audio
-model's estimate (``va_source`` "estimated"); they have no genre, decade, popularity or language, so those
-filters leave them out, and they count as playable (they play from disk), so "Only songs with a player" keeps them.
+model's estimate (``va_source`` "estimated"). Filters: see ``SourceCatalog``.
 
 ``library_map_trace`` is their own marker on the Song map.
 """
@@ -14,13 +13,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 
-from tunex_core.music.catalog import ESTIMATED, RATED, UNKNOWN_POPULARITY, UNKNOWN_YEAR, Catalog
+from tunex_core.music.catalog import (
+    ESTIMATED,
+    RATED,
+    UNKNOWN_POPULARITY,
+    UNKNOWN_YEAR,
+    Catalog,
+    CatalogFilter,
+)
 from tunex_core.personal.library import LibrarySong, display_path
 
 CATALOG, LIBRARY, BOTH = "catalog", "library", "both"
@@ -44,15 +50,28 @@ class SongSource:
         return bool(self.local_files)
 
 
+class SourceCatalog(Catalog):
+    """A catalog with the listener's own songs (negative ids) in it. They play from disk, so "playable only"
+    keeps them; their language is not known, so a language filter (the browser's language by default)
+    keeps them too. Genre, decade, popularity and "listener-rated only" leave them out: they have none."""
+
+    def filter_mask(self, song_filter: CatalogFilter | None) -> np.ndarray | None:
+        """``Catalog.filter_mask``, with own songs passing the language and playable filters."""
+        mask = super().filter_mask(song_filter)
+        own = self.music_ids < 0
+        if mask is None or not own.any():
+            return mask
+        lenient = super().filter_mask(replace(song_filter, languages=None, playable_only=False))
+        return mask | (own if lenient is None else own & lenient)
+
+
 def library_catalog(songs: Sequence[LibrarySong]) -> Catalog:
     """A catalog of the placed songs among ``songs`` (those with a point); may be empty."""
     placed = [song for song in songs if song.placed]
-    catalog = Catalog([song.music_id for song in placed], [song.display_title for song in placed],
+    return SourceCatalog([song.music_id for song in placed], [song.display_title for song in placed],
                       [song.display_artist for song in placed], [float(song.valence) for song in placed],
-                      [float(song.arousal) for song in placed], va_sources=[ESTIMATED] * len(placed),
-                      source=LIBRARY_SOURCE_NAME)
-    _mark_playable(catalog, np.ones(len(placed), dtype=bool))
-    return catalog
+                         [float(song.arousal) for song in placed], va_sources=[ESTIMATED] * len(placed),
+                         source=LIBRARY_SOURCE_NAME)
 
 
 def combined_catalog(base: Catalog, songs: Sequence[LibrarySong]) -> Catalog:
@@ -67,7 +86,7 @@ def combined_catalog(base: Catalog, songs: Sequence[LibrarySong]) -> Catalog:
 
     duplicate_of = [None if canonical == music_id else int(canonical)
                     for music_id, canonical in zip(base.music_ids.tolist(), base.canonical_ids.tolist(), strict=True)]
-    catalog = Catalog(
+    return SourceCatalog(
         np.concatenate([base.music_ids, own.music_ids]), base.titles + own.titles,
         base.artists + own.artists, np.concatenate([base.points[:, 0], own.points[:, 0]]),
         np.concatenate([base.points[:, 1], own.points[:, 1]]),
@@ -83,13 +102,6 @@ def combined_catalog(base: Catalog, songs: Sequence[LibrarySong]) -> Catalog:
         language_dictionary=base.language_names,  # own songs: -1, an unknown language
         source=f"{base.source} + {LIBRARY_SOURCE_NAME}",
     )
-    _mark_playable(catalog, catalog.music_ids < 0)
-    return catalog
-
-
-def _mark_playable(catalog: Catalog, local: np.ndarray) -> None:
-    """Own songs play from disk: the "playable only" filter (``has_spotify_id``) must keep them."""
-    catalog.has_spotify_id = catalog.has_spotify_id | local
 
 
 def songs_source(choice: str, base: Catalog | None, songs: Sequence[LibrarySong]) -> SongSource:
