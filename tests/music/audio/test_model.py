@@ -74,3 +74,17 @@ def test_save_model_refuses_to_write_an_unloadable_model(tmp_path):
         save_model(tmp_path / "bad.npz", {"feature_names": ["a"], "feature_version": FEATURE_VERSION, "clip": 5.0,
                                           "targets": {}}, {"center": np.zeros(1), "scale": np.ones(1)})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_plane_transform_is_the_catalogs_own_for_the_4q_songs():
+    """The catalog build (issue 43) puts MERGE's 4Q values on PMEmo's plane with the same affine map."""
+    from tunex_core.paths import CATALOG_MAPPING_FILE
+
+    scales = json.loads(CATALOG_MAPPING_FILE.read_text(encoding="utf-8")).get("scales_onto_pmemo")
+    if not scales:
+        pytest.skip("this catalog mapping records no scale maps")
+    model = read_model(SONG_MODEL_FILE)
+    for entry in (item for item in scales if item["source"] == "4q"):
+        target = model.targets[entry["axis"]]
+        assert (target.source_mean, target.source_std) == pytest.approx((entry["mean"], entry["sd"]), rel=1e-9)
+        assert (target.plane_mean, target.plane_std) == pytest.approx((entry["pmemo_mean"], entry["pmemo_sd"]), rel=1e-9)
