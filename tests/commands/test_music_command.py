@@ -70,7 +70,7 @@ def test_profiles_are_chosen_by_name_or_id(home, capsys, tmp_path, fake_analysis
     assert status == 0 and json.loads(out)["profile"] == "Sam" and len(json.loads(out)["songs"]) == 1
     assert json.loads(run(capsys, "list", "--json")[1])["songs"] == []
     status, out, _ = run(capsys, "remove", "1", "--profile", "Sam")
-    assert status == 0 and "1 songs forgotten" in out
+    assert status == 0 and "1 song forgotten" in out
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

@@ -304,3 +304,13 @@ def test_removing_a_folder_during_its_import_keeps_nothing_of_it(home, tmp_path)
     assert songs() == {}
     assert any("its folder was removed during the import" in problem for problem in job.progress().problems)
     assert len(list(music.iterdir())) == 20
+
+
+def test_emptying_a_profile_keeps_its_music_and_its_export_leaves_it_out(home, tmp_path):
+    write_song(tmp_path / "Music" / "a.mp3", 0.8, 0.7)
+    import_folder(tmp_path / "Music")
+    with ProfileStore() as profiles:
+        profiles.clear(DEFAULT_PROFILE_ID)
+        exported = profiles.export_json(DEFAULT_PROFILE_ID)
+    assert set(songs()) == {"a.mp3"}
+    assert "a.mp3" not in exported and str(tmp_path) not in exported

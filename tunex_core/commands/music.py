@@ -193,7 +193,7 @@ def run_remove(arguments: argparse.Namespace) -> int:
     except (LibraryError, DatabaseBusyError) as error:
         return fail(str(error))
     print_storage_warnings()
-    print(f"removed {folder.label} from {profile.name}'s music: {forgotten} songs forgotten "
-          "(no file was deleted)" if folder.kind == "folder" else
-          f"removed the uploaded files from {profile.name}'s music ({forgotten} songs)")
+    songs = f"{forgotten} song{'' if forgotten == 1 else 's'}"
+    print(f"removed {folder.label} from {profile.name}'s music: {songs} forgotten (no file was deleted)"
+          if folder.kind == "folder" else f"removed the uploaded files from {profile.name}'s music ({songs})")
     return 0
