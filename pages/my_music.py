@@ -13,8 +13,9 @@ from pages.common import current_profile_id, may_touch_host_disk
 from pages.library_source import cached_import_jobs
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import emotion_region
-from tunex_core.personal.library import UPLOADS, LibraryError, LibraryStore, display_path, media_type
+from tunex_core.personal.library import UPLOADS, LibraryStore
 from tunex_core.personal.library_catalog import song_label
+from tunex_core.personal.library_files import LibraryError, display_path, media_type
 from tunex_core.personal.library_import import ImportProgress, format_duration, import_folder, import_uploads
 from tunex_core.storage import DatabaseBusyError
 

@@ -31,8 +31,8 @@ from tunex_core.music.playlist_view import (
 )
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, RecommendError, recommend_for_mood
 from tunex_core.music.spotify import SpotifyService, SpotifyStatus, configuration_fingerprint
-from tunex_core.personal.library import media_type
 from tunex_core.personal.library_catalog import LIBRARY
+from tunex_core.personal.library_files import media_type
 from tunex_core.storage import DatabaseBusyError
 
 MODE_LABELS = {"match": "Match my mood", "iso": "Guide me to a target mood (iso principle)"}

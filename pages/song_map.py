@@ -17,8 +17,8 @@ from tunex_core.music.feedback import LIKE, SKIP
 from tunex_core.music.recommend import DEFAULT_COUNT, DEFAULT_ISO_TARGET, MODES, Playlist, recommend_for_mood
 from tunex_core.music.song_map import DRAW_MODES, POINTS_LIMIT, clip_curve_figure, resolved_draw_mode, song_map_figure
 from tunex_core.music.track_ids import is_valid_track_id, open_url
-from tunex_core.personal.library import media_type
 from tunex_core.personal.library_catalog import library_map_trace
+from tunex_core.personal.library_files import media_type
 from tunex_core.storage import DatabaseBusyError
 
 RECENT_PLAYS_EXCLUDED = 20

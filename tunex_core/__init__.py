@@ -87,9 +87,10 @@ Module map (one line each; a new module adds its line):
     personal/journal_charts     the mood journal's Plotly figures
     personal/library            a profile's own music: folders, uploads, each song's figures
     personal/library_catalog    own songs as a catalog, alone or beside the shipped one
+    personal/library_files      stored paths, printable paths, TuneX's copies of uploaded songs
     personal/library_import     background imports: scan, analyse, keep
     personal/library_scan       finding audio files in a folder, bounded
-    personal/library_worker     the child process that analyses one song at a time
+    personal/library_worker     the process that analyses one song at a time, and its parent's side
     personal/playlists          saved playlists and their exports (M3U, CSV, text)
     personal/profile_import     restoring a profile from its JSON export
     personal/profiles           named local profiles and their data
@@ -127,8 +128,6 @@ Modules over 400 lines, and why (checked by the same test):
     music/build/cleaning        a table of cleaning rules, each small and tested on PMEmo's real defects
     music/recommend             match and iso share the ranking, diversity and feedback steps
     live/session                the analysis thread and its hand-off must be read together (thread safety)
-    personal/library            one store class over the library's tables (issue 44 is still extending it)
-    personal/library_import     the import job's states and its worker protocol (issue 44)
     storage                     the schema, its migrations and the fail-soft paths share one connection logic
     training/trainer            the training loop, its data pipeline and checkpoints (to split)
     report/model_report         twenty result dataclasses and their validation (to define once with

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.personal.library_fakes import SUFFIXES, analyze, write_song
-from tunex_core.personal.library import (
+from tunex_core.personal.library import LibraryStore, is_library_id, library_music_id
+from tunex_core.personal.library_files import (
     LibraryError,
-    LibraryStore,
     display_path,
-    is_library_id,
-    library_music_id,
     media_type,
     safe_upload_name,
     save_upload,

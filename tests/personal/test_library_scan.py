@@ -11,7 +11,8 @@ import pytest
 
 from tests.personal.library_fakes import SUFFIXES, analyze, write_song
 from tunex_core.personal import library_scan
-from tunex_core.personal.library import LibraryStore, display_path
+from tunex_core.personal.library import LibraryStore
+from tunex_core.personal.library_files import display_path
 from tunex_core.personal.library_import import ImportJob
 from tunex_core.personal.library_scan import scan_folder, scan_paths
 from tunex_core.storage import DEFAULT_PROFILE_ID

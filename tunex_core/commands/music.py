@@ -58,7 +58,7 @@ def _number(value: float | None) -> float | None:
 
 def run_analyze(arguments: argparse.Namespace) -> int:
     """Handle ``music analyze``."""
-    from tunex_core.personal.library import display_path
+    from tunex_core.personal.library_files import display_path
     from tunex_core.personal.library_scan import scan_paths
 
     try:
@@ -104,7 +104,8 @@ def _profile(name_or_id: str | None):
 
 def run_add(arguments: argparse.Namespace) -> int:
     """Handle ``music add``: remember the folder, analyse what is new or changed, report progress on stderr."""
-    from tunex_core.personal.library import LibraryError, LibraryStore, display_path
+    from tunex_core.personal.library import LibraryStore
+    from tunex_core.personal.library_files import LibraryError, display_path
     from tunex_core.personal.library_import import ImportJob
     from tunex_core.storage import DatabaseBusyError
 
@@ -137,7 +138,8 @@ def run_add(arguments: argparse.Namespace) -> int:
 
 def run_list(arguments: argparse.Namespace) -> int:
     """Handle ``music list``."""
-    from tunex_core.personal.library import LibraryStore, display_path
+    from tunex_core.personal.library import LibraryStore
+    from tunex_core.personal.library_files import display_path
     from tunex_core.storage import DatabaseBusyError
 
     try:
@@ -175,7 +177,8 @@ def run_remove(arguments: argparse.Namespace) -> int:
     """Handle ``music remove``: by the folder's path or its id."""
     from pathlib import Path
 
-    from tunex_core.personal.library import LibraryError, LibraryStore
+    from tunex_core.personal.library import LibraryStore
+    from tunex_core.personal.library_files import LibraryError
     from tunex_core.storage import DatabaseBusyError
 
     try:

@@ -9,7 +9,7 @@ Two tables of the shared database (``tunex_core.storage``, migration 3) hold it:
   duration, its valence and arousal on the catalog's 0..1 plane, or the reason it could not be analysed.
 
 Paths and figures only, never audio. A path is kept as the file system's bytes (``os.fsencode``), so
-names that are not UTF-8 survive; ``display_path`` makes printable text of one.
+names that are not UTF-8 survive; ``library_files.display_path`` makes printable text of one.
 
 Song ids: an own song's ``music_id`` is negative (catalog ids are never negative, so the two never
 collide) and derived from its path, so likes, skips and plays find the song again after its folder is
@@ -20,51 +20,27 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import shutil
 import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunex_core.paths import user_data_dir
+from tunex_core.personal.library_files import (
+    LibraryError,
+    delete_upload,
+    display_path,
+    is_inside,
+    path_bytes,
+    path_from_bytes,
+    uploads_dir,
+)
 from tunex_core.storage import Database, DatabaseBusyError, Statement, WriteOutcome, open_database
 
 FOLDER, UPLOADS = "folder", "uploads"
-LIBRARY_DIR_NAME = "library"
-MAX_UPLOAD_NAME_LENGTH = 120
-# st.audio's player and the browser need a media type; by the file's suffix.
-AUDIO_MEDIA_TYPES = {
-    ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
-    ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav", ".wave": "audio/wav",
-    ".aif": "audio/aiff", ".aiff": "audio/aiff", ".webm": "audio/webm", ".wma": "audio/x-ms-wma",
-}
 SONG_COLUMNS = ("id, folder_id, music_id, path, size, modified_ns, title, artist, duration_seconds, valence, "
                 "arousal, error, analysed_at")
-
-
-class LibraryError(ValueError):
-    """A folder or file that cannot be added or removed; the message says why (one line)."""
-
-
-def path_bytes(path: str | os.PathLike) -> bytes:
-    """The file system's bytes for ``path`` (what the database keeps)."""
-    return os.fsencode(os.fspath(path))
-
-
-def path_from_bytes(data: bytes) -> Path:
-    """The ``Path`` for stored bytes (names that are not UTF-8 come back as they were)."""
-    return Path(os.fsdecode(bytes(data)))
-
-
-def display_path(path: str | os.PathLike | bytes) -> str:
-    """Printable text for a path: bytes that are not UTF-8 become U+FFFD, control characters ``?``."""
-    data = path if isinstance(path, bytes) else path_bytes(path)
-    text = data.decode("utf-8", errors="replace")
-    return "".join("?" if unicodedata.category(character) == "Cc" else character for character in text)
 
 
 def library_music_id(path: str | os.PathLike | bytes) -> int:
@@ -77,11 +53,6 @@ def library_music_id(path: str | os.PathLike | bytes) -> int:
 def is_library_id(music_id: int) -> bool:
     """Whether ``music_id`` names one of the listener's own songs (rather than a catalog song)."""
     return int(music_id) < 0
-
-
-def media_type(path: str | os.PathLike) -> str:
-    """The audio media type for ``st.audio`` by the file's suffix (``audio/mpeg`` when unknown)."""
-    return AUDIO_MEDIA_TYPES.get(Path(path).suffix.lower(), "audio/mpeg")
 
 
 @dataclass(frozen=True)
@@ -155,27 +126,6 @@ def _song(row) -> LibrarySong:
                        int(row["size"]), int(row["modified_ns"]), row["title"], row["artist"],
                        row["duration_seconds"], row["valence"], row["arousal"], row["error"],
                        float(row["analysed_at"]))
-
-
-def profile_files_dir(profile_id: int) -> Path:
-    """The folder of files TuneX keeps for ``profile_id``'s music (under the TuneX home)."""
-    return user_data_dir() / LIBRARY_DIR_NAME / f"profile-{int(profile_id)}"
-
-
-def uploads_dir(profile_id: int) -> Path:
-    """Where files uploaded in the browser are kept for ``profile_id`` (under the TuneX home)."""
-    return profile_files_dir(profile_id) / "uploads"
-
-
-def delete_profile_files(profile_id: int) -> None:
-    """Delete TuneX's copies of the profile's uploaded songs (when the profile itself is deleted)."""
-    shutil.rmtree(profile_files_dir(profile_id), ignore_errors=True)
-
-
-def is_inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` lies inside ``folder`` (by their bytes, no file system access)."""
-    folder_bytes = path_bytes(folder).rstrip(b"/") + b"/"
-    return path_bytes(path).startswith(folder_bytes)
 
 
 class LibraryStore:
@@ -391,48 +341,6 @@ def check_folder(path: Path) -> None:
         raise LibraryError(f"{display_path(path)} cannot be read: {error.strerror or error}") from None
     if not os.access(path, os.R_OK | os.X_OK):
         raise LibraryError(f"{display_path(path)} cannot be read: permission denied")
-
-
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-
-
-def safe_upload_name(name: str) -> str:
-    """A file name for an upload: the last part of ``name``, without separators or control characters."""
-    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE_NAME.sub("_", base).strip().lstrip(".") or "upload"
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[:MAX_UPLOAD_NAME_LENGTH] or "upload"
-    return f"{stem}.{suffix[:10]}" if suffix else stem
-
-
-def save_upload(profile_id: int, name: str, data: bytes) -> Path:
-    """Keep an uploaded file in the profile's uploads folder (a free name: "song (2).mp3" beside
-    "song.mp3") and return its path. Raises ``LibraryError`` when it cannot be written."""
-    folder = uploads_dir(profile_id)
-    file_name = safe_upload_name(name)
-    stem, suffix = os.path.splitext(file_name)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for number in range(1, 10_000):
-            target = folder / (file_name if number == 1 else f"{stem} ({number}){suffix}")
-            try:
-                with open(target, "xb") as handle:
-                    handle.write(data)
-                return target
-            except FileExistsError:
-                continue
-    except OSError as error:
-        raise LibraryError(f"{file_name} could not be saved: {error.strerror or error}") from None
-    raise LibraryError(f"{file_name} could not be saved: too many files with that name")
-
-
-def delete_upload(path: Path, profile_id: int) -> None:
-    """Delete TuneX's copy of an uploaded file (only inside the profile's uploads folder)."""
-    if is_inside(path, uploads_dir(profile_id)):
-        with suppress(OSError):  # forgotten in TuneX either way; a stray copy is harmless
-            path.unlink(missing_ok=True)
 
 
 def library_song_names(profile_id: int, music_ids: Iterable[int]) -> dict[int, tuple[str, str]]:

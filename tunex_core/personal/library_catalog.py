@@ -27,7 +27,8 @@ from tunex_core.music.catalog import (
     Catalog,
     CatalogFilter,
 )
-from tunex_core.personal.library import LibrarySong, display_path
+from tunex_core.personal.library import LibrarySong
+from tunex_core.personal.library_files import display_path
 
 CATALOG, LIBRARY, BOTH = "catalog", "library", "both"
 SOURCES = (CATALOG, LIBRARY, BOTH)

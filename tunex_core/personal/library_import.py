@@ -20,12 +20,8 @@ tab and rerun sees the same progress.
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -33,35 +29,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunex_core.paths import PROJECT_ROOT
-from tunex_core.personal.library import (
-    FileState,
-    LibraryFolder,
-    LibraryStore,
-    display_path,
-    path_bytes,
-    save_upload,
-)
+from tunex_core.personal.library import FileState, LibraryFolder, LibraryStore
+from tunex_core.personal.library_files import display_path, path_bytes, save_upload
 from tunex_core.personal.library_scan import scan_folder
-from tunex_core.personal.library_worker import DEFAULT_ANALYSER, RESULT_FIELDS
+from tunex_core.personal.library_worker import (
+    DEFAULT_ANALYSER,
+    RESULT_FIELDS,
+    SONG_TIMEOUT_SECONDS,
+    Analysis,
+    AnalysisWorker,
+)
 from tunex_core.storage import DatabaseBusyError, default_database_path
 
-SONG_TIMEOUT_SECONDS = 60.0
-WORKER_START_SECONDS = 120.0
 MAX_PROBLEMS_SHOWN = 100
 SCANNING, ANALYSING, FINISHED, STOPPED, FAILED = "scanning", "analysing", "finished", "stopped", "failed"
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One file's figures as the worker answered them (the fields of ``SongAnalysis``)."""
-
-    valence: float | None = None
-    arousal: float | None = None
-    duration_seconds: float | None = None
-    title: str | None = None
-    artist: str | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,78 +95,6 @@ def format_duration(seconds: float) -> str:
         return f"{seconds} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-class AnalysisWorker:
-    """The child process of ``library_worker``: ``analyse(path)`` answers within ``timeout`` seconds or
-    gives a reason; a worker that does not answer in time is killed and started again for the next song."""
-
-    def __init__(self, analyser: str = DEFAULT_ANALYSER, timeout: float = SONG_TIMEOUT_SECONDS) -> None:
-        self.analyser = analyser
-        self.timeout = timeout
-        self.process: subprocess.Popen | None = None
-
-    def _start(self) -> None:
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PROJECT_ROOT), environment.get("PYTHONPATH"))))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tunex_core.personal.library_worker", self.analyser],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
-            cwd=PROJECT_ROOT, bufsize=0)
-        answer = self._answer(WORKER_START_SECONDS)
-        if not isinstance(answer, dict) or not answer.get("ready"):
-            self.close()
-            raise RuntimeError("the song analysis could not start (is the audio model installed?)")
-
-    def _answer(self, timeout: float) -> object:
-        """The worker's next JSON line, or None when it said nothing in ``timeout`` seconds or died."""
-        stream = self.process.stdout
-        line = b""
-        deadline = time.monotonic() + timeout
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([stream], [], [], left)[0]:
-                return None
-            chunk = stream.read1(65_536) if hasattr(stream, "read1") else os.read(stream.fileno(), 65_536)
-            if not chunk:
-                return None
-            line += chunk
-        try:
-            return json.loads(line)
-        except ValueError:
-            return None
-
-    def analyse(self, path: Path) -> Analysis:
-        """The figures of the file at ``path``, or an ``Analysis`` whose ``error`` says why not."""
-        if self.process is None or self.process.poll() is not None:
-            self._start()
-        try:
-            self.process.stdin.write((json.dumps({"path": path_bytes(path).hex()}) + "\n").encode())
-        except OSError:
-            self.close()
-            return Analysis(error="the analysis stopped unexpectedly; try this file again")
-        answer = self._answer(self.timeout)
-        if not isinstance(answer, dict):
-            try:
-                crashed = self.process.wait(timeout=0.5) is not None  # ended by itself, rather than too slow
-            except subprocess.TimeoutExpired:
-                crashed = False
-            self.close()
-            return Analysis(error="the analysis crashed on this file" if crashed
-                            else f"the analysis took longer than {self.timeout:.0f} s; skipped")
-        return Analysis(**{name: answer.get(name) for name in RESULT_FIELDS})
-
-    def close(self) -> None:
-        """End the worker process (it is started again when needed)."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()
-            process.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunex_core.personal.library import FileState, display_path
+from tunex_core.personal.library import FileState
+from tunex_core.personal.library_files import display_path
 
 MAX_ENTRIES = 1_000_000
 MAX_DEPTH = 64

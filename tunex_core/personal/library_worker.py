@@ -1,6 +1,7 @@
 """The analysis worker: a child process that analyses one song at a time for an import.
 
-Run as ``python -m tunex_core.personal.library_worker MODULE:FUNCTION`` by ``library_import``. It reads
+Run as ``python -m tunex_core.personal.library_worker MODULE:FUNCTION`` by ``AnalysisWorker`` (the parent's
+side, below, used by ``library_import``). It reads
 one JSON line per song on stdin (``{"path": "<hex of the path's bytes>"}``) and answers one JSON line
 on stdout with the fields of ``SongAnalysis``; it announces ``{"ready": true}`` once the analyser is
 imported, and stops at the end of stdin.
@@ -15,10 +16,19 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import select
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal.library_files import path_bytes
+
 DEFAULT_ANALYSER = "tunex_core.music.audio.analysis:analyze_song"
+SONG_TIMEOUT_SECONDS = 60.0
+WORKER_START_SECONDS = 120.0
 # The worker yields the CPU to the app's own threads (pages stay quick during an import); on an idle
 # core it runs at full speed all the same.
 WORKER_NICENESS = 10
@@ -58,6 +68,93 @@ def serve(reference: str) -> None:
             answer["error"] = f"the analysis failed: {type(error).__name__}: {error}"[:300]
         protocol.write(json.dumps(answer) + "\n")
         protocol.flush()
+
+
+# --- the parent's side: one worker process per import job ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One file's figures as the worker answered them (the fields of ``SongAnalysis``)."""
+
+    valence: float | None = None
+    arousal: float | None = None
+    duration_seconds: float | None = None
+    title: str | None = None
+    artist: str | None = None
+    error: str | None = None
+
+
+class AnalysisWorker:
+    """The child process of ``library_worker``: ``analyse(path)`` answers within ``timeout`` seconds or
+    gives a reason; a worker that does not answer in time is killed and started again for the next song."""
+
+    def __init__(self, analyser: str = DEFAULT_ANALYSER, timeout: float = SONG_TIMEOUT_SECONDS) -> None:
+        self.analyser = analyser
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (str(PROJECT_ROOT), environment.get("PYTHONPATH"))))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tunex_core.personal.library_worker", self.analyser],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
+            cwd=PROJECT_ROOT, bufsize=0)
+        answer = self._answer(WORKER_START_SECONDS)
+        if not isinstance(answer, dict) or not answer.get("ready"):
+            self.close()
+            raise RuntimeError("the song analysis could not start (is the audio model installed?)")
+
+    def _answer(self, timeout: float) -> object:
+        """The worker's next JSON line, or None when it said nothing in ``timeout`` seconds or died."""
+        stream = self.process.stdout
+        line = b""
+        deadline = time.monotonic() + timeout
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([stream], [], [], left)[0]:
+                return None
+            chunk = stream.read1(65_536) if hasattr(stream, "read1") else os.read(stream.fileno(), 65_536)
+            if not chunk:
+                return None
+            line += chunk
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    def analyse(self, path: Path) -> Analysis:
+        """The figures of the file at ``path``, or an ``Analysis`` whose ``error`` says why not."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        try:
+            self.process.stdin.write((json.dumps({"path": path_bytes(path).hex()}) + "\n").encode())
+        except OSError:
+            self.close()
+            return Analysis(error="the analysis stopped unexpectedly; try this file again")
+        answer = self._answer(self.timeout)
+        if not isinstance(answer, dict):
+            try:
+                crashed = self.process.wait(timeout=0.5) is not None  # ended by itself, rather than too slow
+            except subprocess.TimeoutExpired:
+                crashed = False
+            self.close()
+            return Analysis(error="the analysis crashed on this file" if crashed
+                            else f"the analysis took longer than {self.timeout:.0f} s; skipped")
+        return Analysis(**{name: answer.get(name) for name in RESULT_FIELDS})
+
+    def close(self) -> None:
+        """End the worker process (it is started again when needed)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

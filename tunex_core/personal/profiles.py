@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tunex_core.personal.checkins import CHECKIN_COLUMNS
-from tunex_core.personal.library import delete_profile_files
+from tunex_core.personal.library_files import delete_profile_files
 from tunex_core.storage import (
     DEFAULT_PROFILE_ID,
     PROFILE_TABLES,

@@ -1,0 +1,115 @@
+"""Where the library's files are and how their paths are kept: paths as the file system's bytes, printable
+paths, TuneX's own folder for a profile's uploaded songs, and the media type a browser plays a file as.
+
+Kept apart from the store (``library``) so that everything touching files on disk is in one place: the store
+only ever deletes files through ``delete_upload`` and ``delete_profile_files``, which stay inside the TuneX
+home's ``library/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import unicodedata
+from contextlib import suppress
+from pathlib import Path
+
+from tunex_core.paths import user_data_dir
+
+LIBRARY_DIR_NAME = "library"
+MAX_UPLOAD_NAME_LENGTH = 120
+# st.audio's player and the browser need a media type; by the file's suffix.
+AUDIO_MEDIA_TYPES = {
+    ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+    ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav", ".wave": "audio/wav",
+    ".aif": "audio/aiff", ".aiff": "audio/aiff", ".webm": "audio/webm", ".wma": "audio/x-ms-wma",
+}
+
+class LibraryError(ValueError):
+    """A folder or file that cannot be added or removed; the message says why (one line)."""
+
+
+def path_bytes(path: str | os.PathLike) -> bytes:
+    """The file system's bytes for ``path`` (what the database keeps)."""
+    return os.fsencode(os.fspath(path))
+
+
+def path_from_bytes(data: bytes) -> Path:
+    """The ``Path`` for stored bytes (names that are not UTF-8 come back as they were)."""
+    return Path(os.fsdecode(bytes(data)))
+
+
+def display_path(path: str | os.PathLike | bytes) -> str:
+    """Printable text for a path: bytes that are not UTF-8 become U+FFFD, control characters ``?``."""
+    data = path if isinstance(path, bytes) else path_bytes(path)
+    text = data.decode("utf-8", errors="replace")
+    return "".join("?" if unicodedata.category(character) == "Cc" else character for character in text)
+
+
+def media_type(path: str | os.PathLike) -> str:
+    """The audio media type for ``st.audio`` by the file's suffix (``audio/mpeg`` when unknown)."""
+    return AUDIO_MEDIA_TYPES.get(Path(path).suffix.lower(), "audio/mpeg")
+
+
+def profile_files_dir(profile_id: int) -> Path:
+    """The folder of files TuneX keeps for ``profile_id``'s music (under the TuneX home)."""
+    return user_data_dir() / LIBRARY_DIR_NAME / f"profile-{int(profile_id)}"
+
+
+def uploads_dir(profile_id: int) -> Path:
+    """Where files uploaded in the browser are kept for ``profile_id`` (under the TuneX home)."""
+    return profile_files_dir(profile_id) / "uploads"
+
+
+def delete_profile_files(profile_id: int) -> None:
+    """Delete TuneX's copies of the profile's uploaded songs (when the profile itself is deleted)."""
+    shutil.rmtree(profile_files_dir(profile_id), ignore_errors=True)
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` (by their bytes, no file system access)."""
+    folder_bytes = path_bytes(folder).rstrip(b"/") + b"/"
+    return path_bytes(path).startswith(folder_bytes)
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def safe_upload_name(name: str) -> str:
+    """A file name for an upload: the last part of ``name``, without separators or control characters."""
+    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip().lstrip(".") or "upload"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:MAX_UPLOAD_NAME_LENGTH] or "upload"
+    return f"{stem}.{suffix[:10]}" if suffix else stem
+
+
+def save_upload(profile_id: int, name: str, data: bytes) -> Path:
+    """Keep an uploaded file in the profile's uploads folder (a free name: "song (2).mp3" beside
+    "song.mp3") and return its path. Raises ``LibraryError`` when it cannot be written."""
+    folder = uploads_dir(profile_id)
+    file_name = safe_upload_name(name)
+    stem, suffix = os.path.splitext(file_name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in range(1, 10_000):
+            target = folder / (file_name if number == 1 else f"{stem} ({number}){suffix}")
+            try:
+                with open(target, "xb") as handle:
+                    handle.write(data)
+                return target
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise LibraryError(f"{file_name} could not be saved: {error.strerror or error}") from None
+    raise LibraryError(f"{file_name} could not be saved: too many files with that name")
+
+
+def delete_upload(path: Path, profile_id: int) -> None:
+    """Delete TuneX's copy of an uploaded file (only inside the profile's uploads folder)."""
+    if is_inside(path, uploads_dir(profile_id)):
+        with suppress(OSError):  # forgotten in TuneX either way; a stray copy is harmless
+            path.unlink(missing_ok=True)
