@@ -47,7 +47,8 @@ def named(value: str) -> tuple[str, str]:
 
 def mixed_model(specification: str, data):
     """The model ``(1 - share) · base + share · other`` of ``BASE:OTHER:SHARE``."""
-    from tunex_core.training.trainer import TrainConfig, average_weights
+    from tunex_core.training.checkpoints import average_weights
+    from tunex_core.training.trainer import TrainConfig
 
     base, other, share = specification.rsplit(":", 2)
     share = float(share)

@@ -21,9 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tunex_core.paths import MODEL_FILE, SHARED_FER_FILE
+from tunex_core.training.checkpoints import average_weights
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.experiments import ROBUSTNESS_PERTURBATIONS, member_file, score_experiment
-from tunex_core.training.trainer import TrainConfig, average_weights
+from tunex_core.training.trainer import TrainConfig
 from tunex_core.vision.inference import EmotionClassifier
 from tunex_core.vision.model import load_model
 

@@ -18,9 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tunex_core.paths import SHARED_FER_FILE
+from tunex_core.training.checkpoints import average_checkpoints, export_inference_model
 from tunex_core.training.dataset import load_fer
 from tunex_core.training.evaluation import evaluate_probabilities
-from tunex_core.training.trainer import TrainConfig, average_checkpoints, export_inference_model
+from tunex_core.training.trainer import TrainConfig
 from tunex_core.vision.inference import EmotionClassifier
 from tunex_core.vision.model import load_model
 

@@ -101,6 +101,8 @@ Module map (one line each; a new module adds its line):
     sharing/access              the access code and the sharing settings
     sharing/addresses           this machine's local-network addresses
     sharing/certificate         the self-signed HTTPS certificate
+    training/augment            training-time augmentation, webcam degradations
+    training/checkpoints        a run's checkpoints: per-epoch saving, resume protocol, export, averaging
     training/dataset            FER-2013 in its three layouts
     training/evaluation         accuracy, per-class scores, confusion matrix, calibration
     training/experiments        candidates scored the same way, recorded in metrics.json
@@ -111,7 +113,7 @@ Module map (one line each; a new module adds its line):
     training/photos             scoring the model on labelled real photos
     training/recipes            training choices importable without TensorFlow
     training/release            a training run turned into the shipped model and its metrics
-    training/trainer            the training loop
+    training/trainer            the training loop: its settings, data pipeline and distillation targets
     vision/calibration          calibration to a person's resting face
     vision/drawing              face boxes and labels drawn on frames
     vision/faces                face detection and FER-style crops
@@ -129,7 +131,6 @@ Modules over 400 lines, and why (checked by the same test):
     music/recommend             match and iso share the ranking, diversity and feedback steps
     live/session                the analysis thread and its hand-off must be read together (thread safety)
     storage                     the schema, its migrations and the fail-soft paths share one connection logic
-    training/trainer            the training loop, its data pipeline and checkpoints (to split)
     report/model_report         twenty result dataclasses and their validation (to define once with
                                 training/evaluation)
 """

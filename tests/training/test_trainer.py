@@ -12,8 +12,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tunex_core.training.augment import augment_batch
 from tunex_core.training.dataset import FerDataset, Split
-from tunex_core.training.trainer import TrainConfig, _augment_batch, make_dataset
+from tunex_core.training.trainer import TrainConfig, make_dataset
 
 NO_AUGMENT = {"flip": False, "rotation_degrees": 0.0, "zoom": 0.0, "shift": 0.0,
               "brightness": 0.0, "contrast": 0.0, "erasing_probability": 0.0}
@@ -28,7 +29,7 @@ def test_augment_preserves_shape_dtype_and_range(batch):
     import tensorflow as tf
 
     tf.random.set_seed(1)
-    augmented = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    augmented = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
     assert augmented.shape == batch.shape
     assert augmented.dtype == np.float32
     assert augmented.min() >= 0.0 and augmented.max() <= 255.0
@@ -40,15 +41,15 @@ def test_augment_preserves_shape_dtype_and_range(batch):
 def test_augment_is_random(batch):
     import tensorflow as tf
 
-    first = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
-    second = _augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    first = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
+    second = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
     assert not np.allclose(first, second)
 
 
 def test_augment_with_everything_off_is_the_identity(batch):
     import tensorflow as tf
 
-    augmented = _augment_batch(tf.constant(batch), NO_AUGMENT).numpy()
+    augmented = augment_batch(tf.constant(batch), NO_AUGMENT).numpy()
     np.testing.assert_allclose(augmented, batch, atol=1e-3)
 
 
@@ -56,7 +57,7 @@ def test_flip_only_mirrors_or_keeps_each_face(batch):
     import tensorflow as tf
 
     tf.random.set_seed(3)
-    augmented = _augment_batch(tf.constant(batch), {**NO_AUGMENT, "flip": True}).numpy()
+    augmented = augment_batch(tf.constant(batch), {**NO_AUGMENT, "flip": True}).numpy()
     mirrored = batch[:, :, ::-1]
     kept = [np.allclose(a, b, atol=1e-3) for a, b in zip(augmented, batch, strict=True)]
     flipped = [np.allclose(a, m, atol=1e-3) for a, m in zip(augmented, mirrored, strict=True)]
@@ -67,7 +68,7 @@ def test_flip_only_mirrors_or_keeps_each_face(batch):
 def test_erasing_only_changes_a_rectangle(batch):
     import tensorflow as tf
 
-    augmented = _augment_batch(tf.constant(batch), {**NO_AUGMENT, "erasing_probability": 1.0}).numpy()
+    augmented = augment_batch(tf.constant(batch), {**NO_AUGMENT, "erasing_probability": 1.0}).numpy()
     for original, erased in zip(batch, augmented, strict=True):
         rows, columns = np.nonzero(np.abs(erased - original)[..., 0] > 1e-3)
         assert rows.size > 0
@@ -214,7 +215,7 @@ def high_frequency_energy(images: np.ndarray) -> float:
 
 
 def test_webcam_settings_extend_the_defaults():
-    from tunex_core.training.trainer import WEBCAM_AUGMENT
+    from tunex_core.training.augment import WEBCAM_AUGMENT
 
     assert set(WEBCAM_AUGMENT) >= {"blur_probability", "jpeg_probability", "low_light_probability",
                                    "occlusion_probability", "rotation_degrees"}
@@ -225,7 +226,7 @@ def test_webcam_settings_extend_the_defaults():
 def test_blur_removes_fine_detail(batch):
     import tensorflow as tf
 
-    blurred = _augment_batch(tf.constant(batch), only(blur_probability=1.0)).numpy()
+    blurred = augment_batch(tf.constant(batch), only(blur_probability=1.0)).numpy()
     assert blurred.shape == batch.shape and blurred.min() >= 0 and blurred.max() <= 255
     assert high_frequency_energy(blurred) < 0.8 * high_frequency_energy(batch)
     assert abs(blurred.mean() - batch.mean()) < 3  # blur keeps the brightness
@@ -234,7 +235,7 @@ def test_blur_removes_fine_detail(batch):
 def test_low_light_darkens_every_face(batch):
     import tensorflow as tf
 
-    dark = _augment_batch(tf.constant(batch), only(low_light_probability=1.0)).numpy()
+    dark = augment_batch(tf.constant(batch), only(low_light_probability=1.0)).numpy()
     assert np.all(dark.mean(axis=(1, 2, 3)) < batch.mean(axis=(1, 2, 3)))
     assert dark.min() >= 0 and dark.max() <= 255
 
@@ -242,7 +243,7 @@ def test_low_light_darkens_every_face(batch):
 def test_jpeg_changes_faces_a_little(batch):
     import tensorflow as tf
 
-    compressed = _augment_batch(tf.constant(batch), only(jpeg_probability=1.0)).numpy()
+    compressed = augment_batch(tf.constant(batch), only(jpeg_probability=1.0)).numpy()
     difference = np.abs(compressed - batch).mean(axis=(1, 2, 3))
     assert np.all(difference > 0.3) and np.all(difference < 25)
     np.testing.assert_array_equal(compressed, np.round(compressed))  # decoded 8-bit pixels
@@ -251,7 +252,7 @@ def test_jpeg_changes_faces_a_little(batch):
 def test_occlusion_fills_one_flat_rectangle(batch):
     import tensorflow as tf
 
-    occluded = _augment_batch(tf.constant(batch), only(occlusion_probability=1.0)).numpy()
+    occluded = augment_batch(tf.constant(batch), only(occlusion_probability=1.0)).numpy()
     for original, covered in zip(batch, occluded, strict=True):
         rows, columns = np.nonzero(np.abs(covered - original)[..., 0] > 1e-3)
         assert rows.size > 0
@@ -265,7 +266,7 @@ def test_probabilities_pick_a_share_of_faces():
 
     tf.random.set_seed(5)
     faces = np.full((400, 48, 48, 1), 128.0, np.float32)
-    dark = _augment_batch(tf.constant(faces), only(low_light_probability=0.3)).numpy()
+    dark = augment_batch(tf.constant(faces), only(low_light_probability=0.3)).numpy()
     share = float(np.mean(dark.mean(axis=(1, 2, 3)) < 127))
     assert 0.2 < share < 0.4
 
@@ -501,7 +502,7 @@ def test_a_resumed_offline_distillation_does_not_load_its_teachers_again(tmp_pat
 
 
 def test_trim_log_keeps_the_header_and_whole_rows_up_to_the_saved_epoch(tmp_path):
-    from tunex_core.training.trainer import trim_log
+    from tunex_core.training.checkpoints import trim_log
 
     log_file = tmp_path / "log.csv"
     log_file.write_bytes(b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n3,1.6\r\n4,1.")
@@ -514,7 +515,7 @@ def test_trim_log_keeps_the_header_and_whole_rows_up_to_the_saved_epoch(tmp_path
 
 
 def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_epoch(tmp_path):
-    from tunex_core.training.trainer import settle_pending_checkpoints, start_pending_checkpoints
+    from tunex_core.training.checkpoints import settle_pending_checkpoints, start_pending_checkpoints
 
     def pending_epoch(epoch, marker=True):
         pending = start_pending_checkpoints(tmp_path)
@@ -544,7 +545,7 @@ def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_ep
 
 
 def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
-    from tunex_core.training.trainer import average_checkpoints, average_weights
+    from tunex_core.training.checkpoints import average_checkpoints, average_weights
     from tunex_core.vision.model import build_model
 
     small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
@@ -576,7 +577,7 @@ def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
 def test_export_inference_model_saves_a_bfloat16_checkpoint_in_float32(tmp_path):
     import keras
 
-    from tunex_core.training.trainer import export_inference_model
+    from tunex_core.training.checkpoints import export_inference_model
     from tunex_core.vision.model import build_model
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16")

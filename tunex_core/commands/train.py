@@ -67,7 +67,8 @@ def register(subparsers) -> None:
 
 def _train_settings(arguments: argparse.Namespace) -> dict:
     """TrainConfig overrides from the command line; with ``--resume`` the run's saved votes/teachers are reused."""
-    from tunex_core.training.trainer import OPTIMIZER_DEFAULTS, WEBCAM_AUGMENT, TrainConfig
+    from tunex_core.training.augment import WEBCAM_AUGMENT
+    from tunex_core.training.trainer import OPTIMIZER_DEFAULTS, TrainConfig
 
     overrides: dict = {"architecture": arguments.architecture}
     for name in ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "optimizer", "votes_weight",

@@ -167,7 +167,8 @@ def final_weights(run_dir: Path, data: FerDataset, average_last: int = 0, precis
     fine-tuned from) the result is ``(1 - share) · that model + share · the run's weights`` in
     weight space (WiSE-FT: part of a fine-tune's gain at little cost on what the start did well).
     """
-    from tunex_core.training.trainer import TrainConfig, average_checkpoints, save_model_atomically
+    from tunex_core.training.checkpoints import average_checkpoints, save_model_atomically
+    from tunex_core.training.trainer import TrainConfig
 
     check_interpolation(interpolate_from, share)
     config = TrainConfig.from_run(run_dir)

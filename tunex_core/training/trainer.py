@@ -10,13 +10,9 @@ Offline distillation keeps its teachers' targets in ``teacher_targets.npz``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import math
-import os
 import shutil
-import time
 import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -26,8 +22,16 @@ import numpy as np
 import tensorflow as tf
 
 from tunex_core.emotions import NUM_EMOTIONS
-from tunex_core.files import atomic_stream, replace_atomically, write_json_atomically, write_text_atomically
+from tunex_core.files import atomic_stream, write_json_atomically
 from tunex_core.paths import run_model_file
+from tunex_core.training.augment import augment_batch, random_mirror
+from tunex_core.training.checkpoints import (
+    PENDING_FOLDER_NAME,
+    EpochLogger,
+    export_inference_model,
+    settle_pending_checkpoints,
+    trim_log,
+)
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.training.recipes import DISTILL_MODES, choose_precision, cpu_flags
 from tunex_core.vision.model import build_model, load_model
@@ -82,163 +86,6 @@ class TrainConfig:
         """The settings a run folder was trained with (its ``hyperparameters.json``)."""
         return cls(**json.loads((Path(run_dir) / "hyperparameters.json").read_text()))
 
-
-# What ``--webcam-augment`` adds to the default augmentation: what live frames do to a face.
-WEBCAM_AUGMENT = {
-    "rotation_degrees": 20.0,  # in-plane head tilt (the default is 10)
-    "blur_probability": 0.3,  # downscale to 30-75% of the side, then back up (small, soft webcam faces)
-    "jpeg_probability": 0.3,  # JPEG at quality 10-50 (video compression blocks)
-    "low_light_probability": 0.3,  # gain 0.35-0.9, gamma 1-2.2 and sensor noise (dim rooms)
-    "occlusion_probability": 0.2,  # a flat grey rectangle (hand, microphone, glasses frame)
-}
-
-
-class EpochLogger(keras.callbacks.Callback):
-    """Prints one progress line per epoch, appends the CSV log and saves checkpoints."""
-
-    def __init__(self, run_dir: Path, total_epochs: int, best_accuracy: float, keep_last_epochs: int = 0):
-        super().__init__()
-        self.run_dir = run_dir
-        self.total_epochs = total_epochs
-        self.keep_last_epochs = keep_last_epochs
-        self.best_accuracy = best_accuracy
-        self.started = time.time()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        """Start the epoch's clock."""
-        self.started = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Log the epoch, save its checkpoints (and the best one) and commit them with the run's state."""
-        logs = logs or {}
-        seconds = time.time() - self.started
-        learning_rate = float(keras.ops.convert_to_numpy(
-            self.model.optimizer.learning_rate))
-        row = {
-            "epoch": epoch + 1,
-            "loss": round(float(logs.get("loss", math.nan)), 5),
-            "accuracy": round(float(logs.get("accuracy", math.nan)), 5),
-            "val_loss": round(float(logs.get("val_loss", math.nan)), 5),
-            "val_accuracy": round(float(logs.get("val_accuracy", math.nan)), 5),
-            "learning_rate": learning_rate,
-            "seconds": round(seconds, 1),
-        }
-        # The epoch's checkpoints wait in pending/ until state.json names the epoch (the commit), then
-        # move into place; a run killed before the commit resumes from the previous epoch's files.
-        improved = row["val_accuracy"] > self.best_accuracy
-        if improved:
-            self.best_accuracy = row["val_accuracy"]
-        names = (["best.keras"] if improved else []) + ["last.keras"]
-        if epoch + 1 > self.total_epochs - self.keep_last_epochs:
-            names.append(f"epoch_{epoch + 1:02d}.keras")
-        pending = start_pending_checkpoints(self.run_dir)
-        for name in names:
-            save_model_atomically(self.model, pending / name)
-        write_json_atomically(pending / PENDING_MARKER_NAME, {"epoch": epoch + 1})
-        log_file = self.run_dir / "log.csv"
-        new_file = not log_file.exists()
-        with open(log_file, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(row))
-            if new_file:
-                writer.writeheader()
-            writer.writerow(row)
-        state = {"epochs_done": epoch + 1, "best_val_accuracy": self.best_accuracy}
-        write_json_atomically(self.run_dir / "state.json", state)
-        settle_pending_checkpoints(self.run_dir, epoch + 1)
-        print(
-            f"epoch {epoch + 1}/{self.total_epochs}  loss {row['loss']:.4f}  "
-            f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
-            f"val_acc {row['val_accuracy']:.4f}{' *' if improved else ''}  "
-            f"lr {learning_rate:.5f}  {seconds:.0f}s",
-            flush=True,
-        )
-
-
-def _augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
-    """Random flip, affine (rotation/zoom/shift), brightness/contrast and erasing on a batch."""
-    batch = tf.shape(images)[0]
-    size = tf.cast(tf.shape(images)[1], tf.float32)
-    if settings.get("flip"):
-        images, _ = _random_mirror(images)
-    angle = tf.random.uniform([batch], -1.0, 1.0) * settings["rotation_degrees"] * math.pi / 180.0
-    scale = 1.0 + tf.random.uniform([batch], -1.0, 1.0) * settings["zoom"]
-    shift_x = tf.random.uniform([batch], -1.0, 1.0) * settings["shift"] * size
-    shift_y = tf.random.uniform([batch], -1.0, 1.0) * settings["shift"] * size
-    centre = (size - 1.0) / 2.0
-    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2).
-    a2 = centre - cos * centre + sin * centre - shift_x
-    b2 = centre - sin * centre - cos * centre - shift_y
-    zeros = tf.zeros_like(cos)
-    transforms = tf.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
-    images = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=transforms, output_shape=tf.shape(images)[1:3],
-        fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
-    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
-    contrast = 1.0 + tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["contrast"]
-    brightness = tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * settings["brightness"] * 255.0
-    images = tf.clip_by_value((images - mean) * contrast + mean + brightness, 0.0, 255.0)
-    images = _webcam_degradations(images, settings)
-    probability = settings.get("erasing_probability", 0.0)
-    if probability > 0:
-        side = tf.shape(images)[1]
-        erase_h = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
-        erase_w = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
-        top = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_h)
-        left = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_w)
-        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
-        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
-        inside = (rows >= top) & (rows < top + erase_h) & (cols >= left) & (cols < left + erase_w)
-        apply = tf.random.uniform([batch, 1, 1, 1]) < probability
-        noise = tf.random.uniform(tf.shape(images), 0.0, 255.0)
-        images = tf.where(inside & apply, noise, images)
-    return images
-
-
-def _sample_mask(batch: tf.Tensor, probability: float) -> tf.Tensor:
-    return tf.random.uniform([batch, 1, 1, 1]) < probability
-
-
-def _webcam_degradations(images: tf.Tensor, settings: dict) -> tf.Tensor:
-    """Low light, blur, JPEG and occlusion, each applied to a random share of the faces (0..255 floats)."""
-    batch = tf.shape(images)[0]
-    side = tf.shape(images)[1]
-    size = tf.cast(side, tf.float32)
-    probability = settings.get("low_light_probability", 0.0)
-    if probability > 0:
-        gain = tf.random.uniform([batch, 1, 1, 1], 0.35, 0.9)
-        gamma = tf.exp(tf.random.uniform([batch, 1, 1, 1], 0.0, math.log(2.2)))
-        noise = tf.random.normal(tf.shape(images)) * tf.random.uniform([batch, 1, 1, 1], 0.0, 6.0)
-        dark = tf.clip_by_value(255.0 * gain * tf.pow(images / 255.0, gamma) + noise, 0.0, 255.0)
-        images = tf.where(_sample_mask(batch, probability), dark, images)
-    probability = settings.get("blur_probability", 0.0)
-    if probability > 0:
-        small = tf.cast(tf.round(size * tf.random.uniform([], 0.3, 0.75)), tf.int32)
-        blurred = tf.clip_by_value(tf.image.resize(tf.image.resize(images, [small, small], method="area"),
-                                                   [side, side], method="bilinear"), 0.0, 255.0)
-        images = tf.where(_sample_mask(batch, probability), blurred, images)
-    probability = settings.get("jpeg_probability", 0.0)
-    if probability > 0:
-        qualities = tf.random.uniform([batch], 10, 51, dtype=tf.int32)
-        as_bytes = tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.uint8)
-        compressed = tf.map_fn(lambda pair: tf.image.adjust_jpeg_quality(pair[0], pair[1]), (as_bytes, qualities),
-                               fn_output_signature=tf.uint8)
-        compressed = tf.ensure_shape(tf.cast(compressed, tf.float32), images.shape)
-        images = tf.where(_sample_mask(batch, probability), compressed, images)
-    probability = settings.get("occlusion_probability", 0.0)
-    if probability > 0:
-        height = tf.random.uniform([batch, 1, 1, 1], 0.15, 0.35) * size
-        width = tf.random.uniform([batch, 1, 1, 1], 0.3, 0.7) * size
-        top = tf.random.uniform([batch, 1, 1, 1]) * (size - height)
-        left = tf.random.uniform([batch, 1, 1, 1]) * (size - width)
-        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
-        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
-        inside = (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
-        grey = tf.random.uniform([batch, 1, 1, 1], 0.0, 255.0) * tf.ones_like(images)
-        images = tf.where(inside & _sample_mask(batch, probability), grey, images)
-    return images
-
-
 def soften(probabilities: tf.Tensor, temperature: float) -> tf.Tensor:
     """Probabilities raised to 1/T and renormalised (the softmax of log-probabilities / T)."""
     if temperature == 1.0:
@@ -275,8 +122,6 @@ def offline_teacher_targets(teachers: list, faces: np.ndarray, temperature: floa
 
 
 TEACHER_TARGETS_NAME = "teacher_targets.npz"
-PENDING_FOLDER_NAME = "pending"
-PENDING_MARKER_NAME = "epoch.json"
 
 
 def teacher_targets_key(teacher_paths: list, faces: np.ndarray, temperature: float, per_view: bool = False) -> str:
@@ -348,7 +193,7 @@ def make_dataset(split: Split, batch_size: int, training: bool, config: TrainCon
             flip = bool(settings.get("flip"))
             dataset = dataset.map(lambda x, y: _flip_with_targets(x, y, flip), num_parallel_calls=1)
             settings = {**settings, "flip": False}
-        dataset = dataset.map(lambda x, y: (_augment_batch(x, settings), y),
+        dataset = dataset.map(lambda x, y: (augment_batch(x, settings), y),
                               num_parallel_calls=1)
         if teachers:
             def distil(x, y):
@@ -366,14 +211,8 @@ def _flip_with_targets(images: tf.Tensor, targets: tf.Tensor, flip: bool) -> tup
     ``targets`` (B, 2, 7) hold the face's target, then its mirror image's; returns (images, (B, 7) targets)."""
     if not flip:
         return images, targets[:, 0]
-    images, mirrored = _random_mirror(images)
+    images, mirrored = random_mirror(images)
     return images, tf.where(mirrored[:, None], targets[:, 1], targets[:, 0])
-
-
-def _random_mirror(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Mirror a random half of the batch left-right; returns the images and which were mirrored (B,) bool."""
-    mirrored = tf.random.uniform([tf.shape(images)[0]]) < 0.5
-    return tf.where(mirrored[:, None, None, None], tf.reverse(images, axis=[2]), images), mirrored
 
 
 def load_teachers(paths: list) -> list[keras.Model]:
@@ -516,103 +355,3 @@ def train(data: FerDataset, run_dir: Path, config: TrainConfig, resume: bool = F
 def automatic_precision() -> tuple[bool, str]:
     """bfloat16 mixed precision where this machine runs it fast, else float32, and why (``choose_precision``)."""
     return choose_precision(cpu_flags(), len(tf.config.list_physical_devices("GPU")))
-
-
-def save_model_atomically(model: keras.Model, path: Path) -> None:
-    """``model.save(path)`` through a temporary file: a run killed while saving keeps the previous file."""
-    replace_atomically(path, model.save)
-
-
-def trim_log(log_file: Path, epochs_done: int) -> None:
-    """Drop ``log.csv`` rows after epoch ``epochs_done`` (left by a run killed between its log and its state),
-    and rows cut short."""
-    if not log_file.is_file():
-        return
-    with open(log_file, newline="") as handle:  # keep the csv module's \r\n line ends as they are
-        lines = handle.read().splitlines(keepends=True)
-    kept = lines[:1]
-    for line in lines[1:]:
-        epoch = line.split(",", 1)[0]
-        if line.endswith("\n") and epoch.isdigit() and int(epoch) <= epochs_done:
-            kept.append(line)
-    if len(kept) < len(lines):
-        write_text_atomically(log_file, "".join(kept))
-
-
-def start_pending_checkpoints(run_dir: Path) -> Path:
-    """An empty ``pending/`` folder in ``run_dir`` for the checkpoints of an epoch not yet in state.json."""
-    pending = run_dir / PENDING_FOLDER_NAME
-    shutil.rmtree(pending, ignore_errors=True)
-    pending.mkdir()
-    return pending
-
-
-def settle_pending_checkpoints(run_dir: Path, epochs_done: int) -> None:
-    """Move ``pending/``'s checkpoints into ``run_dir`` if state.json has recorded their epoch (its marker says
-    an epoch up to ``epochs_done``); otherwise they belong to an epoch that never finished: drop them."""
-    pending = run_dir / PENDING_FOLDER_NAME
-    if not pending.is_dir():
-        return
-    marker = pending / PENDING_MARKER_NAME
-    try:
-        committed = json.loads(marker.read_text())["epoch"] <= epochs_done
-    except (OSError, ValueError, KeyError, TypeError):
-        committed = False
-    if committed:
-        for checkpoint in sorted(pending.glob("*.keras")):
-            os.replace(checkpoint, run_dir / checkpoint.name)
-    shutil.rmtree(pending, ignore_errors=True)
-
-
-def export_inference_model(checkpoint: Path, destination: Path) -> Path:
-    """Save the checkpoint's model in float32 (``load_model``), without optimizer state."""
-    save_model_atomically(load_model(checkpoint), destination)
-    return destination
-
-
-def average_checkpoints(checkpoints: list[Path], config: TrainConfig, refresh_faces: np.ndarray | None = None,
-                        shares: list[float] | None = None) -> keras.Model:
-    """A float32 model whose weights are the mean of the checkpoints' (stochastic weight averaging).
-
-    With ``shares`` (one non-negative number per checkpoint, not all zero) the mean is weighted:
-    ``[0.6, 0.4]`` of a model and its fine-tune interpolates between them in weight space.
-    Averaged weights need batch-norm statistics of their own: with ``refresh_faces``
-    (training faces, no augmentation) the moving means and variances are
-    re-estimated by forward passes in training mode; otherwise the checkpoints'
-    statistics are averaged too.
-    """
-    if not checkpoints:
-        raise ValueError("no checkpoints to average")
-    weight_sets = [keras.models.load_model(path, compile=False).get_weights() for path in checkpoints]
-    return average_weights(weight_sets, config, refresh_faces=refresh_faces, shares=shares)
-
-
-def average_weights(weight_sets: list[list[np.ndarray]], config: TrainConfig,
-                    refresh_faces: np.ndarray | None = None, shares: list[float] | None = None) -> keras.Model:
-    """``average_checkpoints`` for weights already in memory (each a ``model.get_weights()`` list of
-    ``config``'s architecture): callers that mix the same models many ways load them once."""
-    if not weight_sets:
-        raise ValueError("no weights to average")
-    if shares is not None and (len(shares) != len(weight_sets) or min(shares) < 0 or sum(shares) <= 0):
-        raise ValueError(f"need one non-negative share per checkpoint ({len(weight_sets)}), not all zero; got {shares}")
-    keras.mixed_precision.set_global_policy("float32")
-    model = build_model(config.architecture, **config.model_options)
-    model.set_weights([np.average(np.stack(values), axis=0, weights=shares).astype(values[0].dtype)
-                       for values in zip(*weight_sets, strict=True)])
-    if refresh_faces is not None:
-        refresh_batch_norm(model, refresh_faces)
-    return model
-
-
-def refresh_batch_norm(model: keras.Model, faces: np.ndarray, batch_size: int = 256, passes: int = 60) -> None:
-    """Re-estimate batch-norm moving statistics from ``faces`` (N, 48, 48) without changing other weights."""
-    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    momenta = [layer.momentum for layer in layers]
-    for layer in layers:
-        layer.momentum = 0.9
-    rng = np.random.default_rng(0)
-    for _ in range(passes):
-        batch = faces[rng.choice(len(faces), size=min(batch_size, len(faces)), replace=False)]
-        model(batch.astype(np.float32)[..., None], training=True)
-    for layer, momentum in zip(layers, momenta, strict=True):
-        layer.momentum = momentum
