@@ -2,6 +2,9 @@
 
 The analysis runs in the background (``tunex_core.personal.library_import``): it goes on while you use
 other pages, and this page shows how far it got. Songs join the Song map and the playlists.
+
+A guest of a shared TuneX gets uploads only (no folder path: nothing a guest types reads the host's disk);
+their songs go into the guest's private in-memory store and a temporary folder deleted with it.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import current_profile_id, may_touch_host_disk
-from pages.library_source import cached_import_jobs
+from pages.common import current_profile_id, may_touch_host_disk, shared_profile
+from pages.library_source import cached_import_jobs, session_import_job
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import emotion_region
 from tunex_core.personal.library import UPLOADS, LibraryStore
@@ -38,6 +41,8 @@ def audio_suffixes() -> list[str]:
 
 
 def _add_folder() -> None:
+    if not may_touch_host_disk():  # a guest types no path (the field is not shown to guests either)
+        return
     path = (st.session_state.get(FOLDER_KEY) or "").strip()
     if not path:
         st.session_state[MESSAGE_KEY] = ("Type the path of a folder on this computer first.", True)
@@ -52,7 +57,8 @@ def _add_folder() -> None:
 
 
 def _rescan(folder_id: int, path) -> None:
-    cached_import_jobs().job(current_profile_id()).add_folder(folder_id, path)
+    if may_touch_host_disk():  # folders are the host's own (a guest has none)
+        cached_import_jobs().job(current_profile_id()).add_folder(folder_id, path)
 
 
 def _remove(folder_id: int, label: str) -> None:
@@ -66,12 +72,14 @@ def _remove(folder_id: int, label: str) -> None:
 
 
 def _stop() -> None:
-    cached_import_jobs().job(current_profile_id()).stop()
+    job = session_import_job()
+    if job is not None:
+        job.stop()
 
 
 def show_progress() -> None:
     """The running import's progress bar (refreshed every second while it runs) or its last summary."""
-    job = cached_import_jobs().existing(current_profile_id())
+    job = session_import_job()
     if job is None:
         return
     progress: ImportProgress = job.progress()
@@ -91,8 +99,11 @@ def show_progress() -> None:
             st.text("\n".join(progress.problems[-PROBLEMS_SHOWN:]))
 
 
-def show_add_controls() -> None:
-    """Add a folder (a path on this computer) or upload files."""
+def show_add_controls(guest: bool) -> None:
+    """Add a folder (a path on this computer) or upload files; a guest uploads only."""
+    if guest:
+        show_upload_controls(guest=True)
+        return
     folder_column, upload_column = st.columns(2)
     with folder_column:
         st.markdown("**Add a folder on this computer**")
@@ -100,20 +111,29 @@ def show_add_controls() -> None:
         st.button("Add and analyse", key="my_music_add", on_click=_add_folder, type="primary",
                   help="TuneX remembers the folder; adding it again picks up new and changed songs only.")
     with upload_column:
-        st.markdown("**Or upload songs**")
-        generation = st.session_state.setdefault(UPLOAD_GENERATION_KEY, 0)
-        uploaded = st.file_uploader("Songs", type=audio_suffixes() or None, accept_multiple_files=True,
-                                    key=f"my_music_upload_{generation}", label_visibility="collapsed")
-        if uploaded and st.button("Analyse the uploaded songs", key="my_music_upload_go"):
-            try:
-                saved = import_uploads(cached_import_jobs(), current_profile_id(),
-                                       [(file.name, file.getvalue()) for file in uploaded])
-            except (LibraryError, DatabaseBusyError) as error:
-                st.session_state[MESSAGE_KEY] = (f"The songs were not kept: {error}.", True)
+        show_upload_controls(guest=False)
+
+
+def show_upload_controls(guest: bool) -> None:
+    """The file picker and its button; a guest's songs go to the guest's own store and temporary folder."""
+    st.markdown("**Upload songs**" if guest else "**Or upload songs**")
+    generation = st.session_state.setdefault(UPLOAD_GENERATION_KEY, 0)
+    uploaded = st.file_uploader("Songs", type=audio_suffixes() or None, accept_multiple_files=True,
+                                key=f"my_music_upload_{generation}", label_visibility="collapsed")
+    if uploaded and st.button("Analyse the uploaded songs", key="my_music_upload_go"):
+        files = [(file.name, file.getvalue()) for file in uploaded]
+        try:
+            if guest:
+                saved = import_uploads(cached_import_jobs(), current_profile_id(), files,
+                                       job=session_import_job(create=True))
             else:
-                st.session_state[MESSAGE_KEY] = (f"Analysing {len(saved)} uploaded songs…", False)
-                st.session_state[UPLOAD_GENERATION_KEY] = generation + 1
-            st.rerun()
+                saved = import_uploads(cached_import_jobs(), current_profile_id(), files)
+        except (LibraryError, DatabaseBusyError) as error:
+            st.session_state[MESSAGE_KEY] = (f"The songs were not kept: {error}.", True)
+        else:
+            st.session_state[MESSAGE_KEY] = (f"Analysing {len(saved)} uploaded songs…", False)
+            st.session_state[UPLOAD_GENERATION_KEY] = generation + 1
+        st.rerun()
 
 
 def song_rows(songs) -> pd.DataFrame:
@@ -127,7 +147,7 @@ def song_rows(songs) -> pd.DataFrame:
     } for song in songs], columns=["title", "artist", "valence", "arousal", "region", "length", "file", "problem"])
 
 
-def show_library(profile_id: int) -> None:
+def show_library(profile_id: int, guest: bool) -> None:
     """The folders (rescan, remove) and every song, and a player for one of them."""
     try:
         with LibraryStore(profile_id) as store:
@@ -137,15 +157,16 @@ def show_library(profile_id: int) -> None:
         st.warning(f"Your music cannot be listed right now: {escape_markdown(str(error))}")
         return
     if not folders:
-        st.info("No music yet. Add a folder or upload songs: TuneX places each song by its sound.")
+        st.info(("No music yet. Upload songs" if guest else "No music yet. Add a folder or upload songs")
+                + ": TuneX places each song by its sound.")
         return
-    running = cached_import_jobs().existing(profile_id)
+    running = session_import_job()
     running = running is not None and running.running
     st.subheader("Folders")
     for folder in folders:
         text_column, rescan_column, remove_column = st.columns([6, 1, 1])
         text_column.markdown(f"**{escape_markdown(folder.label)}** — {folder.analysed} of {folder.songs} songs placed")
-        if folder.kind != UPLOADS:
+        if folder.kind != UPLOADS and not guest:
             rescan_column.button("Rescan", key=f"my_music_rescan_{folder.id}", on_click=_rescan,
                                  args=(folder.id, folder.path), disabled=running,
                                  help="Pick up new and changed songs (unchanged ones are skipped).")
@@ -162,20 +183,26 @@ def show_library(profile_id: int) -> None:
 
 
 st.title("🎵 My music")
-if not may_touch_host_disk():
-    # A guest of a shared TuneX: folder paths would read the host's disk, and the import job writes to the
-    # host's store from its own thread (not the guest's in-memory one), so guests add no music here.
-    st.info("In a shared TuneX, My music is the sharing computer's own library: guests cannot add folders or "
-            "upload songs. The Song map and Playlist work with TuneX's song catalog.")
+guest = not may_touch_host_disk()
+if guest and shared_profile() is not None:
+    # The host lends one of its profiles: its music is the host's (folders on the host's disk, copies kept
+    # in the host's TuneX home), so a guest neither lists nor adds to it.
+    st.info("In a shared TuneX, the music of the profile lent to guests is the sharing computer's own: guests "
+            "cannot list it or add songs. The Song map and Playlist work with TuneX's song catalog.")
     st.stop()
-st.caption("Your own songs, placed on the mood map by their sound — analysed on this computer, nothing is "
-           "uploaded anywhere. TuneX keeps each file's path and its figures (valence, arousal, title, artist, "
-           "length), never a copy of the audio; uploaded songs are kept in TuneX's own folder. "
-           "They join the **Song map** and the **Playlist** (choose “Songs from”).")
+if guest:
+    st.caption("Songs you upload are placed on the mood map by their sound, on the computer sharing TuneX, for "
+               "this visit only: their copies and figures are deleted when you leave (no folders here). They "
+               "join the **Song map** and the **Playlist** (choose “Songs from”).")
+else:
+    st.caption("Your own songs, placed on the mood map by their sound — analysed on this computer, nothing is "
+               "uploaded anywhere. TuneX keeps each file's path and its figures (valence, arousal, title, artist, "
+               "length), never a copy of the audio; uploaded songs are kept in TuneX's own folder. "
+               "They join the **Song map** and the **Playlist** (choose “Songs from”).")
 if message := st.session_state.pop(MESSAGE_KEY, None):
     text, is_error = message
     (st.error if is_error else st.success)(escape_markdown(text))
-show_add_controls()
-job = cached_import_jobs().existing(current_profile_id())
+show_add_controls(guest)
+job = session_import_job()
 st.fragment(show_progress, run_every=PROGRESS_REFRESH_SECONDS if job is not None and job.running else None)()
-show_library(current_profile_id())
+show_library(current_profile_id(), guest)

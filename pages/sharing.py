@@ -7,12 +7,14 @@ every guest's ``open_database()`` at the guest's own in-memory store (``tunex_co
 
 from __future__ import annotations
 
+import secrets
 import threading
 from time import monotonic, sleep
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from tunex_core.personal.library_files import keep_uploads_private
 from tunex_core.personal.profiles import ProfileStore
 from tunex_core.sharing.access import (
     ACCESS_CODE_PARAMETER,
@@ -107,16 +109,19 @@ def guest_profile_id() -> int:
 
 
 def guest_database() -> Database:
-    """This guest session's own in-memory store (one profile, "Guest"), made on first use."""
+    """This guest session's own in-memory store (one profile, "Guest"), made on first use, with a temporary
+    folder of its own for uploaded songs (deleted when the store goes with the session, or at exit)."""
     database = st.session_state.get(GUEST_DATABASE_KEY)
     if database is None:
-        database = private_memory_database()
+        # A label of its own: caches keyed by the store (pages.library_source) never mix two guests.
+        database = private_memory_database(f"guest-{secrets.token_hex(8)}")
         database.write([("UPDATE profiles SET name = ? WHERE id = ?", (GUEST_PROFILE_NAME, DEFAULT_PROFILE_ID))])
+        keep_uploads_private(database)
         st.session_state[GUEST_DATABASE_KEY] = database
     return database
 
 
-def _database_for_this_run() -> Database | None:
+def private_database() -> Database | None:
     """The store for ``open_database()`` now: a guest's own in a guest's page run (unless the host lends
     a profile), else None (the file)."""
     if get_script_run_ctx(suppress_warning=True) is None or may_touch_host_disk() or shared_profile() is not None:
@@ -124,7 +129,14 @@ def _database_for_this_run() -> Database | None:
     return guest_database()
 
 
-set_session_database_resolver(_database_for_this_run)
+def session_database_key() -> str:
+    """Which store this page run uses, as text for cache keys: the guest's own store's label, else the
+    database file's path."""
+    database = private_database()
+    return str(database.path) if database is not None else str(default_database_path())
+
+
+set_session_database_resolver(private_database)
 
 
 @st.cache_resource

@@ -228,3 +228,20 @@ def test_the_language_filter_keeps_own_songs_and_survives_a_source_switch(fake_a
     assert not app.exception
     names = [trace.get("name") for trace in json.loads(app.get("plotly_chart")[0].proto.spec)["data"]]
     assert "My music (3)" in names
+
+
+def test_a_hosts_upload_is_kept_in_the_profiles_folder_of_the_tunex_home(fake_analysis):
+    from tunex_core.personal.library_files import uploads_dir
+
+    app = page("my_music").run()
+    app.get("file_uploader")[0].set_value([("sunny.mp3", b"FAKE 0.85 0.75 Host upload", "audio/mpeg")])
+    app.run()
+    app.button(key="my_music_upload_go").click().run()
+    assert not app.exception and "Analysing 1 uploaded songs" in texts(app)
+    app = wait_for_import(app)
+    assert not app.exception and app.dataframe[0].value["title"].tolist() == ["Host upload"]
+    assert app.text_input(key="my_music_folder")  # the host still adds folders too
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        (song,) = store.songs()
+    assert song.path == uploads_dir(DEFAULT_PROFILE_ID) / "sunny.mp3" and song.path.exists()
+    assert "guest_import_job" not in app.session_state

@@ -5,13 +5,25 @@ AppTest sessions have no network connection, so they count as visitors from anot
 
 from __future__ import annotations
 
+import gc
+import json
+from pathlib import Path
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import pages.sharing
+from pages.library_source import GUEST_IMPORT_JOB_KEY
+from tests.personal import library_fakes
+from tests.personal.library_fakes import write_song
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
+from tunex_core.personal import library_import, library_scan
+from tunex_core.personal.library import LibraryStore
+from tunex_core.personal.library_files import PRIVATE_UPLOADS_PREFIX, private_uploads_dir
+from tunex_core.personal.library_import import ImportJob
 from tunex_core.personal.profiles import ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID
 
@@ -121,14 +133,117 @@ def test_a_shared_server_without_a_usable_code_lets_nobody_in(isolated_home, mon
     assert "access code cannot be used" in app.error[0].value and not app.text_input
 
 
-def test_a_guest_gets_no_folder_path_or_upload_on_my_music(shared):
+@pytest.fixture
+def fake_analysis(shared, monkeypatch):
+    """The library tests' stand-in song analysis for imports started by the pages; fresh import jobs."""
+    monkeypatch.setattr(library_import, "DEFAULT_ANALYSER", "tests.personal.library_fakes:analyze")
+    monkeypatch.setattr(library_scan, "audio_suffixes", lambda: library_fakes.SUFFIXES)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield shared
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def guest_on(page: str) -> AppTest:
     app = app_test()
     app.query_params["code"] = CODE
+    app.session_state["mood"] = Mood.from_emotion("happy")
     app.run()
-    app.switch_page("pages/my_music.py").run()
+    return app.switch_page(f"pages/{page}.py").run()
+
+
+def upload_as_guest(app: AppTest, *songs: tuple[str, bytes]) -> AppTest:
+    """Upload ``songs`` (name, bytes) on My music and wait for their analysis."""
+    app.get("file_uploader")[0].set_value([(name, data, "audio/mpeg") for name, data in songs])
+    app.run()
+    app.button(key="my_music_upload_go").click().run()
+    assert not app.exception
+    job = app.session_state[GUEST_IMPORT_JOB_KEY]
+    assert job.wait(30)
+    return app.run()
+
+
+def host_library_is_empty(home: Path) -> bool:
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:  # no page run here: the host's database file
+        empty = not store.folders() and not store.songs()
+    return empty and not (home / "library").exists()
+
+
+def test_a_guest_uploads_songs_into_their_own_store_only(fake_analysis, isolated_home):
+    app = guest_on("my_music")
+    assert not app.exception
+    assert not app.text_input, "no folder path field for guests"
+    assert "No music yet. Upload songs" in page_text(app)
+    app = upload_as_guest(app, ("sunny.mp3", b"FAKE 0.85 0.75 Guest sunshine"), ("bad.mp3", b"noise"))
+    assert not app.exception and not app.text_input
+    table = app.dataframe[0].value
+    assert sorted(table["title"]) == ["Guest sunshine", "bad"]
+    assert "1 of 2 songs placed" in page_text(app)
+    assert not [button for button in app.button if button.label == "Rescan"]
+    assert app.get("audio")  # the guest hears their song from the temporary copy
+    job = app.session_state[GUEST_IMPORT_JOB_KEY]
+    folder = private_uploads_dir(job.database)
+    assert folder is not None and sorted(path.name for path in folder.iterdir()) == ["bad.mp3", "sunny.mp3"]
+    assert not folder.is_relative_to(isolated_home) and folder.name.startswith(PRIVATE_UPLOADS_PREFIX)
+    assert host_library_is_empty(isolated_home)
+    with ProfileStore() as store:
+        assert [profile.name for profile in store.profiles()] == ["Default", HOST_PROFILE]
+
+    app.switch_page("pages/playlist.py").run()  # the guest's song plays like a host's own
+    assert not app.exception and app.radio(key="playlist_source").value == "library"
+    assert "Guest sunshine" in page_text(app) and len(app.get("audio")) == 1
+    app.switch_page("pages/song_map.py").run()
+    assert not app.exception
+    names = [trace.get("name") for trace in json.loads(app.get("plotly_chart")[0].proto.spec)["data"]]
+    assert "My music (1)" in names
+
+    other = guest_on("playlist")  # another guest sees none of it
+    assert not other.exception and "Guest sunshine" not in page_text(other)
+    assert not [radio for radio in other.radio if radio.key == "playlist_source"]
+
+    (remove,) = [button for button in app.switch_page("pages/my_music.py").run().button if button.label == "Remove"]
+    remove.click().run()  # removing the uploads deletes the guest's copies at once
+    assert not app.exception and list(folder.iterdir()) == []
+    assert host_library_is_empty(isolated_home)
+
+
+def test_a_guests_copies_are_deleted_when_the_session_ends(fake_analysis):
+    app = upload_as_guest(guest_on("my_music"), ("sunny.mp3", b"FAKE 0.85 0.75 Guest sunshine"))
+    job = app.session_state[GUEST_IMPORT_JOB_KEY]
+    folder = private_uploads_dir(job.database)
+    assert folder is not None and (folder / "sunny.mp3").exists()
+    del app, job  # the session and its store go
+    gc.collect()
+    assert not folder.exists()
+
+
+def test_a_guest_never_sees_the_hosts_own_songs(fake_analysis, tmp_path, monkeypatch):
+    music = tmp_path / "Music"
+    write_song(music / "host.mp3", 0.85, 0.75, "Host private song")
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:
+        folder = store.add_folder(music)
+    job = ImportJob(DEFAULT_PROFILE_ID, analyser=library_fakes.analyze, suffixes=library_fakes.SUFFIXES)
+    job.add_folder(folder.id, folder.path)
+    assert job.wait(30)
+    monkeypatch.delenv("TUNEX_SHARE")  # the host looks first: the caches hold the host's songs
+    host = AppTest.from_file(str(PROJECT_ROOT / "pages" / "playlist.py"), default_timeout=120)
+    host.session_state["mood"] = Mood.from_emotion("happy")
+    host.run()
+    assert not host.exception and "Host private song" in page_text(host)
+    monkeypatch.setenv("TUNEX_SHARE", "1")
+    for page in ("playlist", "song_map", "my_music"):
+        app = guest_on(page)
+        assert not app.exception and "Host private song" not in page_text(app), page
+        assert "host.mp3" not in str(app.get("plotly_chart") and app.get("plotly_chart")[0].proto.spec)
+
+
+def test_a_guest_of_a_lent_profile_adds_no_music(shared, monkeypatch):
+    monkeypatch.setenv("TUNEX_SHARED_PROFILE", HOST_PROFILE)
+    app = guest_on("my_music")
     assert not app.exception
     assert not app.text_input and not app.get("file_uploader")
-    assert "guests cannot add folders" in app.info[0].value
+    assert "guests cannot list it or add songs" in app.info[0].value
 
 
 def test_a_profile_the_host_lends_is_the_guests_and_no_other(shared, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.personal.library_fakes import SUFFIXES, analyze, write_song
-from tunex_core.personal.library import LibraryStore, is_library_id, library_music_id
+from tunex_core.personal.library import FileState, LibraryStore, is_library_id, library_music_id
 from tunex_core.personal.library_files import (
     LibraryError,
     display_path,
@@ -312,3 +312,55 @@ def test_emptying_a_profile_keeps_its_music_and_its_export_leaves_it_out(home, t
         exported = profiles.export_json(DEFAULT_PROFILE_ID)
     assert set(songs()) == {"a.mp3"}
     assert "a.mp3" not in exported and str(tmp_path) not in exported
+
+
+def test_a_job_given_a_private_store_writes_there_and_keeps_uploads_in_its_temporary_folder(home, tmp_path):
+    import gc
+
+    from tunex_core.personal.library_files import keep_uploads_private
+    from tunex_core.personal.library_import import import_uploads
+    from tunex_core.storage import private_memory_database
+
+    guest = private_memory_database("guest-test")
+    folder = keep_uploads_private(guest)
+    assert keep_uploads_private(guest) == folder and folder.is_dir() and not folder.is_relative_to(home)
+    jobs = ImportJobs(analyser=analyze, suffixes=SUFFIXES)
+    job = jobs.private_job(DEFAULT_PROFILE_ID, guest)
+    saved = import_uploads(jobs, DEFAULT_PROFILE_ID, [("up.mp3", b"FAKE 0.1 0.9 Uploaded"), ("up.mp3", b"x")],
+                           job=job)
+    assert job.wait(30) and job.progress().state == FINISHED
+    assert saved == [folder / "up.mp3", folder / "up (2).mp3"]
+    with LibraryStore(DEFAULT_PROFILE_ID, database=guest) as store:  # the job wrote into the given store
+        placed = store.songs(placed_only=True)
+        assert [song.display_title for song in placed] == ["Uploaded"] and store.uploads_dir == folder
+        (uploads,) = store.folders()
+        assert uploads.path == folder and uploads.kind == "uploads"
+    assert jobs.existing(DEFAULT_PROFILE_ID) is None  # not kept in the process-wide registry
+    with LibraryStore(DEFAULT_PROFILE_ID) as store:  # the database file has none of it
+        assert not store.folders() and not store.songs()
+    assert not uploads_dir(DEFAULT_PROFILE_ID).exists()
+    del guest, job, store
+    gc.collect()
+    assert not folder.exists()  # gone with the store
+
+
+def test_removing_a_private_stores_uploads_deletes_the_copies(home):
+    from tunex_core.personal.library_files import keep_uploads_private
+    from tunex_core.storage import private_memory_database
+
+    guest = private_memory_database("guest-test")
+    folder = keep_uploads_private(guest)
+    copy = save_upload(DEFAULT_PROFILE_ID, "song.mp3", b"FAKE 0.5 0.5", folder)
+    with LibraryStore(DEFAULT_PROFILE_ID, database=guest) as store:
+        uploads = store.uploads_folder()
+        store.save_analysis(uploads.id, FileState(copy, 12, 1), analyze(copy))
+        assert store.remove_folder(uploads.id) == 1
+    assert not copy.exists() and folder.exists()
+
+
+def test_an_upload_job_needs_a_store_of_its_own(home):
+    from tunex_core.personal.library_import import import_uploads
+
+    with pytest.raises(ValueError, match="store of its own"):
+        import_uploads(ImportJobs(analyser=analyze), DEFAULT_PROFILE_ID, [("a.mp3", b"x")],
+                       job=ImportJob(DEFAULT_PROFILE_ID, analyser=analyze))

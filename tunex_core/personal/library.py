@@ -3,7 +3,8 @@
 Two tables of the shared database (``tunex_core.storage``, migration 3) hold it:
 
 * ``library_folders`` — a folder on this computer that the listener added (``kind='folder'``), or the
-  profile's uploads folder under the TuneX home (``kind='uploads'``);
+  profile's uploads folder under the TuneX home (``kind='uploads'``; a guest's private store has a
+  temporary one instead, see ``library_files.keep_uploads_private``);
 * ``library_songs`` — one row per audio file found: its path, size and modification time (together
   they tell whether a file changed since it was analysed), the title and artist from its tags, its
   duration, its valence and arousal on the catalog's 0..1 plane, or the reason it could not be analysed.
@@ -34,7 +35,7 @@ from tunex_core.personal.library_files import (
     is_inside,
     path_bytes,
     path_from_bytes,
-    uploads_dir,
+    store_uploads_dir,
 )
 from tunex_core.storage import Database, DatabaseBusyError, Statement, WriteOutcome, open_database
 
@@ -183,9 +184,14 @@ class LibraryStore:
             raise LibraryError("that profile no longer exists")
         return added
 
+    @property
+    def uploads_dir(self) -> Path:
+        """Where this store keeps the profile's uploaded files (``library_files.store_uploads_dir``)."""
+        return store_uploads_dir(self.database, self.profile_id)
+
     def uploads_folder(self) -> LibraryFolder:
         """The profile's uploads folder (made on first use)."""
-        folder = uploads_dir(self.profile_id)
+        folder = self.uploads_dir
         folder.mkdir(parents=True, exist_ok=True)
         return self.add_folder(folder, kind=UPLOADS)
 
@@ -212,7 +218,7 @@ class LibraryStore:
         self._write(statements, "the folder was not removed")
         if folder.kind == UPLOADS:
             for song in forgotten:
-                delete_upload(song.path, self.profile_id)
+                delete_upload(song.path, self.profile_id, self.uploads_dir)
         return len(forgotten)
 
     def remove_song(self, song_id: int) -> None:
@@ -224,7 +230,7 @@ class LibraryStore:
         self._write([("DELETE FROM library_songs WHERE id = ? AND profile_id = ?", (song.id, self.profile_id))],
                     "the song was not removed")
         if folder is not None and folder.kind == UPLOADS:
-            delete_upload(song.path, self.profile_id)
+            delete_upload(song.path, self.profile_id, self.uploads_dir)
 
     # --- songs -----------------------------------------------------------------------------------
 

@@ -1,9 +1,15 @@
 """Where the library's files are and how their paths are kept: paths as the file system's bytes, printable
-paths, TuneX's own folder for a profile's uploaded songs, and the media type a browser plays a file as.
+paths, TuneX's own folder for a profile's uploaded songs (or a visitor's temporary one), and the media type a
+browser plays a file as.
 
 Kept apart from the store (``library``) so that everything touching files on disk is in one place: the store
 only ever deletes files through ``delete_upload`` and ``delete_profile_files``, which stay inside the TuneX
-home's ``library/`` folder.
+home's ``library/`` folder or a store's private uploads folder.
+
+A guest of a shared TuneX has a private in-memory store (``storage.private_memory_database``); its uploads
+go to a temporary folder of that store's own (``keep_uploads_private``), never under a host profile, and the
+folder is deleted when the store is garbage-collected (the visitor's session ended) or at the latest when
+the process exits.
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
+import threading
 import unicodedata
+import weakref
 from contextlib import suppress
 from pathlib import Path
 
@@ -19,6 +28,7 @@ from tunex_core.paths import user_data_dir
 
 LIBRARY_DIR_NAME = "library"
 MAX_UPLOAD_NAME_LENGTH = 120
+PRIVATE_UPLOADS_PREFIX = "tunex-guest-uploads-"
 # st.audio's player and the browser need a media type; by the file's suffix.
 AUDIO_MEDIA_TYPES = {
     ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
@@ -62,6 +72,37 @@ def uploads_dir(profile_id: int) -> Path:
     return profile_files_dir(profile_id) / "uploads"
 
 
+# Stores (``storage.Database``) whose uploads live in a temporary folder of their own, by the store (held
+# weakly: the entry goes when the store does).
+_private_uploads_lock = threading.Lock()
+_private_uploads: weakref.WeakKeyDictionary[object, Path] = weakref.WeakKeyDictionary()
+
+
+def keep_uploads_private(database: object) -> Path:
+    """Give ``database`` (a visitor's private store) its own temporary uploads folder, made now (mode 0700,
+    outside the TuneX home) and deleted with everything in it when ``database`` is garbage-collected or the
+    process exits; the same folder when it already has one."""
+    with _private_uploads_lock:
+        folder = _private_uploads.get(database)
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix=PRIVATE_UPLOADS_PREFIX))
+            weakref.finalize(database, shutil.rmtree, folder, ignore_errors=True)
+            _private_uploads[database] = folder
+        return folder
+
+
+def private_uploads_dir(database: object) -> Path | None:
+    """The temporary uploads folder of ``database`` (see ``keep_uploads_private``), or None."""
+    with _private_uploads_lock:
+        return _private_uploads.get(database)
+
+
+def store_uploads_dir(database: object, profile_id: int) -> Path:
+    """Where uploads into ``database`` for ``profile_id`` are kept: the store's temporary folder when it has
+    one, else the profile's folder under the TuneX home."""
+    return private_uploads_dir(database) or uploads_dir(profile_id)
+
+
 def delete_profile_files(profile_id: int) -> None:
     """Delete TuneX's copies of the profile's uploaded songs (when the profile itself is deleted)."""
     shutil.rmtree(profile_files_dir(profile_id), ignore_errors=True)
@@ -87,10 +128,10 @@ def safe_upload_name(name: str) -> str:
     return f"{stem}.{suffix[:10]}" if suffix else stem
 
 
-def save_upload(profile_id: int, name: str, data: bytes) -> Path:
-    """Keep an uploaded file in the profile's uploads folder (a free name: "song (2).mp3" beside
-    "song.mp3") and return its path. Raises ``LibraryError`` when it cannot be written."""
-    folder = uploads_dir(profile_id)
+def save_upload(profile_id: int, name: str, data: bytes, folder: Path | None = None) -> Path:
+    """Keep an uploaded file in ``folder`` (default: the profile's uploads folder) under a free name
+    ("song (2).mp3" beside "song.mp3") and return its path. Raises ``LibraryError`` when it cannot be written."""
+    folder = folder if folder is not None else uploads_dir(profile_id)
     file_name = safe_upload_name(name)
     stem, suffix = os.path.splitext(file_name)
     try:
@@ -108,8 +149,8 @@ def save_upload(profile_id: int, name: str, data: bytes) -> Path:
     raise LibraryError(f"{file_name} could not be saved: too many files with that name")
 
 
-def delete_upload(path: Path, profile_id: int) -> None:
-    """Delete TuneX's copy of an uploaded file (only inside the profile's uploads folder)."""
-    if is_inside(path, uploads_dir(profile_id)):
+def delete_upload(path: Path, profile_id: int, folder: Path | None = None) -> None:
+    """Delete TuneX's copy of an uploaded file (only inside ``folder``, default the profile's uploads folder)."""
+    if is_inside(path, folder if folder is not None else uploads_dir(profile_id)):
         with suppress(OSError):  # forgotten in TuneX either way; a stray copy is harmless
             path.unlink(missing_ok=True)

@@ -1,7 +1,9 @@
 """Importing music in the background: scan a folder (or take uploaded files), analyse what is new, keep
 the figures, and say how far it got.
 
-An ``ImportJob`` belongs to one profile of one database. Requests (``add_folder``, ``add_files``) go
+An ``ImportJob`` belongs to one profile of one database: a file by its path, or a store given as such
+(``database=``: a guest's private in-memory store, which the background thread cannot find from a page's
+session, so the job is handed it). Requests (``add_folder``, ``add_files``) go
 into its queue; one background thread works through them:
 
 1. scan the folder (``library_scan.scan_folder``) and forget songs whose files are gone;
@@ -15,7 +17,8 @@ read; ``stop()`` ends the job after the current song. A file the worker has not 
 
 ``ImportJobs`` is the process-wide, thread-safe registry of jobs by (database, profile): the Streamlit
 app keeps one (in ``st.cache_resource``), so a job outlives the page that started it and every page,
-tab and rerun sees the same progress.
+tab and rerun sees the same progress. A guest's job (``ImportJobs.private_job``) is not kept there: the
+guest's session holds it, so it goes with the guest's store.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from tunex_core.personal.library_worker import (
     Analysis,
     AnalysisWorker,
 )
-from tunex_core.storage import DatabaseBusyError, default_database_path
+from tunex_core.storage import Database, DatabaseBusyError, default_database_path
 
 MAX_PROBLEMS_SHOWN = 100
 SCANNING, ANALYSING, FINISHED, STOPPED, FAILED = "scanning", "analysing", "finished", "stopped", "failed"
@@ -120,10 +123,14 @@ class ImportJob:
 
     def __init__(self, profile_id: int, database_path: str | Path | None = None, *,
                  analyser: str | Callable = DEFAULT_ANALYSER, song_timeout: float = SONG_TIMEOUT_SECONDS,
-                 suffixes: Iterable[str] | None = None) -> None:
+                 suffixes: Iterable[str] | None = None, database: Database | None = None) -> None:
         self.profile_id = int(profile_id)
         self.suffixes = frozenset(suffixes) if suffixes is not None else None  # None: the analysis's own
-        self.database_path = Path(database_path) if database_path is not None else default_database_path()
+        self.database = database  # a store given as such (a guest's), else the file at database_path
+        if database is not None:
+            self.database_path = database.path
+        else:
+            self.database_path = Path(database_path) if database_path is not None else default_database_path()
         self.analyser = analyser
         self.song_timeout = song_timeout
         self._lock = threading.Lock()
@@ -200,7 +207,7 @@ class ImportJob:
         worker = AnalysisWorker(self.analyser, self.song_timeout) if isinstance(self.analyser, str) else None
         analyse = worker.analyse if worker is not None else self._analyse_in_thread
         try:
-            with LibraryStore(self.profile_id, self.database_path) as store:
+            with self._store() as store:
                 while not self._stop.is_set():
                     with self._lock:
                         if not self._queue:
@@ -220,6 +227,12 @@ class ImportJob:
         finally:
             if worker is not None:
                 worker.close()
+
+    def _store(self) -> LibraryStore:
+        """The job's store, opened in its own thread: the given one, else the file (never the session's)."""
+        if self.database is not None:
+            return LibraryStore(self.profile_id, database=self.database)
+        return LibraryStore(self.profile_id, self.database_path)
 
     def _analyse_in_thread(self, path: Path) -> Analysis:
         try:
@@ -312,6 +325,11 @@ class ImportJobs:
         with self._lock:
             return self._jobs.get(self._key(profile_id, database_path))
 
+    def private_job(self, profile_id: int, database: Database) -> ImportJob:
+        """A new job writing into ``database`` (a guest's private store) with this registry's analysis. Not
+        kept here: the caller holds it, so that the store (and its temporary uploads) goes with the caller."""
+        return ImportJob(profile_id, analyser=self.analyser, suffixes=self.suffixes, database=database)
+
 
 def import_folder(jobs: ImportJobs, profile_id: int, path: str | os.PathLike) -> LibraryFolder:
     """Remember the folder at ``path`` for the profile and start analysing its new and changed songs in the
@@ -323,12 +341,18 @@ def import_folder(jobs: ImportJobs, profile_id: int, path: str | os.PathLike) ->
     return folder
 
 
-def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[str, bytes]]) -> list[Path]:
+def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[str, bytes]], *,
+                   job: ImportJob | None = None) -> list[Path]:
     """Keep uploaded files (name, bytes) in the profile's uploads folder under the TuneX home and start
-    analysing them in the background; returns where they were saved. Raises ``LibraryError``."""
-    with LibraryStore(profile_id) as store:
+    analysing them in the background; returns where they were saved. With ``job`` (a guest's, from
+    ``ImportJobs.private_job``) the files go to its store's temporary uploads folder and the job writes
+    into that store only. Raises ``LibraryError``."""
+    if job is not None and job.database is None:
+        raise ValueError("import_uploads(job=...) takes a job with a store of its own (ImportJobs.private_job)")
+    with (LibraryStore(profile_id) if job is None else LibraryStore(profile_id, database=job.database)) as store:
         folder = store.uploads_folder()
-    saved = [save_upload(profile_id, name, data) for name, data in uploads]
+        target = store.uploads_dir
+    saved = [save_upload(profile_id, name, data, target) for name, data in uploads]
     if saved:
-        jobs.job(profile_id).add_files(folder.id, saved)
+        (job if job is not None else jobs.job(profile_id)).add_files(folder.id, saved)
     return saved
