@@ -36,7 +36,15 @@ from tunex_core.music.build.music_emotion import PMEMO, LabelledSong, quadrant_o
 from tunex_core.music.build.placement import TRAIN, PlacementFit, TrainingSong, clip_labels, fit_placement
 from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
-from tunex_core.music.title_matching import artist_names, match_score, normalise_title, song_key, title_credits
+from tunex_core.music.title_matching import (
+    MINIMUM_TITLE_SIMILARITY,
+    artist_names,
+    match_score,
+    normalise_title,
+    song_key,
+    title_credits,
+    title_similarity,
+)
 
 SPOTIFY_ID_BASE = 1_000_000
 """Spotify tracks' musicIds start here (PMEmo's ids are far below)."""
@@ -171,6 +179,8 @@ class TrackIndex:
         best_key: tuple[float, int, int] | None = None
         for index in candidates:
             track = self.tracks[index]
+            if title_similarity(title, track.title) < MINIMUM_TITLE_SIMILARITY:
+                continue  # never accepted; most of an artist's other tracks stop here, before the artist comparison
             score = match_score(title, artists[0], track.title, track.matching_artists())
             if not score.accepted:
                 continue
