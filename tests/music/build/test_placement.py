@@ -84,3 +84,32 @@ def test_the_placement_is_chosen_scored_per_source_and_refitted():
     assert fit.songs_per_source == {"pmemo train": 200, "deezer train": 300, "deezer validation": 100}
     with pytest.raises(MappingError):
         fit_placement(songs[:5], matrix[:5], NAMES)
+
+
+def test_the_choice_takes_deezers_best_among_candidates_above_pmemos_floor():
+    from tunex_core.music.build.placement import PMEMO_FLOOR, SourceScore, _objective
+
+    def scores(deezer: float, pmemo: tuple[float, float]) -> tuple[SourceScore, ...]:
+        return (SourceScore("deezer", "validation split", 600, deezer, deezer),
+                SourceScore("pmemo", "artist-grouped CV", 599, *pmemo))
+
+    above = (PMEMO_FLOOR[0] + 0.01, PMEMO_FLOOR[1] + 0.01)
+    below = (PMEMO_FLOOR[0] + 0.05, PMEMO_FLOOR[1] - 0.001)  # arousal under the floor
+    assert _objective(scores(0.40, above)) > _objective(scores(0.38, above))
+    assert _objective(scores(0.30, above)) > _objective(scores(0.50, below))  # the floor comes first
+    assert _objective(scores(0.30, (0.60, 0.62))) > _objective(scores(0.30, (0.50, 0.50)))  # all below: PMEmo's r
+
+
+def test_a_track_without_a_genre_takes_its_artists_genre_shares():
+    from tunex_core.music.build.merge import MergedTrack, placement_features
+
+    def track(artist: str, genre: str = "", subgenre: str = "") -> MergedTrack:
+        return MergedTrack("x" * 22, "t", artist, (artist,), np.zeros(10), ("tidytuesday",), genre, subgenre)
+
+    matrix, names = placement_features([track("A", "rock", "hard rock"), track("A", "pop", "dance pop"),
+                                        track("The A"), track("B"), track("B", "rock", "hard rock")])
+    column = {name: index for index, name in enumerate(names)}
+    assert matrix[2, column["genre=rock"]] == 0.5 and matrix[2, column["genre=pop"]] == 0.5  # "The A" is A
+    assert matrix[2, column["subgenre=dance pop"]] == 0.5
+    assert matrix[3, column["genre=rock"]] == 1.0 and matrix[3, column["genre=pop"]] == 0.0
+    assert matrix[0, column["genre=pop"]] == 0.0  # a track with its own genre keeps it

@@ -261,7 +261,25 @@ def placement_features(tracks: Sequence[MergedTrack]) -> tuple[np.ndarray, tuple
             matrix[row, column[f"genre={track.genre}"]] = 1.0
         if track.subgenre:
             matrix[row, column[f"subgenre={track.subgenre}"]] = 1.0
+    _artist_genres(tracks, matrix, len(FEATURES) + 1)
     return matrix, names
+
+
+def _artist_genres(tracks: Sequence[MergedTrack], matrix: np.ndarray, first_column: int) -> None:
+    """A track without a genre (Hit Predictor and Top Songs give none) gets its first artist's: the share of
+    each genre and subgenre among that artist's tracks that have one (``matrix``'s one-hot columns from
+    ``first_column`` on, filled in place). Only the Spotify tables are read, never a label."""
+    genre_columns = matrix[:, first_column:]
+    has_genre = genre_columns.sum(axis=1) > 0
+    artists = [_first_artist(track.artist) for track in tracks]
+    totals: dict[str, np.ndarray] = {}
+    counts: Counter = Counter()
+    for row in np.flatnonzero(has_genre):
+        totals[artists[row]] = totals.get(artists[row], 0.0) + genre_columns[row]
+        counts[artists[row]] += 1
+    for row in np.flatnonzero(~has_genre):
+        if counts[artists[row]]:
+            genre_columns[row] = totals[artists[row]] / counts[artists[row]]
 
 
 def _first_artist(artist: str) -> str:

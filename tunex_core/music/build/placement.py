@@ -9,14 +9,15 @@ teach it.
 
 Features (``placement_features``): Spotify's ten audio features (``spotify_tables.FEATURES``),
 the decade, and one-hot TidyTuesday genre and subgenre (``genre=rock``, ``subgenre=hard rock``;
-all zero for a track without one). Standardised; a missing value counts as the mean.
+for a track without one, its first artist's genre shares among the tracks that have one, else all zero:
+``merge._artist_genres``). Standardised; a missing value counts as the mean.
 
 Weights: each source's songs can weigh more or less (``SOURCE_WEIGHTS``); PMEmo's listener
 ratings are the reference plane and the catalog's only direct ratings, the tag-derived labels
-are noisier. The weight and the ridge penalty are chosen (``CANDIDATES``) by the mean of four
-correlations: Deezer's validation split (valence, arousal), for a model fitted on the training
-songs only, and PMEmo's artist-grouped cross-validation (valence, arousal), in which a fold's
-artists are left out of every source. Deezer's test split is not in ../shared and is never used.
+are noisier. The weight and the ridge penalty are chosen (``CANDIDATES``) by the mean of Deezer's
+validation r (valence, arousal; a model fitted on the training songs only) among the candidates whose
+PMEmo artist-grouped cross-validated r (a fold's artists left out of every source) stays at or above
+``PMEMO_FLOOR``. Deezer's test split is not in ../shared and is never used.
 
 Spread: as in ``build.mapping``, the coefficients are scaled so that the predictions on the
 training songs spread (SD) as widely as the labels do ("spread kept"); then the two axes'
@@ -43,6 +44,10 @@ SOURCE_WEIGHTS: tuple[float, ...] = (1.0, 2.0, 4.0)
 PENALTIES: tuple[float, ...] = (10.0, 100.0)
 CANDIDATES: tuple[tuple[float, float], ...] = tuple((weight, penalty) for weight in SOURCE_WEIGHTS
                                                    for penalty in PENALTIES)
+PMEMO_FLOOR: tuple[float, float] = (0.57, 0.63)
+"""Lowest PMEmo artist-grouped CV r (valence, arousal) a candidate may have: issue 43's bound, the
+PMEmo-only mapping's 0.60 / 0.66 less 0.03. Above it, Deezer's validation r decides: the catalog's placed
+songs are unrated songs like Deezer's, while PMEmo's own songs keep their ratings."""
 FOLDS = 5
 TRAIN, VALIDATION = "train", "validation"
 
@@ -263,9 +268,16 @@ def evaluate(songs: Sequence[TrainingSong], matrix: np.ndarray, names: Sequence[
 
 
 def _objective(scores: Sequence[SourceScore]) -> float:
-    chosen = [score for score in scores if (score.source, score.evaluation) in
-              ((DEEZER, "validation split"), (PMEMO, "artist-grouped CV"))]
-    return float(np.mean([value for score in chosen for value in (score.valence_r, score.arousal_r)]))
+    """The choice's score (higher wins): the mean Deezer-validation r of a candidate whose PMEmo artist-grouped CV
+    r stays at or above ``PMEMO_FLOOR`` on both axes; a candidate below the floor ranks under every one above
+    it (by its PMEmo r), so some candidate is always chosen."""
+    scored = {(score.source, score.evaluation): score for score in scores}
+    pmemo = scored.get((PMEMO, "artist-grouped CV"))
+    deezer = scored.get((DEEZER, "validation split"))
+    pmemo_values = (pmemo.valence_r, pmemo.arousal_r) if pmemo else (float("nan"),) * 2
+    if deezer is None or not all(value >= floor for value, floor in zip(pmemo_values, PMEMO_FLOOR, strict=True)):
+        return float(np.nanmean(pmemo_values)) - 2.0
+    return float(np.mean([deezer.valence_r, deezer.arousal_r]))
 
 
 def fit_placement(songs: Sequence[TrainingSong], matrix: np.ndarray, names: Sequence[str]) -> PlacementFit:
