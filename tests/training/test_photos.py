@@ -39,7 +39,7 @@ def constant_pipeline(label: str) -> EmotionPipeline:
 
 def write_photo_set(folder, face_bgr, rows: list[tuple[str, str, str]]) -> tuple:
     """Photos in ``folder/images`` and ``folder/labels.csv``; each row (file, label, kind) with kind
-    face / blank / broken."""
+    face / tiny / blank / broken."""
     images = folder / "images"
     images.mkdir(parents=True)
     for name, _, kind in rows:
@@ -47,6 +47,8 @@ def write_photo_set(folder, face_bgr, rows: list[tuple[str, str, str]]) -> tuple
             frame = np.full((480, 640, 3), 90, np.uint8)
             paste_face(frame, face_bgr, 200, 100, 220)
             cv2.imwrite(str(images / name), frame)
+        elif kind == "tiny":  # the app refuses photos under 48x48 px
+            cv2.imwrite(str(images / name), cv2.resize(face_bgr, (40, 40)))
         elif kind == "blank":
             cv2.imwrite(str(images / name), np.full((300, 300, 3), 128, np.uint8))
         else:
@@ -58,6 +60,13 @@ def write_photo_set(folder, face_bgr, rows: list[tuple[str, str, str]]) -> tuple
 
 ROWS = [("a.jpg", "happy", "face"), ("b.jpg", "sad", "face"), ("c.jpg", "happy", "blank"),
         ("d.png", "contempt", "face"), ("e.jpg", "happy", "broken")]
+
+
+def test_a_photo_too_small_to_analyse_is_a_miss_not_left_out(tmp_path, face_bgr):
+    images, labels = write_photo_set(tmp_path, face_bgr, [("a.jpg", "happy", "face"), ("t.png", "happy", "tiny")])
+    result = evaluate_photos(constant_pipeline("happy"), read_labelled_photos(images, labels))
+    assert (result.photos, result.found, result.right, result.unreadable) == (2, 1, 1, ())
+    assert result.accuracy == 0.5 and result.predicted == ("happy", None)
 
 
 def test_scores_count_misses_over_all_photos_and_over_found_faces(tmp_path, face_bgr):

@@ -190,24 +190,31 @@ def find_photo_faces(pipeline, photos: LabelledPhotos,
                      progress: Callable[[int, int], None] | None = None) -> PhotoFaces:
     """Read every photo as the app reads an upload and keep the crop of its largest face.
 
-    ``pipeline``: an ``EmotionPipeline`` (its still-photo detector, margin and crop are used). A photo
-    that cannot be read is listed in ``unreadable`` with the reason, and not scored. ``progress(done,
+    ``pipeline``: an ``EmotionPipeline`` (its still-photo detector, margin and crop are used). A file
+    that cannot be decoded is listed in ``unreadable`` with the reason, and not scored; a photo the app
+    refuses to analyse (smaller than 48x48 px) is scored as one where no face was found. ``progress(done,
     total)`` is called after each photo.
     """
     files, labels, found, crops, unreadable = [], [], [], [], []
     for number, (name, label) in enumerate(zip(photos.files, photos.labels, strict=True), start=1):
         try:
             frame = decode_image(read_image_file(photos.directory / name), fit_side=ANALYSIS_SIDE)
-            gray = pipeline.grayscale(frame)
-            boxes = pipeline.detect_photo(gray)[:1]  # largest first
-        except (ImageError, ValueError, OSError) as error:
+        except (ImageError, OSError) as error:
             unreadable.append((name, str(error)))
+            if progress is not None:
+                progress(number, len(photos.files))
+            continue
+        try:
+            gray = pipeline.grayscale(frame)
+        except ValueError:  # the app refuses it (e.g. smaller than 48x48): no reading for the user, a miss
+            gray, boxes = None, []
         else:
-            files.append(name)
-            labels.append(label)
-            found.append(bool(boxes))
-            if boxes:
-                crops.append(pipeline.crop_boxes(gray, boxes)[0])
+            boxes = pipeline.detect_photo(gray)[:1]  # largest first
+        files.append(name)
+        labels.append(label)
+        found.append(bool(boxes))
+        if boxes:
+            crops.append(pipeline.crop_boxes(gray, boxes)[0])
         if progress is not None:
             progress(number, len(photos.files))
     return PhotoFaces(
