@@ -228,3 +228,25 @@ def test_the_resting_face_table_spans_the_recorded_runs():
     assert "2 recorded runs" in lines and "seeds 7, 11" in lines
     assert "| trait + light + camera | 40.6 to 42.4% | +2.4 to +2.6 | +1.3 to +1.8 | 100.0% |" in lines
     assert resting_calibration_lines({}) == [] and resting_calibration_lines({"resting_calibration": []}) == []
+
+
+def test_the_crowd_and_real_photo_figures_are_generated_from_metrics():
+    from tunex_core.training.model_card import real_faces_lines
+
+    metrics = fake_metrics()
+    assert real_faces_lines(metrics) == [] and "Beyond FER-2013" not in results_markdown(metrics)
+    metrics["crowd"] = {"command": "release --votes v.npz",
+                        "public_test": {"accuracy": 0.8007, "n": 3553, "dropped": 36, "ties": 134},
+                        "private_test": {"accuracy": 0.7977, "n": 3545, "dropped": 44, "ties": 150}}
+    per_class = {name: {"photos": 10, "found": 9, "right": 5, "recall": 0.5}
+                 for name in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")}
+    metrics["real_photos"] = {"set": "faces_dev", "command": "release --photos d", "backend": "litert",
+                              "photos": 70, "found": 63, "right": 35, "accuracy": 0.5, "accuracy_of_found": 0.5556,
+                              "per_class": per_class, "contempt": "disgust", "contempt_photos": 2}
+    text = results_markdown(metrics)
+    tta = metrics["evaluations"]["private_test"]["tta"]["accuracy"]
+    assert f"| PrivateTest (held out) | {tta:.2%} | 79.77% | 3,545 |" in text
+    assert "(150 tied faces of 3,545). Measured by `release --votes v.npz`." in text
+    assert "A face was found in 63 (90.0%); the reading was right for **50.00% of all the photos**, 55.56% of" in text
+    assert "Its 2 contempt photos count as disgust." in text and "Measured by `release --photos d`." in text
+    assert "\n\n\n" not in text

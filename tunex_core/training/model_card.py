@@ -226,7 +226,46 @@ def results_markdown(metrics: dict) -> str:
                      f"({baseline['training_minutes']} min) with the same data, augmentation and schedule |")
     for anchor in metrics["anchors"]:
         lines.append(f"| {anchor['name']} | {anchor['accuracy']:.1%} | {anchor['note']} |")
-    return "\n".join(lines + baseline_lines(metrics) + resting_calibration_lines(metrics))
+    return "\n".join(lines + real_faces_lines(metrics) + baseline_lines(metrics) + resting_calibration_lines(metrics))
+
+
+def real_faces_lines(metrics: dict) -> list[str]:
+    """The generated section on the crowd's labels and real photos ([] when metrics.json has neither)."""
+    crowd, photos = metrics.get("crowd"), metrics.get("real_photos")
+    if not crowd and not photos:
+        return []
+    lines = ["", "## Beyond FER-2013's labels: the crowd and real photos"]
+    if crowd:
+        lines += ["", "| split | FER-2013's labels, flip TTA | the FER+ crowd's majority, flip TTA | faces the crowd labelled |",
+                  "|---|---|---|---|"]
+        for split_key, name in (("public_test", "PublicTest (selection)"), ("private_test", "PrivateTest (held out)")):
+            if split_key not in crowd:
+                continue
+            fer = (metrics.get("evaluations", {}).get(split_key, {}).get("tta") or {}).get("accuracy")
+            lines.append(f"| {name} | {fer:.2%} | {crowd[split_key]['accuracy']:.2%} | {crowd[split_key]['n']:,} |"
+                         if fer is not None else
+                         f"| {name} | – | {crowd[split_key]['accuracy']:.2%} | {crowd[split_key]['n']:,} |")
+        private = crowd.get("private_test") or crowd.get("public_test")
+        lines += ["", "The crowd: FER+ (Barsoum et al. 2016), 10 annotators per face. A face's label is the emotion "
+                  "most of them chose once single votes are dropped; faces the crowd calls unknown or not a face are "
+                  "left out, contempt counts as disgust (as in training), and a tie goes to the emotion that comes "
+                  f"first in FER-2013's order ({private['ties']} tied faces of {private['n']:,})."
+                  + (f" Measured by `{crowd['command']}`." if crowd.get("command") else "")]
+    if photos:
+        share = photos["found"] / photos["photos"]
+        of_found = (f", {photos['accuracy_of_found']:.2%} of the {photos['found']} photos with a face found"
+                    if photos.get("accuracy_of_found") is not None else "")
+        recall = " / ".join(f"{scores['recall'] * 100:.1f}" for scores in photos["per_class"].values())
+        counts = " / ".join(str(scores["photos"]) for scores in photos["per_class"].values())
+        contempt = (f" Its {photos['contempt_photos']} contempt photos count as disgust."
+                    if photos.get("contempt_photos") and photos.get("contempt") == "disgust" else "")
+        lines += ["", f"Real photos ({photos['set']}): {photos['photos']} labelled photos read as the app reads a still "
+                  f"photo ({photos.get('backend') or 'the shipped file'}, largest face, flip TTA). A face was found in "
+                  f"{photos['found']} ({share:.1%}); the reading was right for **{photos['accuracy']:.2%} of all the "
+                  f"photos**{of_found} (a photo with no face found counts as a miss).{contempt} Recall per emotion, "
+                  f"{' / '.join(photos['per_class'])}: {recall} (photos: {counts})."
+                  + (f" Measured by `{photos['command']}`." if photos.get("command") else "")]
+    return lines
 
 
 def final_weights_sentence(recipe: dict) -> str:
