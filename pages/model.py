@@ -344,7 +344,8 @@ def show_confidence_history() -> None:
 
 
 st.title("📊 Model insight")
-st.caption("How well TuneX reads faces, measured once on FER-2013 faces it never trained on.")
+st.caption("How well TuneX reads faces, measured once on faces it never trained on: FER-2013's test faces, "
+           "and real photos.")
 
 metrics_path = metrics_file_path()
 try:
