@@ -90,28 +90,35 @@ def fake_camera_video(tmp_path_factory, fake_camera_image) -> Path:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser(fake_camera_video):
-    """Headless Chromium driven by Playwright (sync API), with the fake camera."""
+def playwright_driver():
+    """One Playwright driver for the whole run: its sync API refuses a second one started in the same thread,
+    so every browser the tests launch (``chromium_browser``, the share tests' HTTPS one) comes from it."""
     try:
-        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         _unavailable(f"the playwright package is not installed ({error})")
+    playwright = sync_playwright().start()
+    yield playwright
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright_driver, fake_camera_video):
+    """Headless Chromium driven by Playwright (sync API), with the fake camera."""
+    from playwright.sync_api import Error as PlaywrightError
+
     executable = find_chromium()
     arguments = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                  f"--use-file-for-fake-video-capture={fake_camera_video}"]
-    playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=arguments,
-                                             timeout=60_000)
+        browser = playwright_driver.chromium.launch(executable_path=executable, headless=True, args=arguments,
+                                                    timeout=60_000)
     except PlaywrightError as error:
-        playwright.stop()
         where = executable or "Playwright's own Chromium"
         _unavailable(f"Chromium could not be launched ({where}); install Debian's 'chromium' "
                      f"package or set TUNEX_CHROMIUM. {str(error).splitlines()[0]}")
     yield browser
     browser.close()
-    playwright.stop()
 
 
 @pytest.fixture(scope="session")

@@ -145,25 +145,19 @@ def run_shared_server(folder: Path, guests_only: bool):
 
 
 @pytest.fixture(scope="module")
-def https_browser(fake_camera_video):
+def https_browser(playwright_driver, fake_camera_video):
     """Chromium with the fake camera that accepts TuneX's self-signed certificate (as a user does once)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        _unavailable(f"the playwright package is not installed ({error})")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
+        browser = playwright_driver.chromium.launch(
             executable_path=find_chromium(), headless=True, timeout=60_000,
             args=[*CHROMIUM_FLAGS, "--ignore-certificate-errors", "--use-fake-ui-for-media-stream",
                   "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={fake_camera_video}"])
     except PlaywrightError as error:
-        playwright.stop()
         _unavailable(f"Chromium could not be launched: {str(error).splitlines()[0]}")
     yield browser
     browser.close()
-    playwright.stop()
 
 
 @pytest.fixture
