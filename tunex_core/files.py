@@ -16,14 +16,9 @@ class FileReadError(ValueError):
     """A file the user named cannot be read (missing, a folder or device, no permission, too large); says why."""
 
 
-def read_limited(path: str | Path, max_bytes: int, what: str = "a file") -> bytes:
-    """The bytes of the regular file at ``path``, refusing anything else or anything over ``max_bytes``.
-
-    The size is checked before reading, and at most ``max_bytes + 1`` bytes are read, so devices
-    (``/dev/zero``), pipes, folders and files that grow while being read are refused without filling
-    memory. Raises ``FileReadError`` with a one-line reason; ``what`` names the expected kind of file.
-    """
-    path = Path(path)
+def regular_file_status(path: str | Path, what: str = "a file") -> os.stat_result:
+    """The ``os.stat`` of the regular file at ``path``; ``FileReadError`` with a one-line reason for a missing
+    file, no permission, a folder, a device, pipe or socket (``what`` names the expected kind of file)."""
     try:
         status = os.stat(path)
     except FileNotFoundError as error:
@@ -36,6 +31,18 @@ def read_limited(path: str | Path, max_bytes: int, what: str = "a file") -> byte
         raise FileReadError(f"this is a folder, not {what}")
     if not stat.S_ISREG(status.st_mode):
         raise FileReadError(f"this is not a regular file (a device, pipe or socket); give {what}")
+    return status
+
+
+def read_limited(path: str | Path, max_bytes: int, what: str = "a file") -> bytes:
+    """The bytes of the regular file at ``path``, refusing anything else or anything over ``max_bytes``.
+
+    The size is checked before reading, and at most ``max_bytes + 1`` bytes are read, so devices
+    (``/dev/zero``), pipes, folders and files that grow while being read are refused without filling
+    memory. Raises ``FileReadError`` with a one-line reason; ``what`` names the expected kind of file.
+    """
+    path = Path(path)
+    status = regular_file_status(path, what)
     if status.st_size > max_bytes:
         raise FileReadError(f"the file is {status.st_size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB")
     try:

@@ -7,8 +7,6 @@ act on (empty, not audio, no audio track, DRM, unreadable, too short, cut off), 
 
 from __future__ import annotations
 
-import os
-import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +14,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from tunex_core.files import FileReadError, regular_file_status
 
 SAMPLE_RATE = 22_050
 """Analysis rate: the training clips' rate (22,050 Hz mono); higher bands add little to mood."""
@@ -57,17 +57,9 @@ def _tag(metadata: dict, *names: str) -> str | None:
 def _open_checked(path: Path):
     """The file opened for binary reading, after refusing what is not a readable, non-empty regular file."""
     try:
-        status = os.stat(path)
-    except FileNotFoundError as error:
-        raise AudioDecodeError("the file does not exist (moved or deleted?)") from error
-    except PermissionError as error:
-        raise AudioDecodeError("permission denied: the file cannot be read") from error
-    except OSError as error:
-        raise AudioDecodeError(f"the file cannot be opened: {error.strerror or error}") from error
-    if stat.S_ISDIR(status.st_mode):
-        raise AudioDecodeError("this is a folder, not a song")
-    if not stat.S_ISREG(status.st_mode):
-        raise AudioDecodeError("not a regular file (a device, pipe or socket)")
+        status = regular_file_status(path, "a song")
+    except FileReadError as error:
+        raise AudioDecodeError(str(error)) from error
     if status.st_size == 0:
         raise AudioDecodeError("the file is empty (0 bytes)")
     try:
