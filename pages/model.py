@@ -16,6 +16,7 @@ import streamlit as st
 from pages.common import CONFIDENCE_HISTORY_KEY
 from tunex_core.markup import escape_markdown
 from tunex_core.paths import PROJECT_ROOT
+from tunex_core.report.metrics_schema import ROBUSTNESS_NAMES, EvaluationKey, ModelReport
 from tunex_core.report.model_charts import (
     ACCURACY_TITLE,
     CONFIDENCE_HISTORY_TITLE,
@@ -30,9 +31,6 @@ from tunex_core.report.model_charts import (
 )
 from tunex_core.report.model_report import (
     METRICS_FILE_VARIABLE,
-    ROBUSTNESS_NAMES,
-    EvaluationKey,
-    ModelReport,
     accuracy_bars,
     confidence_samples,
     fixture_faces_path,

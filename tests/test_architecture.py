@@ -18,7 +18,7 @@ ALLOWED = {
     "vision": {SHARED},
     "music": {SHARED},
     "report": {SHARED},
-    "training": {SHARED, "vision"},
+    "training": {SHARED, "vision", "report"},  # report holds metrics.json's schema, which training writes
     "live": {SHARED, "vision"},
     "personal": {SHARED, "music"},
     "sharing": {SHARED},

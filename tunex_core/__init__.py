@@ -6,12 +6,12 @@ parts below it and the shared modules, never a part beside or above it.
     commands/, cli, __main__   the CLI (``python -m tunex_core …``): may use every part
        │
        ├── personal/    a listener's own data and music ─────────────────► music/
-       ├── training/    training and releasing the emotion model ────────┐
+       ├── training/    training and releasing the emotion model ────────┐ and report/ (metrics.json's schema)
        ├── live/        the live camera session ─────────────────────────┤
        │                                                                 ▼
        ├── vision/      faces and emotions in pictures
        ├── music/       the song catalog, recommendations, Spotify, a song file's sound
-       ├── report/      the model report read from models/metrics.json
+       ├── report/      models/metrics.json: its schema, its validation, the model report read from it
        ├── sharing/     serving TuneX to other devices (start.sh --share)
        ▼
     shared (top level): emotions, mood, paths, storage, files, errors, markup
@@ -19,7 +19,10 @@ parts below it and the shared modules, never a part beside or above it.
 Rules (checked by ``tests/test_architecture.py``):
 
 - ``vision``, ``music``, ``report`` and ``sharing`` import only the shared modules;
-- ``training`` and ``live`` import ``vision`` and the shared modules;
+- ``training`` and ``live`` import ``vision`` and the shared modules; ``training`` also imports ``report``:
+  it writes ``metrics.json``, whose types are defined once, in ``report/metrics_schema``, beside their
+  validation (report imports only shared modules, so this adds no cycle; a part of its own for one schema
+  module would be a layer for one file, and the top level is full);
 - ``personal`` imports ``music`` and the shared modules;
 - ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;
 - nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``;
@@ -96,7 +99,10 @@ Module map (one line each; a new module adds its line):
     personal/profiles           named local profiles and their data
     report/charts               one face's emotion probabilities as a Plotly figure
     report/model_charts         the Model page's Plotly figures
-    report/model_report         ``models/metrics.json`` parsed into typed results
+    report/json_checks          checks of decoded JSON values that name the offending key
+    report/metrics_schema       ``models/metrics.json``'s typed sections, one definition for writer and reader
+    report/metrics_validation   decoded ``metrics.json`` checked against the schema, into a ``ModelReport``
+    report/model_report         ``models/metrics.json`` read from disk and shaped for the Model page
     report/real_faces           the model's figures beyond FER-2013's labels (crowd, real photos)
     sharing/access              the access code and the sharing settings
     sharing/addresses           this machine's local-network addresses
@@ -131,8 +137,6 @@ Modules over 400 lines, and why (checked by the same test):
     music/recommend             match and iso share the ranking, diversity and feedback steps
     live/session                the analysis thread and its hand-off must be read together (thread safety)
     storage                     the schema, its migrations and the fail-soft paths share one connection logic
-    report/model_report         twenty result dataclasses and their validation (to define once with
-                                training/evaluation)
 """
 
 __version__ = "0.1.0"

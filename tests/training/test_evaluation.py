@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from tunex_core.emotions import EMOTION_NAMES
+from tunex_core.report.metrics_schema import EvaluationKey
+from tunex_core.report.metrics_validation import parse_model_report
 from tunex_core.training.evaluation import (
     class_scores,
     compare_paired,
@@ -71,7 +73,7 @@ def test_evaluate_probabilities_known_values():
     result = evaluate_probabilities(peaked(PREDICTED, 0.7), TRUE)
     assert result.n == 10
     assert result.accuracy == pytest.approx(0.7)
-    assert result.confusion == confusion_matrix(TRUE, PREDICTED).tolist()
+    assert [list(row) for row in result.confusion] == confusion_matrix(TRUE, PREDICTED).tolist()
     expected_macro = np.mean([0.6667, 0.8, 0.0, 0.8571, 0.0, 0.0, 0.0])
     assert result.macro_f1 == pytest.approx(expected_macro, abs=1e-3)
     # all confidences are 0.7, accuracy 0.7: perfectly calibrated
@@ -81,6 +83,13 @@ def test_evaluate_probabilities_known_values():
     payload = json.loads(json.dumps(result.to_dict()))
     assert {"accuracy", "n", "per_class", "confusion", "ece", "reliability"} <= set(payload)
     assert payload["per_class"]["happy"]["recall"] == 0.75
+
+
+def test_what_an_evaluation_writes_the_model_report_reads_back_unchanged():
+    """One schema: ``metrics.json``'s evaluation entry, as written, parses into the very ``Evaluation`` written."""
+    result = evaluate_probabilities(peaked(PREDICTED, 0.7), TRUE)
+    written = json.loads(json.dumps({"evaluations": {"private_test": {"tta": result.to_dict()}}}))
+    assert parse_model_report(written).evaluation(EvaluationKey("private_test", "tta")) == result
 
 
 def test_ece_zero_for_perfect_confident_predictions():

@@ -18,13 +18,8 @@ from datetime import datetime
 import plotly.graph_objects as go
 
 from tunex_core.emotions import COLOURS, EMOTION_BY_NAME
-from tunex_core.report.model_report import (
-    AccuracyBar,
-    ClassMetrics,
-    ConfidenceSample,
-    Reliability,
-    normalised_confusion,
-)
+from tunex_core.report.metrics_schema import ClassMetrics, Reliability
+from tunex_core.report.model_report import AccuracyBar, ConfidenceSample, normalised_confusion
 
 KIND_COLOURS: dict[str, str] = {"tunex": "#e4572e", "baseline": "#8d99ae", "anchor": "#2b2d42"}
 KIND_NAMES: dict[str, str] = {"tunex": "TuneX", "baseline": "replaced baseline", "anchor": "reference"}

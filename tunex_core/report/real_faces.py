@@ -5,16 +5,17 @@
 - ``real_photos``: a labelled set of real photos read through the app's still-photo path, largest face,
   written by ``release --photos`` (``tunex_core.training.photos.PhotoEvaluation``).
 
-The writer's dataclasses live in ``training`` (which ``report`` may not import); a test checks that
+The writer's dataclasses (with more fields than the page reads) live in ``training``; a test checks that
 what ``release`` writes parses here. A present but malformed section raises ``ValueError`` naming its key.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from tunex_core.report.json_checks import integer, mapping
 
 CROWD_SECTION = "crowd"
 PHOTOS_SECTION = "real_photos"
@@ -72,16 +73,16 @@ def parse_crowd(value: Any) -> CrowdFigures | None:
     """The ``crowd`` section (None when absent)."""
     if value is None:
         return None
-    section = _mapping(value, CROWD_SECTION)
+    section = mapping(value, CROWD_SECTION)
     splits = {}
     for split_key in ("public_test", "private_test"):
         if split_key not in section:
             continue
         key = f"{CROWD_SECTION}.{split_key}"
-        figure = _mapping(section[split_key], key)
+        figure = mapping(section[split_key], key)
         splits[split_key] = CrowdFigure(
-            accuracy=_fraction(figure.get("accuracy"), f"{key}.accuracy"), n=_count(figure.get("n"), f"{key}.n"),
-            dropped=_count(figure.get("dropped", 0), f"{key}.dropped"), ties=_count(figure.get("ties", 0), f"{key}.ties"))
+            accuracy=_fraction(figure.get("accuracy"), f"{key}.accuracy"), n=integer(figure.get("n"), f"{key}.n"),
+            dropped=integer(figure.get("dropped", 0), f"{key}.dropped"), ties=integer(figure.get("ties", 0), f"{key}.ties"))
     if not splits:
         raise ValueError(f"{CROWD_SECTION} scores neither public_test nor private_test")
     tta = section.get("tta")
@@ -94,21 +95,21 @@ def parse_photos(value: Any, labels: tuple[str, ...]) -> PhotoFigures | None:
     if value is None:
         return None
     key = PHOTOS_SECTION
-    section = _mapping(value, key)
-    photos = _count(section.get("photos"), f"{key}.photos")
-    found, right = _count(section.get("found"), f"{key}.found"), _count(section.get("right"), f"{key}.right")
+    section = mapping(value, key)
+    photos = integer(section.get("photos"), f"{key}.photos")
+    found, right = integer(section.get("found"), f"{key}.found"), integer(section.get("right"), f"{key}.right")
     if not right <= found <= photos or photos == 0:
         raise ValueError(f"{key}: need 0 <= right <= found <= photos and photos > 0, got {right}, {found}, {photos}")
     per_class = {}
-    for label, figure in _mapping(section.get("per_class") or {}, f"{key}.per_class").items():
+    for label, figure in mapping(section.get("per_class") or {}, f"{key}.per_class").items():
         class_key = f"{key}.per_class.{label}"
         if label not in labels:
             raise ValueError(f"{class_key}: unknown class (labels: {', '.join(labels)})")
-        figure = _mapping(figure, class_key)
+        figure = mapping(figure, class_key)
         per_class[label] = PhotoClassFigure(
-            photos=_count(figure.get("photos"), f"{class_key}.photos"),
-            found=_count(figure.get("found"), f"{class_key}.found"),
-            right=_count(figure.get("right"), f"{class_key}.right"),
+            photos=integer(figure.get("photos"), f"{class_key}.photos"),
+            found=integer(figure.get("found"), f"{class_key}.found"),
+            right=integer(figure.get("right"), f"{class_key}.right"),
             recall=_fraction(figure.get("recall"), f"{class_key}.recall"))
     confusion = section.get("confusion")
     if confusion is not None:
@@ -116,7 +117,7 @@ def parse_photos(value: Any, labels: tuple[str, ...]) -> PhotoFigures | None:
         if rows is None or len(rows) != len(labels) or any(
                 not isinstance(row, list) or len(row) != len(labels) for row in rows):
             raise ValueError(f"{key}.confusion must be a {len(labels)}x{len(labels)} list of counts")
-        confusion = tuple(tuple(_count(cell, f"{key}.confusion") for cell in row) for row in rows)
+        confusion = tuple(tuple(integer(cell, f"{key}.confusion") for cell in row) for row in rows)
     of_found = section.get("accuracy_of_found")
     return PhotoFigures(
         set_name=str(section.get("set") or "real photos"), command=str(section.get("command") or ""),
@@ -124,13 +125,7 @@ def parse_photos(value: Any, labels: tuple[str, ...]) -> PhotoFigures | None:
         accuracy=_fraction(section.get("accuracy"), f"{key}.accuracy"),
         accuracy_of_found=None if of_found is None else _fraction(of_found, f"{key}.accuracy_of_found"),
         per_class=per_class, confusion=confusion, contempt=str(section.get("contempt") or "disgust"),
-        contempt_photos=_count(section.get("contempt_photos", 0), f"{key}.contempt_photos"))
-
-
-def _mapping(value: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{key} must be an object, got {type(value).__name__}")
-    return value
+        contempt_photos=integer(section.get("contempt_photos", 0), f"{key}.contempt_photos"))
 
 
 def _fraction(value: Any, key: str) -> float:
@@ -138,9 +133,3 @@ def _fraction(value: Any, key: str) -> float:
             or not 0.0 <= value <= 1.0:
         raise ValueError(f"{key} must be a number in 0..1, got {value!r}")
     return float(value)
-
-
-def _count(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
-    return value

@@ -1,57 +1,21 @@
 """Classification metrics: accuracy, per-class scores, confusion matrix, calibration.
 
-Pure numpy; nothing here loads a model.
+Pure numpy; nothing here loads a model. The results are ``metrics.json``'s own types
+(``tunex_core.report.metrics_schema``): what is written here is what the Model page reads back.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
+from tunex_core.report.metrics_schema import ClassMetrics, Evaluation, Reliability
 
 RELIABILITY_BINS = 10
-
-
-@dataclass(frozen=True)
-class ClassScores:
-    """Precision, recall and F1 of one class, with its number of true examples."""
-
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-@dataclass(frozen=True)
-class Reliability:
-    """Reliability diagram data: per confidence bin, mean confidence, accuracy and count."""
-
-    bin_edges: list[float]
-    accuracy: list[float | None]
-    confidence: list[float | None]
-    count: list[int]
-
-
-@dataclass(frozen=True)
-class EvaluationResult:
-    """Everything ``evaluate`` reports for one split."""
-
-    accuracy: float
-    n: int
-    macro_f1: float
-    per_class: dict[str, ClassScores]
-    confusion: list[list[int]]
-    ece: float
-    reliability: Reliability
-    negative_log_likelihood: float
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dictionary (the ``--json`` output and ``models/metrics.json`` format)."""
-        return asdict(self)
 
 
 def confusion_matrix(true_labels: np.ndarray, predicted_labels: np.ndarray) -> np.ndarray:
@@ -61,7 +25,7 @@ def confusion_matrix(true_labels: np.ndarray, predicted_labels: np.ndarray) -> n
     return matrix
 
 
-def class_scores(matrix: np.ndarray) -> dict[str, ClassScores]:
+def class_scores(matrix: np.ndarray) -> dict[str, ClassMetrics]:
     """Per-class precision/recall/F1 from a confusion matrix (0 where undefined)."""
     scores = {}
     for index, name in enumerate(EMOTION_NAMES):
@@ -71,7 +35,7 @@ def class_scores(matrix: np.ndarray) -> dict[str, ClassScores]:
         precision = true_positive / predicted if predicted else 0.0
         recall = true_positive / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[name] = ClassScores(round(precision, 4), round(recall, 4), round(f1, 4), int(actual))
+        scores[name] = ClassMetrics(round(precision, 4), round(recall, 4), round(f1, 4), int(actual))
     return scores
 
 
@@ -95,10 +59,11 @@ def reliability(probabilities: np.ndarray, true_labels: np.ndarray, bins: int = 
         accuracies.append(round(bin_accuracy, 4))
         confidences.append(round(bin_confidence, 4))
         ece += count / len(true_labels) * abs(bin_accuracy - bin_confidence)
-    return round(ece, 4), Reliability([round(edge, 2) for edge in edges], accuracies, confidences, counts)
+    return round(ece, 4), Reliability(tuple(round(float(edge), 2) for edge in edges), tuple(accuracies),
+                                      tuple(confidences), tuple(counts))
 
 
-def evaluate_probabilities(probabilities: np.ndarray, true_labels: np.ndarray) -> EvaluationResult:
+def evaluate_probabilities(probabilities: np.ndarray, true_labels: np.ndarray) -> Evaluation:
     """All metrics for predicted probabilities (N, 7) against true labels (N,)."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     true_labels = np.asarray(true_labels, dtype=np.int64)
@@ -111,12 +76,12 @@ def evaluate_probabilities(probabilities: np.ndarray, true_labels: np.ndarray) -
     scores = class_scores(matrix)
     ece, diagram = reliability(probabilities, true_labels)
     likelihood = probabilities[np.arange(len(true_labels)), true_labels]
-    return EvaluationResult(
+    return Evaluation(
         accuracy=round(float((predicted == true_labels).mean()), 4),
         n=len(true_labels),
         macro_f1=round(float(np.mean([score.f1 for score in scores.values()])), 4),
         per_class=scores,
-        confusion=matrix.tolist(),
+        confusion=tuple(tuple(row) for row in matrix.tolist()),
         ece=ece,
         reliability=diagram,
         negative_log_likelihood=round(float(-np.log(np.clip(likelihood, 1e-12, 1.0)).mean()), 4),
