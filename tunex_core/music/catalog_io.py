@@ -16,7 +16,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -109,19 +110,42 @@ def _split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
-def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
-    """Read and validate a catalog CSV; any problem raises ``CatalogError`` naming line and column."""
-    path = Path(path)
+@contextmanager
+def read_errors_as_catalog_errors(path: Path, *, name: str, expected: str, reading: str) -> Iterator[None]:
+    """Reading ``path`` inside this block: a missing file, a folder, bytes that are not UTF-8 or any other
+    OS error become a one-line ``CatalogError`` (``{path}: {name} not found``, ``is a folder, expected
+    {expected}``, ``cannot read {reading} (…)``). A ``CatalogError`` raised in the block passes unchanged."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        yield
     except FileNotFoundError:
-        raise CatalogError(f"{path}: catalog file not found") from None
+        raise CatalogError(f"{path}: {name} not found") from None
     except IsADirectoryError:
-        raise CatalogError(f"{path}: is a folder, expected a CSV file") from None
+        raise CatalogError(f"{path}: is a folder, expected {expected}") from None
     except UnicodeDecodeError as error:
         raise CatalogError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
-        raise CatalogError(f"{path}: cannot read the catalog ({error.strerror})") from None
+        raise CatalogError(f"{path}: cannot read {reading} ({error.strerror})") from None
+
+
+def csv_records(reader: Iterator[list[str]], path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each record of the ``csv.reader`` ``reader`` that is not blank, with its line number in ``path``; CSV that
+    cannot be parsed raises ``CatalogError`` naming the line."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _fail(path, reader.line_num, f"unreadable CSV ({error})") from None
+        if any(field.strip() for field in fields):
+            yield reader.line_num, fields
+
+
+def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
+    """Read and validate a catalog CSV; any problem raises ``CatalogError`` naming line and column."""
+    path = Path(path)
+    with read_errors_as_catalog_errors(path, name="catalog file", expected="a CSV file", reading="the catalog"):
+        text = path.read_text(encoding="utf-8-sig")
 
     reader = csv.reader(text.splitlines())
     try:
@@ -140,16 +164,7 @@ def read_catalog_rows(path: str | Path) -> list[CatalogRow]:
 
     rows: list[CatalogRow] = []
     first_line_of_id: dict[int, int] = {}
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raise _fail(path, reader.line_num, f"unreadable CSV ({error})") from None
-        line = reader.line_num
-        if not any(field.strip() for field in fields):
-            continue
+    for line, fields in csv_records(reader, path):
         if len(fields) != len(header):
             raise _fail(path, line, f"expected {len(header)} fields like the header, found {len(fields)}")
 

@@ -43,6 +43,7 @@ from tunex_core.music.catalog import CatalogError
 from tunex_core.music.catalog_io import (
     load_catalog,
     read_catalog_rows,
+    read_errors_as_catalog_errors,
     write_catalog_parquet,
     write_catalog_rows,
 )
@@ -87,10 +88,12 @@ def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOve
     """Hand-checked corrections: a CSV with ``musicId, field, value, reason`` (musicId ``*``: a
     preferred artist spelling)."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            overrides = []
+    with (read_errors_as_catalog_errors(path, name="overrides file", expected="the overrides CSV",
+                                        reading="the overrides"),
+          path.open(encoding="utf-8", newline="") as handle):
+        reader = csv.DictReader(handle)
+        overrides = []
+        try:
             for record in reader:
                 try:
                     music_id = record["musicId"].strip()
@@ -99,16 +102,8 @@ def read_overrides(path: str | Path = CATALOG_OVERRIDES_FILE) -> list[CatalogOve
                         record["value"], record["reason"]))
                 except (KeyError, TypeError, ValueError) as error:
                     raise CatalogError(f"{path}: line {reader.line_num}: bad override ({error})") from None
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: overrides file not found") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{path}: is a folder, expected the overrides CSV") from None
-    except UnicodeDecodeError as error:
-        raise CatalogError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except csv.Error as error:
-        raise CatalogError(f"{path}: unreadable CSV after line {reader.line_num} ({error})") from None
-    except OSError as error:
-        raise CatalogError(f"{path}: cannot read the overrides ({error.strerror})") from None
+        except csv.Error as error:
+            raise CatalogError(f"{path}: unreadable CSV after line {reader.line_num} ({error})") from None
     return overrides
 
 

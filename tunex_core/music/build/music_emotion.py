@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.music.catalog import CatalogError
+from tunex_core.music.catalog_io import read_errors_as_catalog_errors
 
 DEEZER_FOLDER = "deezer_mood"
 DEEZER_SPLITS = ("train", "validation")
@@ -76,30 +77,23 @@ def quadrant_of(valence: float, arousal: float, centre: tuple[float, float] = (0
 
 
 def _records(path: Path, needed: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [name for name in needed if name not in header]
-            if missing:
-                raise CatalogError(f"{path}: line 1: missing column(s) {', '.join(missing)} in the header")
-            line = 1
-            try:
-                for record in reader:
-                    line = reader.line_num
-                    if None in record or any(record.get(name) is None for name in needed):
-                        raise CatalogError(f"{path}: line {line}: wrong number of fields")
-                    yield line, record
-            except csv.Error as error:
-                raise CatalogError(f"{path}: line {reader.line_num}: unreadable CSV ({error})") from None
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: music-emotion table not found") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{path}: is a folder, expected a CSV table") from None
-    except UnicodeDecodeError as error:
-        raise CatalogError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise CatalogError(f"{path}: cannot read the table ({error.strerror})") from None
+    with (read_errors_as_catalog_errors(path, name="music-emotion table", expected="a CSV table",
+                                        reading="the table"),
+          path.open(encoding="utf-8-sig", newline="") as handle):
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [name for name in needed if name not in header]
+        if missing:
+            raise CatalogError(f"{path}: line 1: missing column(s) {', '.join(missing)} in the header")
+        line = 1
+        try:
+            for record in reader:
+                line = reader.line_num
+                if None in record or any(record.get(name) is None for name in needed):
+                    raise CatalogError(f"{path}: line {line}: wrong number of fields")
+                yield line, record
+        except csv.Error as error:
+            raise CatalogError(f"{path}: line {reader.line_num}: unreadable CSV ({error})") from None
 
 
 def _number(path: Path, line: int, column: str, text: str, low: float = -math.inf, high: float = math.inf) -> float:

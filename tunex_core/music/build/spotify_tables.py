@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunex_core.music.catalog import CatalogError
+from tunex_core.music.catalog_io import csv_records
 from tunex_core.music.track_ids import is_valid_track_id
 
 FEATURES: tuple[str, ...] = (
@@ -218,20 +219,12 @@ def read_spotify_table(path: str | Path, layout: TableLayout) -> tuple[list[Spot
     if layout.album_column and layout.album_column in header:
         position[layout.album_column] = header.index(layout.album_column)
     rows: list[SpotifyTableRow] = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raise CatalogError(f"{path}: line {reader.line_num}: unreadable CSV ({error})") from None
-        if not any(value.strip() for value in fields):
-            continue
+    for line, fields in csv_records(reader, path):
         report.rows_read += 1
         if len(fields) != len(header):
             report.defects["wrong number of fields"] += 1
             continue
-        row = _parse_row(fields, position, layout, reader.line_num, report)
+        row = _parse_row(fields, position, layout, line, report)
         if row is not None:
             rows.append(row)
     report.rows_kept = len(rows)
