@@ -1,10 +1,12 @@
 """Sub-commands of ``python -m tunex_core``; each module defines ``register(subparsers)``.
 
-The helpers here are shared by the command modules: one ``error:`` line, and the store's warnings.
+The helpers here are shared by the command modules: one ``error:`` line, the store's warnings, and the
+options several commands share.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -20,3 +22,42 @@ def print_storage_warnings() -> None:
 
     for notice in storage_status().notices:
         print(f"warning: {notice}", file=sys.stderr)
+
+
+# Options that several commands share, spelt once.
+
+def add_command_with_actions(subparsers: argparse._SubParsersAction, name: str, *, help_text: str,
+                             description: str) -> argparse._SubParsersAction:
+    """Add the command ``name`` whose work is one of several actions (``catalog info``); return its actions."""
+    parser = subparsers.add_parser(name, help=help_text, description=description)
+    return parser.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION")
+
+
+def add_json_option(parser: argparse.ArgumentParser, *, last_line: bool = False) -> None:
+    """``--json``: print one JSON object (``last_line``: as the last line, after any progress)."""
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object as the last line" if last_line else "print one JSON object")
+
+
+def add_profile_option(parser: argparse.ArgumentParser, help_text: str = "the profile's name or id") -> None:
+    """``--profile``: a profile's name or id (None: the default profile)."""
+    parser.add_argument("--profile", default=None, help=help_text)
+
+
+def add_votes_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--votes``: FER+ crowd votes aligned with ``--data``; ``help_text`` says what the command does with them."""
+    parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ", help=help_text)
+
+
+def add_photo_options(parser: argparse.ArgumentParser, *, photos_help: str, labels_help: str) -> None:
+    """``--photos DIR`` and ``--labels CSV``: a labelled set of real photos."""
+    parser.add_argument("--photos", default=None, metavar="DIR", help=photos_help)
+    parser.add_argument("--labels", default=None, metavar="CSV", help=labels_help)
+
+
+def add_shipped_model_options(parser: argparse.ArgumentParser,
+                              models_dir_help: str = "the shipped model's folder (default: the project's models/)"
+                              ) -> None:
+    """``--data`` (FER-2013 with both held-out splits) and ``--models-dir``, for the commands that write models/."""
+    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
+    parser.add_argument("--models-dir", default=None, help=models_dir_help)

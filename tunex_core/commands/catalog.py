@@ -22,20 +22,21 @@ import json
 import sys
 import time
 
+from tunex_core.commands import add_command_with_actions, add_json_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``catalog`` sub-command."""
-    parser = subparsers.add_parser("catalog", help="describe the song catalog",
-                                   description="Describe the song catalog (the shipped one or yours).")
-    actions = parser.add_subparsers(dest="catalog_action", required=True, metavar="ACTION")
+    actions = add_command_with_actions(subparsers, "catalog", help_text="describe the song catalog",
+                                       description="Describe the song catalog (the shipped one or yours).")
     info = actions.add_parser("info", help="songs, Spotify ids, rated/estimated, genres and decades")
     info.add_argument("--catalog", metavar="PATH", help="a catalog CSV or Parquet file (default: the shipped one)")
-    info.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(info)
     info.set_defaults(handler=run_info)
     regions = actions.add_parser("regions", help="songs, top artists and top (sub)genres per emotion region")
     regions.add_argument("--catalog", metavar="PATH", help="a catalog CSV or Parquet file (default: the shipped one)")
     regions.add_argument("--top", type=int, default=5, help="how many artists and genres per region (default 5)")
-    regions.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(regions)
     regions.set_defaults(handler=run_regions)
 
 

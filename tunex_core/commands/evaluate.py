@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from tunex_core.commands import fail
+from tunex_core.commands import add_json_option, add_photo_options, add_votes_option, fail
 from tunex_core.training.perturb import DESCRIPTIONS, PERTURBATIONS
 
 PERTURBATION_NAMES = tuple(PERTURBATIONS)
@@ -26,7 +26,7 @@ def register(subparsers) -> None:
     evaluate_parser.add_argument("--split", choices=("test", "val"), default="test",
                                  help="test = PrivateTest (default), val = PublicTest")
     evaluate_parser.add_argument("--tta", action="store_true", help="average with horizontally flipped faces")
-    evaluate_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    add_json_option(evaluate_parser, last_line=True)
     evaluate_parser.add_argument("--model", action="append", default=None, metavar="MODEL_OR_RUN",
                                  help="a .keras model or a run folder (its final.keras); default: the shipped "
                                       "model. Repeat to score an ensemble (the mean of the members' probabilities)")
@@ -36,17 +36,15 @@ def register(subparsers) -> None:
     evaluate_parser.add_argument("--perturb", choices=PERTURBATION_NAMES, default=None,
                                  help="score a fixed perturbed copy of the split: " + ", ".join(
                                      f"{name} = {DESCRIPTIONS[name]}" for name in PERTURBATION_NAMES))
-    evaluate_parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
-                                 help="FER+ votes aligned with --data (e.g. ferplus_votes.npz): also score the split "
-                                      "against the crowd's majority label (crowd_accuracy in --json; faces the crowd "
-                                      "calls unknown or not a face left out, contempt counted as disgust, a tie goes "
-                                      "to the emotion first in FER-2013's order)")
-    evaluate_parser.add_argument("--photos", default=None, metavar="DIR",
-                                 help="score labelled real photos instead of FER-2013, each read as the app reads a "
-                                      "still photo (the largest face, flip TTA); needs --labels")
-    evaluate_parser.add_argument("--labels", default=None, metavar="CSV",
-                                 help="with --photos: a CSV with the columns file,label (file relative to DIR; "
-                                      "label one of the seven emotions, or contempt)")
+    add_votes_option(evaluate_parser,
+                     "FER+ votes aligned with --data (e.g. ferplus_votes.npz): also score the split against the "
+                     "crowd's majority label (crowd_accuracy in --json; faces the crowd calls unknown or not a face "
+                     "left out, contempt counted as disgust, a tie goes to the emotion first in FER-2013's order)")
+    add_photo_options(evaluate_parser,
+                      photos_help="score labelled real photos instead of FER-2013, each read as the app reads a "
+                                  "still photo (the largest face, flip TTA); needs --labels",
+                      labels_help="with --photos: a CSV with the columns file,label (file relative to DIR; label "
+                                  "one of the seven emotions, or contempt)")
     evaluate_parser.add_argument("--contempt", choices=("disgust", "drop"), default="disgust",
                                  help="with --photos: photos labelled contempt count as disgust (default, as FER+ "
                                       "and training fold it) or are left out")

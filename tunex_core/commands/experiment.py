@@ -10,7 +10,7 @@ import contextlib
 import json
 from pathlib import Path
 
-from tunex_core.commands import fail
+from tunex_core.commands import add_votes_option, fail
 
 
 def register(subparsers) -> None:
@@ -29,8 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument("--private", action="store_true", help="score PrivateTest too (the final comparison)")
     parser.add_argument("--metrics", default=None, help="the metrics file (default: the shipped models/metrics.json)")
     parser.add_argument("--recipe", default="", help="a few words on what differs (shown in the table)")
-    parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
-                        help="FER+ votes aligned with --data: also score against the crowd's majority label "
+    add_votes_option(parser, "FER+ votes aligned with --data: also score against the crowd's majority label "
                              "(PublicTest, and PrivateTest with --private)")
     parser.set_defaults(handler=run_experiment)
 

@@ -21,7 +21,7 @@ import json
 import sys
 import time
 
-from tunex_core.commands import fail, print_storage_warnings
+from tunex_core.commands import add_command_with_actions, add_json_option, add_profile_option, fail, print_storage_warnings
 
 PROGRESS_EVERY_SECONDS = 2.0
 # The analysis ``music add`` runs, as "module:function" (see ``personal.library_worker``).
@@ -30,25 +30,25 @@ IMPORT_ANALYSER = "tunex_core.music.audio.analysis:analyze_song"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``music`` sub-command."""
-    parser = subparsers.add_parser("music", help="analyse your own songs; add, list and remove music folders",
-                                   description="Place your own songs on the valence-arousal plane by their sound, "
-                                               "and keep music folders in a profile's library.")
-    actions = parser.add_subparsers(dest="music_action", required=True, metavar="ACTION")
+    actions = add_command_with_actions(
+        subparsers, "music", help_text="analyse your own songs; add, list and remove music folders",
+        description="Place your own songs on the valence-arousal plane by their sound, and keep music folders "
+                    "in a profile's library.")
     analyze = actions.add_parser("analyze", help="valence and arousal of audio files and folders (nothing stored)")
     analyze.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
-    analyze.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    add_json_option(analyze, last_line=True)
     analyze.set_defaults(handler=run_analyze)
     add = actions.add_parser("add", help="add a folder to a profile's music and analyse its new and changed songs")
     add.add_argument("folder", metavar="FOLDER")
-    add.add_argument("--profile", default=None, help="the profile's name or id (default: the default profile)")
+    add_profile_option(add, "the profile's name or id (default: the default profile)")
     add.set_defaults(handler=run_add)
     listing = actions.add_parser("list", help="the folders and songs of a profile's music")
-    listing.add_argument("--profile", default=None, help="the profile's name or id")
-    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    add_profile_option(listing)
+    add_json_option(listing)
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", help="forget a folder's songs in TuneX (the files stay on disk)")
     remove.add_argument("folder", metavar="FOLDER_OR_ID", help="the folder's path, or its id from 'music list'")
-    remove.add_argument("--profile", default=None, help="the profile's name or id")
+    add_profile_option(remove)
     remove.set_defaults(handler=run_remove)
 
 

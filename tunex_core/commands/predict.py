@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from tunex_core.commands import fail
+from tunex_core.commands import add_json_option, fail
 
 # The CLI reads files the user names on purpose, so it allows larger photos than uploads.
 PREDICT_MAX_BYTES = 64 * 1024 * 1024
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     """Add ``predict``."""
     predict_parser = subparsers.add_parser("predict", help="faces and emotions in image files")
     predict_parser.add_argument("images", nargs="+", metavar="IMAGE")
-    predict_parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    add_json_option(predict_parser, last_line=True)
     predict_parser.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
     predict_parser.add_argument("--baseline", nargs="+", default=None, metavar="RESTING_PHOTO",
                                 help="photo(s) of the same person with a relaxed, neutral face: correct every "

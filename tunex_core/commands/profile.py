@@ -19,16 +19,16 @@ import json
 import sys
 from pathlib import Path
 
-from tunex_core.commands import fail, print_storage_warnings
+from tunex_core.commands import add_command_with_actions, add_json_option, fail, print_storage_warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``profile`` sub-command."""
-    parser = subparsers.add_parser("profile", help="list profiles, export one as JSON, import an export",
-                                   description="List the local profiles, back one up as JSON, or restore a backup.")
-    actions = parser.add_subparsers(dest="profile_action", required=True, metavar="ACTION")
+    actions = add_command_with_actions(
+        subparsers, "profile", help_text="list profiles, export one as JSON, import an export",
+        description="List the local profiles, back one up as JSON, or restore a backup.")
     listing = actions.add_parser("list", help="every profile with its number of moods and saved playlists")
-    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(listing)
     listing.set_defaults(handler=run_list)
     export = actions.add_parser("export", help="everything a profile holds, as JSON")
     export.add_argument("profile", metavar="PROFILE", help="the profile's name or id")

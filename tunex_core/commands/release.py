@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tunex_core.commands import fail
+from tunex_core.commands import add_photo_options, add_shipped_model_options, add_votes_option, fail
 
 
 def register(subparsers) -> None:
@@ -23,8 +23,7 @@ def register_release(subparsers) -> None:
     """Add ``release``: ship a run's model into models/ with its metrics."""
     parser = subparsers.add_parser("release", help="ship a training run's model into models/ with metrics.json")
     parser.add_argument("--run", required=True, help="training run folder (holds final.keras)")
-    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
-    parser.add_argument("--models-dir", default=None, help="destination (default: the project's models/)")
+    add_shipped_model_options(parser, "destination (default: the project's models/)")
     parser.add_argument("--baseline-run", default=None, help="a seed-baseline run folder to report beside it")
     parser.add_argument("--average-last", type=int, default=0,
                         help="ship the mean weights of the last K epoch checkpoints (default: the best epoch)")
@@ -37,13 +36,11 @@ def register_release(subparsers) -> None:
                         help="the run's share of the shipped weights with --interpolate-from (0 < SHARE <= 1)")
     parser.add_argument("--shipped-tta", choices=("plain", "tta", "tta_shift"), default="plain",
                         help="the evaluation variant the product's headline number refers to")
-    parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
-                        help="FER+ votes aligned with --data: also score PublicTest and PrivateTest against the "
+    add_votes_option(parser, "FER+ votes aligned with --data: also score PublicTest and PrivateTest against the "
                              "crowd's majority (metrics.json's crowd)")
-    parser.add_argument("--photos", default=None, metavar="DIR",
-                        help="a folder of labelled real photos: score the shipped files on them as the app reads "
-                             "a still photo (metrics.json's real_photos); needs --labels")
-    parser.add_argument("--labels", default=None, metavar="CSV", help="with --photos: its file,label CSV")
+    add_photo_options(parser, photos_help="a folder of labelled real photos: score the shipped files on them as the "
+                                          "app reads a still photo (metrics.json's real_photos); needs --labels",
+                      labels_help="with --photos: its file,label CSV")
     parser.set_defaults(handler=run_release)
 
 
@@ -136,8 +133,7 @@ def register_record_baseline(subparsers) -> None:
                     "as the baseline in metrics.json and the model card's comparison, without re-releasing the "
                     "shipped model.")
     parser.add_argument("--run", required=True, help="the baseline's run folder (final.keras, else best.keras)")
-    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
-    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    add_shipped_model_options(parser)
     parser.set_defaults(handler=run_record_baseline)
 
 
@@ -176,8 +172,7 @@ def register_export(subparsers) -> None:
                     "measure how often it gives the Keras model's label on PublicTest and PrivateTest with the "
                     "app's mirror averaging, and its time per face; record both in metrics.json and the model "
                     "card. The weights, evaluations and temperature stay as released.")
-    parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
-    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    add_shipped_model_options(parser)
     parser.add_argument("--float32", action="store_true", help="keep float32 weights (four times the size and time)")
     parser.set_defaults(handler=run_export)
 

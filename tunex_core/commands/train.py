@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from tunex_core.commands import fail
+from tunex_core.commands import add_votes_option, fail
 from tunex_core.training.recipes import DISTILL_MODES
 
 
@@ -37,9 +37,8 @@ def register(subparsers) -> None:
     train_parser.add_argument("--seed", type=int, default=None, help="random seed (vary it for ensemble members)")
     train_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=None,
                               help="adamw (default) or sgd with Nesterov momentum 0.9")
-    train_parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ",
-                              help="FER+ votes aligned with --data (e.g. ferplus_votes.npz): train on the "
-                                   "crowd's label distribution")
+    add_votes_option(train_parser, "FER+ votes aligned with --data (e.g. ferplus_votes.npz): train on the crowd's "
+                                   "label distribution")
     train_parser.add_argument("--votes-weight", type=float, default=None,
                               help="weight of the vote distribution against the FER label, 0..1 (default 1)")
     train_parser.add_argument("--contempt", choices=("disgust", "drop"), default=None,
