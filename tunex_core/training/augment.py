@@ -47,18 +47,25 @@ def augment_batch(images: tf.Tensor, settings: dict) -> tf.Tensor:
     images = _webcam_degradations(images, settings)
     probability = settings.get("erasing_probability", 0.0)
     if probability > 0:
-        side = tf.shape(images)[1]
-        erase_h = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
-        erase_w = tf.random.uniform([batch, 1, 1, 1], 0.1, 0.4) * size
-        top = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_h)
-        left = tf.random.uniform([batch, 1, 1, 1]) * (size - erase_w)
-        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
-        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
-        inside = (rows >= top) & (rows < top + erase_h) & (cols >= left) & (cols < left + erase_w)
+        inside = _random_rectangles(batch, tf.shape(images)[1], (0.1, 0.4), (0.1, 0.4))
         apply = tf.random.uniform([batch, 1, 1, 1]) < probability
         noise = tf.random.uniform(tf.shape(images), 0.0, 255.0)
         images = tf.where(inside & apply, noise, images)
     return images
+
+
+def _random_rectangles(batch: tf.Tensor, side: tf.Tensor, height_share: tuple[float, float],
+                       width_share: tuple[float, float]) -> tf.Tensor:
+    """One random rectangle per face, as a (batch, side, side, 1) mask: its height and width drawn as shares
+    of the side from the given ranges, its corner drawn so that it lies inside the face."""
+    size = tf.cast(side, tf.float32)
+    height = tf.random.uniform([batch, 1, 1, 1], *height_share) * size
+    width = tf.random.uniform([batch, 1, 1, 1], *width_share) * size
+    top = tf.random.uniform([batch, 1, 1, 1]) * (size - height)
+    left = tf.random.uniform([batch, 1, 1, 1]) * (size - width)
+    rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
+    cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
+    return (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
 
 
 def _sample_mask(batch: tf.Tensor, probability: float) -> tf.Tensor:
@@ -93,13 +100,7 @@ def _webcam_degradations(images: tf.Tensor, settings: dict) -> tf.Tensor:
         images = tf.where(_sample_mask(batch, probability), compressed, images)
     probability = settings.get("occlusion_probability", 0.0)
     if probability > 0:
-        height = tf.random.uniform([batch, 1, 1, 1], 0.15, 0.35) * size
-        width = tf.random.uniform([batch, 1, 1, 1], 0.3, 0.7) * size
-        top = tf.random.uniform([batch, 1, 1, 1]) * (size - height)
-        left = tf.random.uniform([batch, 1, 1, 1]) * (size - width)
-        rows = tf.cast(tf.reshape(tf.range(side), [1, -1, 1, 1]), tf.float32)
-        cols = tf.cast(tf.reshape(tf.range(side), [1, 1, -1, 1]), tf.float32)
-        inside = (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
+        inside = _random_rectangles(batch, side, (0.15, 0.35), (0.3, 0.7))
         grey = tf.random.uniform([batch, 1, 1, 1], 0.0, 255.0) * tf.ones_like(images)
         images = tf.where(inside & _sample_mask(batch, probability), grey, images)
     return images

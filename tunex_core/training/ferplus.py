@@ -30,6 +30,7 @@ the same faces (``tunex_core experiment --votes``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -133,17 +134,26 @@ def mixed_targets(distributions: np.ndarray, labels: np.ndarray, votes_weight: f
             ).astype(np.float32)
 
 
+def _aligned_vote_targets(votes_path: str | Path, split_name: str, faces: int, contempt: str,
+                          mismatch: Callable[[int], str], hint: str = "") -> VoteTargets:
+    """``vote_targets`` of one split's votes, which must hold one row per face (``faces``): else ``DatasetError``
+    with ``mismatch(rows)`` (and ``hint``)."""
+    votes, valid, columns = load_votes(votes_path, split_name)
+    if len(votes) != faces:
+        raise DatasetError(f"{votes_path}: {mismatch(len(votes))}; the votes must be aligned row by row with the "
+                           f"data{hint}")
+    return vote_targets(votes, valid, columns, contempt)
+
+
 def soft_training_split(split: Split, votes_path: str | Path, votes_weight: float = 1.0,
                         contempt: str = "disgust") -> tuple[Split, np.ndarray, VoteTargets]:
     """The training faces kept by the vote rules, their soft targets (kept, 7) and the drop report.
 
     The votes must be aligned row by row with ``split`` (same number of faces, same order).
     """
-    votes, valid, columns = load_votes(votes_path, "train")
-    if len(votes) != len(split):
-        raise DatasetError(f"{votes_path}: {len(votes)} vote rows but the training split has {len(split)} faces; "
-                           f"the votes must be aligned row by row with the data (e.g. the shared fer2013.npz)")
-    targets = vote_targets(votes, valid, columns, contempt)
+    targets = _aligned_vote_targets(
+        votes_path, "train", len(split), contempt,
+        lambda rows: f"{rows} vote rows but the training split has {len(split)} faces", " (e.g. the shared fer2013.npz)")
     if targets.kept == 0:
         raise DatasetError(f"{votes_path}: no training face is left after the FER+ drop rules")
     kept = Split(split.faces[targets.keep], split.labels[targets.keep])
@@ -158,11 +168,8 @@ def crowd_labels(votes_path: str | Path, split_name: str, count: int,
     class that comes first in FER-2013's order). ``DatasetError`` when the votes
     are unusable or not aligned with a split of ``count`` faces.
     """
-    votes, valid, columns = load_votes(votes_path, split_name)
-    if len(votes) != count:
-        raise DatasetError(f"{votes_path}: {len(votes)} {split_name} vote rows but the data's split has {count} "
-                           f"faces; the votes must be aligned row by row with the data")
-    targets = vote_targets(votes, valid, columns, contempt)
+    targets = _aligned_vote_targets(votes_path, split_name, count, contempt,
+                                    lambda rows: f"{rows} {split_name} vote rows but the data's split has {count} faces")
     return targets.keep, targets.distributions.argmax(axis=1)
 
 
@@ -193,11 +200,9 @@ def crowd_score(probabilities: np.ndarray, votes_path: str | Path, split_name: s
     ``DatasetError`` when the votes are unusable or not aligned with the split (N rows).
     """
     probabilities = np.asarray(probabilities)
-    votes, valid, columns = load_votes(votes_path, split_name)
-    if len(votes) != len(probabilities):
-        raise DatasetError(f"{votes_path}: {len(votes)} {split_name} vote rows but {len(probabilities)} faces were "
-                           f"scored; the votes must be aligned row by row with the data")
-    targets = vote_targets(votes, valid, columns, contempt)
+    targets = _aligned_vote_targets(
+        votes_path, split_name, len(probabilities), contempt,
+        lambda rows: f"{rows} {split_name} vote rows but {len(probabilities)} faces were scored")
     if targets.kept == 0:
         raise DatasetError(f"{votes_path}: no {split_name} face is left after the FER+ drop rules")
     distributions = targets.distributions
