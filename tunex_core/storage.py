@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Self
 
 from tunex_core.paths import user_data_dir
 
@@ -461,6 +462,22 @@ class Database:
                 raise
         finally:
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+
+
+class DatabaseStore:
+    """A feature's store that owns its ``Database``: ``close()``, or leaving a ``with`` block, closes it."""
+
+    database: Database
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.database.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exception_info: object) -> None:
+        self.close()
 
 
 def _read_failure_message(path: Path, error: BaseException) -> str:

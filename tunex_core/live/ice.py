@@ -151,6 +151,17 @@ def _json_servers(raw: str, problems: list[str]) -> list[dict]:
     return kept
 
 
+def _usable_urls(text: object, scheme: str, problems: list[str]) -> list[str]:
+    """The ``scheme`` URLs listed in ``text`` that ``check_url`` accepts; each other one adds a problem."""
+    usable = []
+    for url in _url_list(text):
+        if (reason := check_url(url, (scheme,))) is None:
+            usable.append(url)
+        else:
+            problems.append(f"{scheme.upper()}: {reason}; it is not used")
+    return usable
+
+
 def ice_configuration(environ: Mapping[str, str] | None = None, secrets_path: Path | None = None,
                       now: float | None = None) -> IceConfiguration:
     """The ICE servers from the environment and the ``[ice]`` table of ``.streamlit/secrets.toml``."""
@@ -160,20 +171,10 @@ def ice_configuration(environ: Mapping[str, str] | None = None, secrets_path: Pa
     values = {key: environ[variable] if environ.get(variable, "").strip() else section.get(key)
               for key, variable in SETTINGS.items()}
     servers: list[dict] = []
-    stun = []
-    for url in _url_list(values["stun_urls"]):
-        if (reason := check_url(url, ("stun",))) is None:
-            stun.append(url)
-        else:
-            problems.append(f"STUN: {reason}; it is not used")
+    stun = _usable_urls(values["stun_urls"], "stun", problems)
     if stun:
         servers.append({"urls": stun})
-    turn = []
-    for url in _url_list(values["turn_urls"]):
-        if (reason := check_url(url, ("turn",))) is None:
-            turn.append(url)
-        else:
-            problems.append(f"TURN: {reason}; it is not used")
+    turn = _usable_urls(values["turn_urls"], "turn", problems)
     if turn:
         credentials = _turn_credentials(values, problems, now)
         if credentials is not None:

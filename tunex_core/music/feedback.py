@@ -30,6 +30,7 @@ from tunex_core.storage import (
     BUSY_TIMEOUT_SECONDS,
     DEFAULT_PROFILE_ID,
     Database,
+    DatabaseStore,
     WriteOutcome,
     open_database,
 )
@@ -97,7 +98,7 @@ def decay_weight(age_seconds: float, half_life_days: float) -> float:
     return 0.5 ** (max(age_seconds, 0.0) / (half_life_days * SECONDS_PER_DAY))
 
 
-class FeedbackStore:
+class FeedbackStore(DatabaseStore):
     """Likes, skips, plays and moods of one profile (``storage.open_database``; one connection per use).
 
     Opening never fails for a damaged or unwritable file (see ``tunex_core.storage``); reads raise
@@ -108,16 +109,6 @@ class FeedbackStore:
                  database: Database | None = None, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.database = database if database is not None else open_database(path, busy_timeout=busy_timeout)
         self.profile_id = int(profile_id)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self.database.close()
-
-    def __enter__(self) -> FeedbackStore:
-        return self
-
-    def __exit__(self, *exception_info: object) -> None:
-        self.close()
 
     def record_feedback(self, music_id: int, action: str, at: float | None = None) -> WriteOutcome:
         """Store a ``"like"`` or ``"skip"`` of ``music_id`` (``at``: Unix time, default now)."""

@@ -37,7 +37,7 @@ from tunex_core.personal.library_files import (
     path_from_bytes,
     store_uploads_dir,
 )
-from tunex_core.storage import Database, DatabaseBusyError, Statement, WriteOutcome, open_database
+from tunex_core.storage import Database, DatabaseBusyError, DatabaseStore, Statement, WriteOutcome, open_database
 
 FOLDER, UPLOADS = "folder", "uploads"
 SONG_COLUMNS = ("id, folder_id, music_id, path, size, modified_ns, title, artist, duration_seconds, valence, "
@@ -129,22 +129,12 @@ def _song(row) -> LibrarySong:
                        float(row["analysed_at"]))
 
 
-class LibraryStore:
+class LibraryStore(DatabaseStore):
     """Folders and songs of one profile (one database connection per store; use it in a ``with`` block)."""
 
     def __init__(self, profile_id: int, path: str | Path | None = None, *, database: Database | None = None) -> None:
         self.database = database if database is not None else open_database(path)
         self.profile_id = int(profile_id)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self.database.close()
-
-    def __enter__(self) -> LibraryStore:
-        return self
-
-    def __exit__(self, *exception_info: object) -> None:
-        self.close()
 
     # --- folders ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from tunex_core.storage import (
     DEFAULT_PROFILE_ID,
     PROFILE_TABLES,
     Database,
+    DatabaseStore,
     WriteOutcome,
     open_database,
 )
@@ -74,21 +75,11 @@ def _profile(row) -> Profile:
                    settings if isinstance(settings, dict) else {})
 
 
-class ProfileStore:
+class ProfileStore(DatabaseStore):
     """List, create, rename, empty and delete profiles (one database connection per store)."""
 
     def __init__(self, path: str | Path | None = None, *, database: Database | None = None) -> None:
         self.database = database if database is not None else open_database(path)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self.database.close()
-
-    def __enter__(self) -> ProfileStore:
-        return self
-
-    def __exit__(self, *exception_info: object) -> None:
-        self.close()
 
     def profiles(self) -> tuple[Profile, ...]:
         """Every profile: the default one first, then by name."""
