@@ -1,4 +1,4 @@
-"""Tests for ``tunex_core.training.trainer``: augmentation, the tf.data pipeline and a tiny smoke run."""
+"""Tests for ``tunex_core.training.trainer``: the tf.data pipeline, distillation targets and a tiny smoke run."""
 
 from __future__ import annotations
 
@@ -12,68 +12,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tunex_core.training.augment import augment_batch
 from tunex_core.training.dataset import FerDataset, Split
 from tunex_core.training.trainer import TrainConfig, make_dataset
 
 NO_AUGMENT = {"flip": False, "rotation_degrees": 0.0, "zoom": 0.0, "shift": 0.0,
               "brightness": 0.0, "contrast": 0.0, "erasing_probability": 0.0}
-
-
-@pytest.fixture(scope="module")
-def batch(fer_fixture) -> np.ndarray:
-    return fer_fixture[0][:16].astype(np.float32)[..., None]
-
-
-def test_augment_preserves_shape_dtype_and_range(batch):
-    import tensorflow as tf
-
-    tf.random.set_seed(1)
-    augmented = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
-    assert augmented.shape == batch.shape
-    assert augmented.dtype == np.float32
-    assert augmented.min() >= 0.0 and augmented.max() <= 255.0
-    assert np.all(np.isfinite(augmented))
-    changed = np.abs(augmented - batch).mean(axis=(1, 2, 3))
-    assert np.all(changed > 1.0)  # every face is altered
-
-
-def test_augment_is_random(batch):
-    import tensorflow as tf
-
-    first = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
-    second = augment_batch(tf.constant(batch), TrainConfig().augment).numpy()
-    assert not np.allclose(first, second)
-
-
-def test_augment_with_everything_off_is_the_identity(batch):
-    import tensorflow as tf
-
-    augmented = augment_batch(tf.constant(batch), NO_AUGMENT).numpy()
-    np.testing.assert_allclose(augmented, batch, atol=1e-3)
-
-
-def test_flip_only_mirrors_or_keeps_each_face(batch):
-    import tensorflow as tf
-
-    tf.random.set_seed(3)
-    augmented = augment_batch(tf.constant(batch), {**NO_AUGMENT, "flip": True}).numpy()
-    mirrored = batch[:, :, ::-1]
-    kept = [np.allclose(a, b, atol=1e-3) for a, b in zip(augmented, batch, strict=True)]
-    flipped = [np.allclose(a, m, atol=1e-3) for a, m in zip(augmented, mirrored, strict=True)]
-    assert all(k or f for k, f in zip(kept, flipped, strict=True))
-    assert any(flipped) and any(kept)
-
-
-def test_erasing_only_changes_a_rectangle(batch):
-    import tensorflow as tf
-
-    augmented = augment_batch(tf.constant(batch), {**NO_AUGMENT, "erasing_probability": 1.0}).numpy()
-    for original, erased in zip(batch, augmented, strict=True):
-        rows, columns = np.nonzero(np.abs(erased - original)[..., 0] > 1e-3)
-        assert rows.size > 0
-        area = (rows.max() - rows.min() + 1) * (columns.max() - columns.min() + 1)
-        assert area <= (0.4 * 48 + 1) ** 2
 
 
 def split_of(count: int, seed: int = 0) -> Split:
@@ -205,70 +148,6 @@ def test_smoke_resume_with_more_epochs_still_learns(smoke_run):
 
 
 # --- webcam-like augmentation ----------------------------------------------------------------------
-
-def only(**settings) -> dict:
-    return {**NO_AUGMENT, **settings}
-
-
-def high_frequency_energy(images: np.ndarray) -> float:
-    return float(np.abs(np.diff(images, axis=1)).mean() + np.abs(np.diff(images, axis=2)).mean())
-
-
-def test_webcam_settings_extend_the_defaults():
-    from tunex_core.training.augment import WEBCAM_AUGMENT
-
-    assert set(WEBCAM_AUGMENT) >= {"blur_probability", "jpeg_probability", "low_light_probability",
-                                   "occlusion_probability", "rotation_degrees"}
-    assert WEBCAM_AUGMENT["rotation_degrees"] > TrainConfig().augment["rotation_degrees"]
-    assert all(0 < value <= 1 for key, value in WEBCAM_AUGMENT.items() if key.endswith("probability"))
-
-
-def test_blur_removes_fine_detail(batch):
-    import tensorflow as tf
-
-    blurred = augment_batch(tf.constant(batch), only(blur_probability=1.0)).numpy()
-    assert blurred.shape == batch.shape and blurred.min() >= 0 and blurred.max() <= 255
-    assert high_frequency_energy(blurred) < 0.8 * high_frequency_energy(batch)
-    assert abs(blurred.mean() - batch.mean()) < 3  # blur keeps the brightness
-
-
-def test_low_light_darkens_every_face(batch):
-    import tensorflow as tf
-
-    dark = augment_batch(tf.constant(batch), only(low_light_probability=1.0)).numpy()
-    assert np.all(dark.mean(axis=(1, 2, 3)) < batch.mean(axis=(1, 2, 3)))
-    assert dark.min() >= 0 and dark.max() <= 255
-
-
-def test_jpeg_changes_faces_a_little(batch):
-    import tensorflow as tf
-
-    compressed = augment_batch(tf.constant(batch), only(jpeg_probability=1.0)).numpy()
-    difference = np.abs(compressed - batch).mean(axis=(1, 2, 3))
-    assert np.all(difference > 0.3) and np.all(difference < 25)
-    np.testing.assert_array_equal(compressed, np.round(compressed))  # decoded 8-bit pixels
-
-
-def test_occlusion_fills_one_flat_rectangle(batch):
-    import tensorflow as tf
-
-    occluded = augment_batch(tf.constant(batch), only(occlusion_probability=1.0)).numpy()
-    for original, covered in zip(batch, occluded, strict=True):
-        rows, columns = np.nonzero(np.abs(covered - original)[..., 0] > 1e-3)
-        assert rows.size > 0
-        box = covered[rows.min(): rows.max() + 1, columns.min(): columns.max() + 1]
-        assert np.ptp(box) < 1e-3  # one grey value
-        assert 0.15 * 48 - 1 <= rows.max() - rows.min() + 1 <= 0.35 * 48 + 1
-
-
-def test_probabilities_pick_a_share_of_faces():
-    import tensorflow as tf
-
-    tf.random.set_seed(5)
-    faces = np.full((400, 48, 48, 1), 128.0, np.float32)
-    dark = augment_batch(tf.constant(faces), only(low_light_probability=0.3)).numpy()
-    share = float(np.mean(dark.mean(axis=(1, 2, 3)) < 127))
-    assert 0.2 < share < 0.4
 
 
 # --- soft targets and distillation in the tf.data pipeline ------------------------------------------
@@ -442,13 +321,6 @@ def test_soften_flattens_with_temperature():
     np.testing.assert_allclose(soft.sum(), 1.0, atol=1e-6)
 
 
-def test_run_model_file_accepts_run_folders_and_files(tmp_path):
-    from tunex_core.paths import run_model_file
-
-    assert run_model_file(tmp_path) == tmp_path / "final.keras"
-    assert run_model_file(tmp_path / "member.keras") == tmp_path / "member.keras"
-
-
 def test_offline_targets_are_kept_for_a_resumed_run_and_recomputed_when_a_teacher_changes(tmp_path, monkeypatch):
     import os
 
@@ -499,100 +371,6 @@ def test_a_resumed_offline_distillation_does_not_load_its_teachers_again(tmp_pat
     trainer.train(data, tmp_path / "run", replace(config, epochs=2), resume=True)
     assert len(loads) == 1
     assert len((tmp_path / "run" / "log.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
-
-
-def test_trim_log_keeps_the_header_and_whole_rows_up_to_the_saved_epoch(tmp_path):
-    from tunex_core.training.checkpoints import trim_log
-
-    log_file = tmp_path / "log.csv"
-    log_file.write_bytes(b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n3,1.6\r\n4,1.")
-    trim_log(log_file, 2)
-    assert log_file.read_bytes() == b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n"
-    trim_log(log_file, 2)  # nothing to drop: the file is left as it is
-    assert log_file.read_bytes() == b"epoch,loss\r\n1,2.3\r\n2,1.8\r\n"
-    trim_log(tmp_path / "missing.csv", 2)
-    assert not (tmp_path / "missing.csv").exists()
-
-
-def test_pending_checkpoints_move_into_place_only_once_state_json_names_their_epoch(tmp_path):
-    from tunex_core.training.checkpoints import settle_pending_checkpoints, start_pending_checkpoints
-
-    def pending_epoch(epoch, marker=True):
-        pending = start_pending_checkpoints(tmp_path)
-        (pending / "last.keras").write_text(f"epoch {epoch}")
-        (pending / "best.keras").write_text(f"epoch {epoch}")
-        if marker:
-            (pending / "epoch.json").write_text(json.dumps({"epoch": epoch}))
-
-    (tmp_path / "last.keras").write_text("epoch 4")
-    pending_epoch(5)
-    settle_pending_checkpoints(tmp_path, 4)  # killed before state.json recorded epoch 5
-    assert (tmp_path / "last.keras").read_text() == "epoch 4" and not (tmp_path / "best.keras").exists()
-    assert not (tmp_path / "pending").exists()
-    pending_epoch(5, marker=False)  # killed while saving
-    settle_pending_checkpoints(tmp_path, 5)
-    assert (tmp_path / "last.keras").read_text() == "epoch 4"
-    pending_epoch(5)
-    (tmp_path / "pending" / "epoch.json").write_text("{")  # a marker cut short
-    settle_pending_checkpoints(tmp_path, 5)
-    assert (tmp_path / "last.keras").read_text() == "epoch 4"
-    pending_epoch(5)
-    settle_pending_checkpoints(tmp_path, 5)  # recorded, killed before the checkpoints moved: they move now
-    assert (tmp_path / "last.keras").read_text() == "epoch 5" and (tmp_path / "best.keras").read_text() == "epoch 5"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["best.keras", "last.keras"]
-    settle_pending_checkpoints(tmp_path, 5)  # nothing pending: nothing changes
-    assert (tmp_path / "last.keras").read_text() == "epoch 5"
-
-
-def test_average_checkpoints_weighs_each_checkpoint_by_its_share(tmp_path):
-    from tunex_core.training.checkpoints import average_checkpoints, average_weights
-    from tunex_core.vision.model import build_model
-
-    small = {"widths": (8, 8, 8, 8), "convs_per_stage": 1}
-    config = TrainConfig(model_options=small)
-    first, second = build_model("tunex", **small), build_model("tunex", **small)
-    first.save(tmp_path / "first.keras")
-    second.save(tmp_path / "second.keras")
-    paths = [tmp_path / "first.keras", tmp_path / "second.keras"]
-    even = average_checkpoints(paths, config)
-    weighted = average_checkpoints(paths, config, shares=[3.0, 1.0])
-    only_first = average_checkpoints(paths, config, shares=[1.0, 0.0])
-    for mean, interpolated, kept, a, b in zip(even.get_weights(), weighted.get_weights(), only_first.get_weights(),
-                                              first.get_weights(), second.get_weights(), strict=True):
-        np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(interpolated, 0.75 * a + 0.25 * b, rtol=1e-6, atol=1e-6)
-        np.testing.assert_array_equal(kept, a)
-        assert interpolated.dtype == a.dtype
-    assert any(not np.allclose(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
-    in_memory = average_weights([first.get_weights(), second.get_weights()], config, shares=[3.0, 1.0])
-    for loaded, kept in zip(weighted.get_weights(), in_memory.get_weights(), strict=True):
-        np.testing.assert_array_equal(loaded, kept)
-    for shares in ([1.0], [1.0, -0.5], [0.0, 0.0]):
-        with pytest.raises(ValueError, match="share"):
-            average_checkpoints(paths, config, shares=shares)
-    with pytest.raises(ValueError, match="no weights"):
-        average_weights([], config)
-
-
-def test_export_inference_model_saves_a_bfloat16_checkpoint_in_float32(tmp_path):
-    import keras
-
-    from tunex_core.training.checkpoints import export_inference_model
-    from tunex_core.vision.model import build_model
-
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        checkpoint = build_model("tunex")
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    checkpoint.save(tmp_path / "best.keras")
-
-    exported = keras.models.load_model(export_inference_model(tmp_path / "best.keras", tmp_path / "final.keras"),
-                                       compile=False)
-
-    assert {layer.dtype_policy.name for layer in exported.layers} == {"float32"}
-    for saved, trained in zip(exported.get_weights(), checkpoint.get_weights(), strict=True):
-        np.testing.assert_array_equal(saved, trained)
 
 
 def test_a_mixed_precision_run_leaves_the_process_in_float32_even_when_training_fails(tmp_path, monkeypatch):
