@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.commands.test_emotion_commands import (
+from tests.commands.test_train import (
     assert_clean_failure,
     last_json_line,
     run_main,
