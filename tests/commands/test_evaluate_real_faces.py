@@ -9,12 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.commands.test_train import (
-    assert_clean_failure,
-    last_json_line,
-    run_main,
-    synthetic_training_npz,
-)
+from tests.commands.cli_runner import assert_clean_failure, last_json_line, run_main, synthetic_training_npz
 from tests.conftest import paste_face
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.paths import SHARED_FACES_DEV_DIR
