@@ -127,39 +127,6 @@ def test_a_huge_music_id_is_a_row_error_not_an_overflow(home, tmp_path):
     assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
 
 
-def test_catalog_info_prints_one_json_object(home):
-    result = run_module(home, "-m", "tunex_core", "catalog", "info", "--json")
-    assert result.returncode == 0, result.stderr
-    info = json.loads(result.stdout)
-    assert info["songs"] >= 60_000 and info["with_spotify_id"] >= 0.95 * info["songs"]
-    assert info["pmemo_with_spotify_id"] >= 550 and info["rated"] == 767
-    assert info["rated"] + info["estimated"] == info["songs"]
-    assert set(info["genres"]) == {"edm", "latin", "pop", "r&b", "rap", "rock"}
-    assert sum(info["decades"].values()) <= info["songs"] and "1980" in info["decades"]
-    assert sum(info["languages"].values()) == info["songs"] and info["languages"]["en"] > info["songs"] / 2
-    assert sum(info["regions"].values()) == info["songs"] and set(info["regions"]) == {
-        "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
-    assert max(info["regions"].values()) <= 0.45 * info["songs"]  # the placement fills more than one region
-
-
-def test_catalog_regions_lists_each_regions_artists_and_genres(home):
-    result = run_module(home, "-m", "tunex_core", "catalog", "regions", "--json", "--top", "3")
-    assert result.returncode == 0, result.stderr
-    regions = json.loads(result.stdout)
-    assert list(regions) == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-    angry = regions["angry"]
-    assert angry["songs"] >= 300 and len(angry["top_artists"]) == 3
-    # The angry region holds loud, dark music, not dance-pop.
-    assert "dance pop" not in [genre for genre, _ in angry["top_genres"]]
-
-
-def test_catalog_info_on_a_bad_file_exits_2_with_the_file_named(home, tmp_path):
-    path = tmp_path / "broken.parquet"
-    path.write_bytes(b"not parquet at all")
-    result = run_module(home, "-m", "tunex_core", "catalog", "info", "--catalog", str(path))
-    assert result.returncode == 2 and str(path) in result.stderr and "Traceback" not in result.stderr
-
-
 @pytest.mark.parametrize(("arguments", "message"), [
     (["--emotion", "joy"], "unknown emotion 'joy'"),
     (["--valence", "0.5"], "--valence needs --arousal"),
