@@ -53,10 +53,13 @@ Module map (one line each; a new module adds its line):
     live/charts                 the Live page's two charts, drawn as small images
     live/ice                    ICE servers (STUN, TURN) for WebRTC
     live/memory                 handing freed video memory back to the system
-    live/session                live sessions: analysis thread, face tracks, group mood, viewer slots
+    live/session                a live session: its analysis thread, group and driving moods, the hand-off
+    live/slots                  how many live sessions are analysed at once, and the analyses they share
     live/smoothing              per-frame probabilities smoothed into a stable mood
+    live/tracking               faces followed from frame to frame, each face's mood smoothed on its own
     music/catalog               record types and ``Catalog``, the columnar song catalog
     music/catalog_io            catalog files (CSV, Parquet) and the chorus clips
+    music/csv_reading           a catalog-side CSV's OS errors and records, as one-line CatalogErrors
     music/audio/analysis        one song file analysed: valence, arousal, tags, or why it failed
     music/audio/decoding        decoding the analysed excerpt of a song (PyAV)
     music/audio/features        a song excerpt's features (numpy only)
@@ -135,7 +138,6 @@ Modules over 400 lines, and why (checked by the same test):
                                 would scatter the arrays' invariants
     music/build/cleaning        a table of cleaning rules, each small and tested on PMEmo's real defects
     music/recommend             match and iso share the ranking, diversity and feedback steps
-    live/session                the analysis thread and its hand-off must be read together (thread safety)
     storage                     the schema, its migrations and the fail-soft paths share one connection logic
 """
 

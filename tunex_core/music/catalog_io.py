@@ -16,8 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ from tunex_core.music.catalog import (
     CatalogRow,
     ChorusClip,
 )
+from tunex_core.music.csv_reading import csv_records, read_errors_as_catalog_errors
 from tunex_core.paths import CATALOG_FILE, CLIPS_DIR
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("musicId", "title", "artist", "valence", "arousal")
@@ -108,37 +108,6 @@ def _parse_va_source(path: Path, line: int, text: str) -> str:
 
 def _split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(";") if part.strip())
-
-
-@contextmanager
-def read_errors_as_catalog_errors(path: Path, *, name: str, expected: str, reading: str) -> Iterator[None]:
-    """Reading ``path`` inside this block: a missing file, a folder, bytes that are not UTF-8 or any other
-    OS error become a one-line ``CatalogError`` (``{path}: {name} not found``, ``is a folder, expected
-    {expected}``, ``cannot read {reading} (…)``). A ``CatalogError`` raised in the block passes unchanged."""
-    try:
-        yield
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: {name} not found") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{path}: is a folder, expected {expected}") from None
-    except UnicodeDecodeError as error:
-        raise CatalogError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise CatalogError(f"{path}: cannot read {reading} ({error.strerror})") from None
-
-
-def csv_records(reader: Iterator[list[str]], path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Each record of the ``csv.reader`` ``reader`` that is not blank, with its line number in ``path``; CSV that
-    cannot be parsed raises ``CatalogError`` naming the line."""
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise _fail(path, reader.line_num, f"unreadable CSV ({error})") from None
-        if any(field.strip() for field in fields):
-            yield reader.line_num, fields
 
 
 def read_catalog_rows(path: str | Path) -> list[CatalogRow]:

@@ -43,10 +43,10 @@ from tunex_core.music.catalog import CatalogError
 from tunex_core.music.catalog_io import (
     load_catalog,
     read_catalog_rows,
-    read_errors_as_catalog_errors,
     write_catalog_parquet,
     write_catalog_rows,
 )
+from tunex_core.music.csv_reading import read_errors_as_catalog_errors
 from tunex_core.paths import (
     CATALOG_OVERRIDES_FILE,
     DATA_DIR,

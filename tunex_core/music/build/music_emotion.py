@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from tunex_core.music.catalog import CatalogError
-from tunex_core.music.catalog_io import read_errors_as_catalog_errors
+from tunex_core.music.csv_reading import read_errors_as_catalog_errors
 
 DEEZER_FOLDER = "deezer_mood"
 DEEZER_SPLITS = ("train", "validation")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunex_core.music.catalog import CatalogError
-from tunex_core.music.catalog_io import csv_records
+from tunex_core.music.csv_reading import csv_records
 from tunex_core.music.track_ids import is_valid_track_id
 
 FEATURES: tuple[str, ...] = (
