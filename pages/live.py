@@ -30,16 +30,8 @@ from tunex_core.live.charts import (
     timeline_description,
 )
 from tunex_core.live.ice import IceConfiguration, ice_configuration
-from tunex_core.live.session import (
-    DEFAULT_MAX_LIVE_SESSIONS,
-    DRIVER_GROUP,
-    DRIVER_LARGEST,
-    AnalysisSlots,
-    LiveSession,
-    LiveSnapshot,
-    max_live_sessions_from_environment,
-    thin_timeline,
-)
+from tunex_core.live.session import DRIVER_GROUP, DRIVER_LARGEST, LiveSession, LiveSnapshot, thin_timeline
+from tunex_core.live.slots import DEFAULT_MAX_LIVE_SESSIONS, AnalysisSlots, max_live_sessions_from_environment
 from tunex_core.live.smoothing import DEFAULT_HALF_LIFE_SECONDS, DEFAULT_SWITCH_AFTER_SECONDS
 from tunex_core.mood import Mood
 from tunex_core.personal.profiles import ProfileError, ProfileStore

@@ -1,4 +1,4 @@
-"""Live sessions: face tracking, driving mood, timeline and error handling, with a fake pipeline."""
+"""Live sessions: the analysis thread, driving mood, timeline and error handling, with a fake pipeline."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import numpy as np
 import pytest
 
 from tunex_core.emotions import EMOTION_NAMES
-from tunex_core.live.session import (
-    DEFAULT_MAX_LIVE_SESSIONS,
-    DRIVER_GROUP,
-    TIMELINE_SECONDS,
-    AnalysisSlots,
-    FaceTracker,
-    LiveSession,
-    max_live_sessions_from_environment,
-)
+from tunex_core.live.session import DRIVER_GROUP, TIMELINE_SECONDS, LiveSession
+from tunex_core.live.slots import AnalysisSlots
 from tunex_core.vision.faces import Box
 from tunex_core.vision.pipeline import FaceEmotion
 
@@ -76,20 +69,6 @@ def session():
 
 
 FRAME = np.zeros((480, 640, 3), dtype=np.uint8)
-
-
-def test_tracker_keeps_identities_while_faces_move():
-    tracker = FaceTracker()
-    first = tracker.update([face((100, 100, 150, 150), "happy"), face((400, 120, 120, 120), "sad")], 0.0)
-    moved = tracker.update([face((410, 125, 120, 120), "sad"), face((110, 105, 150, 150), "happy")], 0.1)
-    assert [item.track_id for item in first] == [1, 2]
-    assert {item.track_id: item.box.x for item in moved} == {2: 410, 1: 110}
-
-
-def test_tracker_gives_a_new_identity_after_a_face_leaves():
-    tracker = FaceTracker()
-    tracker.update([face((100, 100, 150, 150), "happy")], 0.0)
-    assert tracker.update([face((100, 100, 150, 150), "happy")], 5.0)[0].track_id == 2
 
 
 def test_frame_is_annotated_and_snapshot_published(session):
@@ -269,16 +248,6 @@ def test_closing_without_stop_gives_the_slot_and_thread_back():
     wait_until(lambda: slots.in_use == 0 and not live.analysing, timeout=5)
 
 
-def test_sessions_share_the_analysis_budget():
-    slots = AnalysisSlots(4, total_analyses_per_second=24.0)
-    assert slots.minimum_interval() == pytest.approx(1 / 24)
-    holders = [object() for _ in range(3)]
-    for holder in holders:
-        assert slots.acquire(holder)
-    assert slots.minimum_interval() == pytest.approx(3 / 24)
-    assert AnalysisSlots(2, total_analyses_per_second=None).minimum_interval() == 0.0
-
-
 def test_analyses_are_paced():
     pipeline = FakePipeline()
     live = LiveSession(pipeline, max_analyses_per_second=10.0, idle_seconds=0.5)
@@ -292,12 +261,3 @@ def test_analyses_are_paced():
         live.stop()
 
 
-@pytest.mark.parametrize(("value", "expected"), [("", DEFAULT_MAX_LIVE_SESSIONS), ("2", 2), (" 7 ", 7)])
-def test_max_live_sessions_setting(value, expected):
-    assert max_live_sessions_from_environment({"TUNEX_MAX_LIVE_SESSIONS": value}) == expected
-
-
-@pytest.mark.parametrize("value", ["many", "0", "-3", "1.5"])
-def test_bad_max_live_sessions_setting_is_explained(value):
-    with pytest.raises(ValueError, match="TUNEX_MAX_LIVE_SESSIONS"):
-        max_live_sessions_from_environment({"TUNEX_MAX_LIVE_SESSIONS": value})

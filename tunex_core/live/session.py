@@ -1,4 +1,4 @@
-"""Live camera sessions: per-face tracks, smoothed moods and a thread-safe hand-off.
+"""Live camera sessions: the analysis thread, smoothed moods and a thread-safe hand-off.
 
 The WebRTC callback runs on a worker thread and must not touch Streamlit. It
 calls ``LiveSession.process_frame``, which returns the frame at once with the
@@ -6,13 +6,12 @@ latest faces drawn and hands it to the session's analysis thread. That thread
 detects and classifies the newest frame whenever the previous one is done,
 follows each face from frame to frame (so "face 2" stays face 2), smooths each
 face's probabilities and publishes a ``LiveSnapshot`` under a lock. The page
-reads ``LiveSession.snapshot()`` a few times a second. ``AnalysisSlots`` caps
-how many sessions are analysed at once on the machine.
+reads ``LiveSession.snapshot()`` a few times a second. The faces' tracks are
+``live.tracking``'s; ``live.slots.AnalysisSlots`` caps how many sessions are analysed at once on the machine.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -23,20 +22,20 @@ import numpy as np
 
 from tunex_core.emotions import NUM_EMOTIONS
 from tunex_core.live.memory import schedule_memory_release
+from tunex_core.live.slots import AnalysisSlots, busy_message
 from tunex_core.live.smoothing import (
     DEFAULT_HALF_LIFE_SECONDS,
     DEFAULT_SWITCH_AFTER_SECONDS,
     MoodSmoother,
     SmoothedMood,
 )
+from tunex_core.live.tracking import FaceTracker, TrackedFace
 from tunex_core.vision.calibration import RestingFaceCalibration, calibrate_faces
 from tunex_core.vision.drawing import draw_faces
 from tunex_core.vision.faces import Box
 from tunex_core.vision.pipeline import EmotionPipeline, FaceEmotion
 
 TIMELINE_SECONDS = 30.0
-TRACK_EXPIRY_SECONDS = 1.0  # a face unseen this long loses its track
-MATCH_DISTANCE = 0.6  # max centre distance for the same face, in face widths
 DRIVER_LARGEST = "largest"
 OVERLAY_HOLD_SECONDS = 1.0  # faces stay drawn on the video this long after their analysis
 IDLE_STOP_SECONDS = 3.0  # an analysis thread with no new frame for this long ends
@@ -47,27 +46,9 @@ DEFAULT_ANALYSES_PER_SECOND = 10.0
 # Face detection (the Haar cascade) costs more than classifying the faces: between detections the
 # faces' boxes are held and only classified again. A face that moves is re-found this often.
 DETECTION_INTERVAL_SECONDS = 0.3
-# Analyses per second for all sessions together (one cost ~14 ms of CPU with boxes held, ~26 ms with a
-# detection, before the int8 model file): with 3 viewers each gets 6, leaving the cores to the video.
-# 30 a second with the int8 file cost the viewers video frames (bench/live_bench.py, docs/performance.md).
-TOTAL_ANALYSES_PER_SECOND = 18.0
 RATE_WINDOW_FRAMES = 90  # video and analysis rates are measured over at most this many recent frames
-# Live sessions analysed at once (TUNEX_MAX_LIVE_SESSIONS). They share TOTAL_ANALYSES_PER_SECOND, so
-# more sessions mean fewer analyses each; beyond 4 on a 2-core machine the video itself suffers
-# (bench/live_bench.py). Viewers beyond the limit get their video back without analysis.
-DEFAULT_MAX_LIVE_SESSIONS = 4
 DRIVER_GROUP = "group"
 RAW_HISTORY_SECONDS = 10.0  # uncorrected readings of the largest face kept for calibrating to a resting face
-
-
-@dataclass(frozen=True)
-class TrackedFace:
-    """A face followed across frames, with this frame's and the smoothed emotions."""
-
-    track_id: int
-    box: Box
-    raw: FaceEmotion
-    smoothed: SmoothedMood
 
 
 @dataclass(frozen=True)
@@ -97,125 +78,6 @@ class LiveSnapshot:
     video_frames_per_second: float | None = None  # over the last couple of seconds
     analyses_per_second: float | None = None
     busy: str | None = None  # why this session's frames are not analysed right now (too many viewers)
-
-
-@dataclass
-class _Track:
-    track_id: int
-    box: Box
-    smoother: MoodSmoother
-    last_seen: float
-
-
-def _centre_distance(first: Box, second: Box) -> float:
-    dx = (first.x + first.w / 2) - (second.x + second.w / 2)
-    dy = (first.y + first.h / 2) - (second.y + second.h / 2)
-    return float(np.hypot(dx, dy)) / max(1.0, (first.w + second.w) / 2)
-
-
-class FaceTracker:
-    """Keeps face identities stable across frames and smooths each face separately."""
-
-    def __init__(self, half_life_seconds: float = DEFAULT_HALF_LIFE_SECONDS,
-                 switch_after_seconds: float = DEFAULT_SWITCH_AFTER_SECONDS):
-        self.half_life_seconds = half_life_seconds
-        self.switch_after_seconds = switch_after_seconds
-        self._tracks: list[_Track] = []
-        self._next_id = 1
-
-    def update(self, faces: list[FaceEmotion], now: float) -> list[TrackedFace]:
-        """Match faces to tracks (greedy, nearest centre), update their smoothers; largest first."""
-        self._tracks = [track for track in self._tracks if now - track.last_seen <= TRACK_EXPIRY_SECONDS]
-        pairs = sorted(
-            ((_centre_distance(face.box, track.box), face_index, track_index)
-             for face_index, face in enumerate(faces) for track_index, track in enumerate(self._tracks)),
-            key=lambda pair: pair[0])
-        assigned: dict[int, _Track] = {}
-        used_tracks: set[int] = set()
-        for distance, face_index, track_index in pairs:
-            if distance > MATCH_DISTANCE or face_index in assigned or track_index in used_tracks:
-                continue
-            assigned[face_index] = self._tracks[track_index]
-            used_tracks.add(track_index)
-        tracked = []
-        for face_index, face in enumerate(faces):
-            track = assigned.get(face_index)
-            if track is None:
-                track = _Track(self._next_id, face.box,
-                               MoodSmoother(self.half_life_seconds, self.switch_after_seconds), now)
-                self._next_id += 1
-                self._tracks.append(track)
-            track.box, track.last_seen = face.box, now
-            tracked.append(TrackedFace(track.track_id, face.box, face, track.smoother.update(face.probabilities, now)))
-        return tracked
-
-    def reset(self) -> None:
-        """Forget all faces."""
-        self._tracks, self._next_id = [], 1
-
-
-class AnalysisSlots:
-    """How many live sessions may be analysed at once on this machine (shared by all sessions).
-
-    More sessions than slots still get their video back, without analysis, and a message saying why.
-    """
-
-    def __init__(self, limit: int, total_analyses_per_second: float | None = TOTAL_ANALYSES_PER_SECOND):
-        """``total_analyses_per_second``: shared by the sessions being analysed (each gets its part)."""
-        if limit < 1:
-            raise ValueError(f"at least one live session must be allowed, got {limit}")
-        self.limit = limit
-        self.total_analyses_per_second = total_analyses_per_second
-        self._holders: set[int] = set()
-        self._lock = threading.Lock()
-
-    def acquire(self, holder: object) -> bool:
-        """Take a slot for ``holder`` (idempotent); False when all are taken."""
-        with self._lock:
-            if id(holder) in self._holders:
-                return True
-            if len(self._holders) >= self.limit:
-                return False
-            self._holders.add(id(holder))
-            return True
-
-    def release(self, holder: object) -> None:
-        """Give ``holder``'s slot back (no-op when it has none)."""
-        with self._lock:
-            self._holders.discard(id(holder))
-
-    @property
-    def in_use(self) -> int:
-        """Slots taken right now."""
-        with self._lock:
-            return len(self._holders)
-
-    def minimum_interval(self) -> float:
-        """Seconds each analysed session waits between analyses so that all together stay in budget."""
-        if not self.total_analyses_per_second:
-            return 0.0
-        return max(1, self.in_use) / self.total_analyses_per_second
-
-
-def max_live_sessions_from_environment(environ: dict | None = None) -> int:
-    """``TUNEX_MAX_LIVE_SESSIONS`` (a positive whole number), else ``DEFAULT_MAX_LIVE_SESSIONS``."""
-    raw = (environ if environ is not None else os.environ).get("TUNEX_MAX_LIVE_SESSIONS", "").strip()
-    if not raw:
-        return DEFAULT_MAX_LIVE_SESSIONS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"TUNEX_MAX_LIVE_SESSIONS must be at least 1, got {value}")
-    return value
-
-
-def busy_message(limit: int) -> str:
-    """What a viewer is told when every analysis slot is taken."""
-    viewers = "viewer" if limit == 1 else "viewers"
-    return (f"This computer is already analysing {limit} live {viewers}, its limit (TUNEX_MAX_LIVE_SESSIONS). "
-            "Your video keeps playing; analysis starts as soon as someone stops their camera.")
 
 
 class LiveSession:
