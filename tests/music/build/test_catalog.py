@@ -1,4 +1,4 @@
-"""The catalog build on small fixture tables (PMEmo + three Spotify tables) with real-world defects."""
+"""The catalog build end to end, on small fixture tables (PMEmo + three Spotify tables) with real-world defects."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +19,9 @@ from tunex_core.music.build.catalog import (
     data_is_current,
     main,
 )
-from tunex_core.music.build.merge import (
-    SPOTIFY_ID_BASE,
-    MergeReport,
-    match_pmemo_songs,
-    merge_by_id,
-    spotify_music_id,
-)
-from tunex_core.music.build.spotify_tables import (
-    FEATURES,
-    TABLE_LAYOUTS,
-    SpotifyTableRow,
-    read_spotify_table,
-    repair_latin1_mojibake,
-)
-from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
+from tunex_core.music.build.merge import SPOTIFY_ID_BASE, spotify_music_id
+from tunex_core.music.build.spotify_tables import FEATURES, TABLE_LAYOUTS
+from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError
 from tunex_core.music.catalog_io import load_catalog
 
 PMEMO_HEADER = ("musicId", "title", "artist", "valence", "arousal")
@@ -314,54 +301,6 @@ def test_a_missing_or_corrupt_table_names_the_file(sources, tmp_path, overrides,
                    "--overrides", str(overrides), "--music-emotion-source", str(tmp_path / "music_emotion")])
     error = capsys.readouterr().err
     assert status == 2 and fragments[0] in error and "Traceback" not in error
-
-
-def test_a_broken_row_in_the_middle_names_its_line(tmp_path):
-    layout = TABLE_LAYOUTS[2]
-    text = ",".join(TOP_HEADER) + "\n" + ",".join(["a" * 22, "A", "T", *["0.5"] * len(FEATURES)]) + '\n"x,\n'
-    path = tmp_path / "top.csv"
-    path.write_text(text, encoding="utf-8")
-    rows, report = read_spotify_table(path, layout)
-    assert len(rows) == 1 and report.defects["wrong number of fields"] == 1 and report.rows_read == 2
-
-
-def test_mojibake_repair_leaves_genuine_accents_alone():
-    assert repair_latin1_mojibake("BeyoncÃ©") == "Beyoncé"
-    assert repair_latin1_mojibake("SENTADÃO") == "SENTADÃO"
-    assert repair_latin1_mojibake("Céline Dion") == "Céline Dion"
-    assert repair_latin1_mojibake("plain") == "plain"
-
-
-def test_spotify_music_ids_are_stable_and_above_pmemo():
-    assert spotify_music_id(track_id(1)) == spotify_music_id(track_id(1)) != spotify_music_id(track_id(2))
-    assert SPOTIFY_ID_BASE <= spotify_music_id("4uLU6hMCjMI75M1A2tKUQC") < 2**53
-    assert not math.isnan(spotify_music_id("0" * 22))
-
-
-def table_row(spotify_id: str, title: str, artists: tuple[str, ...], table: str) -> SpotifyTableRow:
-    return SpotifyTableRow(spotify_id=spotify_id, title=title, artist=", ".join(artists), artists=artists,
-                           features=(0.5,) * len(FEATURES), table=table, line=2)
-
-
-def test_a_song_credited_to_its_guest_matches_the_credit_of_any_table():
-    """PMEmo credits some songs to a guest ("Me, Myself & I" by Bebe Rexha); the first table names only
-    the lead artist (G-Eazy), another table (or the track's title) both: the song gets that track's id."""
-    rows = [table_row(track_id(1), "Me, Myself & I", ("G-Eazy",), "tidytuesday"),
-            table_row(track_id(1), "Me, Myself & I", ("G-Eazy x Bebe Rexha",), "hit_predictor"),
-            table_row(track_id(2), "Too Much Sauce", ("DJ ESCO Featuring Future & Lil Uzi Vert",), "hit_predictor"),
-            table_row(track_id(3), "Me, Myself and I", ("Beyoncé",), "tidytuesday"),
-            table_row(track_id(4), "Running Back (feat. Lil Wayne)", ("Wale",), "tidytuesday")]
-    tracks = merge_by_id(rows, MergeReport())
-    assert [track.artists for track in tracks][:1] == [("G-Eazy",)]  # shown as the first table has it
-    pmemo = [CatalogRow(1, "Me, Myself & I", "Bebe Rexha", 0.7, 0.8),
-             CatalogRow(2, "Too Much Sauce", "Future", 0.4, 0.5),
-             CatalogRow(3, "Me, Myself & I", "Jhaye", 0.5, 0.5),
-             CatalogRow(4, "Running Back (feat. Lil Wayne)", "Lil Wayne", 0.5, 0.5)]
-
-    matches = match_pmemo_songs(pmemo, tracks)
-
-    assert {music_id: tracks[index].spotify_id for music_id, index in matches.items()} == {
-        1: track_id(1), 2: track_id(2), 4: track_id(4)}
 
 
 def test_the_placement_is_fitted_on_pmemo_and_the_labelled_songs(sources, tmp_path, overrides):
