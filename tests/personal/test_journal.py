@@ -1,4 +1,4 @@
-"""Journal figures from a known history: days, weeks, calendar cells, songs per mood, ratings, iso outcomes."""
+"""Tests for ``tunex_core.personal.journal``: days, weeks, songs per mood, ratings and iso outcomes from a known history."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tunex_core.personal.journal import (
     songs_by_mood,
     weekly_summaries,
 )
-from tunex_core.personal.journal_charts import calendar_figure, emotions_per_day_figure, iso_figure, timeline_figure
+from tunex_core.personal.journal_charts import iso_figure
 from tunex_core.storage import DEFAULT_PROFILE_ID, open_database
 
 UTC = timezone.utc
@@ -90,39 +90,6 @@ def test_a_period_across_a_clock_change_starts_at_local_midnight():
 def test_weeks_start_on_monday():
     weeks = weekly_summaries(HISTORY, tz=UTC)
     assert [(week.start, week.count) for week in weeks] == [(date(2026, 11, 30), 4), (date(2026, 12, 7), 1)]
-
-
-def test_calendar_puts_each_day_in_its_weekday_row_and_week_column():
-    days = daily_summaries(HISTORY, tz=UTC)
-    heatmap = calendar_figure(days).data[0]
-
-    assert list(heatmap.y) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    assert len(heatmap.x) == 8  # short histories still get a calendar of eight weeks
-    assert list(heatmap.x[-2:]) == ["2026-11-30", "2026-12-07"]
-    assert heatmap.z[0][-2] == pytest.approx(days[0].mean_valence)  # Monday, first week
-    assert heatmap.z[1][-2] == pytest.approx(EMOTION_BY_NAME["neutral"].valence)  # Tuesday, first week
-    assert heatmap.z[0][-1] == pytest.approx(EMOTION_BY_NAME["angry"].valence)  # Monday, second week
-    filled = sum(value is not None for row in heatmap.z for value in row)
-    assert filled == 3
-    assert "3 moods, mostly 😢 sad" in heatmap.text[0][-2]
-
-
-def test_timeline_and_stacked_bars_follow_the_summaries():
-    days = daily_summaries(HISTORY, tz=UTC)
-    timeline = timeline_figure(days)
-    assert [trace.name for trace in timeline.data] == ["valence (pleasant)", "arousal (energetic)"]
-    assert list(timeline.data[0].y) == pytest.approx([day.mean_valence for day in days])
-    bars = emotions_per_day_figure(days)
-    assert {trace.name for trace in bars.data} == {"😠 Angry", "😄 Happy", "😢 Sad", "😐 Neutral"}
-    sad_trace = next(trace for trace in bars.data if trace.name == "😢 Sad")
-    assert list(sad_trace.y) == [2, 0, 0]
-
-
-def test_legends_grow_the_margin_above_the_plot_instead_of_covering_it():
-    """Seven emotions wrap onto four legend rows on a phone; hung from the top they covered the bars."""
-    days = daily_summaries(HISTORY, tz=UTC)
-    for figure in (timeline_figure(days), emotions_per_day_figure(days)):
-        assert figure.layout.legend.yanchor == "bottom" and figure.layout.legend.y >= 1
 
 
 def test_songs_by_mood_and_ratings():

@@ -1,5 +1,5 @@
-"""``tunex_core.personal.library`` and ``library_import``: folders and songs of a profile, what a re-import
-skips and picks up, removing without touching files, uploads, and the background job."""
+"""Tests for ``tunex_core.personal.library``: folders and songs of a profile, what a re-import skips and picks up,
+removing without touching files, uploads."""
 
 from __future__ import annotations
 
@@ -11,19 +11,10 @@ import pytest
 
 from tests.personal.library_fakes import SUFFIXES, analyze, write_song
 from tunex_core.personal.library import FileState, LibraryStore, is_library_id, library_music_id
-from tunex_core.personal.library_files import (
-    LibraryError,
-    display_path,
-    media_type,
-    safe_upload_name,
-    save_upload,
-    uploads_dir,
-)
-from tunex_core.personal.library_import import FINISHED, STOPPED, ImportJob, ImportJobs, format_duration
+from tunex_core.personal.library_files import LibraryError, display_path, save_upload, uploads_dir
+from tunex_core.personal.library_import import FINISHED, ImportJob
 from tunex_core.personal.profiles import ProfileStore
 from tunex_core.storage import DEFAULT_PROFILE_ID
-
-FAKE_WORKER = "tests.personal.library_fakes:analyze"
 
 
 def import_folder(folder: Path, profile_id: int = DEFAULT_PROFILE_ID, analyser=analyze) -> tuple:
@@ -174,136 +165,6 @@ def test_uploads_are_kept_under_the_tunex_home_and_deleted_with_their_entry(home
     assert not first.exists() and not second.exists()
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("song.mp3", "song.mp3"), ("a/b\\c.flac", "c.flac"), (".hidden.mp3", "hidden.mp3"), ("", "upload"),
-    ("x\x00y.mp3", "x_y.mp3"), ("a" * 300 + ".mp3", "a" * 120 + ".mp3"),
-])
-def test_upload_names_are_made_safe(name, expected):
-    assert safe_upload_name(name) == expected
-
-
-def test_ids_never_collide_with_catalog_ids_and_names_print(tmp_path):
-    assert all(library_music_id(tmp_path / f"{index}.mp3") < 0 for index in range(1000))
-    assert len({library_music_id(tmp_path / f"{index}.mp3") for index in range(1000)}) == 1000
-    assert display_path(b"/music/caf\xe9\x07.mp3") == "/music/caf\ufffd?.mp3"
-    assert media_type(Path("x.FLAC")) == "audio/flac" and media_type(Path("x.unknown")) == "audio/mpeg"
-
-
-def test_the_job_runs_in_a_worker_process_and_survives_a_hang_and_a_crash(home, tmp_path):
-    music = tmp_path / "Music"
-    write_song(music / "1.mp3", 0.8, 0.7)
-    write_song(music / "2.mp3", 0.1, 0.1, "HANG")
-    write_song(music / "3.mp3", 0.1, 0.1, "CRASH")
-    write_song(music / "4.mp3", 0.3, 0.6)
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        folder = store.add_folder(music)
-    job = ImportJob(DEFAULT_PROFILE_ID, analyser=FAKE_WORKER, suffixes=SUFFIXES, song_timeout=2.0)
-    job.add_folder(folder.id, folder.path)
-    assert job.wait(60)
-    found = songs()
-    assert found["1.mp3"].placed and found["4.mp3"].placed
-    assert "longer than 2 s" in found["2.mp3"].error
-    assert "crashed" in found["3.mp3"].error
-    assert job.progress().failed == 2
-
-
-def test_progress_and_stop(home, tmp_path):
-    music = tmp_path / "Music"
-    for index in range(30):
-        write_song(music / f"{index:02}.mp3", 0.5, 0.5)
-
-    def slow(path):
-        time.sleep(0.05)
-        return analyze(path)
-
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        folder = store.add_folder(music)
-    job = ImportJob(DEFAULT_PROFILE_ID, analyser=slow, suffixes=SUFFIXES)
-    job.add_folder(folder.id, folder.path)
-    deadline = time.monotonic() + 20
-    while job.progress().done < 5 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    progress = job.progress()
-    assert progress.running and progress.total == 30 and progress.seconds_left is not None
-    assert progress.seconds_left > 0 and "left" in progress.summary()
-    job.stop()
-    assert job.wait(10)
-    stopped = job.progress()
-    assert stopped.state == STOPPED and 5 <= stopped.done < 30
-    assert len(songs()) == stopped.done  # what was analysed stays
-
-
-def test_the_registry_gives_each_profile_one_job(home):
-    jobs = ImportJobs(analyser=analyze)
-    assert jobs.existing(DEFAULT_PROFILE_ID) is None
-    assert jobs.job(DEFAULT_PROFILE_ID) is jobs.job(DEFAULT_PROFILE_ID)
-    assert jobs.job(DEFAULT_PROFILE_ID) is not jobs.job(2)
-    assert jobs.existing(DEFAULT_PROFILE_ID) is jobs.job(DEFAULT_PROFILE_ID)
-
-
-def test_durations_read_well():
-    assert [format_duration(value) for value in (3.2, 59, 61, 3 * 3600 + 300)] == ["3 s", "59 s", "1 min", "3 h 05 min"]
-
-
-def test_a_failing_import_ends_with_a_reason_instead_of_hanging(home, tmp_path, monkeypatch):
-    from tunex_core.personal import library_scan
-
-    def unavailable():
-        raise ImportError("no song analysis here")
-
-    monkeypatch.setattr(library_scan, "audio_suffixes", unavailable)
-    write_song(tmp_path / "Music" / "a.mp3", 0.5, 0.5)
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        folder = store.add_folder(tmp_path / "Music")
-    job = ImportJob(DEFAULT_PROFILE_ID, analyser=analyze)
-    job.add_folder(folder.id, folder.path)
-    assert job.wait(10)
-    progress = job.progress()
-    assert progress.state == "failed" and not progress.running
-    assert "no song analysis here" in progress.problems[-1] and "stopped early" in progress.summary()
-
-
-def test_folder_adding_and_uploading_are_separate_entry_points(home, tmp_path):
-    from tunex_core.personal.library_import import import_folder, import_uploads
-
-    jobs = ImportJobs(analyser=analyze, suffixes=SUFFIXES)
-    write_song(tmp_path / "Music" / "a.mp3", 0.8, 0.7)
-    folder = import_folder(jobs, DEFAULT_PROFILE_ID, tmp_path / "Music")
-    assert jobs.job(DEFAULT_PROFILE_ID).wait(30)
-    saved = import_uploads(jobs, DEFAULT_PROFILE_ID, [("up.mp3", b"FAKE 0.1 0.9 Uploaded")])
-    assert jobs.job(DEFAULT_PROFILE_ID).wait(30)
-    assert saved == [uploads_dir(DEFAULT_PROFILE_ID) / "up.mp3"]
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        kinds = {song.path.name: store.folder(song.folder_id).kind for song in store.songs()}
-    assert kinds == {"a.mp3": "folder", "up.mp3": "uploads"} and folder.kind == "folder"
-    with pytest.raises(LibraryError):
-        import_folder(jobs, DEFAULT_PROFILE_ID, tmp_path / "missing")
-
-
-def test_removing_a_folder_during_its_import_keeps_nothing_of_it(home, tmp_path):
-    music = tmp_path / "Music"
-    for index in range(20):
-        write_song(music / f"{index:02}.mp3", 0.5, 0.5)
-
-    def slow(path):
-        time.sleep(0.05)
-        return analyze(path)
-
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        folder = store.add_folder(music)
-    job = ImportJob(DEFAULT_PROFILE_ID, analyser=slow, suffixes=SUFFIXES)
-    job.add_folder(folder.id, folder.path)
-    deadline = time.monotonic() + 20
-    while job.progress().done < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        store.remove_folder(folder.id)
-    assert job.wait(30)
-    assert songs() == {}
-    assert any("its folder was removed during the import" in problem for problem in job.progress().problems)
-    assert len(list(music.iterdir())) == 20
-
-
 def test_emptying_a_profile_keeps_its_music_and_its_export_leaves_it_out(home, tmp_path):
     write_song(tmp_path / "Music" / "a.mp3", 0.8, 0.7)
     import_folder(tmp_path / "Music")
@@ -312,36 +173,6 @@ def test_emptying_a_profile_keeps_its_music_and_its_export_leaves_it_out(home, t
         exported = profiles.export_json(DEFAULT_PROFILE_ID)
     assert set(songs()) == {"a.mp3"}
     assert "a.mp3" not in exported and str(tmp_path) not in exported
-
-
-def test_a_job_given_a_private_store_writes_there_and_keeps_uploads_in_its_temporary_folder(home, tmp_path):
-    import gc
-
-    from tunex_core.personal.library_files import keep_uploads_private
-    from tunex_core.personal.library_import import import_uploads
-    from tunex_core.storage import private_memory_database
-
-    guest = private_memory_database("guest-test")
-    folder = keep_uploads_private(guest)
-    assert keep_uploads_private(guest) == folder and folder.is_dir() and not folder.is_relative_to(home)
-    jobs = ImportJobs(analyser=analyze, suffixes=SUFFIXES)
-    job = jobs.private_job(DEFAULT_PROFILE_ID, guest)
-    saved = import_uploads(jobs, DEFAULT_PROFILE_ID, [("up.mp3", b"FAKE 0.1 0.9 Uploaded"), ("up.mp3", b"x")],
-                           job=job)
-    assert job.wait(30) and job.progress().state == FINISHED
-    assert saved == [folder / "up.mp3", folder / "up (2).mp3"]
-    with LibraryStore(DEFAULT_PROFILE_ID, database=guest) as store:  # the job wrote into the given store
-        placed = store.songs(placed_only=True)
-        assert [song.display_title for song in placed] == ["Uploaded"] and store.uploads_dir == folder
-        (uploads,) = store.folders()
-        assert uploads.path == folder and uploads.kind == "uploads"
-    assert jobs.existing(DEFAULT_PROFILE_ID) is None  # not kept in the process-wide registry
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:  # the database file has none of it
-        assert not store.folders() and not store.songs()
-    assert not uploads_dir(DEFAULT_PROFILE_ID).exists()
-    del guest, job, store
-    gc.collect()
-    assert not folder.exists()  # gone with the store
 
 
 def test_removing_a_private_stores_uploads_deletes_the_copies(home):
@@ -358,9 +189,3 @@ def test_removing_a_private_stores_uploads_deletes_the_copies(home):
     assert not copy.exists() and folder.exists()
 
 
-def test_an_upload_job_needs_a_store_of_its_own(home):
-    from tunex_core.personal.library_import import import_uploads
-
-    with pytest.raises(ValueError, match="store of its own"):
-        import_uploads(ImportJobs(analyser=analyze), DEFAULT_PROFILE_ID, [("a.mp3", b"x")],
-                       job=ImportJob(DEFAULT_PROFILE_ID, analyser=analyze))
