@@ -1,11 +1,8 @@
-"""Playlist entries (Spotify track or offline link, local clip, why) and markdown escaping."""
+"""Tests for ``tunex_core.music.playlist_view``: playlist entries (Spotify track or offline link, local clip, why)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.spotify_server import FixtureTrack, fixture_track_id
-from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import Catalog, CatalogFilter
 from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.playlist_view import explain, playback_status, playlist_entries, shipped_clip_paths
@@ -120,13 +117,3 @@ def test_explanations_give_point_target_and_distance():
     assert f"valence {iso.target_valence:.2f}, arousal {iso.target_arousal:.2f}" in iso_text
 
 
-@pytest.mark.parametrize(("text", "escaped"), [
-    ("<script>alert(1)</script>", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
-    ("*bold* _it_ [x](javascript:1)", "\\*bold\\* \\_it\\_ \\[x\\]\\(javascript\\:1\\)"),
-    ("$x^2$ :red[hi] ~~s~~", "\\$x^2\\$ \\:red\\[hi\\] \\~\\~s\\~\\~"),
-    ("# Heading\n> quote", "\\# Heading &gt; quote"),
-    ("AC/DC & Co.", "AC/DC &amp; Co\\."),
-    ("back\\slash `code`", "back\\\\slash \\`code\\`"),
-])
-def test_escape_markdown(text, escaped):
-    assert escape_markdown(text) == escaped
