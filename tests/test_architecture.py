@@ -150,8 +150,32 @@ def test_a_module_over_the_length_limit_says_why():
     assert not unexplained, f"split these, or give the reason in tunex_core/__init__.py: {unexplained}"
 
 
+TESTS_DIR = PROJECT_ROOT / "tests"
+# Modules whose mirrored test file would test nothing of its own, and where they are tested instead.
+UNMIRRORED = {
+    "__main__": "two lines that call cli.main: run as python -m tunex_core by tests/test_cli.py and the commands' "
+                "subprocess smoke tests (tests/commands/cli_runner.run_cli)",
+}
+
+
+def mirrored_test_file(module: str) -> Path:
+    """``part/module`` -> ``tests/part/test_module.py`` (``module`` -> ``tests/test_module.py`` at the top)."""
+    *folders, name = module.split("/")
+    return TESTS_DIR.joinpath(*folders, f"test_{name}.py")
+
+
+def test_every_module_has_its_mirrored_test_file():
+    modules = module_names()
+    assert set(UNMIRRORED) <= set(modules), "an allowed exception names a module that does not exist"
+    missing = sorted(str(mirrored_test_file(name).relative_to(PROJECT_ROOT)) for name in modules
+                     if name not in UNMIRRORED and not mirrored_test_file(name).is_file())
+    assert not missing, f"add a test module for each (tests mirror tunex_core/): {missing}"
+    needless = [name for name in UNMIRRORED if mirrored_test_file(name).is_file()]
+    assert not needless, f"these have a test file now; take them out of UNMIRRORED: {needless}"
+
+
 def test_the_map_checks_can_fail(monkeypatch, tmp_path):
-    """A module missing from the map, and a long one without a reason, are both reported."""
+    """A module missing from the map, a long one without a reason and one without its test file are reported."""
     package = tmp_path / "tunex_core"
     (package / "music").mkdir(parents=True)
     (package / "__init__.py").write_text('"""Doc.\n\nModule map (one line each):\n\n    music/known      fine\n\n'
@@ -165,3 +189,11 @@ def test_the_map_checks_can_fail(monkeypatch, tmp_path):
         test_the_module_map_lists_every_module_once()
     with pytest.raises(AssertionError, match="music/unlisted"):
         test_a_module_over_the_length_limit_says_why()
+    tests = tmp_path / "tests"
+    (tests / "music").mkdir(parents=True)
+    (tests / "music" / "test_known.py").write_text("")
+    monkeypatch.setattr(module, "TESTS_DIR", tests)
+    monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(module, "UNMIRRORED", {})
+    with pytest.raises(AssertionError, match=r"tests/music/test_unlisted\.py"):
+        test_every_module_has_its_mirrored_test_file()

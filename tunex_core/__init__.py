@@ -26,7 +26,9 @@ Rules (checked by ``tests/test_architecture.py``):
 - ``personal`` imports ``music`` and the shared modules;
 - ``commands`` may import anything in ``tunex_core``; nothing else imports ``commands``;
 - nothing in ``tunex_core`` imports Streamlit; the pages in ``pages/`` only call ``tunex_core``;
-- every module has a line in the map below, and a module over 400 lines has its reason below that.
+- every module has a line in the map below, and a module over 400 lines has its reason below that;
+- every module has its test module in the mirrored place, ``tests/<part>/test_<module>.py`` (``__main__``
+  alone excepted, with its reason, in the test).
 
 Module map (one line each; a new module adds its line):
 
