@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 from pathlib import Path
 
@@ -172,6 +173,16 @@ def test_every_module_has_its_mirrored_test_file():
     assert not missing, f"add a test module for each (tests mirror tunex_core/): {missing}"
     needless = [name for name in UNMIRRORED if mirrored_test_file(name).is_file()]
     assert not needless, f"these have a test file now; take them out of UNMIRRORED: {needless}"
+
+
+def test_pytest_recurses_into_every_test_folder(pytestconfig):
+    """pytest skips folders matching ``norecursedirs`` (by default ``build``, which once hid tests/music/build/)."""
+    patterns = pytestconfig.getini("norecursedirs")
+    folders = [folder for folder in TESTS_DIR.rglob("*") if folder.is_dir() and "__pycache__" not in folder.parts]
+    assert any(folder.name == "build" for folder in folders)
+    skipped = [str(folder.relative_to(PROJECT_ROOT)) for folder in folders
+               if any(fnmatch.fnmatch(folder.name, pattern) for pattern in patterns)]
+    assert not skipped, f"pytest never collects these test folders (norecursedirs in pyproject.toml): {skipped}"
 
 
 def test_the_map_checks_can_fail(monkeypatch, tmp_path):
