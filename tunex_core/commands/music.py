@@ -89,8 +89,12 @@ def run_analyze(arguments: argparse.Namespace) -> int:
     return 0
 
 
+class UnknownProfileError(LookupError):
+    """No profile has the name or number given (the message lists the profiles there are)."""
+
+
 def _profile(name_or_id: str | None):
-    """The profile named or numbered ``name_or_id`` (default profile when None), or an error text."""
+    """The profile named or numbered ``name_or_id`` (default profile when None); ``UnknownProfileError`` if none."""
     from tunex_core.personal.profiles import ProfileStore
     from tunex_core.storage import DEFAULT_PROFILE_ID
 
@@ -98,7 +102,7 @@ def _profile(name_or_id: str | None):
         profile = store.get(DEFAULT_PROFILE_ID) if name_or_id is None else store.find(name_or_id)
         if profile is None:
             names = ", ".join(f"{known.name} ({known.id})" for known in store.profiles())
-            return f"no profile called or numbered {name_or_id!r}; the profiles are: {names}"
+            raise UnknownProfileError(f"no profile called or numbered {name_or_id!r}; the profiles are: {names}")
     return profile
 
 
@@ -111,11 +115,9 @@ def run_add(arguments: argparse.Namespace) -> int:
 
     try:
         profile = _profile(arguments.profile)
-        if isinstance(profile, str):
-            return fail(profile)
         with LibraryStore(profile.id) as store:
             folder = store.add_folder(arguments.folder)
-    except (LibraryError, DatabaseBusyError) as error:
+    except (UnknownProfileError, LibraryError, DatabaseBusyError) as error:
         return fail(str(error))
     print_storage_warnings()
     job = ImportJob(profile.id, analyser=IMPORT_ANALYSER)
@@ -144,12 +146,10 @@ def run_list(arguments: argparse.Namespace) -> int:
 
     try:
         profile = _profile(arguments.profile)
-        if isinstance(profile, str):
-            return fail(profile)
         with LibraryStore(profile.id) as store:
             folders = store.folders()
             songs = store.songs()
-    except DatabaseBusyError as error:
+    except (UnknownProfileError, DatabaseBusyError) as error:
         return fail(str(error))
     print_storage_warnings()
     if arguments.json:
@@ -183,8 +183,6 @@ def run_remove(arguments: argparse.Namespace) -> int:
 
     try:
         profile = _profile(arguments.profile)
-        if isinstance(profile, str):
-            return fail(profile)
         with LibraryStore(profile.id) as store:
             folder = store.folder_by_path(Path(arguments.folder).expanduser())
             if folder is None and arguments.folder.isdecimal():
@@ -193,7 +191,7 @@ def run_remove(arguments: argparse.Namespace) -> int:
                 known = "; ".join(f"[{known.id}] {known.label}" for known in store.folders()) or "none"
                 return fail(f"{arguments.folder!r} is not a folder of {profile.name}'s music (the folders: {known})")
             forgotten = store.remove_folder(folder.id)
-    except (LibraryError, DatabaseBusyError) as error:
+    except (UnknownProfileError, LibraryError, DatabaseBusyError) as error:
         return fail(str(error))
     print_storage_warnings()
     songs = f"{forgotten} song{'' if forgotten == 1 else 's'}"
