@@ -36,6 +36,7 @@ READINGS = {
     "10 views: + shifted 2 px": ("shift", (1.0,)),
     "6 views: scales 0.95, 1, 1.05": ("flip", (0.95, 1.0, 1.05)),
     "6 views: scales 0.9, 1, 1.1": ("flip", (0.9, 1.0, 1.1)),
+    "4 views: scales 1, 1.1 (photos)": ("flip", (1.0, 1.1)),  # margins 0 and 0.05: PHOTO_MARGINS
 }
 
 

@@ -5,6 +5,8 @@ Synthetic photo folders and votes files; the run on the shared ``faces_dev`` set
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -154,6 +156,40 @@ def test_release_refuses_half_a_photo_set_and_missing_votes(tmp_path, photo_set)
     assert_clean_failure(run_main(*common, "--photos", str(folder), "--labels", str(folder / "no.csv")), 2,
                          "no.csv does not exist")
     assert_clean_failure(run_main(*common, "--votes", str(tmp_path / "votes.npz")), 2, "votes.npz does not exist")
+
+
+def test_record_photos_replaces_the_real_photo_figures_and_keeps_the_release(tmp_path, photo_set, untrained_model):
+    from tunex_core.report.real_faces import parse_photos
+    from tunex_core.vision.faces import PHOTO_ENLARGED_SIDE, PHOTO_MARGINS
+
+    folder, labels = photo_set
+    models = tmp_path / "models"
+    models.mkdir()
+    untrained_model.save(models / "emotion_cnn.keras")
+    release = {"model": {"file": "emotion_cnn.keras"}, "labels": list(EMOTION_NAMES), "temperature": 1.0,
+               "real_photos": {"set": "old", "photos": 1, "found": 0, "right": 0, "accuracy": 0.0}}
+    (models / "metrics.json").write_text(json.dumps(release))
+    result = run_main("record-photos", "--photos", str(folder), "--labels", str(labels), "--models-dir", str(models))
+    assert result.returncode == 0, result.stderr
+    assert "a face found in 3 of 4" in result.stdout
+    metrics = json.loads((models / "metrics.json").read_text())
+    assert {key: metrics[key] for key in ("model", "labels", "temperature")} == \
+        {key: release[key] for key in ("model", "labels", "temperature")}
+    photos = metrics["real_photos"]
+    assert (photos["photos"], photos["found"], photos["set"]) == (4, 3, folder.name)
+    assert photos["margins"] == list(PHOTO_MARGINS) and photos["enlarged_side"] == PHOTO_ENLARGED_SIDE
+    assert photos["command"].startswith("python -m tunex_core record-photos --photos ")
+    assert parse_photos(photos, EMOTION_NAMES).accuracy == photos["accuracy"]  # what the Model page reads
+
+
+def test_record_photos_needs_a_released_model(tmp_path, photo_set):
+    folder, labels = photo_set
+    arguments = ("record-photos", "--photos", str(folder), "--labels", str(labels), "--models-dir", str(tmp_path))
+    assert_clean_failure(run_main(*arguments), 2, "metrics.json: cannot read it")
+    (tmp_path / "metrics.json").write_text("{}")
+    assert_clean_failure(run_main(*arguments), 2, "holds no shipped model")
+    assert_clean_failure(run_main("record-photos", "--photos", str(folder), "--labels", str(folder / "no.csv"),
+                                  "--models-dir", str(tmp_path)), 2, "no.csv does not exist")
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import paste_face
+from tests.conftest import FACE_BOX, paste_face
 from tunex_core.emotions import EMOTION_NAMES, NUM_EMOTIONS
 from tunex_core.paths import SHARED_FACES_DEV_DIR
 from tunex_core.training.photos import (
@@ -22,6 +22,7 @@ from tunex_core.training.photos import (
     read_labelled_photos,
     score_photo_faces,
 )
+from tunex_core.vision.faces import PHOTO_MIN_SIDE
 from tunex_core.vision.images import ANALYSIS_SIDE, decode_image
 from tunex_core.vision.inference import EmotionClassifier
 from tunex_core.vision.pipeline import EmotionPipeline
@@ -47,8 +48,12 @@ def write_photo_set(folder, face_bgr, rows: list[tuple[str, str, str]]) -> tuple
             frame = np.full((480, 640, 3), 90, np.uint8)
             paste_face(frame, face_bgr, 200, 100, 220)
             cv2.imwrite(str(images / name), frame)
-        elif kind == "tiny":  # the app refuses photos under 48x48 px
-            cv2.imwrite(str(images / name), cv2.resize(face_bgr, (40, 40)))
+        elif kind == "tiny":  # the app refuses photos under PHOTO_MIN_SIDE px
+            cv2.imwrite(str(images / name), cv2.resize(face_bgr, (PHOTO_MIN_SIDE - 4, PHOTO_MIN_SIDE - 4)))
+        elif kind == "thumbnail":  # a face cut out to 40x40 px: under the live minimum, enlarged as a still photo
+            x, y, width, height = FACE_BOX
+            cv2.imwrite(str(images / name), cv2.resize(face_bgr[y: y + height, x: x + width], (40, 40),
+                                                       interpolation=cv2.INTER_AREA))
         elif kind == "blank":
             cv2.imwrite(str(images / name), np.full((300, 300, 3), 128, np.uint8))
         else:
@@ -67,6 +72,12 @@ def test_a_photo_too_small_to_analyse_is_a_miss_not_left_out(tmp_path, face_bgr)
     result = evaluate_photos(constant_pipeline("happy"), read_labelled_photos(images, labels))
     assert (result.photos, result.found, result.right, result.unreadable) == (2, 1, 1, ())
     assert result.accuracy == 0.5 and result.predicted == ("happy", None)
+
+
+def test_a_thumbnail_of_a_face_is_read_as_the_app_reads_it(tmp_path, face_bgr):
+    images, labels = write_photo_set(tmp_path, face_bgr, [("t.png", "happy", "thumbnail")])
+    result = evaluate_photos(constant_pipeline("happy"), read_labelled_photos(images, labels))
+    assert (result.photos, result.found, result.right) == (1, 1, 1)
 
 
 def test_scores_count_misses_over_all_photos_and_over_found_faces(tmp_path, face_bgr):
@@ -118,7 +129,8 @@ def test_the_reading_is_process_photos_largest_face(tmp_path, face_bgr, untraine
     expected = untrained_pipeline.process_photo(decode_image((images / "group.png").read_bytes(),
                                                              fit_side=ANALYSIS_SIDE))
     assert len(expected) == 2 and faces.found.tolist() == [True]
-    np.testing.assert_allclose(untrained_pipeline.classify_faces(faces.crops)[0], expected[0].probabilities,
+    assert faces.crops.shape == (1, len(untrained_pipeline.photo_margins), 48, 48)
+    np.testing.assert_allclose(untrained_pipeline.classify_photo_crops(faces.crops)[0], expected[0].probabilities,
                                atol=1e-6)
     assert evaluate_photos(untrained_pipeline, photos, faces).predicted == (expected[0].label,)
 

@@ -15,11 +15,15 @@ from tunex_core.vision.faces import (
     FACE_SIZE,
     MAX_FRAME_PIXELS,
     MIN_FRAME_SIDE,
+    PHOTO_ENLARGED_SIDE,
+    PHOTO_MIN_SIDE,
     Box,
     FaceDetector,
+    StillPhoto,
     as_bgr_frame,
     crop_face,
     drop_nested_boxes,
+    still_photo,
     still_photo_detector,
     to_gray,
 )
@@ -314,6 +318,53 @@ def test_the_padded_look_finds_nothing_where_there_is_no_face_and_is_skipped_whe
     gray = cv2.cvtColor(face_bgr, cv2.COLOR_BGR2GRAY)
     assert photo_detector.detect_gray(gray) == replace(photo_detector, retry_padding=0.0).detect_gray(gray)
     assert FaceDetector().retry_padding == 0.0  # the live detector looks once per frame
+
+
+# --- still_photo: small photos enlarged before faces are looked for ---------------------------------
+
+def test_a_large_photo_is_kept_as_it_is(face_bgr):
+    photo = still_photo(face_bgr)
+    assert not photo.enlarged and (photo.width, photo.height) == (360, 360)
+    np.testing.assert_array_equal(photo.gray, to_gray(face_bgr))
+    assert photo.photo_box(Box(10, 20, 30, 40)) == Box(10, 20, 30, 40)
+
+
+@pytest.mark.parametrize(("width", "height"), [(30, 40), (60, 45), (95, 300), (PHOTO_MIN_SIDE, PHOTO_MIN_SIDE)])
+def test_a_small_photo_is_enlarged_to_the_enlarged_side(width, height):
+    photo = still_photo(np.full((height, width, 3), 90, np.uint8))
+    assert photo.enlarged and (photo.width, photo.height) == (width, height)
+    assert min(photo.gray.shape) == PHOTO_ENLARGED_SIDE
+    assert photo.gray.shape[1] / photo.gray.shape[0] == pytest.approx(width / height, rel=0.03)  # same shape
+
+
+def test_a_photo_under_the_minimum_side_is_refused_with_its_size():
+    with pytest.raises(ValueError, match=f"frame is 40x{PHOTO_MIN_SIDE - 1} px; at least {PHOTO_MIN_SIDE}x"):
+        still_photo(np.zeros((PHOTO_MIN_SIDE - 1, 40, 3), np.uint8))
+    with pytest.raises(ValueError, match="no frame"):
+        still_photo(None)
+    assert PHOTO_MIN_SIDE < MIN_FRAME_SIDE < PHOTO_ENLARGED_SIDE  # live frames keep their own minimum
+
+
+def test_boxes_of_an_enlarged_photo_come_back_in_the_photos_pixels():
+    photo = StillPhoto(gray=np.zeros((96, 192), np.uint8), width=40, height=20)
+    assert photo.photo_box(Box(48, 24, 96, 48)) == Box(10, 5, 20, 10)
+    assert photo.photo_box(Box(0, 0, 192, 96)) == Box(0, 0, 40, 20)
+    edge = photo.photo_box(Box(190, 95, 2, 1))  # a sliver at the corner stays a pixel inside the photo
+    assert edge.x + edge.w <= 40 and edge.y + edge.h <= 20 and edge.w >= 1 and edge.h >= 1
+
+
+@pytest.mark.parametrize("side", [30, 40])
+def test_a_small_tightly_cropped_face_is_found_once_enlarged(face_bgr, side):
+    """A face cut out to a thumbnail: under the live minimum of 48 px, found in the enlarged still photo."""
+    thumbnail = tightly_cropped_face(face_bgr, side)
+    with pytest.raises(ValueError, match="at least 48x48"):
+        as_bgr_frame(thumbnail)
+    photo = still_photo(thumbnail)
+    found = still_photo_detector().detect_gray(photo.gray)
+    assert len(found) == 1
+    box = photo.photo_box(found[0])
+    assert box.x >= 0 and box.y >= 0 and box.x + box.w <= side and box.y + box.h <= side
+    assert box.w * box.h >= 0.5 * side * side
 
 
 # --- crop_face -------------------------------------------------------------------------------------

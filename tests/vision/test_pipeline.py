@@ -185,6 +185,50 @@ def test_process_photo_keeps_the_largest_faces(untrained_classifier, face_bgr):
     assert all(max(iou(face.box, box) for box in largest) > 0.5 for face in faces)
 
 
+def test_process_photo_averages_the_readings_of_each_faces_margin_crops(untrained_pipeline, face_bgr):
+    from tunex_core.vision.faces import PHOTO_MARGINS, crop_face, to_gray
+
+    assert len(PHOTO_MARGINS) > 1 and untrained_pipeline.photo_margins == PHOTO_MARGINS
+    face = untrained_pipeline.process_photo(face_bgr)[0]
+    views = [untrained_pipeline.classify_faces(crop_face(to_gray(face_bgr), face.box, margin)[None])[0]
+             for margin in PHOTO_MARGINS]
+    np.testing.assert_allclose(face.probabilities, np.mean(views, axis=0), atol=1e-6)
+    assert_valid_face(face)
+
+
+def test_one_photo_margin_reads_a_still_photo_as_the_live_path_reads_a_frame(untrained_classifier, face_bgr):
+    pipeline = EmotionPipeline(untrained_classifier, photo_margins=(0.0,))
+    still, live = pipeline.process_photo(face_bgr)[0], pipeline.process(face_bgr)[0]
+    if still.box == live.box:
+        np.testing.assert_allclose(still.probabilities, live.probabilities, atol=1e-6)
+    with pytest.raises(ValueError, match="at least one margin"):
+        EmotionPipeline(untrained_classifier, photo_margins=())
+
+
+def test_process_photo_reads_a_thumbnail_the_live_path_refuses(untrained_pipeline, face_bgr):
+    x, y, width, height = FACE_BOX
+    thumbnail = cv2.resize(face_bgr[y: y + height, x: x + width], (40, 40), interpolation=cv2.INTER_AREA)
+    with pytest.raises(ValueError, match="at least 48x48"):
+        untrained_pipeline.process(thumbnail)
+    faces = untrained_pipeline.process_photo(thumbnail)
+    assert len(faces) == 1
+    assert_valid_face(faces[0])
+    box = faces[0].box  # in the thumbnail's own pixels, not the enlarged copy's
+    assert box.x >= 0 and box.y >= 0 and box.x + box.w <= 40 and box.y + box.h <= 40 and box.w >= 20
+    photo = untrained_pipeline.still_photo(thumbnail)
+    crops = untrained_pipeline.crop_photo_boxes(photo.gray, untrained_pipeline.detect_photo(photo.gray))
+    np.testing.assert_allclose(untrained_pipeline.classify_photo_crops(crops)[0], faces[0].probabilities, atol=1e-6)
+    with pytest.raises(ValueError, match="frame is 20x20 px"):
+        untrained_pipeline.process_photo(cv2.resize(thumbnail, (20, 20)))
+
+
+def test_classify_photo_crops_checks_its_shape(untrained_pipeline):
+    assert untrained_pipeline.classify_photo_crops(np.zeros((0, 2, 48, 48), np.uint8)).shape == (0, 7)
+    for shape in [(2, 48, 48), (1, 0, 48, 48), (1, 2, 32, 32)]:
+        with pytest.raises(ValueError, match="photo crops must have shape"):
+            untrained_pipeline.classify_photo_crops(np.zeros(shape, np.uint8))
+
+
 def test_process_photo_refuses_what_process_refuses(untrained_pipeline):
     with pytest.raises(ValueError, match="no frame: got None"):
         untrained_pipeline.process_photo(None)

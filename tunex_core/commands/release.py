@@ -1,4 +1,5 @@
-"""``release``, ``record-baseline`` and ``export``: the commands that write the shipped model's folder.
+"""``release``, ``record-baseline``, ``record-photos`` and ``export``: the commands that write the shipped model's
+folder.
 
 Each rewrites the results section of the model card from the new ``metrics.json``.
 TensorFlow is imported inside the handlers only.
@@ -13,9 +14,10 @@ from tunex_core.commands import add_photo_options, add_shipped_model_options, ad
 
 
 def register(subparsers) -> None:
-    """Add ``release``, ``record-baseline`` and ``export``."""
+    """Add ``release``, ``record-baseline``, ``record-photos`` and ``export``."""
     register_release(subparsers)
     register_record_baseline(subparsers)
+    register_record_photos(subparsers)
     register_export(subparsers)
 
 
@@ -123,6 +125,40 @@ def refresh_model_card(metrics: dict, models_dir: Path) -> None:
     if card.is_file():
         write_model_card_results(metrics, card)
         print(f"updated {card}")
+
+
+def register_record_photos(subparsers) -> None:
+    """Add ``record-photos``: score the shipped model on labelled real photos and record it in metrics.json."""
+    parser = subparsers.add_parser(
+        "record-photos", help="score the shipped model on labelled real photos and record it in metrics.json",
+        description="Read each labelled photo as the app reads a still photo (the shipped files, largest face) and "
+                    "store the result as metrics.json's real_photos and in the model card, without re-releasing the "
+                    "shipped model (after a change to how still photos are read).")
+    parser.add_argument("--photos", required=True, metavar="DIR", help="a folder of labelled real photos")
+    parser.add_argument("--labels", required=True, metavar="CSV", help="its file,label CSV")
+    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    parser.set_defaults(handler=run_record_photos)
+
+
+def run_record_photos(arguments: argparse.Namespace) -> int:
+    """Handler of ``record-photos``."""
+    from tunex_core.errors import ModelFileError
+    from tunex_core.paths import MODELS_DIR
+    from tunex_core.training.photos import PhotoSetError, read_labelled_photos
+    from tunex_core.training.release import record_real_photos
+
+    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    command = f"python -m tunex_core record-photos --photos {_shown(arguments.photos)} --labels {_shown(arguments.labels)}"
+    try:
+        photos = read_labelled_photos(arguments.photos, arguments.labels)
+        metrics = record_real_photos(models_dir, photos, command)
+    except (PhotoSetError, ModelFileError, ValueError) as error:  # ValueError: not a release's metrics.json
+        return fail(str(error))
+    section = metrics["real_photos"]
+    print(f"real photos ({section['set']}, {section['backend']}): a face found in {section['found']} of "
+          f"{section['photos']}, right {section['right']} ({section['accuracy']:.2%})")
+    refresh_model_card(metrics, models_dir)
+    return 0
 
 
 def register_record_baseline(subparsers) -> None:

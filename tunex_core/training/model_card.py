@@ -259,8 +259,14 @@ def real_faces_lines(metrics: dict) -> list[str]:
         counts = " / ".join(str(scores["photos"]) for scores in photos["per_class"].values())
         contempt = (f" Its {photos['contempt_photos']} contempt photos count as disgust."
                     if photos.get("contempt_photos") and photos.get("contempt") == "disgust" else "")
+        reading = "largest face, flip TTA"
+        if photos.get("margins") and photos.get("enlarged_side"):
+            margins = " and ".join(f"{margin:g}" for margin in photos["margins"])
+            reading = (f"a photo under {photos['enlarged_side']} px enlarged to it, the largest face read from its crops "
+                       f"at margin{'s' if len(photos['margins']) > 1 else ''} {margins}"
+                       f"{', averaged' if len(photos['margins']) > 1 else ''}, each with flip TTA")
         lines += ["", f"Real photos ({photos['set']}): {photos['photos']} labelled photos read as the app reads a still "
-                  f"photo ({photos.get('backend') or 'the shipped file'}, largest face, flip TTA). A face was found in "
+                  f"photo ({photos.get('backend') or 'the shipped file'}; {reading}). A face was found in "
                   f"{photos['found']} ({share:.1%}); the reading was right for **{photos['accuracy']:.2%} of all the "
                   f"photos**{of_found} (a photo with no face found counts as a miss).{contempt} Recall per emotion, "
                   f"{' / '.join(photos['per_class'])}: {recall} (photos: {counts})."

@@ -4,7 +4,8 @@ A labelled photo set is a folder of images and a CSV with a header ``file,label`
 photo; ``file`` relative to the folder; ``label`` one of FER-2013's seven emotions, or
 ``contempt``). Each photo goes through the app's still-photo path: decoded and scaled like an
 upload on the Live page (``decode_image(..., fit_side=ANALYSIS_SIDE)``), then
-``EmotionPipeline.process_photo``'s detector and crops; the **largest** face is the photo's reading.
+``EmotionPipeline.process_photo``'s steps (a small photo enlarged, the still-photo detector, each face's
+crops read and averaged); the **largest** face is the photo's reading.
 
 Two accuracies, because a photo where no face is found is a miss for the user:
 
@@ -59,7 +60,7 @@ class PhotoFaces:
     files: tuple[str, ...]  # readable photos, in the labels file's order
     labels: np.ndarray  # (N,) int, FER order
     found: np.ndarray  # (N,) bool: a face was found
-    crops: np.ndarray  # (found, 48, 48) uint8: the largest face of each photo with a face, in order
+    crops: np.ndarray  # (found, views, 48, 48) uint8: the crops of each photo's largest face, in order
     unreadable: tuple[tuple[str, str], ...]  # (file, reason) of photos that could not be read
 
 
@@ -190,10 +191,10 @@ def find_photo_faces(pipeline, photos: LabelledPhotos,
                      progress: Callable[[int, int], None] | None = None) -> PhotoFaces:
     """Read every photo as the app reads an upload and keep the crop of its largest face.
 
-    ``pipeline``: an ``EmotionPipeline`` (its still-photo detector, margin and crop are used). A file
-    that cannot be decoded is listed in ``unreadable`` with the reason, and not scored; a photo the app
-    refuses to analyse (smaller than 48x48 px) is scored as one where no face was found. ``progress(done,
-    total)`` is called after each photo.
+    ``pipeline``: an ``EmotionPipeline`` (its still-photo steps and crops are used). A file that cannot
+    be decoded is listed in ``unreadable`` with the reason, and not scored; a photo the app refuses to
+    analyse (smaller than ``PHOTO_MIN_SIDE`` px) is scored as one where no face was found.
+    ``progress(done, total)`` is called after each photo.
     """
     files, labels, found, crops, unreadable = [], [], [], [], []
     for number, (name, label) in enumerate(zip(photos.files, photos.labels, strict=True), start=1):
@@ -205,21 +206,22 @@ def find_photo_faces(pipeline, photos: LabelledPhotos,
                 progress(number, len(photos.files))
             continue
         try:
-            gray = pipeline.grayscale(frame)
-        except ValueError:  # the app refuses it (e.g. smaller than 48x48): no reading for the user, a miss
-            gray, boxes = None, []
+            photo = pipeline.still_photo(frame)
+        except ValueError:  # the app refuses it (e.g. a few pixels wide): no reading for the user, a miss
+            photo, boxes = None, []
         else:
-            boxes = pipeline.detect_photo(gray)[:1]  # largest first
+            boxes = pipeline.detect_photo(photo.gray)[:1]  # largest first
         files.append(name)
         labels.append(label)
         found.append(bool(boxes))
         if boxes:
-            crops.append(pipeline.crop_boxes(gray, boxes)[0])
+            crops.append(pipeline.crop_photo_boxes(photo.gray, boxes)[0])
         if progress is not None:
             progress(number, len(photos.files))
     return PhotoFaces(
         files=tuple(files), labels=np.asarray(labels, dtype=np.int64), found=np.asarray(found, dtype=bool),
-        crops=np.stack(crops) if crops else np.zeros((0, FACE_SIZE, FACE_SIZE), dtype=np.uint8),
+        crops=np.stack(crops) if crops else np.zeros((0, len(pipeline.photo_margins), FACE_SIZE, FACE_SIZE),
+                                                     dtype=np.uint8),
         unreadable=tuple(unreadable))
 
 
@@ -258,7 +260,7 @@ def evaluate_photos(pipeline, photos: LabelledPhotos, faces: PhotoFaces | None =
     """``pipeline``'s score on ``photos`` (detection reused from ``faces`` when given): what
     ``process_photo`` would read for each photo's largest face, with the pipeline's test-time augmentation."""
     faces = faces if faces is not None else find_photo_faces(pipeline, photos)
-    probabilities = pipeline.classify_faces(faces.crops)
+    probabilities = pipeline.classify_photo_crops(faces.crops)
     return score_photo_faces(faces, probabilities, photos.contempt, photos.contempt_photos)
 
 

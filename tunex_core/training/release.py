@@ -1,12 +1,11 @@
 """Turning a training run into the shipped model: ``models/`` files and ``metrics.json``.
 
-``python -m tunex_core release --run runs/NAME --data FER2013`` copies the
-run's final model, exports the LiteRT flat buffer, fits the calibration
-temperature on PublicTest, evaluates PublicTest and PrivateTest with and
-without flip TTA, measures how closely the LiteRT file follows the Keras model
-and how long it takes per face, and records the confident mistakes on the
-committed test fixture. ``python -m tunex_core export --data FER2013`` redoes
-the LiteRT part for the shipped model without a run folder.
+``python -m tunex_core release --run runs/NAME --data FER2013`` copies the run's final model, exports
+the LiteRT flat buffer, fits the calibration temperature on PublicTest, evaluates PublicTest and
+PrivateTest with and without flip TTA, measures how closely the LiteRT file follows the Keras model and
+how long it takes per face, and records the confident mistakes on the committed test fixture.
+``python -m tunex_core export --data FER2013`` redoes the LiteRT part for the shipped model without a
+run folder; ``record-photos`` re-scores it on real photos.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from tunex_core.files import replace_atomically, write_json_atomically
 from tunex_core.training.dataset import FerDataset
 from tunex_core.training.evaluation import evaluate_probabilities, fit_temperature
 from tunex_core.training.experiments import RESTING_STUDY_SECTION, training_minutes
+from tunex_core.vision.faces import PHOTO_ENLARGED_SIDE
 from tunex_core.vision.inference import EmotionClassifier, calibrate
 from tunex_core.vision.pipeline import DEFAULT_TTA
 
@@ -221,7 +221,17 @@ def photos_section(models_dir: Path, photos, command: str = "") -> dict:
     evaluation = evaluate_photos(pipeline, photos)
     return {"set": photos.directory.resolve().parent.name if photos.directory.name == "images"
             else photos.directory.name, "command": command, "backend": pipeline.classifier.backend,
-            "tta": pipeline.tta, **evaluation.to_dict()}
+            "tta": pipeline.tta, "margins": list(pipeline.photo_margins), "enlarged_side": PHOTO_ENLARGED_SIDE,
+            **evaluation.to_dict()}
+
+
+def record_real_photos(models_dir: Path, photos, command: str = "") -> dict:
+    """Store ``photos_section`` as ``models_dir``'s metrics.json ``real_photos``, the release kept; return the metrics
+    (``ValueError`` if it is not a release's metrics, ``ModelFileError`` if the model is missing)."""
+    metrics = read_release_metrics(models_dir / "metrics.json")
+    metrics["real_photos"] = photos_section(models_dir, photos, command)
+    write_json_atomically(models_dir / "metrics.json", metrics)
+    return metrics
 
 
 def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Path | None = None,
@@ -297,8 +307,7 @@ def release(run_dir: Path, data: FerDataset, models_dir: Path, fixture_file: Pat
 
 
 # Written by other commands (experiments, the resting-face study) or by an earlier release (the seed baseline,
-# whose run folder is not shipped):
-# a new release keeps them unless it writes them itself.
+# whose run folder is not shipped): a new release keeps them unless it writes them itself.
 CARRIED_SECTIONS = ("experiments", "baseline", RESTING_STUDY_SECTION)
 
 

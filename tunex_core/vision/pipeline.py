@@ -3,7 +3,8 @@
 ``EmotionPipeline.load()`` loads the shipped model once; ``process(frame_bgr)``
 detects faces, crops them like FER-2013 faces and classifies them in one batch;
 ``process_photo(image_bgr)`` does the same for a still photo, with a detector that
-also finds the small faces of a group picture.
+also finds the small faces of a group picture, small photos enlarged first, and each face read
+from two crops (``PHOTO_MARGINS``).
 Drawing is separate (``tunex_core.vision.drawing``).
 """
 
@@ -24,10 +25,13 @@ from tunex_core.paths import METRICS_FILE, MODEL_FILE, TFLITE_MODEL_FILE
 from tunex_core.vision.faces import (
     DEFAULT_MARGIN,
     FACE_SIZE,
+    PHOTO_MARGINS,
     Box,
     FaceDetector,
+    StillPhoto,
     as_bgr_frame,
     crop_face,
+    still_photo,
     still_photo_detector,
     to_gray,
 )
@@ -67,7 +71,10 @@ class EmotionPipeline:
 
     def __init__(self, classifier: EmotionClassifier, detector: FaceDetector | None = None,
                  margin: float = DEFAULT_MARGIN, max_faces: int = MAX_FACES, tta: str | None = DEFAULT_TTA,
-                 photo_detector: FaceDetector | None = None, max_photo_faces: int = MAX_PHOTO_FACES):
+                 photo_detector: FaceDetector | None = None, max_photo_faces: int = MAX_PHOTO_FACES,
+                 photo_margins: tuple[float, ...] = PHOTO_MARGINS):
+        if not photo_margins:
+            raise ValueError("photo_margins needs at least one margin")
         self.classifier = classifier
         self.tta = tta
         self.detector = detector or FaceDetector()
@@ -75,6 +82,7 @@ class EmotionPipeline:
         self.margin = margin
         self.max_faces = max_faces
         self.max_photo_faces = max_photo_faces
+        self.photo_margins = tuple(photo_margins)
         self._detectors = _detector_pool(self.detector)
         self._photo_detectors = _detector_pool(self.photo_detector)
 
@@ -120,10 +128,23 @@ class EmotionPipeline:
         The live detector looks on a small copy for large faces only (fast enough for every frame
         of a video); a still photo is analysed once, so its faces are looked for on a larger copy
         and down to a smaller size, and the faces of a group picture are found
-        (``bench/photo_detection_bench.py``).
+        (``bench/photo_detection_bench.py``). A small photo (from ``PHOTO_MIN_SIDE`` px) is enlarged
+        first, and each face is read from the crops of ``photo_margins``, averaged
+        (``bench/still_photo_study.py``). Boxes are in the photo's own pixels.
         """
-        gray = self.grayscale(image_bgr)
-        return self.classify_boxes(gray, self.detect_photo(gray))
+        photo = self.still_photo(image_bgr)
+        boxes = self.detect_photo(photo.gray)
+        probabilities = self.classify_photo_crops(self.crop_photo_boxes(photo.gray, boxes))
+        return [
+            FaceEmotion(box=photo.photo_box(box), label=EMOTION_NAMES[int(np.argmax(row))], probabilities=row)
+            for box, row in zip(boxes, probabilities, strict=True)
+        ]
+
+    @staticmethod
+    def still_photo(image_bgr) -> StillPhoto:
+        """The photo validated, in grayscale and enlarged when small, as ``process_photo`` looks for faces in it
+        (``ValueError`` if it is not an image or smaller than ``PHOTO_MIN_SIDE`` px)."""
+        return still_photo(image_bgr)
 
     @staticmethod
     def grayscale(frame_bgr) -> np.ndarray:
@@ -145,6 +166,25 @@ class EmotionPipeline:
         if not boxes:
             return np.zeros((0, FACE_SIZE, FACE_SIZE), dtype=np.uint8)
         return np.stack([crop_face(gray, box, self.margin) for box in boxes])
+
+    def crop_photo_boxes(self, gray: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """The crops (N, margins, 48, 48) ``process_photo`` reads for ``boxes`` of a still photo's ``gray``."""
+        if not boxes:
+            return np.zeros((0, len(self.photo_margins), FACE_SIZE, FACE_SIZE), dtype=np.uint8)
+        return np.stack([np.stack([crop_face(gray, box, margin) for margin in self.photo_margins])
+                         for box in boxes])
+
+    def classify_photo_crops(self, crops: np.ndarray) -> np.ndarray:
+        """Probabilities (N, 7) for a still photo's face crops (N, views, 48, 48): each view with the pipeline's
+        test-time augmentation, the views averaged."""
+        crops = np.asarray(crops)
+        if crops.ndim != 4 or crops.shape[1] < 1 or crops.shape[2:] != (FACE_SIZE, FACE_SIZE):
+            raise ValueError(f"photo crops must have shape (N, views, 48, 48); got {crops.shape}")
+        faces, views = crops.shape[:2]
+        if faces == 0:
+            return np.zeros((0, len(EMOTION_NAMES)))
+        flat = self.classifier.predict(crops.reshape(faces * views, FACE_SIZE, FACE_SIZE), tta=self.tta)
+        return flat.reshape(faces, views, -1).mean(axis=1)
 
     def classify_boxes(self, gray: np.ndarray, boxes: list[Box]) -> list[FaceEmotion]:
         """Emotions of the faces in ``boxes`` of a grayscale frame (e.g. boxes held from an earlier frame)."""
