@@ -31,7 +31,7 @@ training ratings span (``low``..``high``) is squashed smoothly into the gap to 0
 (``low · exp((p − low) / low)`` below, the mirror image above): the order of songs is kept,
 nothing leaves 0..1, and no two distant songs collapse onto one value.
 
-Only numpy: scikit-learn is not a dependency of TuneX.
+Only numpy (scikit-learn is a build-only dependency, used by ``build.placement_features``).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ Steps, each counted in a ``MergeReport``:
    artist similarity, other-version penalty) against the tracks with the same normalised title or
    the same first artist; the best accepted candidate wins. A matched track becomes that rated
    song (it is not listed again as an estimated one).
-4. The mapping (``build.mapping``) is fitted on the matched songs and places every other
-   track on PMEmo's plane (``va_source = estimated``).
+4. The PMEmo-only mapping (``build.mapping``, the baseline) is fitted on the matched songs; the
+   placement (``build.placement`` on ``build.placement_features``) is fitted on them and the matched
+   Deezer/4Q songs and places every other track on PMEmo's plane (``va_source = estimated``).
 
 Spotify tracks get stable musicIds derived from their track id (``spotify_music_id``), above
 every PMEmo id, so likes and plays keep pointing at the same song after a rebuild.
@@ -34,6 +35,7 @@ from tunex_core.music.build.language import estimate_languages
 from tunex_core.music.build.mapping import MappingFit, fit_mapping
 from tunex_core.music.build.music_emotion import PMEMO, LabelledSong, quadrant_of
 from tunex_core.music.build.placement import TRAIN, PlacementFit, TrainingSong, clip_labels, fit_placement
+from tunex_core.music.build.placement_features import first_artist, placement_features
 from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.title_matching import (
@@ -69,6 +71,7 @@ class MergedTrack:
     decade: int | None = None
     popularity: int | None = None
     album: str = ""
+    duration: float | None = None
     credits: tuple[str, ...] = ()
     """Every artist credit of the id's rows in all tables ("Clean Bandit" in one, "Clean Bandit Featuring
     Sean Paul & Anne-Marie" in another) and in their titles ("(feat. Lil Wayne)"), for matching PMEmo
@@ -134,6 +137,7 @@ def merge_by_id(rows: Sequence[SpotifyTableRow], report: MergeReport) -> list[Me
             decade=next((row.decade for row in group if row.decade is not None), None),
             popularity=next((row.popularity for row in group if row.popularity is not None), None),
             album=next((row.album for row in group if row.album), ""),
+            duration=next((row.duration for row in group if row.duration), None),
             credits=tuple(dict.fromkeys(artist for row in group for artist in (*row.artists, *title_credits(row.title)))),
         ))
     report.tracks = len(tracks)
@@ -244,63 +248,20 @@ def feature_matrix(tracks: Sequence[MergedTrack]) -> np.ndarray:
     return np.vstack([track.features for track in tracks])
 
 
-def placement_features(tracks: Sequence[MergedTrack]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """The placement model's features for ``tracks`` (``build.placement``): ``FEATURES``, the decade and
-    one-hot genre and subgenre (the values found among ``tracks``, sorted), with their names."""
-    genres = sorted({track.genre for track in tracks if track.genre})
-    subgenres = sorted({track.subgenre for track in tracks if track.subgenre})
-    names = (*FEATURES, "decade", *(f"genre={genre}" for genre in genres),
-             *(f"subgenre={subgenre}" for subgenre in subgenres))
-    matrix = np.zeros((len(tracks), len(names)))
-    if tracks:
-        matrix[:, :len(FEATURES)] = feature_matrix(tracks)
-    column = {name: index for index, name in enumerate(names)}
-    for row, track in enumerate(tracks):
-        matrix[row, len(FEATURES)] = track.decade if track.decade is not None else math.nan
-        if track.genre:
-            matrix[row, column[f"genre={track.genre}"]] = 1.0
-        if track.subgenre:
-            matrix[row, column[f"subgenre={track.subgenre}"]] = 1.0
-    _artist_genres(tracks, matrix, len(FEATURES) + 1)
-    return matrix, names
-
-
-def _artist_genres(tracks: Sequence[MergedTrack], matrix: np.ndarray, first_column: int) -> None:
-    """A track without a genre (Hit Predictor and Top Songs give none) gets its first artist's: the share of
-    each genre and subgenre among that artist's tracks that have one (``matrix``'s one-hot columns from
-    ``first_column`` on, filled in place). Only the Spotify tables are read, never a label."""
-    genre_columns = matrix[:, first_column:]
-    has_genre = genre_columns.sum(axis=1) > 0
-    artists = [_first_artist(track.artist) for track in tracks]
-    totals: dict[str, np.ndarray] = {}
-    counts: Counter = Counter()
-    for row in np.flatnonzero(has_genre):
-        totals[artists[row]] = totals.get(artists[row], 0.0) + genre_columns[row]
-        counts[artists[row]] += 1
-    for row in np.flatnonzero(~has_genre):
-        if counts[artists[row]]:
-            genre_columns[row] = totals[artists[row]] / counts[artists[row]]
-
-
-def _first_artist(artist: str) -> str:
-    names = artist_names(artist)
-    return names[0] if names else artist.lower()
-
-
 def training_songs(pmemo_pairs: Sequence[tuple[CatalogRow, int]], labelled: Sequence[LabelledSong],
                    labelled_matches: dict[int, int]) -> tuple[list[TrainingSong], list[int]]:
     """The songs the placement is fitted on and the index of each one's track: PMEmo's matched ratings, then
     every matched Deezer/4Q song with values (already on PMEmo's scale; clipped to 0..1)."""
     songs, track_indices = [], []
     for row, track_index in pmemo_pairs:
-        songs.append(TrainingSong(PMEMO, TRAIN, row.valence, row.arousal, _first_artist(row.artist),
+        songs.append(TrainingSong(PMEMO, TRAIN, row.valence, row.arousal, first_artist(row.artist),
                                   quadrant_of(row.valence, row.arousal, (0.5, 0.5))))
         track_indices.append(track_index)
     for position in sorted(labelled_matches):
         song = labelled[position]
         if song.has_values:
             valence, arousal = clip_labels(np.array([song.valence, song.arousal])).tolist()
-            songs.append(TrainingSong(song.source, song.split, valence, arousal, _first_artist(song.artist),
+            songs.append(TrainingSong(song.source, song.split, valence, arousal, first_artist(song.artist),
                                       song.quadrant))
             track_indices.append(labelled_matches[position])
     return songs, track_indices
@@ -323,7 +284,7 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
     mapping = fit_mapping(
         feature_matrix([track for _, track in pairs]),
         np.array([row.valence for row, _ in pairs]), np.array([row.arousal for row, _ in pairs]),
-        [_first_artist(row.artist) for row, _ in pairs],
+        [first_artist(row.artist) for row, _ in pairs],
         FEATURES,
     )
     labelled_matches = match_labelled_songs(labelled, tracks)

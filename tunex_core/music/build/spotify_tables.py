@@ -72,6 +72,8 @@ class TableLayout:
     artist_separator: str | None = None
     album_column: str | None = None
     """Read when the header has it (for the songs' language); a table without it is still usable."""
+    duration_column: str | None = "duration_ms"
+    """Read when the header has it (a placement feature); a table without it is still usable."""
 
     @property
     def needed_columns(self) -> tuple[str, ...]:
@@ -112,6 +114,8 @@ class SpotifyTableRow:
     decade: int | None = None
     popularity: int | None = None
     album: str = ""
+    duration: float | None = None
+    """Seconds; None when the table has no duration or the value is not a positive number."""
 
 
 @dataclass
@@ -165,6 +169,15 @@ def _parse_feature(name: str, text: str) -> float:
     return value if math.isfinite(value) and low <= value <= high else math.nan
 
 
+def _parse_duration(text: str) -> float | None:
+    """Milliseconds as seconds; None for an empty, non-numeric or non-positive value."""
+    try:
+        milliseconds = float(text)
+    except ValueError:
+        return None
+    return milliseconds / 1000.0 if math.isfinite(milliseconds) and milliseconds > 0 else None
+
+
 def _parse_year(text: str) -> int | None:
     match = DATE_PATTERN.match(text.strip())
     if not match:
@@ -216,8 +229,9 @@ def read_spotify_table(path: str | Path, layout: TableLayout) -> tuple[list[Spot
     if missing:
         raise CatalogError(f"{path}: line 1: missing column(s) {', '.join(missing)} in the header")
     position = {name: header.index(name) for name in layout.needed_columns}
-    if layout.album_column and layout.album_column in header:
-        position[layout.album_column] = header.index(layout.album_column)
+    for optional in (layout.album_column, layout.duration_column):
+        if optional and optional in header:
+            position[optional] = header.index(optional)
     rows: list[SpotifyTableRow] = []
     for line, fields in csv_records(reader, path):
         report.rows_read += 1
@@ -276,6 +290,7 @@ def _parse_row(fields: list[str], position: dict[str, int], layout: TableLayout,
         genre=value(layout.genre_column).strip().lower(), subgenre=value(layout.subgenre_column).strip().lower(),
         year=year, decade=decade, popularity=popularity,
         album=repair_latin1_mojibake(" ".join(value(layout.album_column).split())),
+        duration=_parse_duration(value(layout.duration_column)),
     )
 
 
