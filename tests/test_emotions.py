@@ -77,7 +77,7 @@ def test_circumplex_sanity():
 
 
 def test_rescale_is_linear():
-    assert rescale(0.5) == pytest.approx(0.5)  # identity for NRC-VAD -> PMEmo
+    assert rescale(5.0) == pytest.approx(0.5)  # Warriner's neutral 5 is PMEmo's 0.5
     assert rescale(5.0, source=(1.0, 9.0)) == pytest.approx(0.5)
     assert rescale(1.0, source=(1.0, 9.0)) == pytest.approx(0.0)
     assert rescale(9.0, source=(1.0, 9.0)) == pytest.approx(1.0)
@@ -99,3 +99,13 @@ def test_emotion_unknown_name_raises_value_error_listing_choices(name):
 def test_emotion_frozen():
     with pytest.raises(AttributeError):
         EMOTIONS[0].name = "cross"  # type: ignore[misc]
+
+
+def test_the_points_are_warriners_norms_for_the_class_names_on_pmemos_scale():
+    # Warriner, Kuperman & Brysbaert (2013), V.Mean.Sum / A.Mean.Sum; 1..9 → 0..1 (5 → 0.5)
+    norms = {"angry": (2.53, 6.20), "disgust": (3.32, 5.00), "fear": (2.93, 6.14), "happy": (8.47, 6.05),
+             "sad": (2.10, 3.49), "surprise": (7.44, 6.57), "neutral": (5.50, 3.45)}
+    for name, (valence, arousal) in norms.items():
+        item = EMOTION_BY_NAME[name]
+        assert item.lexicon_word == name
+        assert (item.valence, item.arousal) == pytest.approx(((valence - 1) / 8, (arousal - 1) / 8))

@@ -2,20 +2,25 @@
 
 This module is the single home of every per-emotion constant in TuneX.
 
-Valence and arousal come from the NRC Valence, Arousal, and Dominance Lexicon
-(NRC-VAD, version 1.0): Saif M. Mohammad, "Obtaining Reliable Human Ratings of
-Valence, Arousal, and Dominance for 20,000 English Words", ACL 2018,
-https://saifmohammad.com/WebPages/nrc-vad.html. The lexicon's scores are
-best-worst-scaling ratings already on 0..1, the same scale as PMEmo's static
-annotations (Zhang et al., ICMR 2018), so they are used as published; the
-rescaling below is the identity and is kept explicit so a lexicon on another
-scale (e.g. Warriner et al. 2013, 1..9) can be swapped in. The word looked up
-for each class is listed in ``lexicon_word`` (the class name as a word: "anger",
-"disgust", "fear", "happy", "sad", "surprise", "neutral"); the scores were
-checked against the lexicon's v1.0 text file. Two consequences worth knowing:
-NRC-VAD rates *surprise* as pleasant (valence 0.875), so the upper-right of the
-song map belongs to surprise more than to happy; and it puts *neutral* at low
-arousal (0.184), which makes it the "calm" target of iso playlists.
+Valence and arousal come from Warriner, Kuperman & Brysbaert's norms: "Norms of
+valence, arousal, and dominance for 13,915 English lemmas", Behavior Research
+Methods 45, 1191-1207 (2013), doi:10.3758/s13428-012-0314-x; the ``V.Mean.Sum``
+and ``A.Mean.Sum`` columns (all raters) of ``Ratings_Warriner_et_al.csv`` as
+distributed by JULIELab/XANEW, rows checked against a second copy of the file.
+They are the norms through which the catalog's ground truth beyond PMEmo was
+made (Deezer's mood labels and MERGE's values average Warriner's ratings of each
+song's mood tags), so faces and songs meet on the same words' ratings. The word
+looked up for each class is the FER-2013 class name itself (``lexicon_word``:
+"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"). Warriner's
+scale is 1..9 with 5 neutral; ``rescale`` maps it linearly onto PMEmo's 0..1
+(whose 0.5 is neutral too). Until 2026-12-07 the points came from NRC-VAD v1.0
+(Mohammad, ACL 2018), which put fear at (0.07, 0.84) between anger and disgust,
+a region no placed song reached (data/README.md has the comparison). Worth
+knowing: Warriner rates *surprise* pleasant and the most arousing of the seven
+words (7.44, 6.57), so the energetic-pleasant middle of the song map is
+surprise's; fear (2.93, 6.14) sits just right of angry (2.53, 6.20), about as
+arousing and a little less unpleasant; *neutral* is calm (arousal 3.45), the
+"calm" target of iso playlists.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEXICON_SCALE = (0.0, 1.0)  # NRC-VAD v1 score range
+LEXICON_SCALE = (1.0, 9.0)  # Warriner et al. (2013) rating scale
 PMEMO_SCALE = (0.0, 1.0)  # PMEmo static valence/arousal range
 
 
@@ -67,13 +72,13 @@ class Emotion:
 
 # FER-2013 label order: 0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral.
 EMOTIONS: tuple[Emotion, ...] = (
-    Emotion(0, "angry", "Angry", "😠", "#d62728", "anger", 0.167, 0.865),
-    Emotion(1, "disgust", "Disgust", "🤢", "#2ca02c", "disgust", 0.052, 0.775),
-    Emotion(2, "fear", "Fear", "😨", "#9467bd", "fear", 0.073, 0.840),
-    Emotion(3, "happy", "Happy", "😄", "#ffbf00", "happy", 1.000, 0.735),
-    Emotion(4, "sad", "Sad", "😢", "#1f77b4", "sad", 0.225, 0.333),
-    Emotion(5, "surprise", "Surprise", "😮", "#ff7f0e", "surprise", 0.875, 0.875),
-    Emotion(6, "neutral", "Neutral", "😐", "#7f7f7f", "neutral", 0.469, 0.184),
+    Emotion(0, "angry", "Angry", "😠", "#d62728", "angry", 2.53, 6.20),
+    Emotion(1, "disgust", "Disgust", "🤢", "#2ca02c", "disgust", 3.32, 5.00),
+    Emotion(2, "fear", "Fear", "😨", "#9467bd", "fear", 2.93, 6.14),
+    Emotion(3, "happy", "Happy", "😄", "#ffbf00", "happy", 8.47, 6.05),
+    Emotion(4, "sad", "Sad", "😢", "#1f77b4", "sad", 2.10, 3.49),
+    Emotion(5, "surprise", "Surprise", "😮", "#ff7f0e", "surprise", 7.44, 6.57),
+    Emotion(6, "neutral", "Neutral", "😐", "#7f7f7f", "neutral", 5.50, 3.45),
 )
 
 EMOTION_NAMES: tuple[str, ...] = tuple(emotion.name for emotion in EMOTIONS)

@@ -116,7 +116,7 @@ def test_auto_draws_points_for_few_songs_and_a_density_for_many(catalog):
     with pytest.raises(ValueError, match="draw must be"):
         resolved_draw_mode("dots", 5)
     few = song_map_figure(catalog, catalog.search("beyonce"), draw="auto")
-    assert few.data[0].type == "scatter" and few.data[0].text
+    assert few.data[0].type == "scatter" and any(len(trace.text) for trace in few.data if trace.type == "scatter")
 
 
 def test_the_density_layer_counts_every_song_and_keeps_the_regions_in_the_legend(catalog):

@@ -23,7 +23,7 @@ from tunex_core.personal.library_catalog import (
 )
 
 
-def own_song(index: int, valence: float | None = 0.85, arousal: float | None = 0.65, error: str | None = None,
+def own_song(index: int, valence: float | None = 0.93, arousal: float | None = 0.63, error: str | None = None,
              title: str | None = None) -> LibrarySong:
     path = Path(f"/music/{index}.mp3")
     return LibrarySong(index, 1, library_music_id(path), path, 100, 1, title, None, 200.0, valence, arousal, error, 0.0)
