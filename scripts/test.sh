@@ -7,7 +7,8 @@
 #
 # Environment: PYTHON (interpreter for the venv), TUNEX_CHROMIUM (browser executable),
 # TUNEX_SKIP_BROWSER_INSTALL=1 (never apt-get chromium), TUNEX_REQUIRE_BROWSER=0/1,
-# TUNEX_TEST_TIMEOUT (pytest's wall-clock limit, default 60m).
+# TUNEX_TEST_TIMEOUT (pytest's wall-clock limit, default 60m), TUNEX_TEST_WORKERS (pytest-xdist
+# worker processes, default one per CPU up to 4; 0 or 1 runs the tests in this one process).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,11 +51,24 @@ say "ruff check ."
 "$VENV/bin/ruff" check .
 ruff_status=$?
 
+# Tests run in parallel worker processes (pytest-xdist); the real-browser tests stay together on one
+# worker (one xdist_group, see tests/conftest.py). Each worker loads TensorFlow and its own session
+# fixtures, hence at most 4 by default.
+if [[ -n "${TUNEX_TEST_WORKERS:-}" ]]; then
+    workers="$TUNEX_TEST_WORKERS"
+else
+    workers="$(nproc 2>/dev/null || echo 1)"
+    [[ "$workers" =~ ^[0-9]+$ ]] && (( workers > 4 )) && workers=4
+fi
+[[ "$workers" =~ ^[0-9]+$ ]] || { say "TUNEX_TEST_WORKERS must be a number, not '$workers'"; exit 2; }
+parallel=()
+if (( workers > 1 )); then parallel=(-n "$workers" --dist loadgroup); fi
+
 mkdir -p artifacts
 log="artifacts/pytest.log"
-say "pytest (log: $log, screenshots: artifacts/screenshots/)"
+say "pytest with ${workers} worker(s) (log: $log, screenshots: artifacts/screenshots/)"
 timeout --signal=INT --kill-after=60 "${TUNEX_TEST_TIMEOUT:-60m}" \
-    "$VENV_PYTHON" -m pytest -ra --durations=10 "$@" 2>&1 | tee "$log"
+    "$VENV_PYTHON" -m pytest -ra --durations=10 "${parallel[@]}" "$@" 2>&1 | tee "$log"
 pytest_status=${PIPESTATUS[0]}
 # pytest's closing line, e.g. "===== 78 passed, 2 skipped in 33.65s =====" (no "=" with -q).
 summary="$(grep -E '^(=+ )?(([0-9]+ [a-z]+(, )?)+|no tests ran) in [0-9.]+s' "$log" | tail -n 1)"

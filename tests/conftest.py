@@ -25,6 +25,12 @@ collections during the test walk only the objects made since. Without it, once T
 are loaded, full collections over the ~500,000 long-lived objects took 153 of the 192 s of
 ``tests/vision/test_model.py tests/pages`` (55 s with it). The price: a frozen object that later becomes
 part of an unreachable cycle (a module fixture's, say) is not collected; reference counting frees the rest.
+
+Every test process (``pytest``, or each ``pytest-xdist`` worker) sets ``TUNEX_HOME`` to a temporary folder
+of its own and drops ``TUNEX_DB`` before any test runs, so no test reads or writes the developer's own
+TuneX data and parallel workers never share a database. The real-browser tests share one Streamlit server
+and one Chromium per process: under ``pytest -n N --dist loadgroup`` (as ``scripts/test.sh`` runs) all of
+``tests/browser/`` runs on one worker, one test after another (``KEPT_TOGETHER``).
 """
 
 # streamlit-webrtc's SRTP library (pylibsrtp, via aiortc) segfaults when it is loaded after
@@ -33,6 +39,9 @@ part of an unreachable cycle (a module fixture's, say) is not collected; referen
 from __future__ import annotations
 
 import gc
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import aiortc  # noqa: F401
@@ -50,11 +59,54 @@ BOX_TOLERANCE = 12  # pixels, per coordinate
 PASTE_CONTEXT = 0.25  # context around the face box in pasted patches, as a fraction of its width
 
 
+_PROCESS_HOME: Path | None = None
+
+
+def pytest_configure(config) -> None:
+    """A TuneX home of this test process's own (see the module docstring)."""
+    global _PROCESS_HOME
+    _PROCESS_HOME = Path(tempfile.mkdtemp(prefix="tunex-tests-home-"))
+    os.environ["TUNEX_HOME"] = str(_PROCESS_HOME)
+    os.environ.pop("TUNEX_DB", None)
+
+
+def pytest_unconfigure(config) -> None:
+    if _PROCESS_HOME is not None:
+        shutil.rmtree(_PROCESS_HOME, ignore_errors=True)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item) -> None:
     """Collect the previous test's garbage, then freeze the survivors (see the module docstring)."""
     gc.collect()
     gc.freeze()
+
+
+# Tests that one pytest-xdist worker runs together (``--dist loadgroup``), by node id prefix:
+KEPT_TOGETHER = (
+    "tests/browser/",  # one Streamlit server and one Chromium per process
+    "tests/training/test_trainer.py",  # smoke_run (module scope) trains for ~15 s; on two workers it trains twice
+)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``pytest -n N --dist loadgroup``, the tests under each ``KEPT_TOGETHER`` prefix go to one worker;
+    every other test is a unit of its own, as with ``--dist load``.
+
+    (pytest-xdist 3.8's own ``xdist_group`` marks do not group under pytest 9.2: xdist appends the group to
+    the test's ``_nodeid``, which pytest 9.2 no longer reads.)
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class KeptTogetherScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            together = [prefix for prefix in KEPT_TOGETHER if nodeid.startswith(prefix)]
+            return together[0] if together else super()._split_scope(nodeid)
+
+    return KeptTogetherScheduling(config, log)
 
 
 def boxes_close(box, expected, tolerance: float = BOX_TOLERANCE) -> bool:
