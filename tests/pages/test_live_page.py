@@ -137,6 +137,27 @@ def test_use_this_mood_sets_the_session_mood():
     assert abs(sum(mood.probabilities) - 1.0) < 1e-6
 
 
+def test_a_thumbnail_of_a_face_is_read_and_a_speck_is_refused(face_bgr):
+    """A face cut out to 40x40 px (under the live minimum of 48) is enlarged and read; 20x20 px is refused."""
+    from tests.conftest import FACE_BOX
+
+    x, y, width, height = FACE_BOX
+    thumbnail = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(face_bgr[y: y + height, x: x + width, ::-1])).resize((40, 40)).save(
+        thumbnail, format="PNG")
+    app = live_page()
+    app.file_uploader[0].upload("thumbnail.png", thumbnail.getvalue(), "image/png")
+    app.run()
+    assert not app.exception and not app.error
+    assert len(app.subheader) == 1 and any(name in app.subheader[0].value for name in DISPLAY_NAMES)
+    speck = io.BytesIO()
+    Image.fromarray(np.full((20, 20, 3), 120, np.uint8)).save(speck, format="PNG")
+    app.file_uploader[0].upload("speck.png", speck.getvalue(), "image/png")
+    app.run()
+    assert not app.exception
+    assert any("can't be used" in error.value and "20x20 px" in error.value for error in app.error)
+
+
 def test_corrupt_upload_gives_a_clear_error():
     app = live_page()
     app.file_uploader[0].upload("broken.jpg", FACE_JPEG[: len(FACE_JPEG) // 3], "image/jpeg")
