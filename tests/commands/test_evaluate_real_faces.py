@@ -224,5 +224,7 @@ def test_the_shipped_model_on_faces_dev():
                       str(SHARED_FACES_DEV_DIR / "labels.csv"), "--json")
     assert result.returncode == 0, result.stderr
     payload = last_json_line(result)
-    assert payload["photos"] == 930 and payload["found"] >= 700
-    assert payload["accuracy"] >= 0.4
+    # issue 45's target: at least 55% right with the app's photo path (56.45% when small photos were enlarged and
+    # each face read from two crops; 54.30% before, faces found in 795)
+    assert payload["photos"] == 930 and payload["found"] >= 820
+    assert payload["accuracy"] >= 0.55
