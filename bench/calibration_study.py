@@ -225,6 +225,9 @@ def main() -> int:
     parser.add_argument("--record", nargs="?", const=str(METRICS_FILE), default=None, metavar="METRICS_JSON",
                         help="also record this run in metrics.json's resting_calibration (the Model page shows it; "
                              "default file: the shipped models/metrics.json)")
+    parser.add_argument("--labels", choices=("fer", "crowd"), default="fer",
+                        help="score the persons' faces (and pick resting faces) by FER-2013's labels (default) or by "
+                             "the FER+ crowd's majority (faces the crowd calls unknown or not a face left out)")
     parser.add_argument("--prior-cost", action="store_true",
                         help="only print what evening out the model's class prior for every reading does to the "
                              "figures the model is chosen by (faces_dev, PublicTest against the crowd)")
@@ -233,6 +236,13 @@ def main() -> int:
         return prior_cost(arguments)
     variants = {"none": VARIANTS["none"], **{name: VARIANTS[name] for name in (arguments.variants or VARIANTS)}}
     split = load_fer(arguments.data).split("val")
+    if arguments.labels == "crowd":
+        from tunex_core.paths import SHARED_VOTES_FILE
+        from tunex_core.training.dataset import Split
+        from tunex_core.training.ferplus import crowd_labels
+
+        keep, majority = crowd_labels(SHARED_VOTES_FILE, "val", len(split))
+        split = Split(split.faces[keep], majority)
     pipeline = EmotionPipeline.load(arguments.model)
     # "model": the model's mean reading of PublicTest's neutral faces, the reading a resting face of no bias gets.
     model_target = pipeline.classify_faces(split.faces[split.labels == NEUTRAL]).mean(axis=0)
@@ -249,7 +259,8 @@ def main() -> int:
         variant["balanced_logs"] = np.mean([np.log(np.maximum(probabilities[split.labels == label], PROBABILITY_FLOOR))
                                             .mean(axis=0) for label in range(NUM_EMOTIONS)], axis=0)
     print(f"model backend {pipeline.classifier.backend}, flip TTA; {arguments.persons} persons per scenario; "
-          f"{PER_CLASS} PublicTest faces per class each", flush=True)
+          f"{PER_CLASS} PublicTest faces per class each, by {'the crowd' if arguments.labels == 'crowd' else 'FER-2013'}"
+          "'s labels", flush=True)
     scenarios = {"trait + light + camera": (arguments.trait, True), "light + camera only": (0.0, True),
                  "trait only": (arguments.trait, False), "none (no personal bias)": (0.0, False)}
     recorded = []
