@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,34 @@ def run_cli(*arguments: str, timeout: float = 300) -> subprocess.CompletedProces
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run([sys.executable, "-m", "tunex_core", *arguments], cwd=PROJECT_ROOT, env=environment,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def run_cli_with_peak_memory(*arguments: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, int]:
+    """``run_cli`` and the child's own peak resident memory in kilobytes.
+
+    ``os.wait4`` gives this one child's usage; ``getrusage(RUSAGE_CHILDREN)`` would give the largest of every
+    child the test process ever waited for, so another test's subprocess on the same worker could fail it.
+    """
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-m", "tunex_core", *arguments]
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=stdout, stderr=stderr, text=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -9
+                raise subprocess.TimeoutExpired(command, timeout)
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        result = subprocess.CompletedProcess(command, process.returncode, stdout.read(), stderr.read())
+    return result, usage.ru_maxrss
 
 
 @dataclass(frozen=True)
