@@ -12,8 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,32 +30,31 @@ def run_cli(*arguments: str, timeout: float = 300) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def run_cli_with_peak_memory(*arguments: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, int]:
-    """``run_cli`` and the child's own peak resident memory in kilobytes.
+PEAK_MEMORY_MARK = "tunex-test-peak-kilobytes"
+# Runs ``python -m tunex_core`` and, as the interpreter exits, prints the process's peak resident memory.
+# VmHWM belongs to the memory map made at exec, so it is the command's own peak; ru_maxrss (RUSAGE_SELF or
+# RUSAGE_CHILDREN) also counts the pytest worker's size at the fork, several GB once TensorFlow is loaded.
+_PEAK_MEMORY_WRAPPER = f"""
+import atexit, runpy, sys
+def report_peak():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write("\\n{PEAK_MEMORY_MARK} " + peak + "\\n")
+atexit.register(report_peak)
+sys.argv[0] = "tunex_core"
+runpy.run_module("tunex_core", run_name="__main__", alter_sys=True)
+"""
 
-    ``os.wait4`` gives this one child's usage; ``getrusage(RUSAGE_CHILDREN)`` would give the largest of every
-    child the test process ever waited for, so another test's subprocess on the same worker could fail it.
-    """
+
+def run_cli_with_peak_memory(*arguments: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, int]:
+    """``run_cli`` (Linux only) and the command's own peak resident memory in kilobytes."""
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "tunex_core", *arguments]
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=stdout, stderr=stderr, text=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                os.wait4(process.pid, 0)
-                process.returncode = -9
-                raise subprocess.TimeoutExpired(command, timeout)
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        stderr.seek(0)
-        result = subprocess.CompletedProcess(command, process.returncode, stdout.read(), stderr.read())
-    return result, usage.ru_maxrss
+    result = subprocess.run([sys.executable, "-c", _PEAK_MEMORY_WRAPPER, *arguments], cwd=PROJECT_ROOT,
+                            env=environment, capture_output=True, text=True, timeout=timeout, check=False)
+    stderr, marker, peak = result.stderr.rpartition(f"\n{PEAK_MEMORY_MARK} ")
+    assert marker, result.stderr
+    result.stderr = stderr
+    return result, int(peak)
 
 
 @dataclass(frozen=True)
