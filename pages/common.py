@@ -204,9 +204,11 @@ def show_profile_sidebar() -> bool:
             st.selectbox("Profile", [profile.name for profile in profiles], key=PROFILE_SELECTOR_KEY,
                          on_change=_select_profile,
                          help="Each profile has its own moods, likes, skips, plays and saved playlists.")
-            with st.expander("New profile"):
+            # A form sends the name and the click as one run: with a plain text box and button, the text box's
+            # own rerun could swallow a click that followed it at once (a lost "Create profile" in CI).
+            with st.expander("New profile"), st.form("new_profile_form", border=False):
                 st.text_input("Name", key=NEW_PROFILE_NAME_KEY, max_chars=40, placeholder="e.g. Sam")
-                st.button("Create profile", key="create_profile", on_click=_create_profile)
+                st.form_submit_button("Create profile", key="create_profile", on_click=_create_profile)
         else:
             st.caption("Profiles are unavailable while the database is locked; using the default profile.")
         keep_profile_in_address()

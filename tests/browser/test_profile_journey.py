@@ -25,8 +25,6 @@ def test_profile_mood_saved_playlist_and_journal(app_page, streamlit_server, tmp
     # Pick a profile: create it in the sidebar; it becomes the selected one.
     sidebar.get_by_text("New profile").click()
     sidebar.get_by_label("Name").fill(PROFILE)
-    sidebar.get_by_label("Name").press("Enter")
-    wait_for_app_idle(page)
     sidebar.get_by_role("button", name="Create profile").click()
     wait_for_app_idle(page)
     expect(sidebar.get_by_role("combobox", name="Profile")).to_have_value(PROFILE, timeout=30_000)
