@@ -30,6 +30,14 @@ def run_cli(*arguments: str, timeout: float = 300) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def run_module(home: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """``python *arguments`` in the project with ``home`` as the TuneX home (no ``TUNEX_DB``)."""
+    environment = {**os.environ, "TUNEX_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
+    environment.pop("TUNEX_DB", None)
+    return subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
 PEAK_MEMORY_MARK = "tunex-test-peak-kilobytes"
 # Runs ``python -m tunex_core`` and, as the interpreter exits, prints the process's peak resident memory.
 # VmHWM belongs to the memory map made at exec, so it is the command's own peak; ru_maxrss (RUSAGE_SELF or

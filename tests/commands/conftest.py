@@ -29,3 +29,11 @@ def untrained_model_file(tmp_path_factory, untrained_model) -> Path:
 def model_arguments(untrained_model_file) -> list[str]:
     """The shipped model (the product's default path, LiteRT when exported) or, without it, an untrained one."""
     return [] if MODEL_FILE.is_file() else ["--model", str(untrained_model_file)]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty TuneX home for one test (``TUNEX_HOME``, no ``TUNEX_DB``)."""
+    monkeypatch.setenv("TUNEX_HOME", str(tmp_path))
+    monkeypatch.delenv("TUNEX_DB", raising=False)
+    return tmp_path

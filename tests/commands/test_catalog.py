@@ -3,28 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TUNEX_HOME", str(tmp_path))
-    monkeypatch.delenv("TUNEX_DB", raising=False)
-    return tmp_path
-
-
-def run_module(home: Path, *arguments: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "TUNEX_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
-    environment.pop("TUNEX_DB", None)
-    return subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60, check=False)
+from tests.commands.cli_runner import run_module
 
 
 def test_catalog_info_prints_one_json_object(home):

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 
+from tests.commands.cli_runner import run_module
 from tunex_core.cli import main
 from tunex_core.emotions import emotion
 from tunex_core.music.catalog_io import load_catalog
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.music.recommend import recommend
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = ("tensorflow", "keras", "cv2", "streamlit", "plotly", "pandas")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TUNEX_HOME", str(tmp_path))
-    monkeypatch.delenv("TUNEX_DB", raising=False)
-    return tmp_path
-
-
-def run_module(home: Path, *arguments: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "TUNEX_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
-    environment.pop("TUNEX_DB", None)
-    return subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_json_output_is_one_object_on_the_last_line(home):

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.personal.mood_history import HISTORY, UTC, at, mood
 from tunex_core.emotions import EMOTION_BY_NAME, EMOTION_NAMES
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import LIKE, SKIP, FeedbackStore
 from tunex_core.personal.checkins import CheckinStore, IsoCheckin
 from tunex_core.personal.journal import (
     FeedbackEntry,
-    MoodEntry,
     PlayEntry,
     daily_summaries,
     describe_age,
@@ -26,23 +26,6 @@ from tunex_core.personal.journal import (
 )
 from tunex_core.personal.journal_charts import iso_figure
 from tunex_core.storage import DEFAULT_PROFILE_ID, open_database
-
-UTC = timezone.utc
-
-
-def at(day: int, hour: int, month: int = 12) -> float:
-    """Unix time of 2026-<month>-<day> <hour>:00 UTC."""
-    return datetime(2026, month, day, hour, tzinfo=UTC).timestamp()
-
-
-def mood(label: str, when: float) -> MoodEntry:
-    emotion = EMOTION_BY_NAME[label]
-    return MoodEntry(when, label, emotion.valence, emotion.arousal, "test")
-
-
-# Monday 30 Nov: sad, sad, happy; Tuesday 1 Dec: neutral; Monday 7 Dec: angry.
-HISTORY = (mood("sad", at(30, 8, 11)), mood("sad", at(30, 12, 11)), mood("happy", at(30, 23, 11)),
-           mood("neutral", at(1, 0)), mood("angry", at(7, 9)))
 
 
 def test_days_group_moods_by_calendar_day_with_means_and_counts():

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
+from tests.personal.mood_history import HISTORY, UTC
 from tunex_core.emotions import EMOTION_BY_NAME
-from tunex_core.personal.journal import MoodEntry, daily_summaries
+from tunex_core.personal.journal import daily_summaries
 from tunex_core.personal.journal_charts import calendar_figure, emotions_per_day_figure, timeline_figure
-
-UTC = timezone.utc
-
-
-def at(day: int, hour: int, month: int = 12) -> float:
-    """Unix time of 2026-<month>-<day> <hour>:00 UTC."""
-    return datetime(2026, month, day, hour, tzinfo=UTC).timestamp()
-
-
-def mood(label: str, when: float) -> MoodEntry:
-    emotion = EMOTION_BY_NAME[label]
-    return MoodEntry(when, label, emotion.valence, emotion.arousal, "test")
-
-
-# Monday 30 Nov: sad, sad, happy; Tuesday 1 Dec: neutral; Monday 7 Dec: angry.
-HISTORY = (mood("sad", at(30, 8, 11)), mood("sad", at(30, 12, 11)), mood("happy", at(30, 23, 11)),
-           mood("neutral", at(1, 0)), mood("angry", at(7, 9)))
 
 
 def test_calendar_puts_each_day_in_its_weekday_row_and_week_column():

@@ -19,9 +19,10 @@ def songs(profile_id: int = DEFAULT_PROFILE_ID):
         return {song.path.name: song for song in store.songs()}
 
 
-def test_progress_and_stop(home, tmp_path):
-    music = tmp_path / "Music"
-    for index in range(30):
+def start_slow_import(music, count: int, done: int):
+    """A job importing ``count`` new songs from ``music`` at 0.05 s each, once ``done`` of them are in (at most 20 s):
+    the job and its folder."""
+    for index in range(count):
         write_song(music / f"{index:02}.mp3", 0.5, 0.5)
 
     def slow(path):
@@ -33,8 +34,14 @@ def test_progress_and_stop(home, tmp_path):
     job = ImportJob(DEFAULT_PROFILE_ID, analyser=slow, suffixes=SUFFIXES)
     job.add_folder(folder.id, folder.path)
     deadline = time.monotonic() + 20
-    while job.progress().done < 5 and time.monotonic() < deadline:
+    while job.progress().done < done and time.monotonic() < deadline:
         time.sleep(0.02)
+    return job, folder
+
+
+def test_progress_and_stop(home, tmp_path):
+    music = tmp_path / "Music"
+    job, _ = start_slow_import(music, count=30, done=5)
     progress = job.progress()
     assert progress.running and progress.total == 30 and progress.seconds_left is not None
     assert progress.seconds_left > 0 and "left" in progress.summary()
@@ -94,20 +101,7 @@ def test_folder_adding_and_uploading_are_separate_entry_points(home, tmp_path):
 
 def test_removing_a_folder_during_its_import_keeps_nothing_of_it(home, tmp_path):
     music = tmp_path / "Music"
-    for index in range(20):
-        write_song(music / f"{index:02}.mp3", 0.5, 0.5)
-
-    def slow(path):
-        time.sleep(0.05)
-        return analyze(path)
-
-    with LibraryStore(DEFAULT_PROFILE_ID) as store:
-        folder = store.add_folder(music)
-    job = ImportJob(DEFAULT_PROFILE_ID, analyser=slow, suffixes=SUFFIXES)
-    job.add_folder(folder.id, folder.path)
-    deadline = time.monotonic() + 20
-    while job.progress().done < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    job, folder = start_slow_import(music, count=20, done=3)
     with LibraryStore(DEFAULT_PROFILE_ID) as store:
         store.remove_folder(folder.id)
     assert job.wait(30)
