@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def fail(message: str) -> int:
@@ -49,10 +50,11 @@ def add_votes_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--votes", default=None, metavar="FERPLUS_NPZ", help=help_text)
 
 
-def add_photo_options(parser: argparse.ArgumentParser, *, photos_help: str, labels_help: str) -> None:
+def add_photo_options(parser: argparse.ArgumentParser, *, photos_help: str, labels_help: str,
+                      required: bool = False) -> None:
     """``--photos DIR`` and ``--labels CSV``: a labelled set of real photos."""
-    parser.add_argument("--photos", default=None, metavar="DIR", help=photos_help)
-    parser.add_argument("--labels", default=None, metavar="CSV", help=labels_help)
+    parser.add_argument("--photos", required=required, default=None, metavar="DIR", help=photos_help)
+    parser.add_argument("--labels", required=required, default=None, metavar="CSV", help=labels_help)
 
 
 def add_shipped_model_options(parser: argparse.ArgumentParser,
@@ -60,4 +62,18 @@ def add_shipped_model_options(parser: argparse.ArgumentParser,
                               ) -> None:
     """``--data`` (FER-2013 with both held-out splits) and ``--models-dir``, for the commands that write models/."""
     parser.add_argument("--data", required=True, help="FER-2013 with PublicTest and PrivateTest")
+    add_models_dir_option(parser, models_dir_help)
+
+
+def add_models_dir_option(parser: argparse.ArgumentParser,
+                          models_dir_help: str = "the shipped model's folder (default: the project's models/)"
+                          ) -> None:
+    """``--models-dir``: the shipped model's folder; read it with ``models_dir_of``."""
     parser.add_argument("--models-dir", default=None, help=models_dir_help)
+
+
+def models_dir_of(arguments: argparse.Namespace) -> Path:
+    """The folder ``--models-dir`` names, else the project's ``models/``."""
+    from tunex_core.paths import MODELS_DIR
+
+    return Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR

@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tunex_core.commands import add_photo_options, add_shipped_model_options, add_votes_option, fail
+from tunex_core.commands import (
+    add_models_dir_option,
+    add_photo_options,
+    add_shipped_model_options,
+    add_votes_option,
+    fail,
+    models_dir_of,
+)
 
 
 def register(subparsers) -> None:
@@ -48,7 +55,7 @@ def register_release(subparsers) -> None:
 
 def run_release(arguments: argparse.Namespace) -> int:
     """Handler of ``release``."""
-    from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE, MODELS_DIR
+    from tunex_core.paths import FIXTURE_FACES_FILE, MODEL_FILE
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.release import baseline_summary, check_interpolation, final_weights, release
 
@@ -66,7 +73,7 @@ def run_release(arguments: argparse.Namespace) -> int:
             return fail(str(error))
     if arguments.votes is not None and not Path(arguments.votes).is_file():
         return fail(f"{arguments.votes} does not exist (the FER+ votes file, e.g. ferplus_votes.npz)")
-    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    models_dir = models_dir_of(arguments)
     if arguments.interpolate_from is not None:
         base = Path(arguments.interpolate_from)
         try:
@@ -134,20 +141,19 @@ def register_record_photos(subparsers) -> None:
         description="Read each labelled photo as the app reads a still photo (the shipped files, largest face) and "
                     "store the result as metrics.json's real_photos and in the model card, without re-releasing the "
                     "shipped model (after a change to how still photos are read).")
-    parser.add_argument("--photos", required=True, metavar="DIR", help="a folder of labelled real photos")
-    parser.add_argument("--labels", required=True, metavar="CSV", help="its file,label CSV")
-    parser.add_argument("--models-dir", default=None, help="the shipped model's folder (default: the project's models/)")
+    add_photo_options(parser, photos_help="a folder of labelled real photos", labels_help="its file,label CSV",
+                      required=True)
+    add_models_dir_option(parser)
     parser.set_defaults(handler=run_record_photos)
 
 
 def run_record_photos(arguments: argparse.Namespace) -> int:
     """Handler of ``record-photos``."""
     from tunex_core.errors import ModelFileError
-    from tunex_core.paths import MODELS_DIR
     from tunex_core.training.photos import PhotoSetError, read_labelled_photos
     from tunex_core.training.release import record_real_photos
 
-    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    models_dir = models_dir_of(arguments)
     command = f"python -m tunex_core record-photos --photos {_shown(arguments.photos)} --labels {_shown(arguments.labels)}"
     try:
         photos = read_labelled_photos(arguments.photos, arguments.labels)
@@ -176,12 +182,11 @@ def register_record_baseline(subparsers) -> None:
 def run_record_baseline(arguments: argparse.Namespace) -> int:
     """Handler of ``record-baseline``."""
     from tunex_core.errors import ModelFileError
-    from tunex_core.paths import MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.experiments import ExperimentError
     from tunex_core.training.release import baseline_summary, record_baseline
 
-    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    models_dir = models_dir_of(arguments)
     run_dir = Path(arguments.run)
     try:
         data = load_fer(arguments.data)
@@ -216,12 +221,11 @@ def register_export(subparsers) -> None:
 def run_export(arguments: argparse.Namespace) -> int:
     """Handler of ``export``."""
     from tunex_core.errors import ModelFileError
-    from tunex_core.paths import MODELS_DIR
     from tunex_core.training.dataset import DatasetError, load_fer
     from tunex_core.training.release import reexport_shipped
     from tunex_core.vision.inference import TTA_VIEWS
 
-    models_dir = Path(arguments.models_dir) if arguments.models_dir else MODELS_DIR
+    models_dir = models_dir_of(arguments)
     try:
         data = load_fer(arguments.data)
         metrics = reexport_shipped(models_dir, data, quantize=not arguments.float32)
