@@ -82,6 +82,7 @@ Module map (one line each; a new module adds its line):
     music/build/music_emotion   reading the labelled music-emotion research sets (Deezer mood, 4Q)
     music/build/placement       the placement fitted on every labelled source
     music/build/placement_features  the placement's features (audio, genre, title sentiment, artist profile)
+    music/build/title_words     valence/arousal from title and artist words, fitted on Deezer train
     music/build/song_model      training the song-emotion model (offline): data, cross-validation, command
     music/build/song_model_fit  the song-emotion model's estimators and their choice by grouped CV
     music/build/spotify_tables  reading the public Spotify tables

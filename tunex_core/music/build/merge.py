@@ -37,6 +37,7 @@ from tunex_core.music.build.music_emotion import PMEMO, LabelledSong, quadrant_o
 from tunex_core.music.build.placement import TRAIN, PlacementFit, TrainingSong, clip_labels, fit_placement
 from tunex_core.music.build.placement_features import first_artist, placement_features
 from tunex_core.music.build.spotify_tables import FEATURES, SpotifyTableRow
+from tunex_core.music.build.title_words import WORD_FEATURES, word_features
 from tunex_core.music.catalog import ESTIMATED, RATED, CatalogError, CatalogRow
 from tunex_core.music.title_matching import (
     MINIMUM_TITLE_SIMILARITY,
@@ -291,7 +292,10 @@ def merge_catalog(pmemo_rows: Sequence[CatalogRow], spotify_rows: Sequence[Spoti
     report.labelled_matched = _match_counts(labelled, labelled_matches)
     songs, track_indices = training_songs([(row, matches[row.music_id]) for row in pmemo_rows
                                            if row.music_id in matches], labelled, labelled_matches)
-    all_features, names = placement_features(tracks)
+    audio_features, audio_names = placement_features(tracks)
+    words = word_features([track.title for track in tracks], [track.artist for track in tracks], labelled,
+                          labelled_matches)
+    all_features, names = np.hstack([audio_features, words]), (*audio_names, *WORD_FEATURES)
     placement = fit_placement(songs, all_features[track_indices], names)
 
     rated_rows = []

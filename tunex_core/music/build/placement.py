@@ -7,7 +7,8 @@ the 4Q/MERGE songs that match a Spotify track (``build.music_emotion``, values a
 scale), so songs of every quadrant teach it.
 
 Features: ``build.placement_features`` (audio, decade, genre, duration, genre probabilities, title
-sentiment and the artist's profile), standardised; a missing value counts as the mean.
+sentiment and the artist's profile) and ``build.title_words`` (valence and arousal from the title's and artist's
+words, learnt from all of Deezer's training songs), standardised; a missing value counts as the mean.
 
 Model, per axis: the mean of a ridge regression and gradient-boosted trees (``build.gradient_boosting``,
 numpy) on the same standardised features (``TREE_SHARE``). The trees find what a straight line cannot
