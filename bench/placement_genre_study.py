@@ -46,6 +46,7 @@ from tunex_core.music.build.merge import (
 from tunex_core.music.build.music_emotion import read_music_emotion, to_pmemo_scale
 from tunex_core.music.build.placement_features import placement_features
 from tunex_core.music.build.spotify_tables import read_spotify_tables
+from tunex_core.music.build.title_words import WORD_FEATURES, word_features
 from tunex_core.music.catalog_io import read_catalog_rows
 from tunex_core.paths import SHARED_MUSIC_EMOTION_DIR, SHARED_PMEMO_DIR, SHARED_SPOTIFY_DIR
 
@@ -63,9 +64,13 @@ def load():
     report = MergeReport(pmemo_songs=len(pmemo_rows))
     tracks = drop_same_songs(merge_by_id(spotify_rows, report), report)
     matches = match_pmemo_songs(pmemo_rows, tracks, report)
+    labelled_matches = match_labelled_songs(labelled, tracks)
     songs, indices = training_songs([(row, matches[row.music_id]) for row in pmemo_rows if row.music_id in matches],
-                                    labelled, match_labelled_songs(labelled, tracks))
+                                    labelled, labelled_matches)
     matrix, names = placement_features(tracks)
+    words = word_features([track.title for track in tracks], [track.artist for track in tracks], labelled,
+                          labelled_matches)
+    matrix, names = np.hstack([matrix, words]), (*names, *WORD_FEATURES)
     estimated = np.array(sorted(set(range(len(tracks))) - set(matches.values())))
     return tracks, matrix, names, songs, np.array(indices), estimated
 
