@@ -141,7 +141,7 @@ def show_entry(entry: PlaylistEntry, mode: str, player_loaded: bool) -> None:
             if entry.local_path is not None:  # the listener's own song, from disk
                 st.audio(str(entry.local_path), format=media_type(entry.local_path))
             with st.expander("Why this song"):
-                st.text(explain(entry.recommendation, mode))
+                st.text(explain(entry.recommendation, mode, own_file=entry.local_path is not None))
         with right:
             if entry.local_path is None:
                 st.link_button("Open in Spotify", entry.listen_url)

@@ -117,3 +117,14 @@ def test_explanations_give_point_target_and_distance():
     assert f"valence {iso.target_valence:.2f}, arousal {iso.target_arousal:.2f}" in iso_text
 
 
+def test_explanations_say_where_the_point_comes_from():
+    catalog = load_catalog()
+    rated = recommend(catalog, 0.8, 0.7, count=1, song_filter=CatalogFilter(rated_only=True)).items[0]
+    estimated = next(item for item in recommend(catalog, 0.8, 0.7, count=20).items
+                     if item.song.va_source == "estimated")
+
+    assert "mean rating of the PMEmo study's listeners" in explain(rated, "match")
+    assert "an estimate, not a rating" in explain(estimated, "match")
+    own = explain(estimated, "match", own_file=True)
+    assert "your file's sound" in own and "Spotify" not in own
+

@@ -133,6 +133,8 @@ def test_the_playlist_plays_own_songs_from_disk_and_never_asks_spotify(fake_anal
     assert not [button for button in app.get("link_button") if "Open in Spotify" in str(button.proto.label)]
     assert not app.get("iframe")
     assert "Your own songs, played from this computer with no network — 3 of 3 play here" in texts(app)
+    reasons = [element.value for element in app.text if "Chosen because" in element.value]
+    assert len(reasons) == 3 and all("your file's sound" in reason for reason in reasons)
     like = next(button for button in app.button if button.label == "👍 Like")
     like.click().run()
     with FeedbackStore(profile_id=DEFAULT_PROFILE_ID) as store:

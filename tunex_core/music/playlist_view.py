@@ -95,13 +95,24 @@ class PlaylistEntry:
         return open_url(spotify_id) if spotify_id is not None else search_url(self.title, self.artist)
 
 
-def explain(recommendation: Recommendation, mode: str) -> str:
-    """Plain-text "why this song": the song's point, the point it was aimed at and the distance."""
+POINT_ORIGINS = {
+    "rated": "Its point is the mean rating of the PMEmo study's listeners.",
+    "estimated": "Its point is an estimate, not a rating: placed from its Spotify audio features, genre, decade, "
+                 "title and artist by a model fitted on songs that listeners rated or tagged.",
+    "own file": "Its point is an estimate from your file's sound, by TuneX's song model.",
+}
+"""Where a song's valence-arousal point comes from, by the song's ``va_source`` (or "own file")."""
+
+
+def explain(recommendation: Recommendation, mode: str, own_file: bool = False) -> str:
+    """Plain-text "why this song": the song's point and where it comes from, the point it was aimed at and the
+    distance. ``own_file``: the song is the listener's own (placed from its audio, not from Spotify's features)."""
     song = recommendation.song
     region = EMOTION_BY_NAME.get(song.region)
     region_text = f" (in the {region.display_name.lower()} region)" if region else ""
     aimed_at = "your mood point" if mode == "match" else f"step {recommendation.position}'s target"
-    return (f"The song sits at valence {song.valence:.2f}, arousal {song.arousal:.2f}{region_text}. "
+    origin = POINT_ORIGINS["own file" if own_file else song.va_source]
+    return (f"The song sits at valence {song.valence:.2f}, arousal {song.arousal:.2f}{region_text}. {origin} "
             f"It is {recommendation.distance:.2f} from {aimed_at} "
             f"(valence {recommendation.target_valence:.2f}, arousal {recommendation.target_arousal:.2f}). "
             f"Chosen because: {recommendation.reason}.")
