@@ -20,6 +20,7 @@ from tunex_core.personal.library import UPLOADS, LibraryStore
 from tunex_core.personal.library_catalog import song_label
 from tunex_core.personal.library_files import LibraryError, display_path, media_type
 from tunex_core.personal.library_import import ImportProgress, format_duration, import_folder, import_uploads
+from tunex_core.personal.upload_budget import GUEST_BUDGET, format_size
 from tunex_core.storage import DatabaseBusyError
 
 FOLDER_KEY = "my_music_folder"
@@ -75,6 +76,13 @@ def _stop() -> None:
     job = session_import_job()
     if job is not None:
         job.stop()
+
+
+def show_message() -> None:
+    """The outcome of the last button (added, uploaded, removed, or why not), once."""
+    if message := st.session_state.pop(MESSAGE_KEY, None):
+        text, is_error = message
+        (st.error if is_error else st.success)(escape_markdown(text))
 
 
 def show_progress() -> None:
@@ -192,16 +200,16 @@ if guest and shared_profile() is not None:
     st.stop()
 if guest:
     st.caption("Songs you upload are placed on the mood map by their sound, on the computer sharing TuneX, for "
-               "this visit only: their copies and figures are deleted when you leave (no folders here). They "
-               "join the **Song map** and the **Playlist** (choose “Songs from”).")
+               "this visit only: their copies and figures are deleted when you leave (no folders here). You may "
+               f"keep up to {GUEST_BUDGET.guest_max_songs} songs, {format_size(GUEST_BUDGET.guest_max_bytes)} in "
+               "all; removing songs makes room. "
+               "They join the **Song map** and the **Playlist** (choose “Songs from”).")
 else:
     st.caption("Your own songs, placed on the mood map by their sound — analysed on this computer, nothing is "
                "uploaded anywhere. TuneX keeps each file's path and its figures (valence, arousal, title, artist, "
                "length), never a copy of the audio; uploaded songs are kept in TuneX's own folder. "
                "They join the **Song map** and the **Playlist** (choose “Songs from”).")
-if message := st.session_state.pop(MESSAGE_KEY, None):
-    text, is_error = message
-    (st.error if is_error else st.success)(escape_markdown(text))
+show_message()
 show_add_controls(guest)
 job = session_import_job()
 st.fragment(show_progress, run_every=PROGRESS_REFRESH_SECONDS if job is not None and job.running else None)()

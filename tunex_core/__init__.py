@@ -104,6 +104,7 @@ Module map (one line each; a new module adds its line):
     personal/playlists          saved playlists and their exports (M3U, CSV, text)
     personal/profile_import     restoring a profile from its JSON export
     personal/profiles           named local profiles and their data
+    personal/upload_budget      how much guests of a shared TuneX may keep on the host's disk
     report/charts               one face's emotion probabilities as a Plotly figure
     report/model_charts         the Model page's Plotly figures
     report/json_checks          checks of decoded JSON values that name the offending key

@@ -20,11 +20,12 @@ from tests.personal.library_fakes import write_song
 from tunex_core.mood import Mood
 from tunex_core.music.feedback import FeedbackStore
 from tunex_core.paths import PROJECT_ROOT
-from tunex_core.personal import library_import, library_scan
+from tunex_core.personal import library_import, library_scan, upload_budget
 from tunex_core.personal.library import LibraryStore
 from tunex_core.personal.library_files import PRIVATE_UPLOADS_PREFIX, private_uploads_dir
 from tunex_core.personal.library_import import ImportJob
 from tunex_core.personal.profiles import ProfileStore
+from tunex_core.personal.upload_budget import UploadBudget
 from tunex_core.storage import DEFAULT_PROFILE_ID
 
 CODE = "k7m2pq9x"
@@ -216,6 +217,26 @@ def test_a_guests_copies_are_deleted_when_the_session_ends(fake_analysis):
     del app, job  # the session and its store go
     gc.collect()
     assert not folder.exists()
+
+
+def test_a_guests_batch_over_their_budget_is_refused_and_nothing_is_written(fake_analysis, monkeypatch):
+    monkeypatch.setattr(upload_budget, "GUEST_BUDGET", UploadBudget(guest_max_bytes=100, guest_max_songs=2,
+                                                                    all_guests_max_bytes=10**9))
+    app = guest_on("my_music")
+    assert "up to 2 songs, 100 bytes in all" in page_text(app)
+    app.get("file_uploader")[0].set_value([("a.mp3", b"FAKE 0.1 0.9 " + b"a" * 40, "audio/mpeg"),
+                                           ("b.mp3", b"FAKE 0.2 0.8 " + b"b" * 40, "audio/mpeg")])  # 53 bytes each
+    app.run()
+    app.button(key="my_music_upload_go").click().run()
+    assert not app.exception
+    assert [error.value.replace("\\", "") for error in app.error] == [  # as shown: markdown escapes dropped
+        "The songs were not kept: a guest may keep at most 100 bytes of songs on this computer: you keep 0 bytes "
+        "and these 2 songs need 106 bytes more (pick fewer songs)."]
+    folder = private_uploads_dir(app.session_state[pages.sharing.GUEST_DATABASE_KEY])
+    assert folder is not None and list(folder.iterdir()) == []
+    assert "No music yet. Upload songs" in page_text(app)  # not even an empty "Uploaded files"
+    app = upload_as_guest(app, ("a.mp3", b"FAKE 0.1 0.9 " + b"a" * 37))  # 50 bytes: within the budget
+    assert not app.error and [path.name for path in folder.iterdir()] == ["a.mp3"]
 
 
 def test_a_guest_never_sees_the_hosts_own_songs(fake_analysis, tmp_path, monkeypatch):

@@ -146,3 +146,40 @@ def test_an_upload_job_needs_a_store_of_its_own(home):
     with pytest.raises(ValueError, match="store of its own"):
         import_uploads(ImportJobs(analyser=analyze), DEFAULT_PROFILE_ID, [("a.mp3", b"x")],
                        job=ImportJob(DEFAULT_PROFILE_ID, analyser=analyze))
+
+
+def test_a_guests_temporary_folder_outlives_their_session_while_its_import_runs(home):
+    import gc
+    import threading
+    import weakref
+
+    from tunex_core.personal.library_files import keep_uploads_private
+    from tunex_core.personal.library_import import import_uploads
+    from tunex_core.storage import private_memory_database
+
+    analysing = threading.Event()
+    go_on = threading.Event()
+
+    def held(path):
+        analysing.set()
+        go_on.wait(20)
+        return analyze(path)
+
+    guest = private_memory_database("guest-lifetime")
+    folder = keep_uploads_private(guest)
+    jobs = ImportJobs(analyser=held, suffixes=SUFFIXES)
+    job = jobs.private_job(DEFAULT_PROFILE_ID, guest)
+    import_uploads(jobs, DEFAULT_PROFILE_ID, [("a.mp3", b"FAKE 0.2 0.8 A"), ("b.mp3", b"FAKE 0.3 0.7 B")], job=job)
+    assert analysing.wait(10)
+    store_alive, job_alive = weakref.ref(guest), weakref.ref(job)
+    del guest, job  # the session ended: only the running import still holds the store
+    gc.collect()
+    assert store_alive() is not None and sorted(path.name for path in folder.iterdir()) == ["a.mp3", "b.mp3"]
+    go_on.set()
+    running = job_alive()
+    assert running.wait(30)
+    progress = running.progress()  # both songs were read from the kept copies
+    assert (progress.state, progress.done, progress.failed) == (FINISHED, 2, 0), progress.problems
+    del running
+    gc.collect()
+    assert store_alive() is None and job_alive() is None and not folder.exists()  # then both went

@@ -9,7 +9,8 @@ home's ``library/`` folder or a store's private uploads folder.
 A guest of a shared TuneX has a private in-memory store (``storage.private_memory_database``); its uploads
 go to a temporary folder of that store's own (``keep_uploads_private``), never under a host profile, and the
 folder is deleted when the store is garbage-collected (the visitor's session ended) or at the latest when
-the process exits.
+the process exits. How much a guest may keep there is bounded (``upload_budget``); uploads are saved a
+batch at a time, all or nothing (``save_uploads``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import unicodedata
 import weakref
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 
@@ -97,6 +99,12 @@ def private_uploads_dir(database: object) -> Path | None:
         return _private_uploads.get(database)
 
 
+def private_upload_folders() -> list[Path]:
+    """Every temporary uploads folder of a store still alive in this process (all guests' uploads)."""
+    with _private_uploads_lock:
+        return list(_private_uploads.values())
+
+
 def store_uploads_dir(database: object, profile_id: int) -> Path:
     """Where uploads into ``database`` for ``profile_id`` are kept: the store's temporary folder when it has
     one, else the profile's folder under the TuneX home."""
@@ -147,6 +155,21 @@ def save_upload(profile_id: int, name: str, data: bytes, folder: Path | None = N
     except OSError as error:
         raise LibraryError(f"{file_name} could not be saved: {error.strerror or error}") from None
     raise LibraryError(f"{file_name} could not be saved: too many files with that name")
+
+
+def save_uploads(profile_id: int, uploads: Iterable[tuple[str, bytes]], folder: Path | None = None) -> list[Path]:
+    """``save_upload`` for each (name, bytes) of a batch, all or nothing: when one cannot be written, those
+    already written are deleted again and the ``LibraryError`` is raised."""
+    saved: list[Path] = []
+    try:
+        for name, data in uploads:
+            saved.append(save_upload(profile_id, name, data, folder))
+    except LibraryError:
+        for path in saved:
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise
+    return saved
 
 
 def delete_upload(path: Path, profile_id: int, folder: Path | None = None) -> None:

@@ -29,11 +29,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunex_core.personal.library import FileState, LibraryFolder, LibraryStore
-from tunex_core.personal.library_files import display_path, path_bytes, save_upload
+from tunex_core.personal.library_files import (
+    display_path,
+    path_bytes,
+    private_upload_folders,
+    private_uploads_dir,
+    save_uploads,
+)
 from tunex_core.personal.library_scan import scan_folder
 from tunex_core.personal.library_worker import (
     DEFAULT_ANALYSER,
@@ -42,6 +49,7 @@ from tunex_core.personal.library_worker import (
     Analysis,
     AnalysisWorker,
 )
+from tunex_core.personal.upload_budget import UploadBudget, check_upload_budget, guest_uploads_lock
 from tunex_core.storage import Database, DatabaseBusyError, default_database_path
 
 MAX_PROBLEMS_SHOWN = 100
@@ -342,17 +350,23 @@ def import_folder(jobs: ImportJobs, profile_id: int, path: str | os.PathLike) ->
 
 
 def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[str, bytes]], *,
-                   job: ImportJob | None = None) -> list[Path]:
+                   job: ImportJob | None = None, budget: UploadBudget | None = None) -> list[Path]:
     """Keep uploaded files (name, bytes) in the profile's uploads folder under the TuneX home and start
     analysing them in the background; returns where they were saved. With ``job`` (a guest's, from
     ``ImportJobs.private_job``) the files go to its store's temporary uploads folder and the job writes
-    into that store only. Raises ``LibraryError``."""
+    into that store only, within ``budget`` (default ``upload_budget.GUEST_BUDGET``), checked before any file is written. A batch
+    is kept whole or not at all. Raises ``LibraryError``."""
     if job is not None and job.database is None:
         raise ValueError("import_uploads(job=...) takes a job with a store of its own (ImportJobs.private_job)")
+    uploads = list(uploads)
     with (LibraryStore(profile_id) if job is None else LibraryStore(profile_id, database=job.database)) as store:
-        folder = store.uploads_folder()
         target = store.uploads_dir
-    saved = [save_upload(profile_id, name, data, target) for name, data in uploads]
+        guest = private_uploads_dir(store.database) is not None
+        with guest_uploads_lock if guest else nullcontext():
+            if guest:
+                check_upload_budget(target, [len(data) for _, data in uploads], private_upload_folders(), budget)
+            folder = store.uploads_folder()
+            saved = save_uploads(profile_id, uploads, target)
     if saved:
         (job if job is not None else jobs.job(profile_id)).add_files(folder.id, saved)
     return saved
