@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from pages.common import current_profile_id
+from pages.common import current_profile_id, is_guest, shared_profile
 from pages.sharing import private_database, session_database_key
 from tunex_core.music.catalog import Catalog
 from tunex_core.personal.library import LibraryStore, library_version
@@ -70,7 +70,11 @@ def library_fingerprint(profile_id: int) -> tuple | None:
 
 def choose_source(base: Catalog, key_prefix: str, default: str = BOTH) -> SongSource:
     """A "Songs from" choice (first ``default``) when the profile has songs of its own, and the catalog it
-    selects (the shipped catalog alone otherwise)."""
+    selects (the shipped catalog alone otherwise, and always for a guest of a profile the host lends)."""
+    if is_guest() and shared_profile() is not None:
+        # The profile the host lends is the guests', its music is not: its songs are files on the host's disk
+        # (My music tells those guests that the Song map and Playlist use the catalog).
+        return SongSource(base, {}, CATALOG)
     profile_id = current_profile_id()
     database = session_database_key()  # a guest's songs are in the guest's own store, never shared with others
     fingerprint = cached_fingerprint(database, profile_id, library_version())

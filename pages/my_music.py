@@ -14,6 +14,7 @@ import streamlit as st
 
 from pages.common import current_profile_id, may_touch_host_disk, shared_profile
 from pages.library_source import cached_import_jobs, session_import_job
+from pages.sharing import session_database_key
 from tunex_core.markup import escape_markdown
 from tunex_core.music.catalog import emotion_region
 from tunex_core.personal.library import UPLOADS, LibraryStore
@@ -62,7 +63,12 @@ def _rescan(folder_id: int, path) -> None:
         cached_import_jobs().job(current_profile_id()).add_folder(folder_id, path)
 
 
-def _remove(folder_id: int, label: str) -> None:
+def _remove(folder_id: int, label: str, shown_from: tuple[str, int]) -> None:
+    if shown_from != (session_database_key(), current_profile_id()):
+        # The button was drawn for another store: a guest whose own music was listed, when the host has just
+        # started lending a profile (folder ids of different stores are unrelated).
+        st.session_state[MESSAGE_KEY] = ("Nothing was removed: the music listed here changed; look again.", True)
+        return
     try:
         with LibraryStore(current_profile_id()) as store:
             forgotten = store.remove_folder(folder_id)
@@ -132,8 +138,11 @@ def show_upload_controls(guest: bool) -> None:
         files = [(file.name, file.getvalue()) for file in uploaded]
         try:
             if guest:
-                saved = import_uploads(cached_import_jobs(), current_profile_id(), files,
-                                       job=session_import_job(create=True))
+                job = session_import_job(create=True)
+                if job is None or job.database is None:  # the host started lending a profile during this run
+                    raise LibraryError("guests of this TuneX now use a profile of the sharing computer, "
+                                       "whose music guests cannot add to")
+                saved = import_uploads(cached_import_jobs(), current_profile_id(), files, job=job)
             else:
                 saved = import_uploads(cached_import_jobs(), current_profile_id(), files)
         except (LibraryError, DatabaseBusyError) as error:
@@ -170,6 +179,7 @@ def show_library(profile_id: int, guest: bool) -> None:
         return
     running = session_import_job()
     running = running is not None and running.running
+    shown_from = (session_database_key(), profile_id)
     st.subheader("Folders")
     for folder in folders:
         text_column, rescan_column, remove_column = st.columns([6, 1, 1])
@@ -179,7 +189,7 @@ def show_library(profile_id: int, guest: bool) -> None:
                                  args=(folder.id, folder.path), disabled=running,
                                  help="Pick up new and changed songs (unchanged ones are skipped).")
         remove_column.button("Remove", key=f"my_music_remove_{folder.id}", on_click=_remove,
-                             args=(folder.id, folder.label),
+                             args=(folder.id, folder.label, shown_from),
                              help="Forget these songs in TuneX; no file is deleted from your folders "
                                   "(uploaded copies kept by TuneX are).")
     placed = [song for song in songs if song.placed]
@@ -195,6 +205,7 @@ guest = not may_touch_host_disk()
 if guest and shared_profile() is not None:
     # The host lends one of its profiles: its music is the host's (folders on the host's disk, copies kept
     # in the host's TuneX home), so a guest neither lists nor adds to it.
+    show_message()
     st.info("In a shared TuneX, the music of the profile lent to guests is the sharing computer's own: guests "
             "cannot list it or add songs. The Song map and Playlist work with TuneX's song catalog.")
     st.stop()

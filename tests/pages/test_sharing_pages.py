@@ -267,6 +267,43 @@ def test_a_guest_of_a_lent_profile_adds_no_music(shared, monkeypatch):
     assert "guests cannot list it or add songs" in app.info[0].value
 
 
+def test_a_guest_of_a_lent_profile_gets_none_of_its_songs(fake_analysis, tmp_path, monkeypatch):
+    music = tmp_path / "Music"
+    write_song(music / "host.mp3", 0.85, 0.75, "Host private song")
+    with ProfileStore() as store:
+        lent = store.by_name(HOST_PROFILE)
+    with LibraryStore(lent.id) as store:
+        folder = store.add_folder(music)
+    job = ImportJob(lent.id, analyser=library_fakes.analyze, suffixes=library_fakes.SUFFIXES)
+    job.add_folder(folder.id, folder.path)
+    assert job.wait(30)
+    monkeypatch.setenv("TUNEX_SHARED_PROFILE", HOST_PROFILE)
+    for page in ("playlist", "song_map", "my_music"):
+        app = guest_on(page)
+        assert not app.exception and "Host private song" not in page_text(app), page
+        assert "host.mp3" not in str(app.get("plotly_chart") and app.get("plotly_chart")[0].proto.spec), page
+        assert not [radio for radio in app.radio if radio.key and radio.key.endswith("_source")], page
+
+
+def test_a_guest_cannot_remove_a_lent_profiles_folder_drawn_as_their_own(fake_analysis, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNEX_SHARED_PROFILE", "Party")  # not made yet: guests get their own store
+    app = upload_as_guest(guest_on("my_music"), ("sunny.mp3", b"FAKE 0.85 0.75 Guest sunshine"))
+    (remove,) = [button for button in app.button if button.label == "Remove"]
+    with ProfileStore() as store:  # now the host makes the lent profile, with a folder of its own
+        party = store.create("Party")
+    music = tmp_path / "Music"
+    write_song(music / "host.mp3", 0.85, 0.75, "Host private song")
+    with LibraryStore(party.id) as store:
+        host_folder = store.add_folder(music)
+    assert host_folder.id == int(remove.key.rsplit("_", 1)[1])  # the same id as the guest's uploads
+    pages.sharing.forget_shared_profile()
+    remove.click().run()
+    assert not app.exception
+    assert "Nothing was removed: the music listed here changed" in page_text(app).replace("\\", "")
+    with LibraryStore(party.id) as store:
+        assert [folder.id for folder in store.folders()] == [host_folder.id]
+
+
 def test_a_profile_the_host_lends_is_the_guests_and_no_other(shared, monkeypatch):
     monkeypatch.setenv("TUNEX_SHARED_PROFILE", "  zebediah   HOST ")
     with ProfileStore() as store:
