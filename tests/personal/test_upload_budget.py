@@ -4,6 +4,7 @@ checked before a batch is written (all or nothing), freed by removing songs; the
 from __future__ import annotations
 
 import gc
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,3 +183,41 @@ def test_the_hosts_own_uploads_have_no_budget(home):
                            budget=tiny)
     assert [path.parent for path in saved] == [uploads_dir(DEFAULT_PROFILE_ID)] * 3
     assert jobs.job(DEFAULT_PROFILE_ID).wait(30)
+
+
+def test_two_guests_uploading_at_once_cannot_both_take_the_last_room(guest, monkeypatch):
+    other = private_memory_database("guest-budget-racing")
+    keep_uploads_private(other)
+    other_jobs = ImportJobs(analyser=analyze, suffixes=SUFFIXES)
+    other_job = other_jobs.private_job(DEFAULT_PROFILE_ID, other)
+    writing, go_on = threading.Event(), threading.Event()
+    real_save = library_files.save_upload
+
+    def slow_first(profile_id, name, data, target=None):
+        if name == "first.mp3":  # the first guest's batch passed its check and is being written
+            writing.set()
+            go_on.wait(10)
+        return real_save(profile_id, name, data, target)
+
+    monkeypatch.setattr(library_files, "save_upload", slow_first)
+    first = threading.Thread(target=guest.upload, args=(("first.mp3", song(0.1, 100)),))
+    first.start()
+    assert writing.wait(10)
+    outcome: list[object] = []
+
+    def upload_second() -> None:
+        try:
+            outcome.append(import_uploads(other_jobs, DEFAULT_PROFILE_ID, [("second.mp3", song(0.2, 100))],
+                                          job=other_job, budget=guest.budget))
+        except LibraryError as error:
+            outcome.append(error)
+
+    second = threading.Thread(target=upload_second)
+    second.start()
+    second.join(0.5)  # without the lock it would check now, before the first batch is on disk, and pass
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    assert isinstance(outcome[0], LibraryError) and "all guests together" in str(outcome[0])  # 100 + 100 > 150
+    assert [path.name for path in guest.folder.iterdir()] == ["first.mp3"]
+    assert guest.job.wait(30)
