@@ -65,3 +65,7 @@ def test_required_and_optional_values():
     assert optional_number(section, "trait", "run.trait") is None and optional_integer(section, "x", "run.x") is None
     assert optional_number(section, "seed", "run.seed", positive=True) == 11.0
     assert optional_integer(section, "seed", "run.seed") == 11
+    kept = optional_number(section, "seed", "run.seed", as_written=True)
+    assert kept == 11 and isinstance(kept, int)  # the model card prints it as the file spells it
+    with pytest.raises(ValueError, match=r"^run\.seed must be positive"):
+        optional_number({"seed": 0}, "seed", "run.seed", positive=True, as_written=True)

@@ -165,3 +165,59 @@ def test_a_malformed_resting_study_names_its_key(sample, change, message):
     sample["resting_calibration"] = runs
     with pytest.raises(ValueError, match=message):
         parse_model_report(sample)
+
+
+def with_card_sections(sample: dict) -> dict:
+    """The sample with the sections only the model card reads (what ``release`` and ``export`` write)."""
+    sample["model"].update(tflite_size_bytes=1991728, final_weights={
+        "checkpoints": ["epoch_07.keras", "epoch_08.keras"], "precise_batch_norm": True,
+        "interpolation": {"base": "models/members/start/final.keras", "share": 0.1}}, hyperparameters={
+        "epochs": 48, "batch_size": 128, "optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.05,
+        "warmup_epochs": 2, "label_smoothing": 0.1, "mixed_precision": False, "seed": 2027, "momentum": 0.9,
+        "augment": {"flip": True, "rotation_degrees": 10}, "votes_file": None, "teachers": ["runs/a/final.keras"]})
+    sample["calibration"] = {"fitted_on": "public_test", "private_test_ece_before": 0.0368, "private_test_ece_after": 0.0388}
+    sample["latency_ms_per_face"]["backend"] = "litert"
+    sample["latency_ms_per_face_tensorflow"] = {"backend": "tensorflow", "batch_1_p50": 14.4, "app_tta": "flip"}
+    sample["runtime"]["quantization_refused"] = {**sample["runtime"]["public_test"], "label_agreement": 0.9}
+    sample["baseline"].update(trained_epochs=48, training_minutes=201.9)
+    return sample
+
+
+def test_the_sections_the_model_card_reads_are_typed(sample):
+    report = parse_model_report(with_card_sections(sample))
+    recipe = report.model.hyperparameters
+    assert (recipe.epochs, recipe.optimizer, recipe.learning_rate, recipe.mixed_precision) == (48, "adamw", 0.002, False)
+    assert recipe.augment == {"flip": True, "rotation_degrees": 10} and recipe.teachers == ("runs/a/final.keras",)
+    assert (recipe.votes_file, recipe.votes_weight, recipe.distill_mode, recipe.architecture) == (None, 1.0, "online", "tunex")
+    weights = report.model.final_weights
+    assert weights.checkpoints == ("epoch_07.keras", "epoch_08.keras") and weights.precise_batch_norm
+    assert (weights.interpolation.base, weights.interpolation.share) == ("models/members/start/final.keras", 0.1)
+    assert report.model.tflite_size_bytes == 1991728 and report.calibration.private_test_ece_after == 0.0388
+    assert report.latency.backend == "litert" and report.latency_tensorflow.batch_1_p50 == 14.4
+    assert report.runtime.tta == "flip" and report.runtime.quantization_refused.label_agreement == 0.9
+    assert (report.baseline.trained_epochs, report.baseline.training_minutes) == (48, 201.9)
+
+
+def test_figures_the_card_prints_keep_the_files_spelling(sample):
+    report = parse_model_report(with_card_sections(sample))  # the sample's training_minutes is the int 104
+    assert report.model.training_minutes == 104 and isinstance(report.model.training_minutes, int)
+    assert isinstance(report.model.hyperparameters.augment["rotation_degrees"], int)
+    assert isinstance(report.temperature, float) and report.temperature == 1.13
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("model.hyperparameters.batch_size", "128", r"model\.hyperparameters\.batch_size must be a non-negative integer"),
+    ("model.hyperparameters.learning_rate", "fast", r"model\.hyperparameters\.learning_rate must be a number"),
+    ("model.hyperparameters.mixed_precision", "yes", r"model\.hyperparameters\.mixed_precision must be true or false"),
+    ("model.hyperparameters.augment", {"flip": "yes"}, r"model\.hyperparameters\.augment\.flip must be a number or"),
+    ("model.hyperparameters.teachers", [3], r"model\.hyperparameters\.teachers\[0\] must be a non-empty string"),
+    ("model.final_weights.interpolation", {"base": "a.keras"}, r"model\.final_weights\.interpolation\.share is missing"),
+    ("calibration.private_test_ece_after", 2, r"calibration\.private_test_ece_after must lie in 0\.\.1"),
+    ("runtime.tta", "rotate", r"runtime\.tta must be one of None, flip, shift, got 'rotate'"),
+    ("runtime.quantization_refused", {"accuracy": 0.5}, r"runtime\.quantization_refused\.keras_accuracy is missing"),
+    ("latency_ms_per_face_tensorflow.backend", "", r"latency_ms_per_face_tensorflow\.backend must be a non-empty"),
+    ("baseline.trained_epochs", -1, r"baseline\.trained_epochs must be a non-negative integer"),
+])
+def test_a_malformed_card_section_names_its_key(sample, path, value, message):
+    with pytest.raises(ValueError, match=message):
+        parse_model_report(mutate(with_card_sections(sample), path, value))

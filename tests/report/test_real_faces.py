@@ -73,3 +73,13 @@ def test_malformed_crowd_sections_name_the_key():
         parse_crowd({"votes": "x"})
     with pytest.raises(ValueError, match="crowd must be an object"):
         parse_crowd([0.8])
+
+
+def test_the_photo_readings_crops_parse_and_a_bad_margin_names_its_key():
+    photos = parse_photos({**photo_section(), "margins": [0.0, 0.05], "enlarged_side": 96}, EMOTION_NAMES)
+    assert photos.margins == (0.0, 0.05) and photos.enlarged_side == 96
+    assert parse_photos(photo_section(), EMOTION_NAMES).margins == ()
+    with pytest.raises(ValueError, match=r"real_photos\.margins must hold non-negative numbers, got 'wide'"):
+        parse_photos({**photo_section(), "margins": ["wide"]}, EMOTION_NAMES)
+    with pytest.raises(ValueError, match=r"real_photos\.enlarged_side must be a non-negative integer"):
+        parse_photos({**photo_section(), "enlarged_side": 9.5}, EMOTION_NAMES)

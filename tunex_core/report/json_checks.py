@@ -69,10 +69,15 @@ def required(section: Mapping[str, Any], name: str, key: str) -> Any:
     return section[name]
 
 
-def optional_number(section: Mapping[str, Any], name: str, key: str, **checks: bool) -> float | None:
-    """``section[name]`` checked as ``number``, or None when absent or null."""
+def optional_number(section: Mapping[str, Any], name: str, key: str, *, as_written: bool = False,
+                    **checks: bool) -> float | None:
+    """``section[name]`` checked as ``number``, or None when absent or null; ``as_written`` keeps an int an int
+    (for a figure printed as the file holds it, e.g. ``104`` minutes in the model card)."""
     value = section.get(name)
-    return None if value is None else number(value, key, **checks)
+    if value is None:
+        return None
+    checked = number(value, key, **checks)
+    return value if as_written else checked
 
 
 def optional_integer(section: Mapping[str, Any], name: str, key: str) -> int | None:

@@ -1,8 +1,10 @@
 """The schema of ``models/metrics.json``, defined once: the typed sections it holds.
 
 The emotion engine writes the file (``tunex_core.training``: ``evaluate_probabilities`` returns an
-``Evaluation`` and writes its ``to_dict()``); the Model page reads it back into the same types
-(``tunex_core.report.metrics_validation``). A test checks that what one writes the other reads unchanged.
+``Evaluation`` and writes its ``to_dict()``); its two readers, the Model page and the model card
+(``tunex_core.training.model_card``), read it back into the same types through one parser
+(``tunex_core.report.metrics_validation.parse_model_report``). A test checks that what one writes the other
+reads unchanged.
 Sections written only by ``training`` as plain dictionaries (model, latency, anchors, experiments, the
 resting-face study) are typed here as the reader sees them; the crowd and real-photo sections are in
 ``tunex_core.report.real_faces``.
@@ -86,6 +88,52 @@ class EvaluationKey:
 
 
 @dataclass(frozen=True)
+class TrainingRecipe:
+    """``model.hyperparameters``: the training run's options (its ``TrainConfig``) that the model card states.
+
+    Values are kept as the file writes them (an int stays an int), so the card prints them unchanged; an option
+    the file lacks is None, or the training default named here.
+    """
+
+    epochs: int | None = None
+    batch_size: int | None = None
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    weight_decay: float | None = None
+    warmup_epochs: int | None = None
+    label_smoothing: float | None = None
+    mixed_precision: bool = True
+    seed: int | None = None
+    architecture: str = "tunex"
+    augment: dict[str, float | bool] | None = None  # augmentation name -> strength (or on/off), in file order
+    votes_file: str | None = None  # FER+ vote distributions as soft targets
+    votes_weight: float = 1.0
+    contempt: str = "disgust"
+    teachers: tuple[str, ...] = ()  # distillation teachers' model files
+    distill_weight: float | None = None
+    distill_temperature: float | None = None
+    distill_mode: str = "online"
+    init_model: str | None = None  # the model whose weights training started from
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """Shipped weights mixed in weight space: ``(1 - share) · base + share · this run``."""
+
+    base: str
+    share: float
+
+
+@dataclass(frozen=True)
+class FinalWeights:
+    """``model.final_weights``: which weights of the run were shipped (its ``final.json``)."""
+
+    checkpoints: tuple[str, ...] = ("best.keras",)  # one: that epoch; several: their mean weights
+    precise_batch_norm: bool = False  # batch-norm statistics re-estimated on clean training faces
+    interpolation: Interpolation | None = None
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """What was shipped: file, architecture, size and training effort (each may be unknown)."""
 
@@ -95,12 +143,25 @@ class ModelInfo:
     size_bytes: int | None = None
     trained_epochs: int | None = None
     training_minutes: float | None = None
+    tflite_size_bytes: int | None = None
+    hyperparameters: TrainingRecipe | None = None
+    final_weights: FinalWeights | None = None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The temperature's effect: PrivateTest's expected calibration error before and after it."""
+
+    private_test_ece_before: float
+    private_test_ece_after: float
+    fitted_on: str = "public_test"
 
 
 @dataclass(frozen=True)
 class Latency:
     """Inference time per face in milliseconds."""
 
+    backend: str | None = None  # what ran the model: litert, tensorflow
     batch_1_p50: float | None = None  # one view of one face
     batch_1_p95: float | None = None
     batch_8_p50_per_face: float | None = None
@@ -137,6 +198,8 @@ class Runtime:
     quantization: str
     public_test: RuntimeFidelity
     private_test: RuntimeFidelity
+    tta: str | None = None  # the test-time augmentation it was measured with (a ``TTA_VIEWS`` key)
+    quantization_refused: RuntimeFidelity | None = None  # an int8 file tried and not shipped, on PublicTest
 
 
 @dataclass(frozen=True)
@@ -155,6 +218,8 @@ class Baseline:
     name: str
     parameters: int | None
     evaluations: dict[str, dict[str, Evaluation]]
+    trained_epochs: int | None = None
+    training_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +279,7 @@ class RestingStudyRun:
     seed: int
     persons: int
     scenarios: tuple[RestingScenario, ...]
+    backend: str = "litert"  # what ran the model
 
 
 @dataclass(frozen=True)
@@ -234,6 +300,8 @@ class ModelReport:
     resting_study: tuple[RestingStudyRun, ...] = ()
     crowd: CrowdFigures | None = None  # the held-out splits against the FER+ crowd (report.real_faces)
     real_photos: PhotoFigures | None = None  # a labelled real-photo set through the app's photo path
+    calibration: Calibration | None = None
+    latency_tensorflow: Latency | None = None  # the Keras model under TensorFlow, for comparison
 
     def evaluation(self, key: EvaluationKey) -> Evaluation | None:
         """The evaluation for ``key``, or ``None`` when the file has none."""

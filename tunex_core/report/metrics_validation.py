@@ -14,6 +14,7 @@ from typing import Any
 from tunex_core.emotions import EMOTION_NAMES
 from tunex_core.report.json_checks import (
     integer,
+    is_number,
     mapping,
     number,
     objects,
@@ -27,11 +28,14 @@ from tunex_core.report.metrics_schema import (
     TTA_VIEWS,
     Anchor,
     Baseline,
+    Calibration,
     ClassMetrics,
     Evaluation,
     EvaluationKey,
     Experiment,
+    FinalWeights,
     FixtureMistake,
+    Interpolation,
     Latency,
     ModelInfo,
     ModelReport,
@@ -41,6 +45,7 @@ from tunex_core.report.metrics_schema import (
     RestingStudyRun,
     Runtime,
     RuntimeFidelity,
+    TrainingRecipe,
 )
 from tunex_core.report.real_faces import CROWD_SECTION, PHOTOS_SECTION, parse_crowd, parse_photos
 
@@ -57,16 +62,18 @@ def parse_model_report(data: Any) -> ModelReport:
         model=_model_info(data.get("model")),
         evaluations=evaluations,
         shipped=shipped,
-        latency=_latency(data.get("latency_ms_per_face")),
+        latency=_latency(data.get("latency_ms_per_face"), "latency_ms_per_face"),
         anchors=_anchors(data.get("anchors")),
         baseline=_baseline(data.get("baseline"), labels),
         fixture_mistakes=_fixture_mistakes(data.get("fixture_mistakes"), labels),
-        temperature=optional_number(data, "temperature", "temperature", positive=True),
+        temperature=optional_number(data, "temperature", "temperature", positive=True, as_written=True),
         experiments=_experiments(data.get("experiments"), labels),
         runtime=_runtime(data.get("runtime")),
         resting_study=_resting_study(data.get("resting_calibration")),
         crowd=parse_crowd(data.get(CROWD_SECTION)),
         real_photos=parse_photos(data.get(PHOTOS_SECTION), labels),
+        calibration=_calibration(data.get("calibration")),
+        latency_tensorflow=_latency(data.get("latency_ms_per_face_tensorflow"), "latency_ms_per_face_tensorflow"),
     )
 
 
@@ -92,38 +99,100 @@ def _model_info(value: Any) -> ModelInfo | None:
         parameters=optional_integer(section, "parameters", "model.parameters"),
         size_bytes=optional_integer(section, "size_bytes", "model.size_bytes"),
         trained_epochs=optional_integer(section, "trained_epochs", "model.trained_epochs"),
-        training_minutes=optional_number(section, "training_minutes", "model.training_minutes"),
+        training_minutes=optional_number(section, "training_minutes", "model.training_minutes", as_written=True),
+        tflite_size_bytes=optional_integer(section, "tflite_size_bytes", "model.tflite_size_bytes"),
+        hyperparameters=_recipe(section.get("hyperparameters"), "model.hyperparameters"),
+        final_weights=_final_weights(section.get("final_weights"), "model.final_weights"),
     )
 
 
-def _latency(value: Any) -> Latency | None:
+# The recipe's options the card states, by check; each is kept as written (an int stays an int: the card prints it).
+_RECIPE_CHECKS = {**dict.fromkeys(("epochs", "batch_size", "warmup_epochs", "seed"), integer),
+                  **dict.fromkeys(("learning_rate", "weight_decay", "label_smoothing", "votes_weight", "distill_weight",
+                                   "distill_temperature"), number),
+                  **dict.fromkeys(("optimizer", "architecture", "votes_file", "contempt", "distill_mode",
+                                   "init_model"), text)}
+
+
+def _recipe(value: Any, key: str) -> TrainingRecipe | None:
     if value is None:
         return None
-    section = mapping(value, "latency_ms_per_face")
+    section = mapping(value, key)
+    options = {name: section[name] for name in (*_RECIPE_CHECKS, "mixed_precision") if section.get(name) is not None}
+    for name, option in options.items():
+        if name == "mixed_precision" and not isinstance(option, bool):
+            raise ValueError(f"{key}.mixed_precision must be true or false, got {option!r}")
+        if name != "mixed_precision":
+            _RECIPE_CHECKS[name](option, f"{key}.{name}")
+    augment = section.get("augment")
+    for name, strength in mapping(augment or {}, f"{key}.augment").items():
+        if not isinstance(strength, bool) and not is_number(strength):
+            raise ValueError(f"{key}.augment.{name} must be a number or true/false, got {strength!r}")
+    teachers = sequence(section.get("teachers") or [], f"{key}.teachers")
+    return TrainingRecipe(**options, augment=None if augment is None else dict(augment),
+                          teachers=tuple(text(teacher, f"{key}.teachers[{position}]")
+                                         for position, teacher in enumerate(teachers)))
+
+
+def _final_weights(value: Any, key: str) -> FinalWeights | None:
+    if value is None:
+        return None
+    section = mapping(value, key)
+    checkpoints = sequence(section.get("checkpoints") or ["best.keras"], f"{key}.checkpoints")
+    mixed = None if section.get("interpolation") is None else mapping(section["interpolation"], f"{key}.interpolation")
+    return FinalWeights(
+        checkpoints=tuple(text(name, f"{key}.checkpoints[{position}]") for position, name in enumerate(checkpoints)),
+        precise_batch_norm=bool(section.get("precise_batch_norm", False)),
+        interpolation=None if mixed is None else Interpolation(
+            base=text(required(mixed, "base", f"{key}.interpolation"), f"{key}.interpolation.base"),
+            share=number(required(mixed, "share", f"{key}.interpolation"), f"{key}.interpolation.share",
+                         unit_interval=True)))
+
+
+def _calibration(value: Any) -> Calibration | None:
+    if value is None:
+        return None
+    section = mapping(value, "calibration")
+    return Calibration(**{name: number(required(section, name, "calibration"), f"calibration.{name}",
+                                       unit_interval=True)
+                          for name in ("private_test_ece_before", "private_test_ece_after")},
+                       fitted_on=text(section.get("fitted_on", "public_test"), "calibration.fitted_on"))
+
+
+def _latency(value: Any, key: str) -> Latency | None:
+    if value is None:
+        return None
+    section = mapping(value, key)
     names = ("batch_1_p50", "batch_1_p95", "batch_8_p50_per_face", "app_p50", "app_p95")
     app_tta = section.get("app_tta")
     if app_tta not in TTA_VIEWS:
-        raise ValueError(f"latency_ms_per_face.app_tta must be one of {', '.join(map(str, TTA_VIEWS))}, "
-                         f"got {app_tta!r}")
-    return Latency(**{name: optional_number(section, name, f"latency_ms_per_face.{name}", positive=True)
-                      for name in names}, app_tta=app_tta)
+        raise ValueError(f"{key}.app_tta must be one of {', '.join(map(str, TTA_VIEWS))}, got {app_tta!r}")
+    backend = section.get("backend")
+    return Latency(**{name: optional_number(section, name, f"{key}.{name}", positive=True) for name in names},
+                   app_tta=app_tta, backend=None if backend is None else text(backend, f"{key}.backend"))
 
 
 def _runtime(value: Any) -> Runtime | None:
     if value is None:
         return None
     section = mapping(value, "runtime")
-
-    def fidelity(split_key: str) -> RuntimeFidelity:
-        split = mapping(required(section, split_key, "runtime"), f"runtime.{split_key}")
-        return RuntimeFidelity(**{
-            name: number(required(split, name, f"runtime.{split_key}"), f"runtime.{split_key}.{name}",
-                          unit_interval=True)
-            for name in ("accuracy", "keras_accuracy", "label_agreement", "max_probability_difference")})
-
+    tta = section.get("tta")
+    if tta not in TTA_VIEWS:
+        raise ValueError(f"runtime.tta must be one of {', '.join(map(str, TTA_VIEWS))}, got {tta!r}")
+    refused = section.get("quantization_refused")
     return Runtime(file=text(required(section, "file", "runtime"), "runtime.file"),
                    quantization=text(required(section, "quantization", "runtime"), "runtime.quantization"),
-                   public_test=fidelity("public_test"), private_test=fidelity("private_test"))
+                   public_test=_fidelity(required(section, "public_test", "runtime"), "runtime.public_test"),
+                   private_test=_fidelity(required(section, "private_test", "runtime"), "runtime.private_test"),
+                   tta=tta, quantization_refused=None if refused is None
+                   else _fidelity(refused, "runtime.quantization_refused"))
+
+
+def _fidelity(value: Any, key: str) -> RuntimeFidelity:
+    split = mapping(value, key)
+    return RuntimeFidelity(**{
+        name: number(required(split, name, key), f"{key}.{name}", unit_interval=True)
+        for name in ("accuracy", "keras_accuracy", "label_agreement", "max_probability_difference")})
 
 
 def _shipped(value: Any) -> EvaluationKey | None:
@@ -155,7 +224,9 @@ def _baseline(value: Any, labels: tuple[str, ...]) -> Baseline | None:
     section = mapping(value, "baseline")
     return Baseline(name=text(required(section, "name", "baseline"), "baseline.name"),
                     parameters=optional_integer(section, "parameters", "baseline.parameters"),
-                    evaluations=_evaluations(section.get("evaluations"), "baseline.evaluations", labels))
+                    evaluations=_evaluations(section.get("evaluations"), "baseline.evaluations", labels),
+                    trained_epochs=optional_integer(section, "trained_epochs", "baseline.trained_epochs"),
+                    training_minutes=optional_number(section, "training_minutes", "baseline.training_minutes", as_written=True))
 
 
 def _experiments(value: Any, labels: tuple[str, ...]) -> tuple[Experiment, ...]:
@@ -221,7 +292,7 @@ def _resting_study(value: Any) -> tuple[RestingStudyRun, ...]:
         runs.append(RestingStudyRun(
             trait=number(required(section, "trait", key), f"{key}.trait", unit_interval=True),
             seed=integer(required(section, "seed", key), f"{key}.seed"), persons=persons,
-            scenarios=tuple(scenarios)))
+            scenarios=tuple(scenarios), backend=text(section.get("backend") or "litert", f"{key}.backend")))
     return tuple(runs)
 
 

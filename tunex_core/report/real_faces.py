@@ -67,6 +67,8 @@ class PhotoFigures:
     confusion: tuple[tuple[int, ...], ...] | None
     contempt: str
     contempt_photos: int
+    margins: tuple[float, ...] = ()  # the crop margins whose readings are averaged (none recorded: one crop)
+    enlarged_side: int | None = None  # a smaller photo is enlarged to this side before faces are found
 
 
 def parse_crowd(value: Any) -> CrowdFigures | None:
@@ -125,7 +127,16 @@ def parse_photos(value: Any, labels: tuple[str, ...]) -> PhotoFigures | None:
         accuracy=_fraction(section.get("accuracy"), f"{key}.accuracy"),
         accuracy_of_found=None if of_found is None else _fraction(of_found, f"{key}.accuracy_of_found"),
         per_class=per_class, confusion=confusion, contempt=str(section.get("contempt") or "disgust"),
-        contempt_photos=integer(section.get("contempt_photos", 0), f"{key}.contempt_photos"))
+        contempt_photos=integer(section.get("contempt_photos", 0), f"{key}.contempt_photos"),
+        margins=tuple(_margin(margin, f"{key}.margins") for margin in section.get("margins") or ()),
+        enlarged_side=None if section.get("enlarged_side") is None
+        else integer(section["enlarged_side"], f"{key}.enlarged_side"))
+
+
+def _margin(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{key} must hold non-negative numbers, got {value!r}")
+    return value
 
 
 def _fraction(value: Any, key: str) -> float:
