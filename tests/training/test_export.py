@@ -88,7 +88,8 @@ def test_an_int8_file_that_follows_the_keras_model_too_loosely_is_replaced_by_fl
     assert len(calls) == 2 and section["quantization"] == "float32, not quantized"
     assert section["quantization_refused"] == poor
     assert section["public_test"]["label_agreement"] == 1.0 and section["public_test"]["max_probability_difference"] < 1e-3
+    from tunex_core.report.metrics_validation import parse_model_report
     from tunex_core.training.model_card import runtime_lines
 
-    lines = runtime_lines(section)
+    lines = runtime_lines(parse_model_report({"runtime": section}).runtime)
     assert "An int8 file was tried and not shipped: on PublicTest it gave the Keras model's label on 90.0%" in lines[0]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from tunex_core.paths import MODELS_DIR
+from tunex_core.report.metrics_schema import FinalWeights, Interpolation, TrainingRecipe
+from tunex_core.report.metrics_validation import parse_model_report
 from tunex_core.training.evaluation import evaluate_probabilities
 from tunex_core.training.model_card import (
     RESULTS_END,
@@ -119,9 +122,9 @@ def test_model_card_recipe_of_a_default_run_has_no_extras(tmp_path):
 
 
 def test_recipe_flags_compare_with_the_optimizers_own_defaults():
-    assert recipe_flags({"optimizer": "sgd", "learning_rate": 0.05, "weight_decay": 0.002}) == " --optimizer sgd"
-    assert recipe_flags({"optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.01}) == " --weight-decay 0.01"
-    assert recipe_flags({"optimizer": "sgd", "learning_rate": 0.002, "weight_decay": 0.05}) == (
+    assert recipe_flags(TrainingRecipe(optimizer="sgd", learning_rate=0.05, weight_decay=0.002)) == " --optimizer sgd"
+    assert recipe_flags(TrainingRecipe(optimizer="adamw", learning_rate=0.002, weight_decay=0.01)) == " --weight-decay 0.01"
+    assert recipe_flags(TrainingRecipe(optimizer="sgd", learning_rate=0.002, weight_decay=0.05)) == (
         " --learning-rate 0.002 --weight-decay 0.05 --optimizer sgd")
 
 
@@ -147,16 +150,19 @@ def test_model_card_reports_the_apps_time_per_face_and_the_runtime_files_fidelit
 
 
 def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_path):
-    assert final_weights_sentence({}) == final_weights_sentence({"checkpoints": ["best.keras"]}) == (
+    assert final_weights_sentence(FinalWeights()) == final_weights_sentence(FinalWeights(checkpoints=("best.keras",))) == (
         "The epoch with the best PublicTest accuracy was kept, batch-norm statistics as trained.")
-    assert release_flags({"checkpoints": ["best.keras"], "precise_batch_norm": True}) == ""
-    assert release_flags({}) == " --no-precise-bn"  # released before final.json: training-time statistics
-    averaged = {"checkpoints": ["epoch_07.keras", "epoch_08.keras"], "precise_batch_norm": True}
+    assert release_flags(FinalWeights(checkpoints=("best.keras",), precise_batch_norm=True)) == ""
+    assert release_flags(FinalWeights()) == " --no-precise-bn"  # released before final.json: training-time statistics
+    averaged = FinalWeights(checkpoints=("epoch_07.keras", "epoch_08.keras"), precise_batch_norm=True)
     assert final_weights_sentence(averaged) == ("The mean weights of the last 2 epochs were kept, batch-norm statistics "
                                                 "re-estimated on clean training faces.")
     assert release_flags(averaged) == " --average-last 2"
-    mixed = {"checkpoints": ["best.keras"], "precise_batch_norm": False,
-             "interpolation": {"base": "models/members/start/final.keras", "share": 0.1}}
+    mixed_json = {"checkpoints": ["best.keras"], "precise_batch_norm": False,
+                  "interpolation": {"base": "models/members/start/final.keras", "share": 0.1}}
+    mixed = FinalWeights(checkpoints=("best.keras",), precise_batch_norm=False,
+                         interpolation=Interpolation(base="models/members/start/final.keras", share=0.1))
+    assert parse_model_report({"model": {"final_weights": mixed_json}}).model.final_weights == mixed
     assert final_weights_sentence(mixed) == (
         "The shipped weights are 0.9 · `models/members/start/final.keras` + 0.1 · the epoch with the best "
         "PublicTest accuracy of this run (in weight space), batch-norm statistics mixed the same way.")
@@ -164,7 +170,7 @@ def test_model_card_says_which_weights_were_kept_and_how_to_rebuild_them(tmp_pat
     card = tmp_path / "MODEL_CARD.md"
     card.write_text(f"# Card\n\n{RESULTS_START}\n")
     metrics = fake_metrics()
-    metrics["model"]["final_weights"] = mixed
+    metrics["model"]["final_weights"] = mixed_json
     metrics["model"]["hyperparameters"].update(mixed_precision=False, init_model="models/members/start/final.keras")
     write_model_card_results(metrics, card)
     text = card.read_text()
@@ -178,7 +184,7 @@ def test_the_shipped_card_holds_exactly_what_metrics_json_generates():
     card = (MODELS_DIR / "MODEL_CARD.md").read_text()
     metrics = json.loads((MODELS_DIR / "metrics.json").read_text())
     generated = card.split(RESULTS_START, 1)[1].split(RESULTS_END, 1)[0]
-    assert generated.strip() == results_markdown(metrics).strip(), (
+    assert generated.strip() == results_markdown(parse_model_report(metrics)).strip(), (
         "models/MODEL_CARD.md is out of date with models/metrics.json: rerun the command that wrote metrics.json "
         "(release, export, record-baseline) or write_model_card_results")
     assert len(card.splitlines()) <= MODEL_CARD_MAX_LINES
@@ -192,7 +198,7 @@ def test_the_seed_comparison_comes_from_both_recorded_evaluations(tmp_path):
     baseline["evaluations"]["private_test"]["tta"] = {**baseline["evaluations"]["private_test"]["tta"],
                                                       "accuracy": 0.6804}
     metrics["baseline"] = baseline
-    lines = "\n".join(baseline_lines(metrics))
+    lines = "\n".join(baseline_lines(parse_model_report(metrics)))
     ours = metrics["evaluations"]["private_test"]["tta"]["accuracy"]
     assert "## Against the seed architecture" in lines and "4.48M parameters" in lines and "1.96M parameters" in lines
     assert "| flip TTA (what the app runs) | 68.04% (" in lines and f"**{ours:.2%} (" in lines
@@ -207,9 +213,9 @@ def test_a_baseline_without_every_split_keeps_only_its_row():
     metrics = fake_metrics()
     metrics["baseline"] = {"name": "seed baseline", "parameters": 4478727, "trained_epochs": 6, "training_minutes": 15.8,
                            "evaluations": {"private_test": {"plain": {"accuracy": 0.5469}, "tta": {"accuracy": 0.5601}}}}
-    assert baseline_lines(metrics) == []
-    assert "| seed baseline | 54.7% (TTA 56.0%) |" in results_markdown(metrics)
-    assert baseline_lines(fake_metrics()) == []
+    assert baseline_lines(parse_model_report(metrics)) == []
+    assert "| seed baseline | 54.7% (TTA 56.0%) |" in results_markdown(parse_model_report(metrics))
+    assert baseline_lines(parse_model_report(fake_metrics())) == []
 
 
 def study_run(seed: int, uncorrected: float, tunex: float, naive: float) -> dict:
@@ -224,17 +230,19 @@ def study_run(seed: int, uncorrected: float, tunex: float, naive: float) -> dict
 
 def test_the_resting_face_table_spans_the_recorded_runs():
     metrics = {"resting_calibration": [study_run(11, 0.424, 0.4504, 0.4367), study_run(7, 0.4057, 0.4294, 0.4239)]}
-    lines = "\n".join(resting_calibration_lines(metrics))
+    lines = "\n".join(resting_calibration_lines(parse_model_report(metrics)))
     assert "2 recorded runs" in lines and "seeds 7, 11" in lines
     assert "| trait + light + camera | 40.6 to 42.4% | +2.4 to +2.6 | +1.3 to +1.8 | 100.0% |" in lines
-    assert resting_calibration_lines({}) == [] and resting_calibration_lines({"resting_calibration": []}) == []
+    assert resting_calibration_lines(parse_model_report({})) == []
+    assert resting_calibration_lines(parse_model_report({"resting_calibration": []})) == []
 
 
 def test_the_crowd_and_real_photo_figures_are_generated_from_metrics():
     from tunex_core.training.model_card import real_faces_lines
 
     metrics = fake_metrics()
-    assert real_faces_lines(metrics) == [] and "Beyond FER-2013" not in results_markdown(metrics)
+    assert real_faces_lines(parse_model_report(metrics)) == []
+    assert "Beyond FER-2013" not in results_markdown(parse_model_report(metrics))
     metrics["crowd"] = {"command": "release --votes v.npz",
                         "public_test": {"accuracy": 0.8007, "n": 3553, "dropped": 36, "ties": 134},
                         "private_test": {"accuracy": 0.7977, "n": 3545, "dropped": 44, "ties": 150}}
@@ -243,10 +251,40 @@ def test_the_crowd_and_real_photo_figures_are_generated_from_metrics():
     metrics["real_photos"] = {"set": "faces_dev", "command": "release --photos d", "backend": "litert",
                               "photos": 70, "found": 63, "right": 35, "accuracy": 0.5, "accuracy_of_found": 0.5556,
                               "per_class": per_class, "contempt": "disgust", "contempt_photos": 2}
-    text = results_markdown(metrics)
+    text = results_markdown(parse_model_report(metrics))
     tta = metrics["evaluations"]["private_test"]["tta"]["accuracy"]
     assert f"| PrivateTest (held out) | {tta:.2%} | 79.77% | 3,545 |" in text
     assert "(150 tied faces of 3,545). Measured by `release --votes v.npz`." in text
     assert "A face was found in 63 (90.0%); the reading was right for **50.00% of all the photos**, 55.56% of" in text
     assert "Its 2 contempt photos count as disgust." in text and "Measured by `release --photos d`." in text
     assert "\n\n\n" not in text
+
+
+@pytest.mark.parametrize("path", [
+    ("model", "hyperparameters"), ("model", "hyperparameters", "optimizer"), ("model", "tflite_size_bytes"),
+    ("calibration",), ("temperature",), ("latency_ms_per_face", "backend"), ("latency_ms_per_face_tensorflow",),
+    ("evaluations", "private_test", "plain", "per_class"), ("evaluations", "public_test", "tta", "ece"),
+    ("baseline", "trained_epochs")])
+def test_a_figure_the_card_states_missing_from_metrics_json_is_an_error_naming_it(tmp_path, path):
+    metrics = json.loads((MODELS_DIR / "metrics.json").read_text())
+    section = metrics
+    for name in path[:-1]:
+        section = section[name]
+    section[f"renamed_{path[-1]}"] = section.pop(path[-1])  # a field renamed by a writer the card does not know
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(f"# Card\n\n{RESULTS_START}\n{RESULTS_END}\n")
+    with pytest.raises(ValueError, match=rf"metrics.json has no {re.escape('.'.join(path))}, which the model card"):
+        write_model_card_results(metrics, card)
+    assert card.read_text() == f"# Card\n\n{RESULTS_START}\n{RESULTS_END}\n"
+
+
+def test_the_card_reads_metrics_json_only_through_the_schemas_typed_sections():
+    import ast
+    import inspect
+
+    from tunex_core.training import model_card
+
+    tree = ast.parse(inspect.getsource(model_card))
+    keyed = [ast.unparse(node) for node in ast.walk(tree)
+             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)]
+    assert keyed == [], "model_card reads JSON keys: read the field from report.metrics_schema's types (add it there)"
