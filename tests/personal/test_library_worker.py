@@ -3,6 +3,8 @@ crash."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.personal.library_fakes import SUFFIXES, write_song
 from tunex_core.personal.library import LibraryStore
 from tunex_core.personal.library_import import ImportJob
@@ -32,3 +34,17 @@ def test_the_job_runs_in_a_worker_process_and_survives_a_hang_and_a_crash(home, 
     assert "longer than 2 s" in found["2.mp3"].error
     assert "crashed" in found["3.mp3"].error
     assert job.progress().failed == 2
+
+
+def test_the_workers_answer_has_the_names_and_types_of_the_song_analysis():
+    """A field renamed in ``SongAnalysis`` would otherwise be read as None for every song, silently."""
+    from dataclasses import fields
+
+    from tunex_core.music.audio.analysis import SongAnalysis
+    from tunex_core.personal.library_worker import RESULT_FIELDS, Analysis, analysis_fields
+
+    song_fields = {field.name: field.type for field in fields(SongAnalysis)}
+    assert {field.name: field.type for field in fields(Analysis)}.items() <= song_fields.items()
+    assert set(song_fields) - set(RESULT_FIELDS) == {"path", "excerpt_start_seconds", "seconds_taken"}
+    song = SongAnalysis(path=Path("a.mp3"), valence=0.25, arousal=0.5, duration_seconds=180.0, title="A", artist="B")
+    assert Analysis(**analysis_fields(song)) == Analysis(0.25, 0.5, 180.0, "A", "B", None)

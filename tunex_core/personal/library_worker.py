@@ -3,7 +3,7 @@
 Run as ``python -m tunex_core.personal.library_worker MODULE:FUNCTION`` by ``AnalysisWorker`` (the parent's
 side, below, used by ``library_import``). It reads
 one JSON line per song on stdin (``{"path": "<hex of the path's bytes>"}``) and answers one JSON line
-on stdout with the fields of ``SongAnalysis``; it announces ``{"ready": true}`` once the analyser is
+on stdout with the fields of ``Analysis`` (``RESULT_FIELDS``); it announces ``{"ready": true}`` once the analyser is
 imported, and stops at the end of stdin.
 
 Why a process: the analysis is CPU work in Python and NumPy; in its own process it cannot hold the
@@ -20,7 +20,7 @@ import select
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from tunex_core.paths import PROJECT_ROOT
@@ -32,7 +32,29 @@ WORKER_START_SECONDS = 120.0
 # The worker yields the CPU to the app's own threads (pages stay quick during an import); on an idle
 # core it runs at full speed all the same.
 WORKER_NICENESS = 10
-RESULT_FIELDS = ("valence", "arousal", "duration_seconds", "title", "artist", "error")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One file's figures as the import keeps them: the fields of ``SongAnalysis`` that cross the JSON line.
+
+    Not ``SongAnalysis`` itself, and not a duplicate of it: it lacks the path (the parent knows which file it
+    asked about) and the timing fields (``excerpt_start_seconds``, ``seconds_taken``: the import does not keep
+    them); the parent also makes one where no analysis ran (a timeout, a crash, a file gone since the scan) or
+    where the analyser is not ``analyze_song`` (any object with these attributes, as tools and tests pass);
+    and it spares this module, which the app's pages import, importing the decoder (PyAV and NumPy), which
+    ``library_scan`` too defers. Each field has ``SongAnalysis``'s name and type (a test keeps them so).
+    """
+
+    valence: float | None = None
+    arousal: float | None = None
+    duration_seconds: float | None = None
+    title: str | None = None
+    artist: str | None = None
+    error: str | None = None
+
+
+RESULT_FIELDS = tuple(field.name for field in fields(Analysis))  # what the worker answers, in this order
 
 
 def load_analyser(reference: str):
@@ -43,11 +65,11 @@ def load_analyser(reference: str):
 
 def analysis_fields(analysis) -> dict[str, object]:
     """The JSON-ready fields of one ``SongAnalysis`` (or any object with its attributes)."""
-    fields = {}
+    values = {}
     for name in RESULT_FIELDS:
         value = getattr(analysis, name, None)
-        fields[name] = value if value is None or isinstance(value, (int, float, str)) else str(value)
-    return fields
+        values[name] = value if value is None or isinstance(value, (int, float, str)) else str(value)
+    return values
 
 
 def serve(reference: str) -> None:
@@ -71,18 +93,6 @@ def serve(reference: str) -> None:
 
 
 # --- the parent's side: one worker process per import job ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One file's figures as the worker answered them (the fields of ``SongAnalysis``)."""
-
-    valence: float | None = None
-    arousal: float | None = None
-    duration_seconds: float | None = None
-    title: str | None = None
-    artist: str | None = None
-    error: str | None = None
 
 
 class AnalysisWorker:
