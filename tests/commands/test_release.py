@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from tests.commands.cli_runner import assert_clean_failure, run_main, synthetic_training_npz
+from tunex_core.commands.release import refresh_model_card
+from tunex_core.paths import PROJECT_ROOT
 
 
 def test_record_baseline_scores_a_run_beside_the_shipped_model(tmp_path, fer_fixture, untrained_model_file):
@@ -81,7 +83,9 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path, monkeypat
     models.mkdir()
     baseline = {"name": "seed baseline", "parameters": 4478727, "trained_epochs": 6, "training_minutes": 15.8,
                 "evaluations": {"private_test": {"plain": {"accuracy": 0.5469}, "tta": {"accuracy": 0.5601}}}}
-    earlier = {"experiments": [{"name": "recorded before"}], "baseline": baseline}
+    # an experiment as the experiment command records it (the card and the Model page read it through the schema)
+    recorded = json.loads((PROJECT_ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))["experiments"][:1]
+    earlier = {"experiments": recorded, "baseline": baseline}
     (models / "metrics.json").write_text(json.dumps({"evaluations": {}, **earlier}))
     (models / "MODEL_CARD.md").write_text("# Card\n\n<!-- RESULTS -->\nold\n<!-- /RESULTS -->\nkept\n")
     result = run_main("release", "--run", str(run), "--data", str(data), "--models-dir", str(models))
@@ -147,3 +151,22 @@ def test_release_ships_a_run_and_keeps_the_recorded_sections(tmp_path, monkeypat
     assert_clean_failure(run_main("export", "--data", str(data), "--models-dir", str(models)), 2,
                          "model file not found", "emotion_cnn.keras")
     assert (models / "metrics.json").read_text() == before
+
+
+def test_a_model_card_that_cannot_be_written_is_one_error_line_and_left_as_it_was(tmp_path, capsys):
+    shipped_card = (PROJECT_ROOT / "models" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text(shipped_card, encoding="utf-8")
+    metrics = json.loads((PROJECT_ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
+    del metrics["model"]["hyperparameters"]
+
+    assert refresh_model_card(metrics, tmp_path) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: metrics.json was updated but") and "model.hyperparameters" in error
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert card.read_text(encoding="utf-8") == shipped_card
+
+    card.write_text("# Model card, edited by hand\n", encoding="utf-8")  # its results marker is gone
+    assert refresh_model_card(json.loads((PROJECT_ROOT / "models" / "metrics.json").read_text()), tmp_path) == 2
+    assert "RESULTS" in capsys.readouterr().err
+    assert refresh_model_card(metrics, tmp_path / "no card here") == 0

@@ -99,8 +99,7 @@ def run_release(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<6} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}  "
                   f"ECE {result['ece']:.3f}")
     print(f"temperature {metrics['temperature']}; latency {metrics['latency_ms_per_face']}")
-    refresh_model_card(metrics, models_dir)
-    return 0
+    return refresh_model_card(metrics, models_dir)
 
 
 def release_command(arguments: argparse.Namespace) -> str:
@@ -124,14 +123,21 @@ def _shown(value) -> str:
     return "../shared/data/" + text.split(marker, 1)[1] if marker in text else text
 
 
-def refresh_model_card(metrics: dict, models_dir: Path) -> None:
-    """Rewrite the results section of ``models_dir``'s model card from ``metrics`` (if the card is there)."""
+def refresh_model_card(metrics: dict, models_dir: Path) -> int:
+    """Rewrite the results section of ``models_dir``'s model card from ``metrics`` (if the card is there); the
+    command's exit status: 2 with one ``error:`` line when the card cannot state what it states from ``metrics``
+    (metrics.json is already written then; the card is left as it was)."""
     from tunex_core.training.model_card import write_model_card_results
 
     card = models_dir / "MODEL_CARD.md"
-    if card.is_file():
+    if not card.is_file():
+        return 0
+    try:
         write_model_card_results(metrics, card)
-        print(f"updated {card}")
+    except ValueError as error:
+        return fail(f"metrics.json was updated but {card} was not: {error}")
+    print(f"updated {card}")
+    return 0
 
 
 def register_record_photos(subparsers) -> None:
@@ -163,8 +169,7 @@ def run_record_photos(arguments: argparse.Namespace) -> int:
     section = metrics["real_photos"]
     print(f"real photos ({section['set']}, {section['backend']}): a face found in {section['found']} of "
           f"{section['photos']}, right {section['right']} ({section['accuracy']:.2%})")
-    refresh_model_card(metrics, models_dir)
-    return 0
+    return refresh_model_card(metrics, models_dir)
 
 
 def register_record_baseline(subparsers) -> None:
@@ -201,8 +206,7 @@ def run_record_baseline(arguments: argparse.Namespace) -> int:
             print(f"{split_key:<13}{variant:<10} accuracy {result['accuracy']:.2%}  macro F1 {result['macro_f1']:.3f}")
     print(f"{baseline['trained_epochs']} epochs, {baseline['training_minutes']} min; recorded in "
           f"{models_dir / 'metrics.json'}")
-    refresh_model_card(metrics, models_dir)
-    return 0
+    return refresh_model_card(metrics, models_dir)
 
 
 def register_export(subparsers) -> None:
@@ -245,5 +249,4 @@ def run_export(arguments: argparse.Namespace) -> int:
     print(f"{runtime['file']}: {metrics['model']['tflite_size_bytes'] / 1e6:.1f} MB, {runtime['quantization']}; "
           f"{latency['app_p50']:.2f} ms per face as the app runs it ({TTA_VIEWS[latency['app_tta']]}; "
           f"{latency['batch_1_p50']:.2f} ms per view)")
-    refresh_model_card(metrics, models_dir)
-    return 0
+    return refresh_model_card(metrics, models_dir)
