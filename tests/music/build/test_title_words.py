@@ -58,3 +58,10 @@ def test_a_matched_training_song_gets_an_estimate_that_never_saw_its_own_label()
 def test_too_few_training_songs_give_no_estimate():
     features = word_features(["a", "b"], ["x", "y"], corpus(4), {})
     assert features.shape == (2, len(WORD_FEATURES)) and np.isnan(features).all()
+
+
+def test_training_songs_that_share_no_word_give_no_estimate_instead_of_an_error():
+    songs = [song(f"uniqueword{index}", f"artist{index}", 0.1 * index, 0.2) for index in range(20)]
+    features = word_features(["uniqueword1"], ["artist1"], songs, {0: 0})
+    assert np.isnan(features).all()
+

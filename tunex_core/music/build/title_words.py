@@ -68,6 +68,15 @@ def fit_word_model(songs: Sequence[LabelledSong]) -> WordModel:
     return WordModel(title_words, artist_words, ridges)
 
 
+def _fitted_or_none(songs: Sequence[LabelledSong]) -> WordModel | None:
+    """The word model of ``songs``, or None when no word is shared by ``MIN_SONGS`` titles or artists (scikit-learn
+    refuses an empty vocabulary): the features are then unknown (NaN), as with too few songs."""
+    try:
+        return fit_word_model(songs)
+    except ValueError:
+        return None
+
+
 def training_songs_of(labelled: Sequence[LabelledSong]) -> list[int]:
     """Positions in ``labelled`` of the Deezer training songs the word model learns from (with values and text)."""
     return [position for position, song in enumerate(labelled)
@@ -78,7 +87,7 @@ def training_songs_of(labelled: Sequence[LabelledSong]) -> list[int]:
 def word_features(titles: Sequence[str], artists: Sequence[str], labelled: Sequence[LabelledSong],
                   labelled_matches: dict[int, int]) -> np.ndarray:
     """``(len(titles), 2)``: the word model's estimates for each track (title, artist), NaN for all when there are
-    too few training songs to fit it (the placement then treats them as the mean).
+    too few training songs or shared words to fit it (the placement then treats them as the mean).
 
     ``labelled_matches`` maps positions in ``labelled`` to track indices (``merge.match_labelled_songs``); a track
     matched by training songs gets the mean of their out-of-fold estimates instead.
@@ -89,13 +98,17 @@ def word_features(titles: Sequence[str], artists: Sequence[str], labelled: Seque
     if len(training) < 2 * FOLDS or len(set(artists_of_songs)) < FOLDS:
         return features
     songs = [labelled[position] for position in training]
-    features[:] = fit_word_model(songs).predict(titles, artists)
-    out_of_fold = np.empty((len(songs), len(WORD_FEATURES)))
+    model = _fitted_or_none(songs)
+    if model is None:
+        return features
+    features[:] = model.predict(titles, artists)
+    out_of_fold = np.full((len(songs), len(WORD_FEATURES)), math.nan)
     for held_out in group_k_fold(artists_of_songs, FOLDS):
         held_out_set = set(held_out.tolist())
-        model = fit_word_model([song for index, song in enumerate(songs) if index not in held_out_set])
-        out_of_fold[held_out] = model.predict([songs[index].title for index in held_out],
-                                              [songs[index].artist for index in held_out])
+        model = _fitted_or_none([song for index, song in enumerate(songs) if index not in held_out_set])
+        if model is not None:
+            out_of_fold[held_out] = model.predict([songs[index].title for index in held_out],
+                                                  [songs[index].artist for index in held_out])
     claims: dict[int, list[int]] = {}
     for index, position in enumerate(training):
         if position in labelled_matches:
