@@ -221,3 +221,19 @@ def test_two_guests_uploading_at_once_cannot_both_take_the_last_room(guest, monk
     assert isinstance(outcome[0], LibraryError) and "all guests together" in str(outcome[0])  # 100 + 100 > 150
     assert [path.name for path in guest.folder.iterdir()] == ["first.mp3"]
     assert guest.job.wait(30)
+
+
+def test_a_guest_who_left_stops_counting_even_while_their_store_waits_in_a_reference_cycle(guest):
+    gone = private_memory_database("guest-budget-gone")
+    gone_folder = keep_uploads_private(gone)
+    fill(gone_folder, 100)
+    gone.session = {"store": gone}  # as a Streamlit session's objects: freed only by a full collection
+    del gone
+    gc.disable()  # no automatic collection in between
+    try:
+        assert gone_folder.exists()
+        saved = guest.upload(("mine.mp3", song(0.1, 100)))  # 100 + 100 > 150 unless the one who left is freed
+    finally:
+        gc.enable()
+    assert [path.name for path in saved] == ["mine.mp3"] and not gone_folder.exists()
+    assert guest.job.wait(30)

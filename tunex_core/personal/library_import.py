@@ -37,7 +37,6 @@ from tunex_core.personal.library import FileState, LibraryFolder, LibraryStore
 from tunex_core.personal.library_files import (
     display_path,
     path_bytes,
-    private_upload_folders,
     private_uploads_dir,
     save_uploads,
 )
@@ -49,7 +48,7 @@ from tunex_core.personal.library_worker import (
     Analysis,
     AnalysisWorker,
 )
-from tunex_core.personal.upload_budget import UploadBudget, check_upload_budget, guest_uploads_lock
+from tunex_core.personal.upload_budget import UploadBudget, check_guest_budget, guest_uploads_lock
 from tunex_core.storage import Database, DatabaseBusyError, default_database_path
 
 MAX_PROBLEMS_SHOWN = 100
@@ -364,7 +363,7 @@ def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[st
         guest = private_uploads_dir(store.database) is not None
         with guest_uploads_lock if guest else nullcontext():
             if guest:
-                check_upload_budget(target, [len(data) for _, data in uploads], private_upload_folders(), budget)
+                check_guest_budget(target, [len(data) for _, data in uploads], budget)
             folder = store.uploads_folder()
             saved = save_uploads(profile_id, uploads, target)
     if saved:

@@ -4,18 +4,21 @@ A guest's uploads go to a temporary folder of the guest's store (``library_files
 Before a batch of uploads is written, ``check_upload_budget`` compares what the guest's folder already
 holds plus the batch with the guest's budget (bytes and songs), and what every guest folder of this TuneX
 process holds plus the batch with the cap for all guests. What counts is what is on disk: removing a
-song deletes its copy, and so frees its share at once. The host's own uploads have no budget.
+song deletes its copy, and so frees its share at once. A guest who left keeps their folder until Python
+frees their store; ``check_guest_budget`` collects garbage before it refuses a batch for the cap, so stores
+that Streamlit has let go of no longer count. The host's own uploads have no budget.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunex_core.personal.library_files import LibraryError
+from tunex_core.personal.library_files import LibraryError, private_upload_folders
 
 MEGABYTE = 1_000_000
 # One guest: 100 songs are an evening's listening and about a minute of one analysis worker (500 songs took
@@ -31,6 +34,10 @@ ALL_GUESTS_MAX_BYTES = 2_000 * MEGABYTE
 # Held from a guest batch's check until its files are written, so two guests uploading at the same moment
 # cannot both pass the check for room that only one of them has.
 guest_uploads_lock = threading.Lock()
+
+
+class AllGuestsFullError(LibraryError):
+    """The cap for all guests together would be passed (``LibraryError``'s one line says by how much)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,8 @@ def check_upload_budget(folder: Path, sizes: Sequence[int], guest_folders: Itera
                         budget: UploadBudget | None = None) -> None:
     """Raise ``LibraryError`` (one line: the limit and what the batch needs) unless a guest may add files of
     ``sizes`` bytes to ``folder``: within the guest's songs and bytes, and, with what the other folders of
-    ``guest_folders`` (every guest's, this one's may be among them) hold, within the cap for all guests;
-    ``budget`` defaults to ``GUEST_BUDGET``."""
+    ``guest_folders`` (every guest's, this one's may be among them) hold, within the cap for all guests
+    (``AllGuestsFullError`` when that is passed); ``budget`` defaults to ``GUEST_BUDGET``."""
     budget = budget if budget is not None else GUEST_BUDGET
     batch_songs, batch_bytes = len(sizes), sum(int(size) for size in sizes)
     kept = folder_usage(folder)
@@ -104,6 +111,20 @@ def check_upload_budget(folder: Path, sizes: Sequence[int], guest_folders: Itera
     others = {Path(other) for other in guest_folders} - {Path(folder)}
     in_use = kept.size_bytes + sum(folder_usage(other).size_bytes for other in others)
     if in_use + batch_bytes > budget.all_guests_max_bytes:
-        raise LibraryError(f"all guests together may keep at most {format_size(budget.all_guests_max_bytes)} of "
-                           f"songs on this computer: {format_size(in_use)} is in use and {_batch(batch_songs)} "
-                           f"{format_size(batch_bytes)} more (try again later, or ask the person sharing TuneX)")
+        raise AllGuestsFullError(
+            f"all guests together may keep at most {format_size(budget.all_guests_max_bytes)} of songs on this "
+            f"computer: {format_size(in_use)} is in use and {_batch(batch_songs)} {format_size(batch_bytes)} more "
+            "(try again later, or ask the person sharing TuneX)")
+
+
+def check_guest_budget(folder: Path, sizes: Sequence[int], budget: UploadBudget | None = None) -> None:
+    """``check_upload_budget`` against every live guest folder; when the cap for all guests refuses, once more
+    after a full garbage collection. A guest who left keeps their folder until their store is freed, and a
+    Streamlit session's objects form reference cycles that only a full collection frees (measured on a
+    --share server: a departed guest's folder stayed until ``gc.collect()``), so the cap would otherwise
+    count guests who are gone."""
+    try:
+        check_upload_budget(folder, sizes, private_upload_folders(), budget)
+    except AllGuestsFullError:
+        gc.collect()  # runs the finalizers that delete departed guests' folders
+        check_upload_budget(folder, sizes, private_upload_folders(), budget)
