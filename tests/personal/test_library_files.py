@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tunex_core.personal.library import library_music_id
-from tunex_core.personal.library_files import display_path, media_type, safe_upload_name
+from tunex_core.personal.library_files import (
+    PRIVATE_UPLOADS_PREFIX,
+    display_path,
+    media_type,
+    remove_abandoned_guest_folders,
+    safe_upload_name,
+)
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -23,3 +32,25 @@ def test_ids_never_collide_with_catalog_ids_and_names_print(tmp_path):
     assert len({library_music_id(tmp_path / f"{index}.mp3") for index in range(1000)}) == 1000
     assert display_path(b"/music/caf\xe9\x07.mp3") == "/music/caf\ufffd?.mp3"
     assert media_type(Path("x.FLAC")) == "audio/flac" and media_type(Path("x.unknown")) == "audio/mpeg"
+
+
+def finished_process_id() -> int:
+    """The id of a process that has exited (and been waited for): no process has it now."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_guest_folders_of_a_process_that_no_longer_runs_are_removed(tmp_path):
+    dead = tmp_path / f"{PRIVATE_UPLOADS_PREFIX}{finished_process_id()}-abc"
+    alive = tmp_path / f"{PRIVATE_UPLOADS_PREFIX}{os.getpid()}-def"
+    unnamed = tmp_path / f"{PRIVATE_UPLOADS_PREFIX}xyz"  # made before folders carried a pid: left alone
+    other = tmp_path / "someone-elses-folder-1"
+    for folder in (dead, alive, unnamed, other):
+        folder.mkdir()
+        (folder / "song.mp3").write_bytes(b"ID3")
+
+    assert remove_abandoned_guest_folders(tmp_path) == [dead]
+    assert not dead.exists() and alive.is_dir() and unnamed.is_dir() and other.is_dir()
+    assert remove_abandoned_guest_folders(tmp_path / "missing") == []
+

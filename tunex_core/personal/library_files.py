@@ -80,14 +80,50 @@ _private_uploads_lock = threading.Lock()
 _private_uploads: weakref.WeakKeyDictionary[object, Path] = weakref.WeakKeyDictionary()
 
 
+_abandoned_swept = False
+
+
+def remove_abandoned_guest_folders(temporary: Path | None = None) -> list[Path]:
+    """Delete guest upload folders left in the temporary folder by a TuneX process that no longer runs (killed
+    before it could clean up: out of memory, SIGKILL, power loss) and return them. A folder's name carries its
+    process id (``tunex-guest-uploads-<pid>-…``); folders of running processes, and names without a pid, stay."""
+    temporary = Path(temporary) if temporary is not None else Path(tempfile.gettempdir())
+    removed = []
+    with suppress(OSError):
+        for folder in temporary.glob(f"{PRIVATE_UPLOADS_PREFIX}*"):
+            pid_text = folder.name[len(PRIVATE_UPLOADS_PREFIX):].split("-", 1)[0]
+            if pid_text.isdigit() and folder.is_dir() and not folder.is_symlink() and not _process_runs(int(pid_text)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts as running)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
+
+
 def keep_uploads_private(database: object) -> Path:
     """Give ``database`` (a visitor's private store) its own temporary uploads folder, made now (mode 0700,
     outside the TuneX home) and deleted with everything in it when ``database`` is garbage-collected or the
-    process exits; the same folder when it already has one."""
+    process exits; the same folder when it already has one. The first call of a process also deletes the folders
+    that crashed TuneX processes left (``remove_abandoned_guest_folders``)."""
+    global _abandoned_swept
     with _private_uploads_lock:
+        if not _abandoned_swept:
+            _abandoned_swept = True
+            remove_abandoned_guest_folders()
         folder = _private_uploads.get(database)
         if folder is None:
-            folder = Path(tempfile.mkdtemp(prefix=PRIVATE_UPLOADS_PREFIX))
+            folder = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_UPLOADS_PREFIX}{os.getpid()}-"))
             weakref.finalize(database, shutil.rmtree, folder, ignore_errors=True)
             _private_uploads[database] = folder
         return folder
