@@ -44,14 +44,11 @@ def words_alone(labelled) -> None:
     training = [labelled[position] for position in title_words.training_songs_of(labelled)]
     validation = [song for song in labelled if song.source == "deezer" and song.split == "validation"]
     labels = np.array([[song.valence, song.arousal] for song in validation])
-    default = title_words.PENALTY
     for penalty in (3.0, 10.0, 30.0):
-        title_words.PENALTY = penalty
-        estimates = title_words.fit_word_model(training).predict([song.title for song in validation],
-                                                                 [song.artist for song in validation])
+        estimates = title_words.fit_word_model(training, penalty).predict([song.title for song in validation],
+                                                                          [song.artist for song in validation])
         print(f"words alone, penalty {penalty:g}: validation ({len(validation):,} songs) r "
               f"{pearson(estimates[:, 0], labels[:, 0]):.3f} / {pearson(estimates[:, 1], labels[:, 1]):.3f}")
-    title_words.PENALTY = default
 
 
 def main() -> None:

@@ -353,8 +353,8 @@ def import_uploads(jobs: ImportJobs, profile_id: int, uploads: Iterable[tuple[st
     """Keep uploaded files (name, bytes) in the profile's uploads folder under the TuneX home and start
     analysing them in the background; returns where they were saved. With ``job`` (a guest's, from
     ``ImportJobs.private_job``) the files go to its store's temporary uploads folder and the job writes
-    into that store only, within ``budget`` (default ``upload_budget.GUEST_BUDGET``), checked before any file is written. A batch
-    is kept whole or not at all. Raises ``LibraryError``."""
+    into that store only, within ``budget`` (default ``upload_budget.GUEST_BUDGET``), checked before any file
+    is written. A batch is kept whole or not at all. Raises ``LibraryError``."""
     if job is not None and job.database is None:
         raise ValueError("import_uploads(job=...) takes a job with a store of its own (ImportJobs.private_job)")
     uploads = list(uploads)

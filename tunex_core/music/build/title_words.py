@@ -53,8 +53,8 @@ class WordModel:
         return np.column_stack([ridge.predict(columns) for ridge in self.ridges])
 
 
-def fit_word_model(songs: Sequence[LabelledSong]) -> WordModel:
-    """A ``WordModel`` fitted on ``songs``' titles, artists and (valence, arousal) labels."""
+def fit_word_model(songs: Sequence[LabelledSong], penalty: float = PENALTY) -> WordModel:
+    """A ``WordModel`` fitted on ``songs``' titles, artists and (valence, arousal) labels (ridge ``penalty``)."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer  # build-only dependency (requirements-dev)
     from sklearn.linear_model import Ridge
@@ -63,7 +63,7 @@ def fit_word_model(songs: Sequence[LabelledSong]) -> WordModel:
     artist_words = TfidfVectorizer(min_df=MIN_SONGS, sublinear_tf=True)
     columns = hstack([title_words.fit_transform([song.title for song in songs]),
                       artist_words.fit_transform([song.artist for song in songs])]).tocsr()
-    ridges = tuple(Ridge(alpha=PENALTY).fit(columns, [getattr(song, axis) for song in songs])
+    ridges = tuple(Ridge(alpha=penalty).fit(columns, [getattr(song, axis) for song in songs])
                    for axis in ("valence", "arousal"))
     return WordModel(title_words, artist_words, ridges)
 
