@@ -14,20 +14,19 @@ from tunex_core.live.memory import tune_allocator_for_video
 tune_allocator_for_video()
 
 st.set_page_config(page_title="TuneX — tunes for expressions", page_icon="🎵", layout="wide")
+app_pages = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/live.py", title="Live mood", icon="🎥"),
+    st.Page("pages/song_map.py", title="Song map", icon="🗺️"),
+    st.Page("pages/playlist.py", title="Playlist", icon="🎶"),
+    st.Page("pages/my_music.py", title="My music", icon="🎵"),
+    st.Page("pages/journal.py", title="Journal", icon="📔"),
+    st.Page("pages/model.py", title="Model", icon="📊"),
+]
 # A shared TuneX (start.sh --share, the container) shows nothing but the access-code form until it is given.
-require_access_code()
+require_access_code(app_pages)
 init_session_state()
 
-navigation = st.navigation(
-    [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/live.py", title="Live mood", icon="🎥"),
-        st.Page("pages/song_map.py", title="Song map", icon="🗺️"),
-        st.Page("pages/playlist.py", title="Playlist", icon="🎶"),
-        st.Page("pages/my_music.py", title="My music", icon="🎵"),
-        st.Page("pages/journal.py", title="Journal", icon="📔"),
-        st.Page("pages/model.py", title="Model", icon="📊"),
-    ]
-)
+navigation = st.navigation(app_pages)
 show_mood_sidebar()
 navigation.run()

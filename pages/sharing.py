@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Sequence
 from time import monotonic, sleep
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from tunex_core.personal.library_files import keep_uploads_private
@@ -145,11 +147,18 @@ def access_gate(access_code: str) -> AccessGate:
     return AccessGate(access_code)
 
 
-def require_access_code() -> None:
-    """On a shared TuneX, show only the access-code form (and stop the run) until this session gave the code."""
+def require_access_code(app_pages: Sequence[StreamlitPage] = ()) -> None:
+    """On a shared TuneX, show only the access-code form (and stop the run) until this session gave the code.
+
+    The form answers at every address of ``app_pages`` too, so a link to a page (``/live?code=…``) shows
+    that page once the code is accepted, rather than Streamlit's "page not found" and the home page.
+    """
     if not sharing_from_environment().enabled or st.session_state.get(ACCESS_GRANTED_KEY):
         return
-    st.navigation([st.Page(access_code_form, title="TuneX", icon="🔒", default=True)], position="hidden").run()
+    gate_pages = [st.Page(access_code_form, title="TuneX", icon="🔒", default=True)]
+    gate_pages += [st.Page(access_code_form, title="TuneX", icon="🔒", url_path=page.url_path)
+                   for page in app_pages if page.url_path]  # the default page's address is ""
+    st.navigation(gate_pages, position="hidden").run()
     st.stop()
 
 

@@ -214,10 +214,10 @@ def test_a_guest_with_the_link_sees_no_host_profile_or_journal(shared_server, gu
 
 
 def test_the_live_page_streams_through_https(shared_server, guest_page, fake_camera_image):
+    # A link to a page opens that page once the code is accepted (not "page not found" and Home).
     guest_page.goto(f"{shared_server.url}/live?code={shared_server.code}", wait_until="domcontentloaded")
-    wait_for_app_idle(guest_page)
-    if "/live" not in guest_page.url:
-        open_from_sidebar(guest_page, "Live mood", "live")
+    wait_for_app_idle(guest_page, "live")
+    assert guest_page.locator('[role="dialog"]').count() == 0
     assert guest_page.evaluate("window.isSecureContext")
     start_camera(guest_page)
     assert_annotated_video_comes_back(guest_page, fake_camera_image)
