@@ -70,7 +70,7 @@ def test_without_the_code_only_the_gate_renders(shared):
     assert HOST_PROFILE not in page_text(app)
     # Every address answers with the gate (so a page's link opens that page once the code is given), but no
     # page script is registered before the code is given.
-    with pytest.raises(ValueError, match="Could not find a navigation page for .*journal.py"):
+    with pytest.raises(ValueError, match=r"Could not find a navigation page for .*journal\.py"):
         app.switch_page("pages/journal.py")
 
 
