@@ -147,11 +147,12 @@ def access_gate(access_code: str) -> AccessGate:
     return AccessGate(access_code)
 
 
-def require_access_code(app_pages: Sequence[StreamlitPage] = ()) -> None:
+def require_access_code(app_pages: Sequence[StreamlitPage]) -> None:
     """On a shared TuneX, show only the access-code form (and stop the run) until this session gave the code.
 
-    The form answers at every address of ``app_pages`` too, so a link to a page (``/live?code=…``) shows
-    that page once the code is accepted, rather than Streamlit's "page not found" and the home page.
+    The form answers at every address of ``app_pages`` (the router's pages), so a link to a page
+    (``/live?code=…``) shows that page once the code is accepted, rather than Streamlit's "page not found"
+    and the home page.
     """
     if not sharing_from_environment().enabled or st.session_state.get(ACCESS_GRANTED_KEY):
         return
